@@ -1,0 +1,21 @@
+// All activities the order worker registers, built from their dependencies. Workflows type
+// their activity proxies from `OrderActivities`, so the two cannot drift apart.
+
+import type { ActivityDeps } from './deps';
+import { createDispatchActivities } from './dispatch';
+import { createOrderActivities } from './orders';
+import { createPaymentActivities } from './payments';
+import { createProviderActivities } from './providers';
+
+export type { ActivityDeps } from './deps';
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createPaymentActivities(deps),
+    ...createProviderActivities(deps),
+    ...createDispatchActivities(deps),
+    ...createOrderActivities(deps),
+  };
+}
+
+export type OrderActivities = ReturnType<typeof createActivities>;

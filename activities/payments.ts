@@ -1,0 +1,93 @@
+// Payment steps of an order. Each derives its gateway idempotency key from the order and the
+// step, so Temporal's retries (and any replay) never move money twice. Gateway business
+// refusals become non-retryable ApplicationFailures the workflow can branch on.
+
+import { ApplicationFailure } from '@temporalio/activity';
+import {
+  PaymentDeclinedError,
+  PaymentOperationRejectedError,
+  type Authorisation,
+  type CaptureResult,
+  type RefundResult,
+  type VoidResult,
+} from '../infra/payments/gateway';
+import type { ActivityDeps } from './deps';
+
+export const PaymentFailureTypes = {
+  declined: 'PaymentDeclined',
+  rejected: 'PaymentOperationRejected',
+} as const;
+
+export const paymentKey = (orderId: string, step: string): string => `order:${orderId}:${step}`;
+
+async function translateGatewayErrors<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof PaymentDeclinedError) {
+      throw ApplicationFailure.create({
+        type: PaymentFailureTypes.declined,
+        message: error.message,
+        details: [error.reason],
+        nonRetryable: true,
+      });
+    }
+    if (error instanceof PaymentOperationRejectedError) {
+      throw ApplicationFailure.create({
+        type: PaymentFailureTypes.rejected,
+        message: error.message,
+        nonRetryable: true,
+      });
+    }
+    throw error; // transient: Temporal retries with backoff
+  }
+}
+
+export function createPaymentActivities({ gateway }: Pick<ActivityDeps, 'gateway'>) {
+  return {
+    async authorisePayment(input: {
+      orderId: string;
+      amount: number;
+      currency: string;
+      token: string;
+    }): Promise<Authorisation> {
+      return translateGatewayErrors(() =>
+        gateway.authorise({ ...input, idempotencyKey: paymentKey(input.orderId, 'authorise') }),
+      );
+    },
+
+    async capturePayment(input: { orderId: string; authorisationId: string; amount: number }): Promise<CaptureResult> {
+      return translateGatewayErrors(() =>
+        gateway.capture({
+          idempotencyKey: paymentKey(input.orderId, 'capture'),
+          authorisationId: input.authorisationId,
+          amount: input.amount,
+        }),
+      );
+    },
+
+    async voidAuthorisation(input: { orderId: string; authorisationId: string }): Promise<VoidResult> {
+      return translateGatewayErrors(() =>
+        gateway.void({ idempotencyKey: paymentKey(input.orderId, 'void'), authorisationId: input.authorisationId }),
+      );
+    },
+
+    /** `refundId` names the refund within the order (e.g. "cancellation", a support request id). */
+    async refundPayment(input: {
+      orderId: string;
+      authorisationId: string;
+      amount: number;
+      refundId: string;
+      reason?: string;
+    }): Promise<RefundResult> {
+      return translateGatewayErrors(() =>
+        gateway.refund({
+          idempotencyKey: paymentKey(input.orderId, `refund:${input.refundId}`),
+          authorisationId: input.authorisationId,
+          amount: input.amount,
+          reason: input.reason,
+        }),
+      );
+    },
+  };
+}

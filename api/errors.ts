@@ -1,0 +1,97 @@
+// HTTP errors: every failure becomes `{error: {code, message, details}}` here and only here.
+// Routes throw ApiError or let typed failures (zod, Temporal, body parsing) propagate.
+
+import type { ErrorRequestHandler } from 'express';
+import { ZodError } from 'zod';
+import { ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+import mongoose from 'mongoose';
+import { FailureTypes } from '../workflows/messages';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown[],
+  ) {
+    super(message);
+  }
+}
+
+/** How workflow Update rejections read over HTTP. */
+const updateFailureStatus: Record<string, { status: number; code: string }> = {
+  [FailureTypes.invalidState]: { status: 409, code: 'invalid_order_state' },
+  [FailureTypes.invalidRequest]: { status: 422, code: 'invalid_request' },
+};
+
+function fromUpdateFailure(error: WorkflowUpdateFailedError): ApiError | undefined {
+  const cause = error.cause;
+  if (!(cause instanceof ApplicationFailure) || !cause.type) return undefined;
+  const mapped = updateFailureStatus[cause.type];
+  return mapped && new ApiError(mapped.status, mapped.code, cause.message, cause.details ? [...cause.details] : undefined);
+}
+
+function fromZod(error: ZodError): ApiError {
+  return new ApiError(
+    422,
+    'validation_failed',
+    'the request is not valid',
+    error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+  );
+}
+
+/** body-parser's errors carry a `type`; they are the client's fault, never a 500. */
+function fromBodyParser(error: { type?: string; status?: number }): ApiError | undefined {
+  switch (error.type) {
+    case 'entity.parse.failed':
+      return new ApiError(400, 'malformed_json', 'the request body is not valid JSON');
+    case 'entity.too.large':
+      return new ApiError(413, 'payload_too_large', 'the request body is too large');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new ApiError(415, 'unsupported_encoding', 'the request body encoding is not supported');
+    default:
+      return undefined;
+  }
+}
+
+function isDependencyDown(error: unknown): boolean {
+  return (
+    error instanceof ServiceError ||
+    error instanceof mongoose.Error.MongooseServerSelectionError ||
+    (error instanceof Error && ['MongoNetworkError', 'MongoServerSelectionError', 'MongoNotConnectedError'].includes(error.name))
+  );
+}
+
+export function toApiError(error: unknown): ApiError | undefined {
+  if (error instanceof ApiError) return error;
+  if (error instanceof ZodError) return fromZod(error);
+  if (error instanceof WorkflowUpdateFailedError) return fromUpdateFailure(error);
+  if (error instanceof WorkflowNotFoundError) return new ApiError(404, 'order_not_found', 'no such order');
+  if (error && typeof error === 'object' && 'type' in error) {
+    const parsed = fromBodyParser(error as { type?: string });
+    if (parsed) return parsed;
+  }
+  if (isDependencyDown(error)) {
+    return new ApiError(503, 'dependency_unavailable', 'a service orderflow depends on is unavailable; retry later');
+  }
+  return undefined;
+}
+
+export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
+  const apiError = toApiError(error);
+  if (apiError) {
+    if (apiError.status >= 500) req.log.warn({ err: error }, apiError.message);
+    res.status(apiError.status).json({
+      error: { code: apiError.code, message: apiError.message, ...(apiError.details ? { details: apiError.details } : {}) },
+    });
+    return;
+  }
+  req.log.error({ err: error }, 'unhandled error');
+  res.status(500).json({ error: { code: 'internal_error', message: 'something went wrong on our side' } });
+};
+
+export const notFoundHandler = (): never => {
+  throw new ApiError(404, 'route_not_found', 'no such endpoint');
+};

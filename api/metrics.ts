@@ -1,0 +1,36 @@
+// Prometheus metrics of the API process, on a registry of its own (one per app instance).
+
+import type { RequestHandler } from 'express';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+export function createApiMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requestDuration = new Histogram({
+    name: 'orderflow_http_request_duration_seconds',
+    help: 'HTTP request duration by route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const checkouts = new Counter({
+    name: 'orderflow_checkouts_total',
+    help: 'Checkout answers by vertical and resulting order status',
+    labelNames: ['vertical', 'status'] as const,
+    registers: [registry],
+  });
+
+  /** Times each request; the route label is the matched pattern, never the raw URL. */
+  const observeRequests: RequestHandler = (req, res, next) => {
+    const stop = requestDuration.startTimer({ method: req.method });
+    res.on('finish', () => {
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      stop({ route, status: String(res.statusCode) });
+    });
+    next();
+  };
+
+  return { registry, checkouts, observeRequests };
+}
+
+export type ApiMetrics = ReturnType<typeof createApiMetrics>;

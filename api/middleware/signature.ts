@@ -1,0 +1,49 @@
+// Provider callbacks: reads the raw body, checks `Orderflow-Signature` with the provider's
+// secret and the replay window, and only then parses the JSON. Nothing runs for a request
+// that fails here.
+
+import express, { type RequestHandler, type Response } from 'express';
+import type { Models } from '../../infra/db';
+import type { ProviderDocument } from '../../infra/models/provider';
+import { SIGNATURE_HEADER, verifySignature } from '../../infra/signing';
+import { ApiError } from '../errors';
+import { ProviderParamsSchema } from '../schemas';
+
+const signatureProblems = {
+  missing: `the ${SIGNATURE_HEADER} header is missing`,
+  malformed: `the ${SIGNATURE_HEADER} header is not t=<unix seconds>,v1=<hex>`,
+  stale: 'the signature timestamp is outside the allowed window',
+  mismatch: 'the signature does not match the body',
+} as const;
+
+export function verifyProviderSignature(models: Pick<Models, 'Provider'>, toleranceSeconds: number): RequestHandler[] {
+  const readRaw = express.raw({ type: () => true, limit: '256kb' });
+  const verify: RequestHandler = async (req, res, next) => {
+    const header = req.get(SIGNATURE_HEADER);
+    if (!header) throw new ApiError(401, 'invalid_signature', signatureProblems.missing);
+    const { providerId } = ProviderParamsSchema.parse(req.params);
+    const provider = await models.Provider.findById(providerId).lean();
+    if (!provider) throw new ApiError(404, 'provider_not_found', 'no such provider');
+
+    const rawBody: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const check = verifySignature(header, provider.signingSecret, rawBody, toleranceSeconds);
+    if (!check.valid) {
+      req.log.warn({ providerId, reason: check.reason }, 'provider signature rejected');
+      throw new ApiError(401, 'invalid_signature', signatureProblems[check.reason]);
+    }
+    try {
+      req.body = rawBody.length > 0 ? JSON.parse(rawBody.toString('utf8')) : undefined;
+    } catch {
+      throw new ApiError(400, 'malformed_json', 'the request body is not valid JSON');
+    }
+    res.locals.provider = provider;
+    next();
+  };
+  return [readRaw, verify];
+}
+
+export function providerOf(res: Response): ProviderDocument {
+  const provider = res.locals.provider as ProviderDocument | undefined;
+  if (!provider) throw new Error('verifyProviderSignature did not run for this route');
+  return provider;
+}

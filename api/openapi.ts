@@ -1,0 +1,136 @@
+// The OpenAPI document, generated from the same zod schemas the routes validate with.
+// A test checks every route the server mounts is described here, and vice versa.
+
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import {
+  ConfirmationRequestSchema,
+  CreateOrderRequestSchema,
+  ErrorSchema,
+  OrderIdParamsSchema,
+  OrderListSchema,
+  OrderSchema,
+  ProviderEventRequestSchema,
+  ProviderOrderParamsSchema,
+  ProviderOrdersQuerySchema,
+  ProviderParamsSchema,
+} from './schemas';
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((status) => [status, json(ErrorSchema, errorDescriptions[status] ?? 'error')]));
+
+const errorDescriptions: Record<number, string> = {
+  400: 'malformed request (bad JSON, missing header)',
+  401: 'missing or bad credentials or signature',
+  402: 'payment declined',
+  403: 'the token lacks the role',
+  404: 'unknown order or provider',
+  409: 'not allowed in the order\'s current state, or an idempotency conflict',
+  422: 'validation failed; details name the field paths',
+  503: 'a dependency is down',
+};
+
+export function buildOpenApiDocument() {
+  const registry = new OpenAPIRegistry();
+  const bearer = registry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });
+  const signature = registry.registerComponent('securitySchemes', 'providerSignature', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'Orderflow-Signature',
+    description: 't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>"> with the provider signing secret; 5 minute window',
+  });
+
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/orders',
+    summary: 'Place an order; answers after the payment decision',
+    security: [{ [bearer.name]: [] }],
+    request: {
+      headers: z.object({ 'Idempotency-Key': z.string().min(1).max(255) }),
+      body: { content: { 'application/json': { schema: CreateOrderRequestSchema } } },
+    },
+    responses: {
+      201: json(OrderSchema, 'the payment was authorised; the order awaits the provider'),
+      ...errors(400, 401, 402, 403, 404, 409, 422, 503),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/orders/{orderId}',
+    summary: 'The order as the app shows it',
+    security: [{ [bearer.name]: [] }],
+    request: { params: OrderIdParamsSchema },
+    responses: { 200: json(OrderSchema, 'the order'), ...errors(401, 403, 404, 422) },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/providers/{providerId}/orders/{orderId}/confirmation',
+    summary: 'The provider accepts or rejects an order (signed)',
+    security: [{ [signature.name]: [] }],
+    request: {
+      params: ProviderOrderParamsSchema,
+      body: { content: { 'application/json': { schema: ConfirmationRequestSchema } } },
+    },
+    responses: { 200: json(OrderSchema, 'the order after the decision'), ...errors(400, 401, 404, 409, 422) },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/providers/{providerId}/orders/{orderId}/events',
+    summary: 'The provider reports dispatch progress (signed)',
+    security: [{ [signature.name]: [] }],
+    request: {
+      params: ProviderOrderParamsSchema,
+      body: { content: { 'application/json': { schema: ProviderEventRequestSchema } } },
+    },
+    responses: { 200: json(OrderSchema, 'the order after the event'), ...errors(400, 401, 404, 409, 422) },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/providers/{providerId}/orders',
+    summary: 'Orders for providers that poll (signed GET, empty body)',
+    security: [{ [signature.name]: [] }],
+    request: { params: ProviderParamsSchema, query: ProviderOrdersQuerySchema },
+    responses: { 200: json(OrderListSchema, 'the provider\'s orders, newest first'), ...errors(401, 404, 422) },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/healthz',
+    summary: 'The process is up',
+    responses: { 200: json(z.object({ status: z.literal('ok') }), 'up') },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/readyz',
+    summary: 'Temporal and the database are reachable',
+    responses: {
+      200: json(z.object({ status: z.string(), checks: z.record(z.string(), z.string()) }), 'ready'),
+      503: json(z.object({ status: z.string(), checks: z.record(z.string(), z.string()) }), 'a dependency is down'),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics',
+    responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } } },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/openapi.json',
+    summary: 'This document',
+    responses: { 200: { description: 'OpenAPI 3.1 document', content: { 'application/json': { schema: z.object({}) } } } },
+  });
+
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'orderflow',
+      version: '0.1.0',
+      description: 'Order fulfilment for lifestyle super-apps: checkout, provider callbacks, support and operations.',
+    },
+  });
+}

@@ -1,0 +1,52 @@
+// App checkout (role `app`, mounted at /v1/orders): place an order and read it back.
+
+import { Router } from 'express';
+import type { Models } from '../../infra/db';
+import type { OrderSnapshot } from '../../domain/order';
+import { apiClientOf } from '../middleware/auth';
+import { ApiError } from '../errors';
+import { CreateOrderRequestSchema, IdempotencyKeySchema, OrderIdParamsSchema } from '../schemas';
+import { toOrderView } from '../order-view';
+import type { createCheckout } from '../checkout';
+import type { ApiMetrics } from '../metrics';
+
+export function ordersRouter(deps: {
+  models: Models;
+  placeOrder: ReturnType<typeof createCheckout>;
+  metrics: ApiMetrics;
+}): Router {
+  const router = Router();
+
+  router.post('/', async (req, res) => {
+    const key = req.get('Idempotency-Key');
+    if (key === undefined) throw new ApiError(400, 'idempotency_key_missing', 'the Idempotency-Key header is required');
+    const parsedKey = IdempotencyKeySchema.safeParse(key);
+    if (!parsedKey.success) {
+      throw new ApiError(400, 'idempotency_key_invalid', 'Idempotency-Key must be 1-255 printable ASCII characters');
+    }
+    const body = CreateOrderRequestSchema.parse(req.body);
+    const { order, replayed } = await deps.placeOrder(apiClientOf(res), parsedKey.data, body);
+    deps.metrics.checkouts.inc({ vertical: order.vertical, status: order.status });
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    if (order.status === 'payment_declined') {
+      res.status(402).json({
+        error: {
+          code: order.failure?.code ?? 'payment_declined',
+          message: order.failure?.message ?? 'the payment was declined',
+          details: [{ orderId: order.orderId, status: order.status }],
+        },
+      });
+      return;
+    }
+    res.status(201).location(`/v1/orders/${order.orderId}`).json(toOrderView(order));
+  });
+
+  router.get('/:orderId', async (req, res) => {
+    const { orderId } = OrderIdParamsSchema.parse(req.params);
+    const order = await deps.models.Order.findById(orderId).lean<OrderSnapshot>();
+    if (!order) throw new ApiError(404, 'order_not_found', 'no such order');
+    res.json(toOrderView(order));
+  });
+
+  return router;
+}

@@ -1,0 +1,82 @@
+// Provider callbacks (signed): confirm or reject an order, report dispatch progress, and
+// list orders for providers that poll. Decisions are workflow Updates, so the provider
+// hears at once whether its callback changed the order.
+
+import { Router, type RequestHandler } from 'express';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Models } from '../../infra/db';
+import type { OrderSnapshot } from '../../domain/order';
+import {
+  confirmOrderUpdate,
+  orderWorkflowId,
+  reportProviderEventUpdate,
+} from '../../workflows/messages';
+import { ApiError } from '../errors';
+import { providerOf } from '../middleware/signature';
+import { toOrderView } from '../order-view';
+import {
+  ConfirmationRequestSchema,
+  ProviderEventRequestSchema,
+  ProviderOrderParamsSchema,
+  ProviderOrdersQuerySchema,
+} from '../schemas';
+
+export function providersRouter(deps: { models: Models; temporal: Client; verifySignature: RequestHandler[] }): Router {
+  const router = Router();
+  const { models, temporal } = deps;
+
+  /** The provider's own order, or 404: a provider never learns about other providers' orders. */
+  async function providerOrder(providerId: string, orderId: string): Promise<OrderSnapshot> {
+    const order = await models.Order.findById(orderId).lean<OrderSnapshot>();
+    if (!order || order.providerId !== providerId) throw new ApiError(404, 'order_not_found', 'no such order');
+    return order;
+  }
+
+  /** Runs an Update; an order whose workflow has ended can no longer change (409). */
+  async function updateOrder(order: OrderSnapshot, run: (handle: WorkflowHandle) => Promise<OrderSnapshot>) {
+    const handle = temporal.workflow.getHandle(orderWorkflowId(order.orderId));
+    try {
+      return await run(handle);
+    } catch (error) {
+      if (isWorkflowClosedError(error)) {
+        const latest = await models.Order.findById(order.orderId).lean<OrderSnapshot>();
+        throw new ApiError(409, 'invalid_order_state', `the order is ${latest?.status ?? order.status} and can no longer change`);
+      }
+      throw error;
+    }
+  }
+
+  router.post('/v1/providers/:providerId/orders/:orderId/confirmation', ...deps.verifySignature, async (req, res) => {
+    const { providerId, orderId } = ProviderOrderParamsSchema.parse(req.params);
+    const decision = ConfirmationRequestSchema.parse(req.body);
+    const order = await providerOrder(providerId, orderId);
+    const updated = await updateOrder(order, (handle) => handle.executeUpdate(confirmOrderUpdate, { args: [decision] }));
+    res.json(toOrderView(updated));
+  });
+
+  router.post('/v1/providers/:providerId/orders/:orderId/events', ...deps.verifySignature, async (req, res) => {
+    const { providerId, orderId } = ProviderOrderParamsSchema.parse(req.params);
+    const event = ProviderEventRequestSchema.parse(req.body);
+    const order = await providerOrder(providerId, orderId);
+    const updated = await updateOrder(order, (handle) => handle.executeUpdate(reportProviderEventUpdate, { args: [event] }));
+    res.json(toOrderView(updated));
+  });
+
+  router.get('/v1/providers/:providerId/orders', ...deps.verifySignature, async (req, res) => {
+    const { status, limit } = ProviderOrdersQuerySchema.parse(req.query);
+    const provider = providerOf(res);
+    const orders = await models.Order.find({ providerId: provider._id, status })
+      .sort({ createdAt: -1 })
+      .limit(limit)
+      .lean<OrderSnapshot[]>();
+    res.json({ orders: orders.map(toOrderView) });
+  });
+
+  return router;
+}
+
+/** Temporal answers an Update to a closed workflow with NOT_FOUND or "already completed". */
+function isWorkflowClosedError(error: unknown): boolean {
+  const message = error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? '')}` : '';
+  return /workflow execution already completed|workflow not found|not found/i.test(message) && error instanceof Error && error.name !== 'WorkflowUpdateFailedError';
+}

@@ -1,0 +1,160 @@
+// Request and response schemas: the one source of truth for validation and for the OpenAPI
+// document served at /openapi.json (see openapi.ts).
+
+import { z } from 'zod';
+import { ORDER_STATUSES, PROVIDER_EVENT_TYPES, VERTICALS } from '../domain/order';
+import { nightsBetween } from '../domain/pricing';
+
+const identifier = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'letters, digits and _ . : - only');
+const currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO-4217 code such as CNY');
+const minorUnits = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).meta({ description: 'integer minor units' });
+const dateTime = z.iso.datetime({ offset: true });
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+export const GroceryItemSchema = z
+  .object({
+    sku: identifier,
+    name: text(200),
+    quantity: z.number().int().min(1).max(1000),
+    unitPrice: minorUnits,
+  })
+  .meta({ id: 'GroceryItem' });
+
+export const GroceryDetailsSchema = z
+  .object({
+    items: z
+      .array(GroceryItemSchema)
+      .min(1)
+      .max(200)
+      .refine((items) => new Set(items.map((i) => i.sku)).size === items.length, 'each sku may appear once'),
+    deliveryAddress: text(500),
+    deliveryWindow: z
+      .object({ start: dateTime, end: dateTime })
+      .refine((w) => Date.parse(w.end) > Date.parse(w.start), { message: 'end must be after start', path: ['end'] }),
+  })
+  .meta({ id: 'GroceryDetails' });
+
+export const HotelDetailsSchema = z
+  .object({
+    roomType: text(100),
+    checkIn: z.iso.date(),
+    checkOut: z.iso.date(),
+    guests: z.number().int().min(1).max(20),
+    nightlyRate: minorUnits,
+  })
+  .refine((h) => nightsBetween(h.checkIn, h.checkOut) >= 1, { message: 'must be after checkIn', path: ['checkOut'] })
+  .refine((h) => nightsBetween(h.checkIn, h.checkOut) <= 90, { message: 'stays are at most 90 nights', path: ['checkOut'] })
+  .meta({ id: 'HotelDetails' });
+
+export const TeleconsultationDetailsSchema = z
+  .object({
+    specialty: text(100),
+    slotStart: dateTime,
+    durationMinutes: z.number().int().min(5).max(240),
+    fee: minorUnits,
+  })
+  .meta({ id: 'TeleconsultationDetails' });
+
+const orderBase = {
+  customerId: identifier,
+  providerId: identifier,
+  currency,
+  payment: z.object({ token: text(200) }),
+};
+
+/** Unknown fields (a client-computed `total`, say) are ignored: the server prices the order. */
+export const CreateOrderRequestSchema = z
+  .discriminatedUnion('vertical', [
+    z.object({ vertical: z.literal('grocery'), ...orderBase, grocery: GroceryDetailsSchema }),
+    z.object({ vertical: z.literal('hotel'), ...orderBase, hotel: HotelDetailsSchema }),
+    z.object({ vertical: z.literal('teleconsultation'), ...orderBase, teleconsultation: TeleconsultationDetailsSchema }),
+  ])
+  .meta({ id: 'CreateOrderRequest' });
+export type CreateOrderRequest = z.infer<typeof CreateOrderRequestSchema>;
+
+export const IdempotencyKeySchema = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+
+export const ConfirmationRequestSchema = z
+  .object({
+    decision: z.enum(['accept', 'reject']),
+    reason: text(500).optional(),
+    items: z
+      .array(z.object({ sku: identifier, availableQuantity: z.number().int().min(0).max(1000) }))
+      .max(200)
+      .optional(),
+    confirmationCode: text(64).optional(),
+  })
+  .refine((c) => c.decision === 'accept' || (c.items === undefined && c.confirmationCode === undefined), {
+    message: 'items and confirmationCode only go with an accept',
+    path: ['decision'],
+  })
+  .meta({ id: 'ConfirmationRequest' });
+
+export const ProviderEventRequestSchema = z
+  .object({ type: z.enum(PROVIDER_EVENT_TYPES), at: dateTime })
+  .meta({ id: 'ProviderEventRequest' });
+
+export const OrderIdParamsSchema = z.object({ orderId: identifier });
+export const ProviderOrderParamsSchema = z.object({ providerId: identifier, orderId: identifier });
+export const ProviderParamsSchema = z.object({ providerId: identifier });
+export const ProviderOrdersQuerySchema = z.object({
+  status: z.enum(ORDER_STATUSES).default('awaiting_confirmation'),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+
+export const OrderSchema = z
+  .object({
+    orderId: z.string(),
+    vertical: z.enum(VERTICALS),
+    status: z.enum(ORDER_STATUSES),
+    customerId: z.string(),
+    providerId: z.string(),
+    currency,
+    amounts: z.object({
+      total: minorUnits,
+      authorised: minorUnits,
+      captured: minorUnits,
+      released: minorUnits,
+      refunded: minorUnits,
+    }),
+    grocery: GroceryDetailsSchema.extend({
+      confirmedItems: z.array(z.object({ sku: z.string(), confirmedQuantity: z.number().int() })).optional(),
+    }).optional(),
+    hotel: HotelDetailsSchema.optional(),
+    teleconsultation: TeleconsultationDetailsSchema.optional(),
+    confirmation: z
+      .object({
+        decision: z.enum(['accept', 'reject']),
+        reason: z.string().optional(),
+        confirmationCode: z.string().optional(),
+        receivedAt: dateTime,
+      })
+      .optional(),
+    dispatch: z.object({
+      courier: z.object({ courierId: z.string(), name: z.string(), phone: z.string() }).optional(),
+      voucherCode: z.string().optional(),
+      sessionLink: z.string().optional(),
+      events: z.array(z.object({ type: z.enum(PROVIDER_EVENT_TYPES), at: dateTime, receivedAt: dateTime })),
+    }),
+    failure: z.object({ code: z.string(), message: z.string() }).optional(),
+    confirmBy: dateTime.optional(),
+    createdAt: dateTime,
+    updatedAt: dateTime,
+  })
+  .meta({ id: 'Order' });
+
+export const OrderListSchema = z.object({ orders: z.array(OrderSchema) }).meta({ id: 'OrderList' });
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ example: 'validation_failed' }),
+      message: z.string(),
+      details: z.array(z.unknown()).optional(),
+    }),
+  })
+  .meta({ id: 'Error' });

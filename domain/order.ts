@@ -1,0 +1,154 @@
+// The order as the business sees it: verticals, their details, statuses and amounts.
+// Shared by the API, the workflows and the read model; no I/O here.
+
+export const VERTICALS = ['grocery', 'hotel', 'teleconsultation'] as const;
+export type Vertical = (typeof VERTICALS)[number];
+
+export const ORDER_STATUSES = [
+  'pending_payment',
+  'awaiting_confirmation',
+  'confirmed',
+  'dispatching',
+  'in_progress',
+  'completed',
+  'payment_declined',
+  'rejected',
+  'expired',
+  'cancelled',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const TERMINAL_STATUSES: ReadonlySet<OrderStatus> = new Set([
+  'completed',
+  'payment_declined',
+  'rejected',
+  'expired',
+  'cancelled',
+]);
+
+export interface GroceryItem {
+  sku: string;
+  name: string;
+  quantity: number;
+  unitPrice: number;
+}
+
+export interface GroceryDetails {
+  items: GroceryItem[];
+  deliveryAddress: string;
+  deliveryWindow: { start: string; end: string };
+}
+
+export interface HotelDetails {
+  roomType: string;
+  checkIn: string;
+  checkOut: string;
+  guests: number;
+  nightlyRate: number;
+}
+
+export interface TeleconsultationDetails {
+  specialty: string;
+  slotStart: string;
+  durationMinutes: number;
+  fee: number;
+}
+
+/** What the checkout asked for, validated; the server derives every amount from it. */
+export type OrderRequest = {
+  customerId: string;
+  providerId: string;
+  currency: string;
+  paymentToken: string;
+} & (
+  | { vertical: 'grocery'; grocery: GroceryDetails }
+  | { vertical: 'hotel'; hotel: HotelDetails }
+  | { vertical: 'teleconsultation'; teleconsultation: TeleconsultationDetails }
+);
+
+export interface OrderAmounts {
+  /** What the order costs, computed from its lines. */
+  total: number;
+  authorised: number;
+  captured: number;
+  /** Authorised money given back to the customer without being captured. */
+  released: number;
+  refunded: number;
+}
+
+export function emptyAmounts(total: number): OrderAmounts {
+  return { total, authorised: 0, captured: 0, released: 0, refunded: 0 };
+}
+
+/** The provider's answer to a new order. */
+export interface ConfirmationDecision {
+  decision: 'accept' | 'reject';
+  reason?: string;
+  /** Grocery only: how much of each line the store can supply. */
+  items?: { sku: string; availableQuantity: number }[];
+  confirmationCode?: string;
+}
+
+export const PROVIDER_EVENT_TYPES = [
+  'picked_up',
+  'delivered',
+  'checked_in',
+  'checked_out',
+  'consultation_started',
+  'consultation_completed',
+  'no_show',
+] as const;
+export type ProviderEventType = (typeof PROVIDER_EVENT_TYPES)[number];
+
+export interface ProviderEvent {
+  type: ProviderEventType;
+  at: string;
+}
+
+export interface Courier {
+  courierId: string;
+  name: string;
+  phone: string;
+}
+
+export interface DispatchInfo {
+  courier?: Courier;
+  voucherCode?: string;
+  sessionLink?: string;
+  events: { type: ProviderEventType; at: string; receivedAt: string }[];
+}
+
+/** Why an order ended without being served, in words support staff and apps can show. */
+export interface OrderFailure {
+  code: string;
+  message: string;
+}
+
+/**
+ * The order's state as its workflow holds it. The workflow is the source of truth; the read
+ * model in the database is a copy of the latest snapshot, ordered by `revision`.
+ */
+export interface OrderSnapshot {
+  orderId: string;
+  vertical: Vertical;
+  status: OrderStatus;
+  customerId: string;
+  providerId: string;
+  currency: string;
+  amounts: OrderAmounts;
+  grocery?: GroceryDetails & { confirmedItems?: { sku: string; confirmedQuantity: number }[] };
+  hotel?: HotelDetails;
+  teleconsultation?: TeleconsultationDetails;
+  confirmation?: ConfirmationDecision & { receivedAt: string };
+  dispatch: DispatchInfo;
+  failure?: OrderFailure;
+  /** When the provider must have answered by. */
+  confirmBy?: string;
+  createdAt: string;
+  updatedAt: string;
+  /** Incremented on every change, so a stale copy never overwrites a newer one. */
+  revision: number;
+}
+
+/** Verticals the order workflow runs today; checkout refuses the others up front. */
+export const OPEN_VERTICALS: readonly Vertical[] = ['grocery'];

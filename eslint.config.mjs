@@ -1,0 +1,31 @@
+// typescript-eslint flat config: recommended rules plus the determinism guard for workflow code.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', '.tools/**', '.data/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      'no-console': 'error',
+    },
+  },
+  {
+    // Workflow code runs in Temporal's deterministic sandbox: only @temporalio/workflow,
+    // domain/ and type-only imports are allowed there.
+    files: ['workflows/**/*.ts'],
+    ignores: ['workflows/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['../infra/*', '../../infra/*', '../api/*', '../../api/*', 'mongoose', 'express', 'pino', 'node:*', 'fs', 'crypto', 'http', 'https'], message: 'Workflow code must stay deterministic.' },
+          ],
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,63 @@
+// The database connection and its models. Plain mongoose on one connection, using only what
+// both MongoDB and FerretDB 1.x support: single-document atomic updates and unique indexes.
+
+import mongoose, { type Connection } from 'mongoose';
+import type { Logger } from './logger';
+import { defineOrderModel } from './models/order';
+import { defineProviderModel } from './models/provider';
+import { defineIdempotencyModel } from './models/idempotency';
+import { defineSandboxPaymentModels } from './models/sandbox-payment';
+import { defineCourierAssignmentModel } from './models/courier-assignment';
+
+export function defineModels(connection: Connection) {
+  return {
+    Order: defineOrderModel(connection),
+    Provider: defineProviderModel(connection),
+    IdempotencyRecord: defineIdempotencyModel(connection),
+    ...defineSandboxPaymentModels(connection),
+    CourierAssignment: defineCourierAssignmentModel(connection),
+  };
+}
+
+export type Models = ReturnType<typeof defineModels>;
+
+export interface Database {
+  connection: Connection;
+  models: Models;
+  close(): Promise<void>;
+}
+
+export async function connectDatabase(uri: string, logger: Logger): Promise<Database> {
+  const connection = mongoose.createConnection(uri, {
+    serverSelectionTimeoutMS: 10_000,
+    // Models build their indexes at start-up; a failure surfaces here, not on first use.
+    autoIndex: true,
+  });
+  connection.on('disconnected', () => logger.warn('database disconnected'));
+  connection.on('reconnected', () => logger.info('database reconnected'));
+  await connection.asPromise();
+  const models = defineModels(connection);
+  await Promise.all(Object.values(models).map((model) => model.init()));
+  logger.info({ db: connection.name }, 'database connected');
+  return { connection, models, close: () => connection.close() };
+}
+
+/** True for a unique-index violation: the write lost a race to an identical one. */
+export function isDuplicateKeyError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
+}
+
+/** Answers within a second whether the database is reachable (readiness checks). */
+export async function pingDatabase(connection: Connection): Promise<boolean> {
+  try {
+    const db = connection.db;
+    if (!db) return false;
+    await Promise.race([
+      db.admin().command({ ping: 1 }),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('ping timeout')), 1000).unref()),
+    ]);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,30 @@
+// The order read model: the latest snapshot each order workflow published.
+// The workflow is the source of truth; this copy serves reads and search. Writes carry the
+// snapshot's revision and only a newer revision replaces an older one (saveSnapshot).
+
+import { Schema, type Connection } from 'mongoose';
+import type { OrderSnapshot } from '../../domain/order';
+
+export type OrderDocument = OrderSnapshot & { _id: string };
+
+const orderSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    orderId: { type: String, required: true },
+    vertical: { type: String, required: true },
+    status: { type: String, required: true },
+    customerId: { type: String, required: true },
+    providerId: { type: String, required: true },
+    createdAt: { type: String, required: true },
+    revision: { type: Number, required: true },
+  },
+  // The rest of the snapshot is stored as the workflow wrote it.
+  { strict: false, versionKey: false, collection: 'orders' },
+);
+orderSchema.index({ status: 1, createdAt: -1 });
+orderSchema.index({ providerId: 1, status: 1, createdAt: -1 });
+orderSchema.index({ customerId: 1, createdAt: -1 });
+
+export function defineOrderModel(connection: Connection) {
+  return connection.model<OrderDocument>('Order', orderSchema);
+}

@@ -1,0 +1,152 @@
+// One test file's orderflow: its own database and task queue on the shared servers, a real
+// order worker and the real API on a free port. `close()` undoes all of it.
+
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { startApi } from '../../api/server';
+import type { Vertical } from '../../domain/order';
+import { loadConfig, type Config } from '../../infra/config';
+import { connectDatabase, type Database } from '../../infra/db';
+import { createLogger } from '../../infra/logger';
+import { createSandboxGateway } from '../../infra/payments/sandbox';
+import { generateSigningSecret } from '../../infra/signing';
+import { connectClient, connectWorkerConnection } from '../../infra/temporal';
+import { activityDeps, createOrderWorker } from '../../workers/order-worker';
+import { createProviderClient } from '../../dev/provider-client';
+
+export const TOKENS = {
+  app: 'test-app-token-0001',
+  otherApp: 'test-app-token-0002',
+  support: 'test-support-token-0001',
+  admin: 'test-admin-token-0001',
+};
+
+export interface Harness {
+  apiUrl: string;
+  config: Readonly<Config>;
+  database: Database;
+  temporal: Client;
+  gateway: ReturnType<typeof createSandboxGateway>;
+  registerProvider(options: {
+    vertical: Vertical;
+    webhookUrl?: string;
+    confirmationTimeoutSeconds?: number;
+  }): Promise<{ providerId: string; signingSecret: string; client: ReturnType<typeof createProviderClient> }>;
+  close(): Promise<void>;
+}
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the integration tests through jest (test/global-setup.ts)`);
+  return value;
+}
+
+export async function startHarness(): Promise<Harness> {
+  const suffix = randomBytes(6).toString('hex');
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    PORT: '0',
+    MONGODB_URI: `${required('TEST_MONGODB_URI')}/test_${suffix}`,
+    TEMPORAL_ADDRESS: required('TEST_TEMPORAL_ADDRESS'),
+    TEMPORAL_TASK_QUEUE: `orders-${suffix}`,
+    WORKFLOW_BUNDLE_PATH: required('TEST_WORKFLOW_BUNDLE_PATH'),
+    API_TOKENS: [
+      `checkout:app:${TOKENS.app}`,
+      `other-checkout:app:${TOKENS.otherApp}`,
+      `support:support:${TOKENS.support}`,
+      `admin:admin:${TOKENS.admin}`,
+    ].join(','),
+  });
+  const logger = createLogger(config.logLevel, { test: suffix });
+  const database = await connectDatabase(config.mongodbUri, logger);
+  const temporal = await connectClient(config.temporal);
+  const workerConnection: NativeConnection = await connectWorkerConnection(config.temporal);
+  const worker: Worker = await createOrderWorker({
+    config,
+    connection: workerConnection,
+    deps: activityDeps(database.models, logger),
+  });
+  const workerRun = worker.run();
+  const api = await startApi({ config, database, temporal, logger });
+
+  let providerCount = 0;
+  return {
+    apiUrl: api.url,
+    config,
+    database,
+    temporal,
+    gateway: createSandboxGateway(database.models),
+    async registerProvider({ vertical, webhookUrl, confirmationTimeoutSeconds = 60 }) {
+      providerCount += 1;
+      const providerId = `prov-${vertical}-${providerCount}`;
+      const signingSecret = generateSigningSecret();
+      await database.models.Provider.create({
+        _id: providerId,
+        vertical,
+        name: `Test ${vertical} provider ${providerCount}`,
+        webhookUrl,
+        signingSecret,
+        confirmationTimeoutSeconds,
+      });
+      return { providerId, signingSecret, client: createProviderClient(api.url, { providerId, signingSecret }) };
+    },
+    async close() {
+      await api.close();
+      worker.shutdown();
+      await workerRun;
+      await workerConnection.close();
+      await temporal.connection.close();
+      await database.connection.dropDatabase().catch(() => undefined);
+      await database.close();
+    },
+  };
+}
+
+export interface ReceivedWebhook {
+  headers: IncomingHttpHeaders;
+  rawBody: string;
+  body: { id: string; type: string; order: { orderId: string; status: string } };
+}
+
+/** A provider's webhook endpoint: records what arrives and answers with a chosen status. */
+export async function startWebhookReceiver() {
+  const received: ReceivedWebhook[] = [];
+  let answerStatus = 204;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const rawBody = Buffer.concat(chunks).toString('utf8');
+      received.push({ headers: req.headers, rawBody, body: JSON.parse(rawBody) as ReceivedWebhook['body'] });
+      res.writeHead(answerStatus).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/webhook`;
+  return {
+    url,
+    received,
+    answerWith(status: number) {
+      answerStatus = status;
+    },
+    async waitFor(predicate: (webhook: ReceivedWebhook) => boolean, timeoutMs = 15_000): Promise<ReceivedWebhook> {
+      return eventually(() => received.find(predicate), timeoutMs, 'webhook');
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Polls until `probe` returns something truthy; fails with what it was waiting for. */
+export async function eventually<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -1,0 +1,67 @@
+// The order worker: runs order workflows and their activities on the orders task queue.
+// `createOrderWorker` builds it from dependencies (used by tests and the dev runtime);
+// run this file to start a worker process that drains on SIGINT/SIGTERM.
+
+import { Runtime, Worker, type NativeConnection } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities';
+import { loadConfig, type Config } from '../infra/config';
+import { connectDatabase } from '../infra/db';
+import { createSandboxCourierNetwork } from '../infra/dispatch/couriers';
+import { createLogger, temporalLogger, type Logger } from '../infra/logger';
+import { createSandboxGateway } from '../infra/payments/sandbox';
+import { connectWorkerConnection } from '../infra/temporal';
+import type { Models } from '../infra/db';
+
+export function activityDeps(models: Models, logger: Logger): ActivityDeps {
+  return {
+    models,
+    gateway: createSandboxGateway(models),
+    couriers: createSandboxCourierNetwork(models),
+    logger,
+    fetch: globalThis.fetch,
+    clock: () => new Date(),
+  };
+}
+
+export async function createOrderWorker(options: {
+  config: Readonly<Config>;
+  connection: NativeConnection;
+  deps: ActivityDeps;
+}): Promise<Worker> {
+  const { config, connection, deps } = options;
+  const bundlePath = config.worker.workflowBundlePath;
+  return Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: require.resolve('../workflows') }),
+    activities: createActivities(deps),
+    maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
+    maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
+    // On shutdown, running activities get this long to finish before they are cancelled.
+    shutdownGraceTime: '20s',
+  });
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, { service: 'order-worker' });
+  Runtime.install({ logger: temporalLogger(logger.child({ component: 'temporal' })) });
+
+  const database = await connectDatabase(config.mongodbUri, logger);
+  const connection = await connectWorkerConnection(config.temporal);
+  const worker = await createOrderWorker({ config, connection, deps: activityDeps(database.models, logger) });
+  logger.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'order worker started');
+  // Worker.run resolves after the Runtime's SIGINT/SIGTERM handling has drained the worker.
+  await worker.run();
+  await connection.close();
+  await database.close();
+  logger.info('order worker stopped');
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`order worker failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  });
+}

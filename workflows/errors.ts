@@ -1,0 +1,13 @@
+// Failures workflow code raises towards callers: Update validator rejections the API maps to
+// 409 (wrong state) or 422 (request contradicts the order).
+
+import { ApplicationFailure } from '@temporalio/workflow';
+import { FailureTypes } from './messages';
+
+export function invalidState(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: FailureTypes.invalidState, message, nonRetryable: true });
+}
+
+export function invalidRequest(message: string, details: unknown[] = []): ApplicationFailure {
+  return ApplicationFailure.create({ type: FailureTypes.invalidRequest, message, details, nonRetryable: true });
+}

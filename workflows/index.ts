@@ -1,0 +1,2 @@
+// Entry point of the workflow bundle: every workflow the order worker runs.
+export { orderWorkflow } from './order';

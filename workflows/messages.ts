@@ -1,0 +1,40 @@
+// The messages the order workflow answers, shared by the workflow and its callers (API,
+// tests). Defining them once keeps names and payload types from drifting apart.
+
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { ConfirmationDecision, OrderRequest, OrderSnapshot, ProviderEvent } from '../domain/order';
+
+export interface OrderWorkflowInput {
+  orderId: string;
+  request: OrderRequest;
+  /** The provider's deadline to answer, fixed when the order is placed. */
+  confirmationTimeoutSeconds: number;
+}
+
+export const orderWorkflowId = (orderId: string): string => `order-${orderId}`;
+
+/** The order as the workflow holds it right now. */
+export const getOrderQuery = defineQuery<OrderSnapshot>('getOrder');
+
+/**
+ * Sent with the workflow start (update-with-start): completes once the payment has been
+ * authorised or declined, so checkout answers in one call without polling.
+ */
+export const awaitPaymentDecisionUpdate = defineUpdate<OrderSnapshot>('awaitPaymentDecision');
+
+/** The provider accepts or rejects the order; rejected by the validator when too late. */
+export const confirmOrderUpdate = defineUpdate<OrderSnapshot, [ConfirmationDecision]>('confirmOrder');
+
+/** Dispatch progress reported by the provider (picked up, delivered, ...). */
+export const reportProviderEventUpdate = defineUpdate<OrderSnapshot, [ProviderEvent]>(
+  'reportProviderEvent',
+);
+
+/** ApplicationFailure types the workflow raises; the API maps each to an HTTP status once. */
+export const FailureTypes = {
+  /** The order is not in a state that allows the request (409). */
+  invalidState: 'InvalidOrderState',
+  /** The request contradicts the order, e.g. an unknown SKU (422). */
+  invalidRequest: 'InvalidOrderRequest',
+  paymentDeclined: 'PaymentDeclined',
+} as const;

@@ -1,0 +1,54 @@
+// Grocery delivery: the store confirms per item and may have only part of the stock; only
+// confirmed items are captured and the rest of the authorisation is released. Dispatch
+// assigns a courier, who picks the order up and delivers it.
+
+import { confirmedGroceryTotal, confirmGroceryLines } from '../../domain/pricing';
+import { dispatch } from '../activities';
+import { invalidRequest } from '../errors';
+import type { VerticalFlow } from './vertical';
+
+export const grocery: VerticalFlow = {
+  checkConfirmation(order, decision) {
+    if (decision.decision !== 'accept' || !decision.items) return;
+    const skus = new Set(order.grocery?.items.map((item) => item.sku));
+    const unknown = decision.items.filter((item) => !skus.has(item.sku)).map((item) => item.sku);
+    if (unknown.length > 0) {
+      throw invalidRequest(`items not in this order: ${unknown.join(', ')}`, unknown.map((sku) => ({ sku })));
+    }
+  },
+
+  evaluateConfirmation(order, decision) {
+    if (decision.decision === 'reject') return { kind: 'rejected', reason: decision.reason ?? 'rejected by the store' };
+    const lines = confirmGroceryLines(order.grocery?.items ?? [], decision.items);
+    const captureAmount = confirmedGroceryTotal(lines);
+    // A store that has none of the items has, in effect, rejected the order.
+    if (captureAmount === 0) return { kind: 'rejected', reason: decision.reason ?? 'no items available' };
+    return {
+      kind: 'accepted',
+      captureAmount,
+      changes: {
+        grocery: {
+          ...order.grocery!,
+          confirmedItems: lines.map((line) => ({ sku: line.sku, confirmedQuantity: line.confirmedQuantity })),
+        },
+      },
+    };
+  },
+
+  async dispatch({ order, publish }) {
+    const details = order.current.grocery!;
+    const courier = await dispatch.assignCourier({
+      orderId: order.current.orderId,
+      pickupFrom: order.current.providerId,
+      deliverTo: details.deliveryAddress,
+    });
+    order.update({ status: 'dispatching', dispatch: { ...order.current.dispatch, courier } });
+    await publish();
+  },
+
+  // A store that forgets to report the pickup may still report the delivery.
+  eventTransitions: {
+    picked_up: { from: ['dispatching'], to: 'in_progress' },
+    delivered: { from: ['dispatching', 'in_progress'], to: 'completed' },
+  },
+};
