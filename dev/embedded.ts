@@ -87,14 +87,20 @@ export interface EmbeddedServer {
 function launch(binary: string, args: string[], logFile: string): ChildProcess & EmbeddedServer {
   mkdirSync(path.dirname(logFile), { recursive: true });
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Own process group: a Ctrl-C in the terminal reaches only us, and we stop the servers
+  // after the worker has drained. If we die without stopping them, the exit hook does.
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
+  child.once('close', () => log.end());
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGTERM');
-    const killed = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
+    const killed = await Promise.race([exited.then(() => true), sleep(10_000, undefined, { ref: false }).then(() => false)]);
     if (!killed) {
       child.kill('SIGKILL');
       await exited;

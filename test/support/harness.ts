@@ -4,12 +4,12 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { Client } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
+import { Runtime, type NativeConnection, type Worker } from '@temporalio/worker';
 import { startApi } from '../../api/server';
 import type { Vertical } from '../../domain/order';
 import { loadConfig, type Config } from '../../infra/config';
 import { connectDatabase, type Database } from '../../infra/db';
-import { createLogger } from '../../infra/logger';
+import { createLogger, temporalLogger } from '../../infra/logger';
 import { createSandboxGateway } from '../../infra/payments/sandbox';
 import { generateSigningSecret } from '../../infra/signing';
 import { connectClient, connectWorkerConnection } from '../../infra/temporal';
@@ -37,6 +37,15 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** Routes the SDK's own logs (worker state changes...) into the test logger, once per process. */
+function installTestRuntime(logger: ReturnType<typeof createLogger>): void {
+  try {
+    Runtime.install({ logger: temporalLogger(logger), shutdownSignals: [] });
+  } catch {
+    // Already installed by an earlier test file in this jest worker.
+  }
+}
+
 function required(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is not set: run the integration tests through jest (test/global-setup.ts)`);
@@ -61,6 +70,7 @@ export async function startHarness(): Promise<Harness> {
     ].join(','),
   });
   const logger = createLogger(config.logLevel, { test: suffix });
+  installTestRuntime(logger);
   const database = await connectDatabase(config.mongodbUri, logger);
   const temporal = await connectClient(config.temporal);
   const workerConnection: NativeConnection = await connectWorkerConnection(config.temporal);
