@@ -15,3 +15,16 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sha" ]; then
 fi
 
 bash dev/install-tools.sh
+
+# The tests validate docker-compose.yml with Debian's docker-compose (no Docker engine needed).
+if [ "${1:-}" = "--for-tests" ] && ! command -v docker-compose >/dev/null 2>&1; then
+  echo "orderflow: installing Debian's docker-compose to validate docker-compose.yml in the tests..." >&2
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "orderflow: error: docker-compose is missing and installing it needs root; run: sudo apt-get install -y docker-compose" >&2
+    exit 1
+  fi
+  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose; } >&2; then
+    echo "orderflow: error: apt-get could not install docker-compose; install it (apt-get install -y docker-compose) and retry" >&2
+    exit 1
+  fi
+fi

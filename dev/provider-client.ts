@@ -10,7 +10,9 @@ export interface ProviderCredentials {
 
 export interface ProviderResponse {
   status: number;
-  body: unknown;
+  /** Parsed JSON, as loosely typed as supertest's: callers assert on its shape. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any;
 }
 
 export function createProviderClient(apiUrl: string, credentials: ProviderCredentials) {

@@ -4,6 +4,7 @@
 
 import { Router, type RequestHandler } from 'express';
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import type { Models } from '../../infra/db';
 import type { OrderSnapshot } from '../../domain/order';
 import {
@@ -38,7 +39,8 @@ export function providersRouter(deps: { models: Models; temporal: Client; verify
     try {
       return await run(handle);
     } catch (error) {
-      if (isWorkflowClosedError(error)) {
+      // The order exists (read model), so a workflow Temporal cannot find has finished.
+      if (error instanceof WorkflowNotFoundError) {
         const latest = await models.Order.findById(order.orderId).lean<OrderSnapshot>();
         throw new ApiError(409, 'invalid_order_state', `the order is ${latest?.status ?? order.status} and can no longer change`);
       }
@@ -73,10 +75,4 @@ export function providersRouter(deps: { models: Models; temporal: Client; verify
   });
 
   return router;
-}
-
-/** Temporal answers an Update to a closed workflow with NOT_FOUND or "already completed". */
-function isWorkflowClosedError(error: unknown): boolean {
-  const message = error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? '')}` : '';
-  return /workflow execution already completed|workflow not found|not found/i.test(message) && error instanceof Error && error.name !== 'WorkflowUpdateFailedError';
 }

@@ -1,0 +1,209 @@
+// Provider callbacks over HTTP: signed, applied as workflow Updates with an immediate answer,
+// harmless when repeated, and every outcome of a store's decision leaves money right.
+
+import request from 'supertest';
+import { SIGNATURE_HEADER, signatureHeader } from '../infra/signing';
+import { eventually, startHarness, startWebhookReceiver, type Harness } from './support/harness';
+import { GROCERY_TOTAL, getOrder, groceryOrder, placeOrder } from './support/orders';
+
+let harness: Harness;
+let webhooks: Awaited<ReturnType<typeof startWebhookReceiver>>;
+let store: Awaited<ReturnType<Harness['registerProvider']>>;
+
+beforeAll(async () => {
+  harness = await startHarness();
+  webhooks = await startWebhookReceiver();
+  store = await harness.registerProvider({ vertical: 'grocery', webhookUrl: webhooks.url });
+});
+
+afterAll(async () => {
+  await harness?.close();
+  await webhooks?.close();
+});
+
+async function newOrder(providerId = store.providerId): Promise<string> {
+  const response = await placeOrder(harness.apiUrl, groceryOrder(providerId));
+  expect(response.status).toBe(201);
+  return response.body.orderId;
+}
+
+const ledgerOf = async (orderId: string) => (await harness.gateway.ledger(orderId)).map((e) => [e.type, e.amount]);
+
+function confirmationPath(orderId: string, providerId = store.providerId) {
+  return `/v1/providers/${providerId}/orders/${orderId}/confirmation`;
+}
+
+describe('signatures', () => {
+  const accept = JSON.stringify({ decision: 'accept' });
+
+  const forgeries: [string, () => string | undefined][] = [
+    ['missing', () => undefined],
+    ['made with another secret', () => signatureHeader('whsec_not_the_providers_secret', accept)],
+    ['over another body', () => signatureHeader(store.signingSecret, JSON.stringify({ decision: 'reject' }))],
+    ['older than five minutes', () => signatureHeader(store.signingSecret, accept, new Date(Date.now() - 6 * 60_000))],
+    ['from the future', () => signatureHeader(store.signingSecret, accept, new Date(Date.now() + 6 * 60_000))],
+    ['malformed', () => 't=abc,v1=zz'],
+  ];
+
+  test.each(forgeries)('a signature %s is 401 and changes nothing', async (_case, forge) => {
+    const orderId = await newOrder();
+    const header = forge();
+    const call = request(harness.apiUrl).post(confirmationPath(orderId)).set('Content-Type', 'application/json');
+    if (header) call.set(SIGNATURE_HEADER, header);
+    const response = await call.send(accept);
+    expect(response.status).toBe(401);
+    expect(response.body.error.code).toBe('invalid_signature');
+    expect((await getOrder(harness.apiUrl, orderId)).body.status).toBe('awaiting_confirmation');
+  });
+
+  test("a provider cannot touch another provider's order", async () => {
+    const orderId = await newOrder();
+    const other = await harness.registerProvider({ vertical: 'grocery' });
+    const response = await other.client.confirm(orderId, { decision: 'accept' });
+    expect(response.status).toBe(404);
+    expect((await getOrder(harness.apiUrl, orderId)).body.status).toBe('awaiting_confirmation');
+  });
+});
+
+describe('confirmation', () => {
+  test('repeating an accept is harmless; a contrary decision afterwards is 409', async () => {
+    const orderId = await newOrder();
+    const first = await store.client.confirm(orderId, { decision: 'accept' });
+    const again = await store.client.confirm(orderId, { decision: 'accept' });
+    expect([first.status, again.status]).toEqual([200, 200]);
+    const contrary = await store.client.confirm(orderId, { decision: 'reject' });
+    expect(contrary.status).toBe(409);
+    expect(await ledgerOf(orderId)).toEqual([
+      ['authorisation', GROCERY_TOTAL],
+      ['capture', GROCERY_TOTAL],
+    ]);
+  });
+
+  test('partial availability captures only the confirmed items and releases the rest', async () => {
+    const orderId = await newOrder();
+    const response = await store.client.confirm(orderId, {
+      decision: 'accept',
+      items: [{ sku: 'apple', availableQuantity: 1 }],
+    });
+    expect(response.status).toBe(200);
+    // 1 × 1299 apples + 1 × 1550 milk; one apple's 1299 released.
+    expect(response.body.amounts).toMatchObject({ authorised: GROCERY_TOTAL, captured: 2849, released: 1299 });
+    expect(response.body.grocery.confirmedItems).toEqual([
+      { sku: 'apple', confirmedQuantity: 1 },
+      { sku: 'milk', confirmedQuantity: 1 },
+    ]);
+    expect(await ledgerOf(orderId)).toEqual([
+      ['authorisation', GROCERY_TOTAL],
+      ['capture', 2849],
+      ['release', 1299],
+    ]);
+  });
+
+  test('nothing available is a rejection: the authorisation is released in full', async () => {
+    const orderId = await newOrder();
+    const response = await store.client.confirm(orderId, {
+      decision: 'accept',
+      items: [
+        { sku: 'apple', availableQuantity: 0 },
+        { sku: 'milk', availableQuantity: 0 },
+      ],
+    });
+    expect(response.body).toMatchObject({ status: 'rejected', amounts: { captured: 0, released: GROCERY_TOTAL } });
+    expect(await ledgerOf(orderId)).toEqual([
+      ['authorisation', GROCERY_TOTAL],
+      ['void', GROCERY_TOTAL],
+    ]);
+  });
+
+  test('a rejection releases the authorisation and the order ends rejected', async () => {
+    const orderId = await newOrder();
+    const response = await store.client.confirm(orderId, { decision: 'reject', reason: 'closing early' });
+    expect(response.body).toMatchObject({ status: 'rejected', failure: { code: 'provider_rejected', message: 'closing early' } });
+    expect(await ledgerOf(orderId)).toEqual([
+      ['authorisation', GROCERY_TOTAL],
+      ['void', GROCERY_TOTAL],
+    ]);
+    const late = await store.client.confirm(orderId, { decision: 'accept' });
+    expect(late.status).toBe(409);
+  });
+
+  test('an item the order does not have is 422 and the order still awaits an answer', async () => {
+    const orderId = await newOrder();
+    const response = await store.client.confirm(orderId, { decision: 'accept', items: [{ sku: 'caviar', availableQuantity: 1 }] });
+    expect(response.status).toBe(422);
+    expect(response.body.error.code).toBe('invalid_request');
+    expect((await getOrder(harness.apiUrl, orderId)).body.status).toBe('awaiting_confirmation');
+  });
+
+  test('a bad body is 422 naming the field', async () => {
+    const orderId = await newOrder();
+    const response = await store.client.confirm(orderId, { decision: 'maybe' });
+    expect(response.status).toBe(422);
+    expect(response.body.error.details[0].path).toBe('decision');
+  });
+
+  test('no answer by the deadline releases the authorisation and the order expires', async () => {
+    const slowStore = await harness.registerProvider({ vertical: 'grocery', confirmationTimeoutSeconds: 2 });
+    const orderId = await newOrder(slowStore.providerId);
+    const expired = await eventually(async () => {
+      const order = await getOrder(harness.apiUrl, orderId);
+      return order.body.status === 'expired' ? order.body : undefined;
+    }, 15_000, 'expiry');
+    expect(expired).toMatchObject({ failure: { code: 'provider_timeout' }, amounts: { captured: 0, released: GROCERY_TOTAL } });
+    expect(await ledgerOf(orderId)).toEqual([
+      ['authorisation', GROCERY_TOTAL],
+      ['void', GROCERY_TOTAL],
+    ]);
+    const late = await slowStore.client.confirm(orderId, { decision: 'accept' });
+    expect(late.status).toBe(409);
+  });
+});
+
+describe('webhooks and polling', () => {
+  test('a webhook the store refuses is retried until it is taken', async () => {
+    webhooks.answerWith(503);
+    const orderId = await newOrder();
+    await webhooks.waitFor((w) => w.body.order.orderId === orderId);
+    webhooks.answerWith(204);
+    await eventually(
+      () => webhooks.received.filter((w) => w.body.order.orderId === orderId).length >= 2 || undefined,
+      15_000,
+      'a second delivery',
+    );
+    const deliveries = webhooks.received.filter((w) => w.body.order.orderId === orderId);
+    expect(new Set(deliveries.map((w) => w.headers['orderflow-event-id']))).toEqual(new Set([`${orderId}:order.created`]));
+  });
+
+  test('a store without a webhook polls for its orders with a signed GET', async () => {
+    const pollingStore = await harness.registerProvider({ vertical: 'grocery' });
+    const orderId = await newOrder(pollingStore.providerId);
+    const listed = await pollingStore.client.listOrders();
+    expect(listed.status).toBe(200);
+    expect((listed.body as { orders: { orderId: string }[] }).orders.map((o) => o.orderId)).toEqual([orderId]);
+    const unsigned = await request(harness.apiUrl).get(`/v1/providers/${pollingStore.providerId}/orders`);
+    expect(unsigned.status).toBe(401);
+  });
+});
+
+describe('dispatch events', () => {
+  test('an event before the courier is on the way is 409; one that does not apply to groceries is 422', async () => {
+    const orderId = await newOrder();
+    const early = await store.client.reportEvent(orderId, 'picked_up');
+    expect(early.status).toBe(409);
+    await store.client.confirm(orderId, { decision: 'accept' });
+    await eventually(async () => (await getOrder(harness.apiUrl, orderId)).body.status === 'dispatching' || undefined);
+    const wrongVertical = await store.client.reportEvent(orderId, 'checked_in');
+    expect(wrongVertical.status).toBe(422);
+    const pickedUp = await store.client.reportEvent(orderId, 'picked_up');
+    const again = await store.client.reportEvent(orderId, 'picked_up');
+    expect([pickedUp.status, again.status]).toEqual([200, 200]);
+    expect((again.body as { dispatch: { events: unknown[] } }).dispatch.events).toHaveLength(1);
+  });
+
+  test('events for a finished order are 409', async () => {
+    const orderId = await newOrder();
+    await store.client.confirm(orderId, { decision: 'reject' });
+    const response = await store.client.reportEvent(orderId, 'delivered');
+    expect(response.status).toBe(409);
+  });
+});
