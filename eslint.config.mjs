@@ -8,8 +8,18 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
       'no-console': 'error',
+    },
+  },
+  {
+    files: ['*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { module: 'writable', require: 'readonly' },
     },
   },
   {
@@ -22,7 +32,23 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['../infra/*', '../../infra/*', '../api/*', '../../api/*', 'mongoose', 'express', 'pino', 'node:*', 'fs', 'crypto', 'http', 'https'], message: 'Workflow code must stay deterministic.' },
+            {
+              group: [
+                '../infra/*',
+                '../../infra/*',
+                '../api/*',
+                '../../api/*',
+                'mongoose',
+                'express',
+                'pino',
+                'node:*',
+                'fs',
+                'crypto',
+                'http',
+                'https',
+              ],
+              message: 'Workflow code must stay deterministic.',
+            },
           ],
         },
       ],

@@ -5,7 +5,11 @@ import type { ActivityDeps } from './deps';
 
 export function createDispatchActivities({ couriers }: Pick<ActivityDeps, 'couriers'>) {
   return {
-    async assignCourier(input: { orderId: string; pickupFrom: string; deliverTo: string }): Promise<Courier> {
+    async assignCourier(input: {
+      orderId: string;
+      pickupFrom: string;
+      deliverTo: string;
+    }): Promise<Courier> {
       return couriers.assign(input);
     },
   };

@@ -56,7 +56,11 @@ export function createPaymentActivities({ gateway }: Pick<ActivityDeps, 'gateway
       );
     },
 
-    async capturePayment(input: { orderId: string; authorisationId: string; amount: number }): Promise<CaptureResult> {
+    async capturePayment(input: {
+      orderId: string;
+      authorisationId: string;
+      amount: number;
+    }): Promise<CaptureResult> {
       return translateGatewayErrors(() =>
         gateway.capture({
           idempotencyKey: paymentKey(input.orderId, 'capture'),
@@ -66,9 +70,15 @@ export function createPaymentActivities({ gateway }: Pick<ActivityDeps, 'gateway
       );
     },
 
-    async voidAuthorisation(input: { orderId: string; authorisationId: string }): Promise<VoidResult> {
+    async voidAuthorisation(input: {
+      orderId: string;
+      authorisationId: string;
+    }): Promise<VoidResult> {
       return translateGatewayErrors(() =>
-        gateway.void({ idempotencyKey: paymentKey(input.orderId, 'void'), authorisationId: input.authorisationId }),
+        gateway.void({
+          idempotencyKey: paymentKey(input.orderId, 'void'),
+          authorisationId: input.authorisationId,
+        }),
       );
     },
 

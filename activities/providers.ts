@@ -21,16 +21,27 @@ const WEBHOOK_REQUEST_TIMEOUT_MS = 5000;
 
 export function createProviderActivities({ models, fetch, logger, clock }: ActivityDeps) {
   return {
-    async notifyProvider(input: { event: ProviderWebhookEvent; order: OrderSnapshot }): Promise<WebhookDelivery> {
+    async notifyProvider(input: {
+      event: ProviderWebhookEvent;
+      order: OrderSnapshot;
+    }): Promise<WebhookDelivery> {
       const { event, order } = input;
       const provider = await models.Provider.findById(order.providerId).lean();
       if (!provider) {
-        throw ApplicationFailure.nonRetryable(`provider ${order.providerId} does not exist`, 'UnknownProvider');
+        throw ApplicationFailure.nonRetryable(
+          `provider ${order.providerId} does not exist`,
+          'UnknownProvider',
+        );
       }
       if (!provider.webhookUrl) return { delivered: false, skipped: 'no_webhook_url' };
 
       const eventId = `${order.orderId}:${event}`;
-      const body = JSON.stringify({ id: eventId, type: event, createdAt: clock().toISOString(), order });
+      const body = JSON.stringify({
+        id: eventId,
+        type: event,
+        createdAt: clock().toISOString(),
+        order,
+      });
       const attempt = Context.current().info.attempt;
       const response = await fetch(provider.webhookUrl, {
         method: 'POST',
@@ -46,7 +57,10 @@ export function createProviderActivities({ models, fetch, logger, clock }: Activ
       // Drain the body so the connection can be reused.
       await response.arrayBuffer().catch(() => undefined);
       if (!response.ok) {
-        logger.warn({ orderId: order.orderId, providerId: provider._id, status: response.status, attempt }, 'webhook refused');
+        logger.warn(
+          { orderId: order.orderId, providerId: provider._id, status: response.status, attempt },
+          'webhook refused',
+        );
         throw new Error(`provider webhook answered ${response.status}`);
       }
       return { delivered: true, status: response.status };

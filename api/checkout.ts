@@ -5,17 +5,18 @@
 // answer; the workflow id reuse policy makes a second order for one key impossible.
 
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  WithStartWorkflowOperation,
-  type Client,
-} from '@temporalio/client';
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { confirmationTimeoutSeconds } from '../domain/deadlines';
 import { OPEN_VERTICALS, type OrderRequest, type OrderSnapshot } from '../domain/order';
 import { orderTotal } from '../domain/pricing';
 import { isDuplicateKeyError, type Models } from '../infra/db';
 import type { ApiClient } from '../infra/config';
-import { awaitPaymentDecisionUpdate, orderWorkflowId, type OrderWorkflowInput } from '../workflows/messages';
+import {
+  awaitPaymentDecisionUpdate,
+  orderWorkflowId,
+  type OrderWorkflowInput,
+} from '../workflows/messages';
 import type { orderWorkflow } from '../workflows/order';
 import { ApiError } from './errors';
 import type { CreateOrderRequest } from './schemas';
@@ -50,7 +51,9 @@ export function requestFingerprint(request: unknown): string {
     }
     return value;
   };
-  return createHash('sha256').update(JSON.stringify(canonical(request))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(request)))
+    .digest('hex');
 }
 
 function toOrderRequest(body: CreateOrderRequest): OrderRequest {
@@ -72,7 +75,11 @@ export function createCheckout({ models, temporal, taskQueue, maxOrderAmount }: 
     const existing = await models.IdempotencyRecord.findById(recordId).lean();
     if (!existing) throw new Error(`idempotency record ${recordId} vanished`);
     if (existing.requestHash !== fingerprint) {
-      throw new ApiError(409, 'idempotency_key_reused', 'this Idempotency-Key was used with a different request body');
+      throw new ApiError(
+        409,
+        'idempotency_key_reused',
+        'this Idempotency-Key was used with a different request body',
+      );
     }
     return { orderId: existing.orderId, replayed: true };
   }
@@ -81,16 +88,28 @@ export function createCheckout({ models, temporal, taskQueue, maxOrderAmount }: 
     return models.Order.findById(orderId).lean<OrderSnapshot>();
   }
 
-  return async function placeOrder(client: ApiClient, idempotencyKey: string, body: CreateOrderRequest): Promise<CheckoutResult> {
+  return async function placeOrder(
+    client: ApiClient,
+    idempotencyKey: string,
+    body: CreateOrderRequest,
+  ): Promise<CheckoutResult> {
     if (!OPEN_VERTICALS.includes(body.vertical)) {
-      throw new ApiError(422, 'vertical_not_available', `${body.vertical} orders are not open yet`, [{ path: 'vertical' }]);
+      throw new ApiError(
+        422,
+        'vertical_not_available',
+        `${body.vertical} orders are not open yet`,
+        [{ path: 'vertical' }],
+      );
     }
     const provider = await models.Provider.findById(body.providerId).lean();
     if (!provider) throw new ApiError(404, 'provider_not_found', 'no such provider');
     if (provider.vertical !== body.vertical) {
-      throw new ApiError(422, 'provider_vertical_mismatch', `provider ${provider._id} serves ${provider.vertical} orders`, [
-        { path: 'providerId' },
-      ]);
+      throw new ApiError(
+        422,
+        'provider_vertical_mismatch',
+        `provider ${provider._id} serves ${provider.vertical} orders`,
+        [{ path: 'providerId' }],
+      );
     }
     const request = toOrderRequest(body);
     let total: number;
@@ -100,10 +119,18 @@ export function createCheckout({ models, temporal, taskQueue, maxOrderAmount }: 
       total = Number.POSITIVE_INFINITY;
     }
     if (total <= 0 || total > maxOrderAmount) {
-      throw new ApiError(422, 'amount_out_of_range', `the order total must be between 1 and ${maxOrderAmount} minor units`);
+      throw new ApiError(
+        422,
+        'amount_out_of_range',
+        `the order total must be between 1 and ${maxOrderAmount} minor units`,
+      );
     }
 
-    const { orderId, replayed } = await claimIdempotencyKey(client, idempotencyKey, requestFingerprint(body));
+    const { orderId, replayed } = await claimIdempotencyKey(
+      client,
+      idempotencyKey,
+      requestFingerprint(body),
+    );
 
     // A replay of a call whose payment was already decided answers from the read model.
     const known = replayed ? await readModelOrder(orderId) : null;
@@ -112,16 +139,22 @@ export function createCheckout({ models, temporal, taskQueue, maxOrderAmount }: 
     const input: OrderWorkflowInput = {
       orderId,
       request,
-      confirmationTimeoutSeconds: confirmationTimeoutSeconds(body.vertical, provider.confirmationTimeoutSeconds),
+      confirmationTimeoutSeconds: confirmationTimeoutSeconds(
+        body.vertical,
+        provider.confirmationTimeoutSeconds,
+      ),
     };
-    const startWorkflowOperation = new WithStartWorkflowOperation<typeof orderWorkflow>('orderWorkflow', {
-      workflowId: orderWorkflowId(orderId),
-      taskQueue,
-      args: [input],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      // An order's workflow id is never reused: a key can never start a second order.
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    });
+    const startWorkflowOperation = new WithStartWorkflowOperation<typeof orderWorkflow>(
+      'orderWorkflow',
+      {
+        workflowId: orderWorkflowId(orderId),
+        taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        // An order's workflow id is never reused: a key can never start a second order.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      },
+    );
     try {
       const order = await temporal.workflow.executeUpdateWithStart(awaitPaymentDecisionUpdate, {
         startWorkflowOperation,

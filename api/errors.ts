@@ -29,7 +29,15 @@ function fromUpdateFailure(error: WorkflowUpdateFailedError): ApiError | undefin
   const cause = error.cause;
   if (!(cause instanceof ApplicationFailure) || !cause.type) return undefined;
   const mapped = updateFailureStatus[cause.type];
-  return mapped && new ApiError(mapped.status, mapped.code, cause.message, cause.details ? [...cause.details] : undefined);
+  return (
+    mapped &&
+    new ApiError(
+      mapped.status,
+      mapped.code,
+      cause.message,
+      cause.details ? [...cause.details] : undefined,
+    )
+  );
 }
 
 function fromZod(error: ZodError): ApiError {
@@ -50,7 +58,11 @@ function fromBodyParser(error: { type?: string; status?: number }): ApiError | u
       return new ApiError(413, 'payload_too_large', 'the request body is too large');
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return new ApiError(415, 'unsupported_encoding', 'the request body encoding is not supported');
+      return new ApiError(
+        415,
+        'unsupported_encoding',
+        'the request body encoding is not supported',
+      );
     default:
       return undefined;
   }
@@ -60,7 +72,10 @@ function isDependencyDown(error: unknown): boolean {
   return (
     error instanceof ServiceError ||
     error instanceof mongoose.Error.MongooseServerSelectionError ||
-    (error instanceof Error && ['MongoNetworkError', 'MongoServerSelectionError', 'MongoNotConnectedError'].includes(error.name))
+    (error instanceof Error &&
+      ['MongoNetworkError', 'MongoServerSelectionError', 'MongoNotConnectedError'].includes(
+        error.name,
+      ))
   );
 }
 
@@ -68,13 +83,18 @@ export function toApiError(error: unknown): ApiError | undefined {
   if (error instanceof ApiError) return error;
   if (error instanceof ZodError) return fromZod(error);
   if (error instanceof WorkflowUpdateFailedError) return fromUpdateFailure(error);
-  if (error instanceof WorkflowNotFoundError) return new ApiError(404, 'order_not_found', 'no such order');
+  if (error instanceof WorkflowNotFoundError)
+    return new ApiError(404, 'order_not_found', 'no such order');
   if (error && typeof error === 'object' && 'type' in error) {
     const parsed = fromBodyParser(error as { type?: string });
     if (parsed) return parsed;
   }
   if (isDependencyDown(error)) {
-    return new ApiError(503, 'dependency_unavailable', 'a service orderflow depends on is unavailable; retry later');
+    return new ApiError(
+      503,
+      'dependency_unavailable',
+      'a service orderflow depends on is unavailable; retry later',
+    );
   }
   return undefined;
 }
@@ -84,12 +104,18 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   if (apiError) {
     if (apiError.status >= 500) req.log.warn({ err: error }, apiError.message);
     res.status(apiError.status).json({
-      error: { code: apiError.code, message: apiError.message, ...(apiError.details ? { details: apiError.details } : {}) },
+      error: {
+        code: apiError.code,
+        message: apiError.message,
+        ...(apiError.details ? { details: apiError.details } : {}),
+      },
     });
     return;
   }
   req.log.error({ err: error }, 'unhandled error');
-  res.status(500).json({ error: { code: 'internal_error', message: 'something went wrong on our side' } });
+  res
+    .status(500)
+    .json({ error: { code: 'internal_error', message: 'something went wrong on our side' } });
 };
 
 export const notFoundHandler = (): never => {

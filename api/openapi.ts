@@ -22,7 +22,9 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({
 });
 
 const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((status) => [status, json(ErrorSchema, errorDescriptions[status] ?? 'error')]));
+  Object.fromEntries(
+    statuses.map((status) => [status, json(ErrorSchema, errorDescriptions[status] ?? 'error')]),
+  );
 
 const errorDescriptions: Record<number, string> = {
   400: 'malformed request (bad JSON, missing header)',
@@ -30,19 +32,23 @@ const errorDescriptions: Record<number, string> = {
   402: 'payment declined',
   403: 'the token lacks the role',
   404: 'unknown order or provider',
-  409: 'not allowed in the order\'s current state, or an idempotency conflict',
+  409: "not allowed in the order's current state, or an idempotency conflict",
   422: 'validation failed; details name the field paths',
   503: 'a dependency is down',
 };
 
 export function buildOpenApiDocument() {
   const registry = new OpenAPIRegistry();
-  const bearer = registry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });
+  const bearer = registry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+  });
   const signature = registry.registerComponent('securitySchemes', 'providerSignature', {
     type: 'apiKey',
     in: 'header',
     name: 'Orderflow-Signature',
-    description: 't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>"> with the provider signing secret; 5 minute window',
+    description:
+      't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>"> with the provider signing secret; 5 minute window',
   });
 
   registry.registerPath({
@@ -76,7 +82,10 @@ export function buildOpenApiDocument() {
       params: ProviderOrderParamsSchema,
       body: { content: { 'application/json': { schema: ConfirmationRequestSchema } } },
     },
-    responses: { 200: json(OrderSchema, 'the order after the decision'), ...errors(400, 401, 404, 409, 422) },
+    responses: {
+      200: json(OrderSchema, 'the order after the decision'),
+      ...errors(400, 401, 404, 409, 422),
+    },
   });
   registry.registerPath({
     method: 'post',
@@ -87,7 +96,10 @@ export function buildOpenApiDocument() {
       params: ProviderOrderParamsSchema,
       body: { content: { 'application/json': { schema: ProviderEventRequestSchema } } },
     },
-    responses: { 200: json(OrderSchema, 'the order after the event'), ...errors(400, 401, 404, 409, 422) },
+    responses: {
+      200: json(OrderSchema, 'the order after the event'),
+      ...errors(400, 401, 404, 409, 422),
+    },
   });
   registry.registerPath({
     method: 'get',
@@ -95,7 +107,10 @@ export function buildOpenApiDocument() {
     summary: 'Orders for providers that poll (signed GET, empty body)',
     security: [{ [signature.name]: [] }],
     request: { params: ProviderParamsSchema, query: ProviderOrdersQuerySchema },
-    responses: { 200: json(OrderListSchema, 'the provider\'s orders, newest first'), ...errors(401, 404, 422) },
+    responses: {
+      200: json(OrderListSchema, "the provider's orders, newest first"),
+      ...errors(401, 404, 422),
+    },
   });
   registry.registerPath({
     method: 'get',
@@ -108,21 +123,37 @@ export function buildOpenApiDocument() {
     path: '/readyz',
     summary: 'Temporal and the database are reachable',
     responses: {
-      200: json(z.object({ status: z.string(), checks: z.record(z.string(), z.string()) }), 'ready'),
-      503: json(z.object({ status: z.string(), checks: z.record(z.string(), z.string()) }), 'a dependency is down'),
+      200: json(
+        z.object({ status: z.string(), checks: z.record(z.string(), z.string()) }),
+        'ready',
+      ),
+      503: json(
+        z.object({ status: z.string(), checks: z.record(z.string(), z.string()) }),
+        'a dependency is down',
+      ),
     },
   });
   registry.registerPath({
     method: 'get',
     path: '/metrics',
     summary: 'Prometheus metrics',
-    responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } } },
+    responses: {
+      200: {
+        description: 'Prometheus text format',
+        content: { 'text/plain': { schema: z.string() } },
+      },
+    },
   });
   registry.registerPath({
     method: 'get',
     path: '/openapi.json',
     summary: 'This document',
-    responses: { 200: { description: 'OpenAPI 3.1 document', content: { 'application/json': { schema: z.object({}) } } } },
+    responses: {
+      200: {
+        description: 'OpenAPI 3.1 document',
+        content: { 'application/json': { schema: z.object({}) } },
+      },
+    },
   });
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
@@ -130,7 +161,8 @@ export function buildOpenApiDocument() {
     info: {
       title: 'orderflow',
       version: '0.1.0',
-      description: 'Order fulfilment for lifestyle super-apps: checkout, provider callbacks, support and operations.',
+      description:
+        'Order fulfilment for lifestyle super-apps: checkout, provider callbacks, support and operations.',
     },
   });
 }

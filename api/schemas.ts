@@ -11,7 +11,12 @@ const identifier = z
   .max(128)
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'letters, digits and _ . : - only');
 const currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO-4217 code such as CNY');
-const minorUnits = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).meta({ description: 'integer minor units' });
+const minorUnits = z
+  .number()
+  .int()
+  .min(0)
+  .max(Number.MAX_SAFE_INTEGER)
+  .meta({ description: 'integer minor units' });
 const dateTime = z.iso.datetime({ offset: true });
 const text = (max: number) => z.string().trim().min(1).max(max);
 
@@ -30,11 +35,17 @@ export const GroceryDetailsSchema = z
       .array(GroceryItemSchema)
       .min(1)
       .max(200)
-      .refine((items) => new Set(items.map((i) => i.sku)).size === items.length, 'each sku may appear once'),
+      .refine(
+        (items) => new Set(items.map((i) => i.sku)).size === items.length,
+        'each sku may appear once',
+      ),
     deliveryAddress: text(500),
     deliveryWindow: z
       .object({ start: dateTime, end: dateTime })
-      .refine((w) => Date.parse(w.end) > Date.parse(w.start), { message: 'end must be after start', path: ['end'] }),
+      .refine((w) => Date.parse(w.end) > Date.parse(w.start), {
+        message: 'end must be after start',
+        path: ['end'],
+      }),
   })
   .meta({ id: 'GroceryDetails' });
 
@@ -46,8 +57,14 @@ export const HotelDetailsSchema = z
     guests: z.number().int().min(1).max(20),
     nightlyRate: minorUnits,
   })
-  .refine((h) => nightsBetween(h.checkIn, h.checkOut) >= 1, { message: 'must be after checkIn', path: ['checkOut'] })
-  .refine((h) => nightsBetween(h.checkIn, h.checkOut) <= 90, { message: 'stays are at most 90 nights', path: ['checkOut'] })
+  .refine((h) => nightsBetween(h.checkIn, h.checkOut) >= 1, {
+    message: 'must be after checkIn',
+    path: ['checkOut'],
+  })
+  .refine((h) => nightsBetween(h.checkIn, h.checkOut) <= 90, {
+    message: 'stays are at most 90 nights',
+    path: ['checkOut'],
+  })
   .meta({ id: 'HotelDetails' });
 
 export const TeleconsultationDetailsSchema = z
@@ -71,12 +88,20 @@ export const CreateOrderRequestSchema = z
   .discriminatedUnion('vertical', [
     z.object({ vertical: z.literal('grocery'), ...orderBase, grocery: GroceryDetailsSchema }),
     z.object({ vertical: z.literal('hotel'), ...orderBase, hotel: HotelDetailsSchema }),
-    z.object({ vertical: z.literal('teleconsultation'), ...orderBase, teleconsultation: TeleconsultationDetailsSchema }),
+    z.object({
+      vertical: z.literal('teleconsultation'),
+      ...orderBase,
+      teleconsultation: TeleconsultationDetailsSchema,
+    }),
   ])
   .meta({ id: 'CreateOrderRequest' });
 export type CreateOrderRequest = z.infer<typeof CreateOrderRequestSchema>;
 
-export const IdempotencyKeySchema = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+export const IdempotencyKeySchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 
 export const ConfirmationRequestSchema = z
   .object({
@@ -88,10 +113,13 @@ export const ConfirmationRequestSchema = z
       .optional(),
     confirmationCode: text(64).optional(),
   })
-  .refine((c) => c.decision === 'accept' || (c.items === undefined && c.confirmationCode === undefined), {
-    message: 'items and confirmationCode only go with an accept',
-    path: ['decision'],
-  })
+  .refine(
+    (c) => c.decision === 'accept' || (c.items === undefined && c.confirmationCode === undefined),
+    {
+      message: 'items and confirmationCode only go with an accept',
+      path: ['decision'],
+    },
+  )
   .meta({ id: 'ConfirmationRequest' });
 
 export const ProviderEventRequestSchema = z
@@ -122,7 +150,9 @@ export const OrderSchema = z
       refunded: minorUnits,
     }),
     grocery: GroceryDetailsSchema.extend({
-      confirmedItems: z.array(z.object({ sku: z.string(), confirmedQuantity: z.number().int() })).optional(),
+      confirmedItems: z
+        .array(z.object({ sku: z.string(), confirmedQuantity: z.number().int() }))
+        .optional(),
     }).optional(),
     hotel: HotelDetailsSchema.optional(),
     teleconsultation: TeleconsultationDetailsSchema.optional(),
@@ -138,7 +168,9 @@ export const OrderSchema = z
       courier: z.object({ courierId: z.string(), name: z.string(), phone: z.string() }).optional(),
       voucherCode: z.string().optional(),
       sessionLink: z.string().optional(),
-      events: z.array(z.object({ type: z.enum(PROVIDER_EVENT_TYPES), at: dateTime, receivedAt: dateTime })),
+      events: z.array(
+        z.object({ type: z.enum(PROVIDER_EVENT_TYPES), at: dateTime, receivedAt: dateTime }),
+      ),
     }),
     failure: z.object({ code: z.string(), message: z.string() }).optional(),
     confirmBy: dateTime.optional(),

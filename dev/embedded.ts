@@ -34,13 +34,15 @@ export function temporalBinary(): string {
     path.join(toolsDir(), `temporal-${TEMPORAL_CLI_VERSION}`, 'temporal'),
   ];
   const found = candidates.find((c): c is string => !!c && existsSync(c));
-  if (!found) throw new Error('no Temporal CLI: run `bash dev/install-tools.sh` (npm start and npm test do)');
+  if (!found)
+    throw new Error('no Temporal CLI: run `bash dev/install-tools.sh` (npm start and npm test do)');
   return found;
 }
 
 export function ferretdbBinary(): string {
   const binary = path.join(toolsDir(), `ferretdb-${FERRETDB_VERSION}`, 'ferretdb');
-  if (!existsSync(binary)) throw new Error('no FerretDB: run `bash dev/install-tools.sh` (npm start and npm test do)');
+  if (!existsSync(binary))
+    throw new Error('no FerretDB: run `bash dev/install-tools.sh` (npm start and npm test do)');
   return binary;
 }
 
@@ -52,7 +54,11 @@ export async function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -70,10 +76,16 @@ export async function preferPort(preferred: number): Promise<number> {
   return taken ? freePort() : preferred;
 }
 
-async function waitUntil(what: string, child: ChildProcess, ready: () => Promise<boolean>, timeoutMs: number) {
+async function waitUntil(
+  what: string,
+  child: ChildProcess,
+  ready: () => Promise<boolean>,
+  timeoutMs: number,
+) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} while starting`);
+    if (child.exitCode !== null)
+      throw new Error(`${what} exited with code ${child.exitCode} while starting`);
     if (await ready()) return;
     await sleep(200);
   }
@@ -100,7 +112,10 @@ function launch(binary: string, args: string[], logFile: string): ChildProcess &
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGTERM');
-    const killed = await Promise.race([exited.then(() => true), sleep(10_000, undefined, { ref: false }).then(() => false)]);
+    const killed = await Promise.race([
+      exited.then(() => true),
+      sleep(10_000, undefined, { ref: false }).then(() => false),
+    ]);
     if (!killed) {
       child.kill('SIGKILL');
       await exited;
@@ -125,12 +140,18 @@ export async function startTemporalDevServer(options: {
   const child = launch(
     temporalBinary(),
     [
-      'server', 'start-dev',
-      '--ip', '127.0.0.1',
-      '--port', String(port),
-      '--ui-port', String(uiPort),
-      '--db-filename', path.join(options.dataDir, 'temporal.sqlite'),
-      '--log-level', 'warn',
+      'server',
+      'start-dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--ui-port',
+      String(uiPort),
+      '--db-filename',
+      path.join(options.dataDir, 'temporal.sqlite'),
+      '--log-level',
+      'warn',
     ],
     path.join(options.dataDir, 'temporal.log'),
   );
@@ -163,7 +184,10 @@ export interface FerretDbServer extends EmbeddedServer {
   uri: string;
 }
 
-export async function startFerretDb(options: { dataDir: string; port?: number }): Promise<FerretDbServer> {
+export async function startFerretDb(options: {
+  dataDir: string;
+  port?: number;
+}): Promise<FerretDbServer> {
   const dataDir = path.join(options.dataDir, 'ferretdb');
   mkdirSync(dataDir, { recursive: true });
   const port = options.port ?? (await freePort());

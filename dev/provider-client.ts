@@ -16,7 +16,11 @@ export interface ProviderResponse {
 }
 
 export function createProviderClient(apiUrl: string, credentials: ProviderCredentials) {
-  async function call(method: 'GET' | 'POST', path: string, payload?: unknown): Promise<ProviderResponse> {
+  async function call(
+    method: 'GET' | 'POST',
+    path: string,
+    payload?: unknown,
+  ): Promise<ProviderResponse> {
     const body = payload === undefined ? '' : JSON.stringify(payload);
     const response = await fetch(`${apiUrl}${path}`, {
       method,
@@ -30,12 +34,17 @@ export function createProviderClient(apiUrl: string, credentials: ProviderCreden
     return { status: response.status, body: text ? JSON.parse(text) : undefined };
   }
 
-  const orderPath = (orderId: string) => `/v1/providers/${credentials.providerId}/orders/${orderId}`;
+  const orderPath = (orderId: string) =>
+    `/v1/providers/${credentials.providerId}/orders/${orderId}`;
   return {
-    confirm: (orderId: string, decision: Record<string, unknown>) => call('POST', `${orderPath(orderId)}/confirmation`, decision),
+    confirm: (orderId: string, decision: Record<string, unknown>) =>
+      call('POST', `${orderPath(orderId)}/confirmation`, decision),
     reportEvent: (orderId: string, type: string, at = new Date().toISOString()) =>
       call('POST', `${orderPath(orderId)}/events`, { type, at }),
     listOrders: (status = 'awaiting_confirmation') =>
-      call('GET', `/v1/providers/${credentials.providerId}/orders?status=${encodeURIComponent(status)}`),
+      call(
+        'GET',
+        `/v1/providers/${credentials.providerId}/orders?status=${encodeURIComponent(status)}`,
+      ),
   };
 }

@@ -9,12 +9,19 @@ export const DEMO_PROVIDERS: readonly { providerId: string; vertical: Vertical; 
   { providerId: 'demo-grocery-2', vertical: 'grocery', name: 'Corner Greens' },
 ];
 
-export async function seedDemoProviders(models: Pick<Models, 'Provider'>, webhookUrl: (providerId: string) => string) {
+export async function seedDemoProviders(
+  models: Pick<Models, 'Provider'>,
+  webhookUrl: (providerId: string) => string,
+) {
   for (const provider of DEMO_PROVIDERS) {
     await models.Provider.updateOne(
       { _id: provider.providerId },
       {
-        $set: { vertical: provider.vertical, name: provider.name, webhookUrl: webhookUrl(provider.providerId) },
+        $set: {
+          vertical: provider.vertical,
+          name: provider.name,
+          webhookUrl: webhookUrl(provider.providerId),
+        },
         $setOnInsert: { signingSecret: generateSigningSecret(), createdAt: new Date() },
       },
       { upsert: true },

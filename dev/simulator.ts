@@ -63,7 +63,14 @@ export async function startProviderSimulator(options: {
           res.writeHead(404).end();
           return;
         }
-        if (!verifySignature(req.headers[SIGNATURE_HEADER.toLowerCase()] as string, provider.signingSecret, raw, 300).valid) {
+        if (
+          !verifySignature(
+            req.headers[SIGNATURE_HEADER.toLowerCase()] as string,
+            provider.signingSecret,
+            raw,
+            300,
+          ).valid
+        ) {
           res.writeHead(401).end();
           return;
         }
@@ -71,7 +78,10 @@ export async function startProviderSimulator(options: {
         const webhook = JSON.parse(raw.toString('utf8')) as { type: string; order: OrderSnapshot };
         if (webhook.type !== 'order.created') return;
         play(provider, webhook.order).catch((error: unknown) =>
-          logger.warn({ err: error, orderId: webhook.order.orderId }, 'simulator: could not play order'),
+          logger.warn(
+            { err: error, orderId: webhook.order.orderId },
+            'simulator: could not play order',
+          ),
         );
       })().catch((error: unknown) => {
         logger.error({ err: error }, 'simulator: webhook handling failed');

@@ -47,7 +47,10 @@ async function main(): Promise<void> {
 
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel, { service: 'orderflow-dev' });
-  Runtime.install({ logger: temporalLogger(logger.child({ component: 'temporal' })), shutdownSignals: [] });
+  Runtime.install({
+    logger: temporalLogger(logger.child({ component: 'temporal' })),
+    shutdownSignals: [],
+  });
 
   const database = await connectDatabase(config.mongodbUri, logger);
   const temporal = await connectClient(config.temporal);
@@ -58,19 +61,35 @@ async function main(): Promise<void> {
     deps: activityDeps(database.models, logger.child({ component: 'worker' })),
   });
   const workerRun = worker.run();
-  const api = await startApi({ config, database, temporal, logger: logger.child({ component: 'api' }) });
+  const api = await startApi({
+    config,
+    database,
+    temporal,
+    logger: logger.child({ component: 'api' }),
+  });
 
   const simulator = await startProviderSimulator({
     apiUrl: () => api.url,
     logger: logger.child({ component: 'simulator' }),
     providers: async () => {
-      const providers = await database.models.Provider.find({ _id: { $in: DEMO_PROVIDERS.map((p) => p.providerId) } }).lean();
-      return providers.map((p) => ({ providerId: p._id, signingSecret: p.signingSecret, stepDelaySeconds: 2 }));
+      const providers = await database.models.Provider.find({
+        _id: { $in: DEMO_PROVIDERS.map((p) => p.providerId) },
+      }).lean();
+      return providers.map((p) => ({
+        providerId: p._id,
+        signingSecret: p.signingSecret,
+        stepDelaySeconds: 2,
+      }));
     },
   });
   await seedDemoProviders(database.models, simulator.webhookUrl);
 
-  printBanner({ apiUrl: api.url, temporalUi, temporalAddress: config.temporal.address, mongodbUri: config.mongodbUri });
+  printBanner({
+    apiUrl: api.url,
+    temporalUi,
+    temporalAddress: config.temporal.address,
+    mongodbUri: config.mongodbUri,
+  });
 
   let stopping = false;
   const shutdown = async () => {
@@ -96,7 +115,12 @@ async function main(): Promise<void> {
   });
 }
 
-function printBanner(where: { apiUrl: string; temporalUi?: string; temporalAddress: string; mongodbUri: string }) {
+function printBanner(where: {
+  apiUrl: string;
+  temporalUi?: string;
+  temporalAddress: string;
+  mongodbUri: string;
+}) {
   const body = JSON.stringify({
     vertical: 'grocery',
     customerId: 'cust_demo',
@@ -135,6 +159,8 @@ function printBanner(where: { apiUrl: string; temporalUi?: string; temporalAddre
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`orderflow failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `orderflow failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

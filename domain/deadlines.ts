@@ -9,6 +9,9 @@ export const DEFAULT_CONFIRMATION_TIMEOUT_SECONDS: Readonly<Record<Vertical, num
   teleconsultation: 2 * 60 * 60,
 };
 
-export function confirmationTimeoutSeconds(vertical: Vertical, providerSetting?: number | null): number {
+export function confirmationTimeoutSeconds(
+  vertical: Vertical,
+  providerSetting?: number | null,
+): number {
   return providerSetting ?? DEFAULT_CONFIRMATION_TIMEOUT_SECONDS[vertical];
 }

@@ -1,4 +1,10 @@
-import { confirmedGroceryTotal, confirmGroceryLines, groceryTotal, nightsBetween, orderTotal } from './pricing';
+import {
+  confirmedGroceryTotal,
+  confirmGroceryLines,
+  groceryTotal,
+  nightsBetween,
+  orderTotal,
+} from './pricing';
 import type { GroceryItem, OrderRequest } from './order';
 
 const items: GroceryItem[] = [
@@ -12,22 +18,50 @@ describe('orderTotal', () => {
   test.each<[string, OrderRequest, number]>([
     [
       'grocery: sum of quantity × unit price',
-      { ...base, vertical: 'grocery', grocery: { items, deliveryAddress: 'a', deliveryWindow: { start: '', end: '' } } },
+      {
+        ...base,
+        vertical: 'grocery',
+        grocery: { items, deliveryAddress: 'a', deliveryWindow: { start: '', end: '' } },
+      },
       3 * 250 + 2 * 1550,
     ],
     [
       'hotel: nights × nightly rate',
-      { ...base, vertical: 'hotel', hotel: { roomType: 'double', checkIn: '2030-03-01', checkOut: '2030-03-04', guests: 2, nightlyRate: 45000 } },
+      {
+        ...base,
+        vertical: 'hotel',
+        hotel: {
+          roomType: 'double',
+          checkIn: '2030-03-01',
+          checkOut: '2030-03-04',
+          guests: 2,
+          nightlyRate: 45000,
+        },
+      },
       3 * 45000,
     ],
     [
       'hotel across a daylight-saving change still counts whole nights',
-      { ...base, vertical: 'hotel', hotel: { roomType: 'double', checkIn: '2030-03-30', checkOut: '2030-04-01', guests: 1, nightlyRate: 100 } },
+      {
+        ...base,
+        vertical: 'hotel',
+        hotel: {
+          roomType: 'double',
+          checkIn: '2030-03-30',
+          checkOut: '2030-04-01',
+          guests: 1,
+          nightlyRate: 100,
+        },
+      },
       200,
     ],
     [
       'teleconsultation: the fee',
-      { ...base, vertical: 'teleconsultation', teleconsultation: { specialty: 'derm', slotStart: '', durationMinutes: 15, fee: 9900 } },
+      {
+        ...base,
+        vertical: 'teleconsultation',
+        teleconsultation: { specialty: 'derm', slotStart: '', durationMinutes: 15, fee: 9900 },
+      },
       9900,
     ],
   ])('%s', (_case, order, total) => {
@@ -35,7 +69,9 @@ describe('orderTotal', () => {
   });
 
   test('refuses totals beyond exact integer arithmetic', () => {
-    expect(() => groceryTotal([{ sku: 'x', name: 'x', quantity: 1000, unitPrice: Number.MAX_SAFE_INTEGER }])).toThrow(RangeError);
+    expect(() =>
+      groceryTotal([{ sku: 'x', name: 'x', quantity: 1000, unitPrice: Number.MAX_SAFE_INTEGER }]),
+    ).toThrow(RangeError);
   });
 });
 
@@ -54,8 +90,21 @@ describe('grocery confirmation', () => {
     ['no availability list confirms everything', undefined, [3, 2], 3 * 250 + 2 * 1550],
     ['a lower quantity is taken', [{ sku: 'apple', availableQuantity: 1 }], [1, 2], 250 + 2 * 1550],
     ['a zero removes the line', [{ sku: 'milk', availableQuantity: 0 }], [3, 0], 3 * 250],
-    ['a store cannot raise a quantity', [{ sku: 'apple', availableQuantity: 10 }], [3, 2], 3 * 250 + 2 * 1550],
-    ['nothing available is nothing to capture', [{ sku: 'apple', availableQuantity: 0 }, { sku: 'milk', availableQuantity: 0 }], [0, 0], 0],
+    [
+      'a store cannot raise a quantity',
+      [{ sku: 'apple', availableQuantity: 10 }],
+      [3, 2],
+      3 * 250 + 2 * 1550,
+    ],
+    [
+      'nothing available is nothing to capture',
+      [
+        { sku: 'apple', availableQuantity: 0 },
+        { sku: 'milk', availableQuantity: 0 },
+      ],
+      [0, 0],
+      0,
+    ],
   ])('%s', (_case, availability, quantities, capture) => {
     const lines = confirmGroceryLines(items, availability);
     expect(lines.map((l) => l.confirmedQuantity)).toEqual(quantities);

@@ -9,7 +9,11 @@ const valid = {
 describe('loadConfig', () => {
   test('reads a valid environment into a frozen object with defaults', () => {
     const config = loadConfig(valid);
-    expect(config.temporal).toMatchObject({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'orders' });
+    expect(config.temporal).toMatchObject({
+      address: '127.0.0.1:7233',
+      namespace: 'default',
+      taskQueue: 'orders',
+    });
     expect(config.apiClients).toEqual([
       { name: 'checkout', role: 'app', token: '0123456789abcdef' },
       { name: 'ops', role: 'admin', token: 'fedcba9876543210' },
@@ -34,6 +38,9 @@ describe('loadConfig', () => {
   });
 
   test('Temporal Cloud: an API key turns on TLS', () => {
-    expect(loadConfig({ ...valid, TEMPORAL_API_KEY: 'key' }).temporal).toMatchObject({ apiKey: 'key', tls: {} });
+    expect(loadConfig({ ...valid, TEMPORAL_API_KEY: 'key' }).temporal).toMatchObject({
+      apiKey: 'key',
+      tls: {},
+    });
   });
 });

@@ -16,19 +16,29 @@ export interface ApiClient {
 /** `name:role:token` entries separated by commas, e.g. `checkout:app:s3cret`. */
 const apiTokens = z.string().transform((value, ctx): ApiClient[] => {
   const clients: ApiClient[] = [];
-  for (const entry of value.split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of value
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const [name, role, token, ...rest] = entry.split(':');
     if (!name || !token || rest.length > 0 || !ROLES.includes(role as Role)) {
-      ctx.addIssue({ code: 'custom', message: `expected name:role:token with role one of ${ROLES.join('|')}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected name:role:token with role one of ${ROLES.join('|')}`,
+      });
       return z.NEVER;
     }
     if (token.length < 12) {
-      ctx.addIssue({ code: 'custom', message: `the token of "${name}" is shorter than 12 characters` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `the token of "${name}" is shorter than 12 characters`,
+      });
       return z.NEVER;
     }
     clients.push({ name, role: role as Role, token });
   }
-  if (clients.length === 0) ctx.addIssue({ code: 'custom', message: 'at least one token is required' });
+  if (clients.length === 0)
+    ctx.addIssue({ code: 'custom', message: 'at least one token is required' });
   return clients;
 });
 
@@ -41,7 +51,9 @@ const envSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   PORT: port.default(3000),
 
-  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI'),
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI'),
 
   TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -57,7 +69,10 @@ const envSchema = z.object({
 
   /** Seconds a provider callback's timestamp may be off from our clock. */
   SIGNATURE_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
-  DEFAULT_CURRENCY: z.string().regex(/^[A-Z]{3}$/).default('CNY'),
+  DEFAULT_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .default('CNY'),
   /** Upper bound for one order's total, in minor units: a guard against typos and abuse. */
   MAX_ORDER_AMOUNT: z.coerce.number().int().positive().default(100_000_000),
 
@@ -99,14 +114,20 @@ export class ConfigError extends Error {
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const parsed = envSchema.safeParse(source);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    const problems = parsed.error.issues.map(
+      (issue) => `  ${issue.path.join('.')}: ${issue.message}`,
+    );
     throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
   }
   const env = parsed.data;
   const tlsWanted =
-    env.TEMPORAL_TLS === 'true' || env.TEMPORAL_TLS_CERT_PATH !== undefined || env.TEMPORAL_API_KEY !== undefined;
+    env.TEMPORAL_TLS === 'true' ||
+    env.TEMPORAL_TLS_CERT_PATH !== undefined ||
+    env.TEMPORAL_API_KEY !== undefined;
   if ((env.TEMPORAL_TLS_CERT_PATH === undefined) !== (env.TEMPORAL_TLS_KEY_PATH === undefined)) {
-    throw new ConfigError('invalid configuration:\n  TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together');
+    throw new ConfigError(
+      'invalid configuration:\n  TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together',
+    );
   }
   return deepFreeze({
     env: env.NODE_ENV,

@@ -44,7 +44,9 @@ export async function connectDatabase(uri: string, logger: Logger): Promise<Data
 
 /** True for a unique-index violation: the write lost a race to an identical one. */
 export function isDuplicateKeyError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
+  return (
+    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000
+  );
 }
 
 /** Answers within a second whether the database is reachable (readiness checks). */

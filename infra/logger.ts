@@ -11,7 +11,12 @@ export function createLogger(level: string, base: Record<string, unknown> = {}):
     base: { ...base },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
-      paths: ['req.headers.authorization', 'req.headers["orderflow-signature"]', '*.signingSecret', '*.paymentToken'],
+      paths: [
+        'req.headers.authorization',
+        'req.headers["orderflow-signature"]',
+        '*.signingSecret',
+        '*.paymentToken',
+      ],
       censor: '[redacted]',
     },
   });

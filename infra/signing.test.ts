@@ -9,13 +9,38 @@ describe('verifySignature', () => {
   test.each([
     ['a fresh signature', signatureHeader(secret, body, now), body, { valid: true }],
     ['one signed 299 s ago', signatureHeader(secret, body, seconds(-299)), body, { valid: true }],
-    ['one signed 301 s ago', signatureHeader(secret, body, seconds(-301)), body, { valid: false, reason: 'stale' }],
-    ['one signed 301 s ahead', signatureHeader(secret, body, seconds(301)), body, { valid: false, reason: 'stale' }],
-    ['another body', signatureHeader(secret, body, now), body + ' ', { valid: false, reason: 'mismatch' }],
-    ['another secret', signatureHeader('whsec_other', body, now), body, { valid: false, reason: 'mismatch' }],
+    [
+      'one signed 301 s ago',
+      signatureHeader(secret, body, seconds(-301)),
+      body,
+      { valid: false, reason: 'stale' },
+    ],
+    [
+      'one signed 301 s ahead',
+      signatureHeader(secret, body, seconds(301)),
+      body,
+      { valid: false, reason: 'stale' },
+    ],
+    [
+      'another body',
+      signatureHeader(secret, body, now),
+      body + ' ',
+      { valid: false, reason: 'mismatch' },
+    ],
+    [
+      'another secret',
+      signatureHeader('whsec_other', body, now),
+      body,
+      { valid: false, reason: 'mismatch' },
+    ],
     ['no header', undefined, body, { valid: false, reason: 'missing' }],
     ['no v1', `t=${now.getTime() / 1000}`, body, { valid: false, reason: 'malformed' }],
-    ['a short v1', `t=${now.getTime() / 1000},v1=abcd`, body, { valid: false, reason: 'malformed' }],
+    [
+      'a short v1',
+      `t=${now.getTime() / 1000},v1=abcd`,
+      body,
+      { valid: false, reason: 'malformed' },
+    ],
     [
       'a rotated secret beside the right one',
       `${signatureHeader('whsec_old', body, now)},v1=${signatureHeader(secret, body, now).split('v1=')[1]}`,

@@ -14,14 +14,17 @@ function hmac(secret: string, timestamp: number, rawBody: string | Buffer): stri
   return createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest('hex');
 }
 
-export function signatureHeader(secret: string, rawBody: string | Buffer, now: Date = new Date()): string {
+export function signatureHeader(
+  secret: string,
+  rawBody: string | Buffer,
+  now: Date = new Date(),
+): string {
   const timestamp = Math.floor(now.getTime() / 1000);
   return `t=${timestamp},v1=${hmac(secret, timestamp, rawBody)}`;
 }
 
 export type SignatureCheck =
-  | { valid: true }
-  | { valid: false; reason: 'missing' | 'malformed' | 'stale' | 'mismatch' };
+  { valid: true } | { valid: false; reason: 'missing' | 'malformed' | 'stale' | 'mismatch' };
 
 /**
  * Checks a signature header against the raw body. Several v1 values are accepted so a
@@ -40,11 +43,16 @@ export function verifySignature(
   for (const part of header.split(',')) {
     const [name, value] = part.trim().split('=', 2);
     if (name === 't' && value && /^\d+$/.test(value)) timestamp = Number(value);
-    else if (name === 'v1' && value && /^[0-9a-f]{64}$/i.test(value)) signatures.push(value.toLowerCase());
+    else if (name === 'v1' && value && /^[0-9a-f]{64}$/i.test(value))
+      signatures.push(value.toLowerCase());
   }
-  if (timestamp === undefined || signatures.length === 0) return { valid: false, reason: 'malformed' };
-  if (Math.abs(now.getTime() / 1000 - timestamp) > toleranceSeconds) return { valid: false, reason: 'stale' };
+  if (timestamp === undefined || signatures.length === 0)
+    return { valid: false, reason: 'malformed' };
+  if (Math.abs(now.getTime() / 1000 - timestamp) > toleranceSeconds)
+    return { valid: false, reason: 'stale' };
   const expected = Buffer.from(hmac(secret, timestamp, rawBody), 'hex');
-  const matches = signatures.some((signature) => timingSafeEqual(Buffer.from(signature, 'hex'), expected));
+  const matches = signatures.some((signature) =>
+    timingSafeEqual(Buffer.from(signature, 'hex'), expected),
+  );
   return matches ? { valid: true } : { valid: false, reason: 'mismatch' };
 }

@@ -31,7 +31,9 @@ export async function connectClient(temporal: Config['temporal']): Promise<Clien
   return new Client({ connection, namespace: temporal.namespace });
 }
 
-export async function connectWorkerConnection(temporal: Config['temporal']): Promise<NativeConnection> {
+export async function connectWorkerConnection(
+  temporal: Config['temporal'],
+): Promise<NativeConnection> {
   const options: NativeConnectionOptions = await commonOptions(temporal);
   return NativeConnection.connect(options);
 }

@@ -3,6 +3,7 @@
 
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
+import { recordHistory } from './support/histories';
 import { startHarness, startWebhookReceiver, TOKENS, type Harness } from './support/harness';
 import { GROCERY_TOTAL, getOrder, groceryOrder, placeOrder } from './support/orders';
 
@@ -13,7 +14,10 @@ let providerId: string;
 beforeAll(async () => {
   harness = await startHarness();
   webhooks = await startWebhookReceiver();
-  ({ providerId } = await harness.registerProvider({ vertical: 'grocery', webhookUrl: webhooks.url }));
+  ({ providerId } = await harness.registerProvider({
+    vertical: 'grocery',
+    webhookUrl: webhooks.url,
+  }));
 });
 
 afterAll(async () => {
@@ -21,24 +25,35 @@ afterAll(async () => {
   await webhooks?.close();
 });
 
-const paymentsFor = (orderId: string) => harness.database.models.SandboxPayment.countDocuments({ orderId });
+const paymentsFor = (orderId: string) =>
+  harness.database.models.SandboxPayment.countDocuments({ orderId });
 const orderCount = () => harness.database.models.Order.countDocuments({});
 const idempotencyRecords = () => harness.database.models.IdempotencyRecord.countDocuments({});
 
 describe('payment decision', () => {
   test('a declined card answers 402 and the order ends payment_declined with nothing held', async () => {
-    const response = await placeOrder(harness.apiUrl, groceryOrder(providerId, { token: 'tok_declined' }));
+    const response = await placeOrder(
+      harness.apiUrl,
+      groceryOrder(providerId, { token: 'tok_declined' }),
+    );
     expect(response.status).toBe(402);
     expect(response.body.error.code).toBe('payment_declined');
     const orderId = response.body.error.details[0].orderId;
     const order = await getOrder(harness.apiUrl, orderId);
-    expect(order.body).toMatchObject({ status: 'payment_declined', amounts: { authorised: 0, captured: 0 } });
+    expect(order.body).toMatchObject({
+      status: 'payment_declined',
+      amounts: { authorised: 0, captured: 0 },
+    });
     const ledger = await harness.gateway.ledger(orderId);
     expect(ledger.map((e) => [e.type, e.reason])).toEqual([['decline', 'card_declined']]);
+    await recordHistory(harness.temporal, orderId, 'grocery-declined');
   });
 
   test('a flaky gateway is retried until it authorises, exactly once', async () => {
-    const response = await placeOrder(harness.apiUrl, groceryOrder(providerId, { token: 'tok_flaky' }));
+    const response = await placeOrder(
+      harness.apiUrl,
+      groceryOrder(providerId, { token: 'tok_flaky' }),
+    );
     expect(response.status).toBe(201);
     expect(response.body.amounts.authorised).toBe(GROCERY_TOTAL);
     const ledger = await harness.gateway.ledger(response.body.orderId);
@@ -47,7 +62,10 @@ describe('payment decision', () => {
 
   test('a slow gateway still answers within the one checkout call', async () => {
     const started = Date.now();
-    const response = await placeOrder(harness.apiUrl, groceryOrder(providerId, { token: 'tok_slow' }));
+    const response = await placeOrder(
+      harness.apiUrl,
+      groceryOrder(providerId, { token: 'tok_slow' }),
+    );
     expect(response.status).toBe(201);
     expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
     expect(response.body.status).toBe('awaiting_confirmation');
@@ -74,7 +92,9 @@ describe('idempotency', () => {
     const key = randomUUID();
     const body = groceryOrder(providerId, { token: 'tok_slow' });
     const before = await orderCount();
-    const answers = await Promise.all([1, 2, 3].map(() => placeOrder(harness.apiUrl, body, { key })));
+    const answers = await Promise.all(
+      [1, 2, 3].map(() => placeOrder(harness.apiUrl, body, { key })),
+    );
     expect(answers.map((a) => a.status)).toEqual([201, 201, 201]);
     const orderIds = new Set(answers.map((a) => a.body.orderId));
     expect(orderIds.size).toBe(1);
@@ -96,7 +116,9 @@ describe('idempotency', () => {
     const key = randomUUID();
     await placeOrder(harness.apiUrl, groceryOrder(providerId), { key });
     const before = await orderCount();
-    const other = groceryOrder(providerId, { items: [{ sku: 'tea', name: 'Green tea', quantity: 1, unitPrice: 999 }] });
+    const other = groceryOrder(providerId, {
+      items: [{ sku: 'tea', name: 'Green tea', quantity: 1, unitPrice: 999 }],
+    });
     const response = await placeOrder(harness.apiUrl, other, { key });
     expect(response.status).toBe(409);
     expect(response.body.error.code).toBe('idempotency_key_reused');
@@ -126,13 +148,33 @@ describe('bad input changes nothing', () => {
   });
 
   test.each([
-    ['a negative quantity', { items: [{ sku: 'a', name: 'A', quantity: -1, unitPrice: 100 }] }, 'grocery.items.0.quantity'],
-    ['a fractional price', { items: [{ sku: 'a', name: 'A', quantity: 1, unitPrice: 1.5 }] }, 'grocery.items.0.unitPrice'],
+    [
+      'a negative quantity',
+      { items: [{ sku: 'a', name: 'A', quantity: -1, unitPrice: 100 }] },
+      'grocery.items.0.quantity',
+    ],
+    [
+      'a fractional price',
+      { items: [{ sku: 'a', name: 'A', quantity: 1, unitPrice: 1.5 }] },
+      'grocery.items.0.unitPrice',
+    ],
     ['no items', { items: [] }, 'grocery.items'],
-    ['a duplicate sku', { items: [{ sku: 'a', name: 'A', quantity: 1, unitPrice: 1 }, { sku: 'a', name: 'A', quantity: 1, unitPrice: 1 }] }, 'grocery.items'],
+    [
+      'a duplicate sku',
+      {
+        items: [
+          { sku: 'a', name: 'A', quantity: 1, unitPrice: 1 },
+          { sku: 'a', name: 'A', quantity: 1, unitPrice: 1 },
+        ],
+      },
+      'grocery.items',
+    ],
   ])('%s is 422 naming the field', async (_case, grocery, path) => {
     const body = groceryOrder(providerId);
-    const response = await placeOrder(harness.apiUrl, { ...body, grocery: { ...body.grocery, ...grocery } });
+    const response = await placeOrder(harness.apiUrl, {
+      ...body,
+      grocery: { ...body.grocery, ...grocery },
+    });
     expect(response.status).toBe(422);
     expect(response.body.error.code).toBe('validation_failed');
     expect(response.body.error.details.map((d: { path: string }) => d.path)).toContain(path);
@@ -146,7 +188,10 @@ describe('bad input changes nothing', () => {
   });
 
   test('a currency that is not an ISO-4217 code is 422', async () => {
-    const response = await placeOrder(harness.apiUrl, { ...groceryOrder(providerId), currency: 'cny' });
+    const response = await placeOrder(harness.apiUrl, {
+      ...groceryOrder(providerId),
+      currency: 'cny',
+    });
     expect(response.status).toBe(422);
     expect(response.body.error.details.map((d: { path: string }) => d.path)).toContain('currency');
   });
@@ -196,7 +241,9 @@ describe('bad input changes nothing', () => {
   test('an order whose total is zero is refused', async () => {
     const response = await placeOrder(
       harness.apiUrl,
-      groceryOrder(providerId, { items: [{ sku: 'free', name: 'Free bag', quantity: 1, unitPrice: 0 }] }),
+      groceryOrder(providerId, {
+        items: [{ sku: 'free', name: 'Free bag', quantity: 1, unitPrice: 0 }],
+      }),
     );
     expect(response.status).toBe(422);
     expect(response.body.error.code).toBe('amount_out_of_range');

@@ -54,7 +54,14 @@ beforeAll(() => {
 });
 
 test('the stack has Temporal on PostgreSQL with its UI, MongoDB, the API and the worker', () => {
-  expect(Object.keys(services).sort()).toEqual(['api', 'mongodb', 'postgresql', 'temporal', 'temporal-ui', 'worker']);
+  expect(Object.keys(services).sort()).toEqual([
+    'api',
+    'mongodb',
+    'postgresql',
+    'temporal',
+    'temporal-ui',
+    'worker',
+  ]);
   expect(services.api!.build).toBeDefined();
   expect(services.worker!.build).toBeDefined();
   expect(services.api!.command).toBeUndefined(); // the image's default: node dist/api/server.js
@@ -83,7 +90,9 @@ test('api and worker reach the replica set and Temporal through one shared envir
 
 test('api and worker set only variables that infra/config.ts reads', () => {
   const known = configSchemaKeys();
-  expect([...known]).toEqual(expect.arrayContaining(['MONGODB_URI', 'TEMPORAL_ADDRESS', 'API_TOKENS', 'HOST', 'PORT']));
+  expect([...known]).toEqual(
+    expect.arrayContaining(['MONGODB_URI', 'TEMPORAL_ADDRESS', 'API_TOKENS', 'HOST', 'PORT']),
+  );
   for (const name of ['api', 'worker']) {
     const unknown = Object.keys(services[name]!.environment ?? {}).filter((key) => !known.has(key));
     expect({ service: name, unknown }).toEqual({ service: name, unknown: [] });

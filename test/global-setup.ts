@@ -27,4 +27,11 @@ export default async function globalSetup(): Promise<void> {
 }
 
 const silent = () => undefined;
-const silentLogger = { log: silent, trace: silent, debug: silent, info: silent, warn: silent, error: silent };
+const silentLogger = {
+  log: silent,
+  trace: silent,
+  debug: silent,
+  info: silent,
+  warn: silent,
+  error: silent,
+};

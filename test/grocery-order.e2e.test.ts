@@ -4,6 +4,7 @@
 
 import { orderWorkflowId } from '../workflows/messages';
 import { verifySignature } from '../infra/signing';
+import { recordHistory } from './support/histories';
 import { eventually, startHarness, startWebhookReceiver, type Harness } from './support/harness';
 import { GROCERY_TOTAL, getOrder, groceryOrder, placeOrder } from './support/orders';
 
@@ -21,16 +22,23 @@ afterAll(async () => {
 });
 
 async function orderWithStatus(orderId: string, status: string) {
-  return eventually(async () => {
-    const response = await getOrder(harness.apiUrl, orderId);
-    return response.body.status === status ? response.body : undefined;
-  }, 15_000, `order ${orderId} to be ${status}`);
+  return eventually(
+    async () => {
+      const response = await getOrder(harness.apiUrl, orderId);
+      return response.body.status === status ? response.body : undefined;
+    },
+    15_000,
+    `order ${orderId} to be ${status}`,
+  );
 }
 
 test('a grocery order goes from checkout to delivery, and money moves exactly as the store confirmed', async () => {
   const store = await harness.registerProvider({ vertical: 'grocery', webhookUrl: webhooks.url });
 
-  const checkout = await placeOrder(harness.apiUrl, { ...groceryOrder(store.providerId), total: 1 });
+  const checkout = await placeOrder(harness.apiUrl, {
+    ...groceryOrder(store.providerId),
+    total: 1,
+  });
   expect(checkout.status).toBe(201);
   expect(checkout.headers['x-request-id']).toBeTruthy();
   const orderId: string = checkout.body.orderId;
@@ -43,27 +51,49 @@ test('a grocery order goes from checkout to delivery, and money moves exactly as
   expect(checkout.body.confirmBy).toBeTruthy();
 
   // The store hears about it by a webhook signed with its secret.
-  const created = await webhooks.waitFor((w) => w.body.type === 'order.created' && w.body.order.orderId === orderId);
-  expect(verifySignature(created.headers['orderflow-signature'] as string, store.signingSecret, created.rawBody, 300)).toEqual({ valid: true });
+  const created = await webhooks.waitFor(
+    (w) => w.body.type === 'order.created' && w.body.order.orderId === orderId,
+  );
+  expect(
+    verifySignature(
+      created.headers['orderflow-signature'] as string,
+      store.signingSecret,
+      created.rawBody,
+      300,
+    ),
+  ).toEqual({ valid: true });
 
   const confirmed = await store.client.confirm(orderId, { decision: 'accept' });
   expect(confirmed.status).toBe(200);
-  expect(confirmed.body).toMatchObject({ status: 'confirmed', amounts: { captured: GROCERY_TOTAL, released: 0 } });
+  expect(confirmed.body).toMatchObject({
+    status: 'confirmed',
+    amounts: { captured: GROCERY_TOTAL, released: 0 },
+  });
 
   const dispatching = await orderWithStatus(orderId, 'dispatching');
-  expect(dispatching.dispatch.courier).toMatchObject({ courierId: expect.any(String), name: expect.any(String) });
+  expect(dispatching.dispatch.courier).toMatchObject({
+    courierId: expect.any(String),
+    name: expect.any(String),
+  });
 
   expect((await store.client.reportEvent(orderId, 'picked_up')).body.status).toBe('in_progress');
   expect((await store.client.reportEvent(orderId, 'delivered')).body.status).toBe('completed');
 
   const result = await harness.temporal.workflow.getHandle(orderWorkflowId(orderId)).result();
-  expect(result).toMatchObject({ status: 'completed', amounts: { authorised: GROCERY_TOTAL, captured: GROCERY_TOTAL } });
+  expect(result).toMatchObject({
+    status: 'completed',
+    amounts: { authorised: GROCERY_TOTAL, captured: GROCERY_TOTAL },
+  });
   const completed = await orderWithStatus(orderId, 'completed');
-  expect(completed.dispatch.events.map((e: { type: string }) => e.type)).toEqual(['picked_up', 'delivered']);
+  expect(completed.dispatch.events.map((e: { type: string }) => e.type)).toEqual([
+    'picked_up',
+    'delivered',
+  ]);
 
   const ledger = await harness.gateway.ledger(orderId);
   expect(ledger.map((e) => [e.type, e.amount])).toEqual([
     ['authorisation', GROCERY_TOTAL],
     ['capture', GROCERY_TOTAL],
   ]);
+  await recordHistory(harness.temporal, orderId, 'grocery-completed');
 });

@@ -3,6 +3,7 @@
 
 import request from 'supertest';
 import { SIGNATURE_HEADER, signatureHeader } from '../infra/signing';
+import { recordHistory } from './support/histories';
 import { eventually, startHarness, startWebhookReceiver, type Harness } from './support/harness';
 import { GROCERY_TOTAL, getOrder, groceryOrder, placeOrder } from './support/orders';
 
@@ -27,7 +28,8 @@ async function newOrder(providerId = store.providerId): Promise<string> {
   return response.body.orderId;
 }
 
-const ledgerOf = async (orderId: string) => (await harness.gateway.ledger(orderId)).map((e) => [e.type, e.amount]);
+const ledgerOf = async (orderId: string) =>
+  (await harness.gateway.ledger(orderId)).map((e) => [e.type, e.amount]);
 
 function confirmationPath(orderId: string, providerId = store.providerId) {
   return `/v1/providers/${providerId}/orders/${orderId}/confirmation`;
@@ -39,16 +41,27 @@ describe('signatures', () => {
   const forgeries: [string, () => string | undefined][] = [
     ['missing', () => undefined],
     ['made with another secret', () => signatureHeader('whsec_not_the_providers_secret', accept)],
-    ['over another body', () => signatureHeader(store.signingSecret, JSON.stringify({ decision: 'reject' }))],
-    ['older than five minutes', () => signatureHeader(store.signingSecret, accept, new Date(Date.now() - 6 * 60_000))],
-    ['from the future', () => signatureHeader(store.signingSecret, accept, new Date(Date.now() + 6 * 60_000))],
+    [
+      'over another body',
+      () => signatureHeader(store.signingSecret, JSON.stringify({ decision: 'reject' })),
+    ],
+    [
+      'older than five minutes',
+      () => signatureHeader(store.signingSecret, accept, new Date(Date.now() - 6 * 60_000)),
+    ],
+    [
+      'from the future',
+      () => signatureHeader(store.signingSecret, accept, new Date(Date.now() + 6 * 60_000)),
+    ],
     ['malformed', () => 't=abc,v1=zz'],
   ];
 
   test.each(forgeries)('a signature %s is 401 and changes nothing', async (_case, forge) => {
     const orderId = await newOrder();
     const header = forge();
-    const call = request(harness.apiUrl).post(confirmationPath(orderId)).set('Content-Type', 'application/json');
+    const call = request(harness.apiUrl)
+      .post(confirmationPath(orderId))
+      .set('Content-Type', 'application/json');
     if (header) call.set(SIGNATURE_HEADER, header);
     const response = await call.send(accept);
     expect(response.status).toBe(401);
@@ -87,7 +100,11 @@ describe('confirmation', () => {
     });
     expect(response.status).toBe(200);
     // 1 × 1299 apples + 1 × 1550 milk; one apple's 1299 released.
-    expect(response.body.amounts).toMatchObject({ authorised: GROCERY_TOTAL, captured: 2849, released: 1299 });
+    expect(response.body.amounts).toMatchObject({
+      authorised: GROCERY_TOTAL,
+      captured: 2849,
+      released: 1299,
+    });
     expect(response.body.grocery.confirmedItems).toEqual([
       { sku: 'apple', confirmedQuantity: 1 },
       { sku: 'milk', confirmedQuantity: 1 },
@@ -97,6 +114,11 @@ describe('confirmation', () => {
       ['capture', 2849],
       ['release', 1299],
     ]);
+    await eventually(
+      async () =>
+        (await store.client.reportEvent(orderId, 'delivered')).status === 200 || undefined,
+    );
+    await recordHistory(harness.temporal, orderId, 'grocery-partial');
   });
 
   test('nothing available is a rejection: the authorisation is released in full', async () => {
@@ -108,7 +130,10 @@ describe('confirmation', () => {
         { sku: 'milk', availableQuantity: 0 },
       ],
     });
-    expect(response.body).toMatchObject({ status: 'rejected', amounts: { captured: 0, released: GROCERY_TOTAL } });
+    expect(response.body).toMatchObject({
+      status: 'rejected',
+      amounts: { captured: 0, released: GROCERY_TOTAL },
+    });
     expect(await ledgerOf(orderId)).toEqual([
       ['authorisation', GROCERY_TOTAL],
       ['void', GROCERY_TOTAL],
@@ -117,19 +142,29 @@ describe('confirmation', () => {
 
   test('a rejection releases the authorisation and the order ends rejected', async () => {
     const orderId = await newOrder();
-    const response = await store.client.confirm(orderId, { decision: 'reject', reason: 'closing early' });
-    expect(response.body).toMatchObject({ status: 'rejected', failure: { code: 'provider_rejected', message: 'closing early' } });
+    const response = await store.client.confirm(orderId, {
+      decision: 'reject',
+      reason: 'closing early',
+    });
+    expect(response.body).toMatchObject({
+      status: 'rejected',
+      failure: { code: 'provider_rejected', message: 'closing early' },
+    });
     expect(await ledgerOf(orderId)).toEqual([
       ['authorisation', GROCERY_TOTAL],
       ['void', GROCERY_TOTAL],
     ]);
     const late = await store.client.confirm(orderId, { decision: 'accept' });
     expect(late.status).toBe(409);
+    await recordHistory(harness.temporal, orderId, 'grocery-rejected');
   });
 
   test('an item the order does not have is 422 and the order still awaits an answer', async () => {
     const orderId = await newOrder();
-    const response = await store.client.confirm(orderId, { decision: 'accept', items: [{ sku: 'caviar', availableQuantity: 1 }] });
+    const response = await store.client.confirm(orderId, {
+      decision: 'accept',
+      items: [{ sku: 'caviar', availableQuantity: 1 }],
+    });
     expect(response.status).toBe(422);
     expect(response.body.error.code).toBe('invalid_request');
     expect((await getOrder(harness.apiUrl, orderId)).body.status).toBe('awaiting_confirmation');
@@ -143,19 +178,30 @@ describe('confirmation', () => {
   });
 
   test('no answer by the deadline releases the authorisation and the order expires', async () => {
-    const slowStore = await harness.registerProvider({ vertical: 'grocery', confirmationTimeoutSeconds: 2 });
+    const slowStore = await harness.registerProvider({
+      vertical: 'grocery',
+      confirmationTimeoutSeconds: 2,
+    });
     const orderId = await newOrder(slowStore.providerId);
-    const expired = await eventually(async () => {
-      const order = await getOrder(harness.apiUrl, orderId);
-      return order.body.status === 'expired' ? order.body : undefined;
-    }, 15_000, 'expiry');
-    expect(expired).toMatchObject({ failure: { code: 'provider_timeout' }, amounts: { captured: 0, released: GROCERY_TOTAL } });
+    const expired = await eventually(
+      async () => {
+        const order = await getOrder(harness.apiUrl, orderId);
+        return order.body.status === 'expired' ? order.body : undefined;
+      },
+      15_000,
+      'expiry',
+    );
+    expect(expired).toMatchObject({
+      failure: { code: 'provider_timeout' },
+      amounts: { captured: 0, released: GROCERY_TOTAL },
+    });
     expect(await ledgerOf(orderId)).toEqual([
       ['authorisation', GROCERY_TOTAL],
       ['void', GROCERY_TOTAL],
     ]);
     const late = await slowStore.client.confirm(orderId, { decision: 'accept' });
     expect(late.status).toBe(409);
+    await recordHistory(harness.temporal, orderId, 'grocery-expired');
   });
 });
 
@@ -166,12 +212,15 @@ describe('webhooks and polling', () => {
     await webhooks.waitFor((w) => w.body.order.orderId === orderId);
     webhooks.answerWith(204);
     await eventually(
-      () => webhooks.received.filter((w) => w.body.order.orderId === orderId).length >= 2 || undefined,
+      () =>
+        webhooks.received.filter((w) => w.body.order.orderId === orderId).length >= 2 || undefined,
       15_000,
       'a second delivery',
     );
     const deliveries = webhooks.received.filter((w) => w.body.order.orderId === orderId);
-    expect(new Set(deliveries.map((w) => w.headers['orderflow-event-id']))).toEqual(new Set([`${orderId}:order.created`]));
+    expect(new Set(deliveries.map((w) => w.headers['orderflow-event-id']))).toEqual(
+      new Set([`${orderId}:order.created`]),
+    );
   });
 
   test('a store without a webhook polls for its orders with a signed GET', async () => {
@@ -179,8 +228,12 @@ describe('webhooks and polling', () => {
     const orderId = await newOrder(pollingStore.providerId);
     const listed = await pollingStore.client.listOrders();
     expect(listed.status).toBe(200);
-    expect((listed.body as { orders: { orderId: string }[] }).orders.map((o) => o.orderId)).toEqual([orderId]);
-    const unsigned = await request(harness.apiUrl).get(`/v1/providers/${pollingStore.providerId}/orders`);
+    expect((listed.body as { orders: { orderId: string }[] }).orders.map((o) => o.orderId)).toEqual(
+      [orderId],
+    );
+    const unsigned = await request(harness.apiUrl).get(
+      `/v1/providers/${pollingStore.providerId}/orders`,
+    );
     expect(unsigned.status).toBe(401);
   });
 });
@@ -191,7 +244,10 @@ describe('dispatch events', () => {
     const early = await store.client.reportEvent(orderId, 'picked_up');
     expect(early.status).toBe(409);
     await store.client.confirm(orderId, { decision: 'accept' });
-    await eventually(async () => (await getOrder(harness.apiUrl, orderId)).body.status === 'dispatching' || undefined);
+    await eventually(
+      async () =>
+        (await getOrder(harness.apiUrl, orderId)).body.status === 'dispatching' || undefined,
+    );
     const wrongVertical = await store.client.reportEvent(orderId, 'checked_in');
     expect(wrongVertical.status).toBe(422);
     const pickedUp = await store.client.reportEvent(orderId, 'picked_up');

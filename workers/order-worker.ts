@@ -34,7 +34,9 @@ export async function createOrderWorker(options: {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: require.resolve('../workflows') }),
+    ...(bundlePath
+      ? { workflowBundle: { codePath: bundlePath } }
+      : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities(deps),
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
@@ -50,8 +52,15 @@ async function main(): Promise<void> {
 
   const database = await connectDatabase(config.mongodbUri, logger);
   const connection = await connectWorkerConnection(config.temporal);
-  const worker = await createOrderWorker({ config, connection, deps: activityDeps(database.models, logger) });
-  logger.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'order worker started');
+  const worker = await createOrderWorker({
+    config,
+    connection,
+    deps: activityDeps(database.models, logger),
+  });
+  logger.info(
+    { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace },
+    'order worker started',
+  );
   // Worker.run resolves after the Runtime's SIGINT/SIGTERM handling has drained the worker.
   await worker.run();
   await connection.close();
@@ -61,7 +70,9 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((error: unknown) => {
-    process.stderr.write(`order worker failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.stderr.write(
+      `order worker failed: ${error instanceof Error ? error.stack : String(error)}\n`,
+    );
     process.exit(1);
   });
 }

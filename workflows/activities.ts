@@ -12,16 +12,28 @@ import type { OrderActivities } from '../activities';
 export const authorisation = proxyActivities<Pick<OrderActivities, 'authorisePayment'>>({
   startToCloseTimeout: '10s',
   scheduleToCloseTimeout: '30s',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '5s', nonRetryableErrorTypes: ['PaymentDeclined', 'PaymentOperationRejected'] },
+  retry: {
+    initialInterval: '500ms',
+    backoffCoefficient: 2,
+    maximumInterval: '5s',
+    nonRetryableErrorTypes: ['PaymentDeclined', 'PaymentOperationRejected'],
+  },
 });
 
 /**
  * Capture, void and refund settle money the order already holds: they must eventually
  * happen, so they retry without an attempt limit, backing off to one try a minute.
  */
-export const settlement = proxyActivities<Pick<OrderActivities, 'capturePayment' | 'voidAuthorisation' | 'refundPayment'>>({
+export const settlement = proxyActivities<
+  Pick<OrderActivities, 'capturePayment' | 'voidAuthorisation' | 'refundPayment'>
+>({
   startToCloseTimeout: '10s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['PaymentOperationRejected'] },
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '1m',
+    nonRetryableErrorTypes: ['PaymentOperationRejected'],
+  },
 });
 
 /** The read model write is a local database upsert: short timeout, retried until it lands. */
@@ -37,7 +49,12 @@ export const readModel = proxyActivities<Pick<OrderActivities, 'saveOrderSnapsho
  */
 export const webhookRetry: ActivityOptions = {
   startToCloseTimeout: '10s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['UnknownProvider'] },
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '1m',
+    nonRetryableErrorTypes: ['UnknownProvider'],
+  },
 };
 
 /**

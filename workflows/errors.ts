@@ -5,9 +5,18 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import { FailureTypes } from './messages';
 
 export function invalidState(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: FailureTypes.invalidState, message, nonRetryable: true });
+  return ApplicationFailure.create({
+    type: FailureTypes.invalidState,
+    message,
+    nonRetryable: true,
+  });
 }
 
 export function invalidRequest(message: string, details: unknown[] = []): ApplicationFailure {
-  return ApplicationFailure.create({ type: FailureTypes.invalidRequest, message, details, nonRetryable: true });
+  return ApplicationFailure.create({
+    type: FailureTypes.invalidRequest,
+    message,
+    details,
+    nonRetryable: true,
+  });
 }

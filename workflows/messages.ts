@@ -2,7 +2,12 @@
 // tests). Defining them once keeps names and payload types from drifting apart.
 
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { ConfirmationDecision, OrderRequest, OrderSnapshot, ProviderEvent } from '../domain/order';
+import type {
+  ConfirmationDecision,
+  OrderRequest,
+  OrderSnapshot,
+  ProviderEvent,
+} from '../domain/order';
 
 export interface OrderWorkflowInput {
   orderId: string;
@@ -23,7 +28,9 @@ export const getOrderQuery = defineQuery<OrderSnapshot>('getOrder');
 export const awaitPaymentDecisionUpdate = defineUpdate<OrderSnapshot>('awaitPaymentDecision');
 
 /** The provider accepts or rejects the order; rejected by the validator when too late. */
-export const confirmOrderUpdate = defineUpdate<OrderSnapshot, [ConfirmationDecision]>('confirmOrder');
+export const confirmOrderUpdate = defineUpdate<OrderSnapshot, [ConfirmationDecision]>(
+  'confirmOrder',
+);
 
 /** Dispatch progress reported by the provider (picked up, delivered, ...). */
 export const reportProviderEventUpdate = defineUpdate<OrderSnapshot, [ProviderEvent]>(

@@ -6,7 +6,9 @@ import { emptyAmounts } from '../domain/order';
 import { workflowNowIso } from './clock';
 import type { OrderWorkflowInput } from './messages';
 
-function detailsOf(request: OrderRequest): Pick<OrderSnapshot, 'grocery' | 'hotel' | 'teleconsultation'> {
+function detailsOf(
+  request: OrderRequest,
+): Pick<OrderSnapshot, 'grocery' | 'hotel' | 'teleconsultation'> {
   switch (request.vertical) {
     case 'grocery':
       return { grocery: request.grocery };
@@ -73,7 +75,10 @@ export class OrderRecord {
     const receivedAt = workflowNowIso();
     this.update({
       status,
-      dispatch: { ...this.state.dispatch, events: [...this.state.dispatch.events, { ...event, receivedAt }] },
+      dispatch: {
+        ...this.state.dispatch,
+        events: [...this.state.dispatch.events, { ...event, receivedAt }],
+      },
     });
   }
 }

@@ -11,7 +11,12 @@ import {
   log,
   setHandler,
 } from '@temporalio/workflow';
-import type { ConfirmationDecision, OrderFailure, OrderStatus, ProviderEvent } from '../domain/order';
+import type {
+  ConfirmationDecision,
+  OrderFailure,
+  OrderStatus,
+  ProviderEvent,
+} from '../domain/order';
 import { orderTotal } from '../domain/pricing';
 import { workflowNow, workflowNowIso } from './clock';
 import { authorisation, notifyProviderUntil, readModel, settlement } from './activities';
@@ -30,7 +35,10 @@ import { verticals } from './verticals';
 export async function orderWorkflow(input: OrderWorkflowInput) {
   const vertical = verticals[input.request.vertical];
   if (!vertical) {
-    throw ApplicationFailure.nonRetryable(`vertical ${input.request.vertical} is not supported`, 'UnsupportedVertical');
+    throw ApplicationFailure.nonRetryable(
+      `vertical ${input.request.vertical} is not supported`,
+      'UnsupportedVertical',
+    );
   }
   const order = new OrderRecord(input, orderTotal(input.request));
   const publish = () => readModel.saveOrderSnapshot(order.snapshot);
@@ -82,7 +90,8 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
       validator: (event: ProviderEvent) => {
         if (order.hasEvent(event.type)) return; // a repeated callback is harmless
         const transition = vertical.eventTransitions[event.type];
-        if (!transition) throw invalidRequest(`${event.type} does not apply to ${order.current.vertical} orders`);
+        if (!transition)
+          throw invalidRequest(`${event.type} does not apply to ${order.current.vertical} orders`);
         if (!transition.from.includes(order.status)) {
           throw invalidState(`${event.type} cannot be reported while the order is ${order.status}`);
         }
@@ -114,11 +123,16 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
     const declined = failureType(error) === FailureTypes.paymentDeclined;
     return finish('payment_declined', {
       code: declined ? 'payment_declined' : 'payment_unavailable',
-      message: declined ? 'the payment was declined' : 'the payment could not be authorised in time',
+      message: declined
+        ? 'the payment was declined'
+        : 'the payment could not be authorised in time',
     });
   }
   const releaseAuthorisation = async () => {
-    const { released } = await settlement.voidAuthorisation({ orderId: input.orderId, authorisationId });
+    const { released } = await settlement.voidAuthorisation({
+      orderId: input.orderId,
+      authorisationId,
+    });
     order.updateAmounts({ released });
   };
 
@@ -136,7 +150,8 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
   notification
     .run(() => notify({ event: 'order.created', order: order.snapshot }))
     .catch((error) => {
-      if (!isCancellation(error)) log.warn('provider notification failed', { error: String(error) });
+      if (!isCancellation(error))
+        log.warn('provider notification failed', { error: String(error) });
     });
 
   const answered = await condition(() => order.current.confirmation !== undefined, deadlineMs);
@@ -144,10 +159,16 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
 
   if (!answered) {
     await releaseAuthorisation();
-    return finish('expired', { code: 'provider_timeout', message: 'the provider did not answer in time' });
+    return finish('expired', {
+      code: 'provider_timeout',
+      message: 'the provider did not answer in time',
+    });
   }
 
-  const outcome = vertical.evaluateConfirmation(order.current, order.current.confirmation as ConfirmationDecision);
+  const outcome = vertical.evaluateConfirmation(
+    order.current,
+    order.current.confirmation as ConfirmationDecision,
+  );
   if (outcome.kind === 'rejected') {
     await releaseAuthorisation();
     return finish('rejected', { code: 'provider_rejected', message: outcome.reason });
@@ -182,7 +203,10 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
     log.error('dispatch failed; refunding the order', { error: String(error) });
     await refundCapture('dispatch failed');
     await notify({ event: 'order.cancelled', order: order.snapshot }).catch(() => undefined);
-    return finish('cancelled', { code: 'dispatch_failed', message: 'no courier could be assigned' });
+    return finish('cancelled', {
+      code: 'dispatch_failed',
+      message: 'no courier could be assigned',
+    });
   }
 
   await condition(() => order.status === 'completed');

@@ -20,7 +20,11 @@ export function bearerAuth(clients: readonly ApiClient[]) {
       const entry = known.find((k) => timingSafeEqual(k.digest, presented));
       if (!entry) throw new ApiError(401, 'unauthenticated', 'the bearer token is not valid');
       if (!roles.includes(entry.client.role)) {
-        throw new ApiError(403, 'forbidden', `this endpoint needs one of the roles: ${roles.join(', ')}`);
+        throw new ApiError(
+          403,
+          'forbidden',
+          `this endpoint needs one of the roles: ${roles.join(', ')}`,
+        );
       }
       res.locals.apiClient = entry.client;
       next();

@@ -16,7 +16,10 @@ const signatureProblems = {
   mismatch: 'the signature does not match the body',
 } as const;
 
-export function verifyProviderSignature(models: Pick<Models, 'Provider'>, toleranceSeconds: number): RequestHandler[] {
+export function verifyProviderSignature(
+  models: Pick<Models, 'Provider'>,
+  toleranceSeconds: number,
+): RequestHandler[] {
   const readRaw = express.raw({ type: () => true, limit: '256kb' });
   const verify: RequestHandler = async (req, res, next) => {
     const header = req.get(SIGNATURE_HEADER);

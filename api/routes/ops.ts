@@ -8,7 +8,11 @@ import { pingTemporal } from '../../infra/temporal';
 import type { ApiMetrics } from '../metrics';
 import { buildOpenApiDocument } from '../openapi';
 
-export function opsRouter(deps: { connection: Connection; temporal: Client; metrics: ApiMetrics }): Router {
+export function opsRouter(deps: {
+  connection: Connection;
+  temporal: Client;
+  metrics: ApiMetrics;
+}): Router {
   const router = Router();
   const openApiDocument = buildOpenApiDocument();
 
@@ -17,7 +21,10 @@ export function opsRouter(deps: { connection: Connection; temporal: Client; metr
   });
 
   router.get('/readyz', async (_req, res) => {
-    const [database, temporal] = await Promise.all([pingDatabase(deps.connection), pingTemporal(deps.temporal)]);
+    const [database, temporal] = await Promise.all([
+      pingDatabase(deps.connection),
+      pingTemporal(deps.temporal),
+    ]);
     const ready = database && temporal;
     res.status(ready ? 200 : 503).json({
       status: ready ? 'ready' : 'unavailable',

@@ -19,10 +19,15 @@ export function ordersRouter(deps: {
 
   router.post('/', async (req, res) => {
     const key = req.get('Idempotency-Key');
-    if (key === undefined) throw new ApiError(400, 'idempotency_key_missing', 'the Idempotency-Key header is required');
+    if (key === undefined)
+      throw new ApiError(400, 'idempotency_key_missing', 'the Idempotency-Key header is required');
     const parsedKey = IdempotencyKeySchema.safeParse(key);
     if (!parsedKey.success) {
-      throw new ApiError(400, 'idempotency_key_invalid', 'Idempotency-Key must be 1-255 printable ASCII characters');
+      throw new ApiError(
+        400,
+        'idempotency_key_invalid',
+        'Idempotency-Key must be 1-255 printable ASCII characters',
+      );
     }
     const body = CreateOrderRequestSchema.parse(req.body);
     const { order, replayed } = await deps.placeOrder(apiClientOf(res), parsedKey.data, body);

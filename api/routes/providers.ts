@@ -22,19 +22,27 @@ import {
   ProviderOrdersQuerySchema,
 } from '../schemas';
 
-export function providersRouter(deps: { models: Models; temporal: Client; verifySignature: RequestHandler[] }): Router {
+export function providersRouter(deps: {
+  models: Models;
+  temporal: Client;
+  verifySignature: RequestHandler[];
+}): Router {
   const router = Router();
   const { models, temporal } = deps;
 
   /** The provider's own order, or 404: a provider never learns about other providers' orders. */
   async function providerOrder(providerId: string, orderId: string): Promise<OrderSnapshot> {
     const order = await models.Order.findById(orderId).lean<OrderSnapshot>();
-    if (!order || order.providerId !== providerId) throw new ApiError(404, 'order_not_found', 'no such order');
+    if (!order || order.providerId !== providerId)
+      throw new ApiError(404, 'order_not_found', 'no such order');
     return order;
   }
 
   /** Runs an Update; an order whose workflow has ended can no longer change (409). */
-  async function updateOrder(order: OrderSnapshot, run: (handle: WorkflowHandle) => Promise<OrderSnapshot>) {
+  async function updateOrder(
+    order: OrderSnapshot,
+    run: (handle: WorkflowHandle) => Promise<OrderSnapshot>,
+  ) {
     const handle = temporal.workflow.getHandle(orderWorkflowId(order.orderId));
     try {
       return await run(handle);
@@ -42,27 +50,43 @@ export function providersRouter(deps: { models: Models; temporal: Client; verify
       // The order exists (read model), so a workflow Temporal cannot find has finished.
       if (error instanceof WorkflowNotFoundError) {
         const latest = await models.Order.findById(order.orderId).lean<OrderSnapshot>();
-        throw new ApiError(409, 'invalid_order_state', `the order is ${latest?.status ?? order.status} and can no longer change`);
+        throw new ApiError(
+          409,
+          'invalid_order_state',
+          `the order is ${latest?.status ?? order.status} and can no longer change`,
+        );
       }
       throw error;
     }
   }
 
-  router.post('/v1/providers/:providerId/orders/:orderId/confirmation', ...deps.verifySignature, async (req, res) => {
-    const { providerId, orderId } = ProviderOrderParamsSchema.parse(req.params);
-    const decision = ConfirmationRequestSchema.parse(req.body);
-    const order = await providerOrder(providerId, orderId);
-    const updated = await updateOrder(order, (handle) => handle.executeUpdate(confirmOrderUpdate, { args: [decision] }));
-    res.json(toOrderView(updated));
-  });
+  router.post(
+    '/v1/providers/:providerId/orders/:orderId/confirmation',
+    ...deps.verifySignature,
+    async (req, res) => {
+      const { providerId, orderId } = ProviderOrderParamsSchema.parse(req.params);
+      const decision = ConfirmationRequestSchema.parse(req.body);
+      const order = await providerOrder(providerId, orderId);
+      const updated = await updateOrder(order, (handle) =>
+        handle.executeUpdate(confirmOrderUpdate, { args: [decision] }),
+      );
+      res.json(toOrderView(updated));
+    },
+  );
 
-  router.post('/v1/providers/:providerId/orders/:orderId/events', ...deps.verifySignature, async (req, res) => {
-    const { providerId, orderId } = ProviderOrderParamsSchema.parse(req.params);
-    const event = ProviderEventRequestSchema.parse(req.body);
-    const order = await providerOrder(providerId, orderId);
-    const updated = await updateOrder(order, (handle) => handle.executeUpdate(reportProviderEventUpdate, { args: [event] }));
-    res.json(toOrderView(updated));
-  });
+  router.post(
+    '/v1/providers/:providerId/orders/:orderId/events',
+    ...deps.verifySignature,
+    async (req, res) => {
+      const { providerId, orderId } = ProviderOrderParamsSchema.parse(req.params);
+      const event = ProviderEventRequestSchema.parse(req.body);
+      const order = await providerOrder(providerId, orderId);
+      const updated = await updateOrder(order, (handle) =>
+        handle.executeUpdate(reportProviderEventUpdate, { args: [event] }),
+      );
+      res.json(toOrderView(updated));
+    },
+  );
 
   router.get('/v1/providers/:providerId/orders', ...deps.verifySignature, async (req, res) => {
     const { status, limit } = ProviderOrdersQuerySchema.parse(req.query);

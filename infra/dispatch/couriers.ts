@@ -24,8 +24,10 @@ export function createSandboxCourierNetwork(
   return {
     async assign({ orderId }) {
       const existing = await CourierAssignment.findById(orderId).lean();
-      if (existing) return { courierId: existing.courierId, name: existing.name, phone: existing.phone };
-      const index = createHash('sha256').update(orderId).digest().readUInt32BE(0) % SANDBOX_POOL.length;
+      if (existing)
+        return { courierId: existing.courierId, name: existing.name, phone: existing.phone };
+      const index =
+        createHash('sha256').update(orderId).digest().readUInt32BE(0) % SANDBOX_POOL.length;
       const courier: Courier = { courierId: `courier_${index + 1}`, ...SANDBOX_POOL[index]! };
       try {
         await CourierAssignment.create({ _id: orderId, ...courier, assignedAt: clock() });

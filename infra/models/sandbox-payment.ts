@@ -4,7 +4,14 @@
 
 import { Schema, type Connection } from 'mongoose';
 
-export const LEDGER_ENTRY_TYPES = ['authorisation', 'decline', 'capture', 'release', 'void', 'refund'] as const;
+export const LEDGER_ENTRY_TYPES = [
+  'authorisation',
+  'decline',
+  'capture',
+  'release',
+  'void',
+  'refund',
+] as const;
 export type LedgerEntryType = (typeof LEDGER_ENTRY_TYPES)[number];
 
 export interface LedgerEntry {
@@ -78,7 +85,13 @@ const sandboxCallCountSchema = new Schema<SandboxCallCountDocument>(
 
 export function defineSandboxPaymentModels(connection: Connection) {
   return {
-    SandboxPayment: connection.model<SandboxPaymentDocument>('SandboxPayment', sandboxPaymentSchema),
-    SandboxCallCount: connection.model<SandboxCallCountDocument>('SandboxCallCount', sandboxCallCountSchema),
+    SandboxPayment: connection.model<SandboxPaymentDocument>(
+      'SandboxPayment',
+      sandboxPaymentSchema,
+    ),
+    SandboxCallCount: connection.model<SandboxCallCountDocument>(
+      'SandboxCallCount',
+      sandboxCallCountSchema,
+    ),
   };
 }

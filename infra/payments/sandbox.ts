@@ -9,7 +9,11 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDuplicateKeyError, type Models } from '../db';
-import type { LedgerEntry, LedgerEntryType, SandboxPaymentDocument } from '../models/sandbox-payment';
+import type {
+  LedgerEntry,
+  LedgerEntryType,
+  SandboxPaymentDocument,
+} from '../models/sandbox-payment';
 import {
   GatewayUnavailableError,
   PaymentDeclinedError,
@@ -32,7 +36,10 @@ const SLOW_RESPONSE_MS = 2000;
 
 type PaymentModels = Pick<Models, 'SandboxPayment' | 'SandboxCallCount'>;
 
-export function createSandboxGateway(models: PaymentModels, clock: () => Date = () => new Date()): PaymentGateway {
+export function createSandboxGateway(
+  models: PaymentModels,
+  clock: () => Date = () => new Date(),
+): PaymentGateway {
   const { SandboxPayment, SandboxCallCount } = models;
 
   /** Plays the token's network behaviour for one call. */
@@ -50,13 +57,20 @@ export function createSandboxGateway(models: PaymentModels, clock: () => Date = 
     }
   }
 
-  function entry(key: string, type: LedgerEntryType, amount: number, currency: string, reason?: string): LedgerEntry {
+  function entry(
+    key: string,
+    type: LedgerEntryType,
+    amount: number,
+    currency: string,
+    reason?: string,
+  ): LedgerEntry {
     return { key, type, amount, currency, at: clock(), ...(reason ? { reason } : {}) };
   }
 
   async function loadPayment(authorisationId: string): Promise<SandboxPaymentDocument> {
     const payment = await SandboxPayment.findById(authorisationId).lean();
-    if (!payment) throw new PaymentOperationRejectedError(`unknown authorisation ${authorisationId}`);
+    if (!payment)
+      throw new PaymentOperationRejectedError(`unknown authorisation ${authorisationId}`);
     return payment;
   }
 
@@ -69,7 +83,11 @@ export function createSandboxGateway(models: PaymentModels, clock: () => Date = 
     authorisationId: string,
     key: string,
     preconditions: Record<string, unknown>,
-    change: { set?: Partial<SandboxPaymentDocument>; inc?: Partial<Record<'refunded', number>>; entries: LedgerEntry[] },
+    change: {
+      set?: Partial<SandboxPaymentDocument>;
+      inc?: Partial<Record<'refunded', number>>;
+      entries: LedgerEntry[];
+    },
   ): Promise<SandboxPaymentDocument | null> {
     return SandboxPayment.findOneAndUpdate(
       { _id: authorisationId, appliedKeys: { $ne: key }, ...preconditions },
@@ -84,7 +102,9 @@ export function createSandboxGateway(models: PaymentModels, clock: () => Date = 
 
   return {
     async authorise(request: AuthoriseRequest): Promise<Authorisation> {
-      const existing = await SandboxPayment.findOne({ authoriseKey: request.idempotencyKey }).lean();
+      const existing = await SandboxPayment.findOne({
+        authoriseKey: request.idempotencyKey,
+      }).lean();
       if (existing) return authorisationOf(existing);
 
       await simulateNetwork(request.token, request.idempotencyKey);
@@ -109,7 +129,13 @@ export function createSandboxGateway(models: PaymentModels, clock: () => Date = 
         appliedKeys: [request.idempotencyKey],
         entries: [
           declineReason
-            ? entry(request.idempotencyKey, 'decline', request.amount, request.currency, declineReason)
+            ? entry(
+                request.idempotencyKey,
+                'decline',
+                request.amount,
+                request.currency,
+                declineReason,
+              )
             : entry(request.idempotencyKey, 'authorisation', authorised, request.currency),
         ],
         createdAt: clock(),
@@ -120,7 +146,9 @@ export function createSandboxGateway(models: PaymentModels, clock: () => Date = 
       } catch (error) {
         // A concurrent call with the same key got there first: answer as it did.
         if (!isDuplicateKeyError(error)) throw error;
-        const winner = await SandboxPayment.findOne({ authoriseKey: request.idempotencyKey }).lean();
+        const winner = await SandboxPayment.findOne({
+          authoriseKey: request.idempotencyKey,
+        }).lean();
         if (!winner) throw error;
         return authorisationOf(winner);
       }
@@ -131,7 +159,11 @@ export function createSandboxGateway(models: PaymentModels, clock: () => Date = 
       if (payment.appliedKeys.includes(request.idempotencyKey)) {
         return { captured: payment.captured, released: payment.released };
       }
-      if (!Number.isSafeInteger(request.amount) || request.amount <= 0 || request.amount > payment.authorised) {
+      if (
+        !Number.isSafeInteger(request.amount) ||
+        request.amount <= 0 ||
+        request.amount > payment.authorised
+      ) {
         throw new PaymentOperationRejectedError(
           `capture of ${request.amount} is not within the authorised ${payment.authorised}`,
         );
@@ -139,11 +171,17 @@ export function createSandboxGateway(models: PaymentModels, clock: () => Date = 
       await simulateNetwork(payment.token, request.idempotencyKey);
       const released = payment.authorised - request.amount;
       const entries = [entry(request.idempotencyKey, 'capture', request.amount, payment.currency)];
-      if (released > 0) entries.push(entry(request.idempotencyKey, 'release', released, payment.currency));
-      const updated = await applyOnce(request.authorisationId, request.idempotencyKey, { status: 'authorised' }, {
-        set: { status: 'captured', captured: request.amount, released },
-        entries,
-      });
+      if (released > 0)
+        entries.push(entry(request.idempotencyKey, 'release', released, payment.currency));
+      const updated = await applyOnce(
+        request.authorisationId,
+        request.idempotencyKey,
+        { status: 'authorised' },
+        {
+          set: { status: 'captured', captured: request.amount, released },
+          entries,
+        },
+      );
       if (updated) return { captured: updated.captured, released: updated.released };
       return replayOrReject(request.authorisationId, request.idempotencyKey, 'capture', (p) => ({
         captured: p.captured,
@@ -153,14 +191,22 @@ export function createSandboxGateway(models: PaymentModels, clock: () => Date = 
 
     async void(request: VoidRequest): Promise<VoidResult> {
       const payment = await loadPayment(request.authorisationId);
-      if (payment.appliedKeys.includes(request.idempotencyKey)) return { released: payment.released };
+      if (payment.appliedKeys.includes(request.idempotencyKey))
+        return { released: payment.released };
       await simulateNetwork(payment.token, request.idempotencyKey);
-      const updated = await applyOnce(request.authorisationId, request.idempotencyKey, { status: 'authorised' }, {
-        set: { status: 'voided', released: payment.authorised },
-        entries: [entry(request.idempotencyKey, 'void', payment.authorised, payment.currency)],
-      });
+      const updated = await applyOnce(
+        request.authorisationId,
+        request.idempotencyKey,
+        { status: 'authorised' },
+        {
+          set: { status: 'voided', released: payment.authorised },
+          entries: [entry(request.idempotencyKey, 'void', payment.authorised, payment.currency)],
+        },
+      );
       if (updated) return { released: updated.released };
-      return replayOrReject(request.authorisationId, request.idempotencyKey, 'void', (p) => ({ released: p.released }));
+      return replayOrReject(request.authorisationId, request.idempotencyKey, 'void', (p) => ({
+        released: p.released,
+      }));
     },
 
     async refund(request: RefundRequest): Promise<RefundResult> {
@@ -169,11 +215,19 @@ export function createSandboxGateway(models: PaymentModels, clock: () => Date = 
       // Optimistic concurrency on `refunded`: concurrent refunds of one payment never
       // together exceed what was captured.
       for (;;) {
-        const previous = payment.entries.find((e) => e.key === request.idempotencyKey && e.type === 'refund');
+        const previous = payment.entries.find(
+          (e) => e.key === request.idempotencyKey && e.type === 'refund',
+        );
         if (previous) return { refunded: previous.amount, totalRefunded: payment.refunded };
         const refundable = payment.captured - payment.refunded;
-        if (!Number.isSafeInteger(request.amount) || request.amount <= 0 || request.amount > refundable) {
-          throw new PaymentOperationRejectedError(`refund of ${request.amount} exceeds the refundable ${refundable}`);
+        if (
+          !Number.isSafeInteger(request.amount) ||
+          request.amount <= 0 ||
+          request.amount > refundable
+        ) {
+          throw new PaymentOperationRejectedError(
+            `refund of ${request.amount} exceeds the refundable ${refundable}`,
+          );
         }
         const updated = await applyOnce(
           request.authorisationId,
@@ -181,13 +235,23 @@ export function createSandboxGateway(models: PaymentModels, clock: () => Date = 
           { status: 'captured', refunded: payment.refunded },
           {
             inc: { refunded: request.amount },
-            entries: [entry(request.idempotencyKey, 'refund', request.amount, payment.currency, request.reason)],
+            entries: [
+              entry(
+                request.idempotencyKey,
+                'refund',
+                request.amount,
+                payment.currency,
+                request.reason,
+              ),
+            ],
           },
         );
         if (updated) return { refunded: request.amount, totalRefunded: updated.refunded };
         payment = await loadPayment(request.authorisationId);
         if (payment.status !== 'captured') {
-          throw new PaymentOperationRejectedError(`cannot refund a payment that is ${payment.status}`);
+          throw new PaymentOperationRejectedError(
+            `cannot refund a payment that is ${payment.status}`,
+          );
         }
       }
     },
@@ -207,7 +271,9 @@ export function createSandboxGateway(models: PaymentModels, clock: () => Date = 
   ): Promise<T> {
     const payment = await loadPayment(authorisationId);
     if (payment.appliedKeys.includes(key)) return result(payment);
-    throw new PaymentOperationRejectedError(`cannot ${operation} a payment that is ${payment.status}`);
+    throw new PaymentOperationRejectedError(
+      `cannot ${operation} a payment that is ${payment.status}`,
+    );
   }
 }
 

@@ -33,7 +33,11 @@ export interface Harness {
     vertical: Vertical;
     webhookUrl?: string;
     confirmationTimeoutSeconds?: number;
-  }): Promise<{ providerId: string; signingSecret: string; client: ReturnType<typeof createProviderClient> }>;
+  }): Promise<{
+    providerId: string;
+    signingSecret: string;
+    client: ReturnType<typeof createProviderClient>;
+  }>;
   close(): Promise<void>;
 }
 
@@ -48,7 +52,10 @@ function installTestRuntime(logger: ReturnType<typeof createLogger>): void {
 
 function required(name: string): string {
   const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run the integration tests through jest (test/global-setup.ts)`);
+  if (!value)
+    throw new Error(
+      `${name} is not set: run the integration tests through jest (test/global-setup.ts)`,
+    );
   return value;
 }
 
@@ -101,7 +108,11 @@ export async function startHarness(): Promise<Harness> {
         signingSecret,
         confirmationTimeoutSeconds,
       });
-      return { providerId, signingSecret, client: createProviderClient(api.url, { providerId, signingSecret }) };
+      return {
+        providerId,
+        signingSecret,
+        client: createProviderClient(api.url, { providerId, signingSecret }),
+      };
     },
     async close() {
       await api.close();
@@ -130,7 +141,11 @@ export async function startWebhookReceiver() {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const rawBody = Buffer.concat(chunks).toString('utf8');
-      received.push({ headers: req.headers, rawBody, body: JSON.parse(rawBody) as ReceivedWebhook['body'] });
+      received.push({
+        headers: req.headers,
+        rawBody,
+        body: JSON.parse(rawBody) as ReceivedWebhook['body'],
+      });
       res.writeHead(answerStatus).end();
     });
   });
@@ -143,7 +158,10 @@ export async function startWebhookReceiver() {
     answerWith(status: number) {
       answerStatus = status;
     },
-    async waitFor(predicate: (webhook: ReceivedWebhook) => boolean, timeoutMs = 15_000): Promise<ReceivedWebhook> {
+    async waitFor(
+      predicate: (webhook: ReceivedWebhook) => boolean,
+      timeoutMs = 15_000,
+    ): Promise<ReceivedWebhook> {
       return eventually(() => received.find(predicate), timeoutMs, 'webhook');
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
@@ -151,12 +169,17 @@ export async function startWebhookReceiver() {
 }
 
 /** Polls until `probe` returns something truthy; fails with what it was waiting for. */
-export async function eventually<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

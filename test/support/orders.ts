@@ -4,7 +4,10 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { TOKENS } from './harness';
 
-export function groceryOrder(providerId: string, overrides: { token?: string; items?: unknown[] } = {}) {
+export function groceryOrder(
+  providerId: string,
+  overrides: { token?: string; items?: unknown[] } = {},
+) {
   return {
     vertical: 'grocery',
     customerId: 'cust_1',
@@ -25,7 +28,11 @@ export function groceryOrder(providerId: string, overrides: { token?: string; it
 /** 2 × 1299 + 1 × 1550 */
 export const GROCERY_TOTAL = 4148;
 
-export function placeOrder(apiUrl: string, body: unknown, options: { key?: string; token?: string } = {}) {
+export function placeOrder(
+  apiUrl: string,
+  body: unknown,
+  options: { key?: string; token?: string } = {},
+) {
   return request(apiUrl)
     .post('/v1/orders')
     .set('Authorization', `Bearer ${options.token ?? TOKENS.app}`)

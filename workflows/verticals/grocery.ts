@@ -13,23 +13,31 @@ export const grocery: VerticalFlow = {
     const skus = new Set(order.grocery?.items.map((item) => item.sku));
     const unknown = decision.items.filter((item) => !skus.has(item.sku)).map((item) => item.sku);
     if (unknown.length > 0) {
-      throw invalidRequest(`items not in this order: ${unknown.join(', ')}`, unknown.map((sku) => ({ sku })));
+      throw invalidRequest(
+        `items not in this order: ${unknown.join(', ')}`,
+        unknown.map((sku) => ({ sku })),
+      );
     }
   },
 
   evaluateConfirmation(order, decision) {
-    if (decision.decision === 'reject') return { kind: 'rejected', reason: decision.reason ?? 'rejected by the store' };
+    if (decision.decision === 'reject')
+      return { kind: 'rejected', reason: decision.reason ?? 'rejected by the store' };
     const lines = confirmGroceryLines(order.grocery?.items ?? [], decision.items);
     const captureAmount = confirmedGroceryTotal(lines);
     // A store that has none of the items has, in effect, rejected the order.
-    if (captureAmount === 0) return { kind: 'rejected', reason: decision.reason ?? 'no items available' };
+    if (captureAmount === 0)
+      return { kind: 'rejected', reason: decision.reason ?? 'no items available' };
     return {
       kind: 'accepted',
       captureAmount,
       changes: {
         grocery: {
           ...order.grocery!,
-          confirmedItems: lines.map((line) => ({ sku: line.sku, confirmedQuantity: line.confirmedQuantity })),
+          confirmedItems: lines.map((line) => ({
+            sku: line.sku,
+            confirmedQuantity: line.confirmedQuantity,
+          })),
         },
       },
     };

@@ -1,0 +1,53 @@
+// Every recorded order history in test/histories replays against today's workflow code
+// without a determinism error. A change that breaks running orders fails here; guard it
+// with `patched()` and record new histories (npm run record-histories).
+
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { bundleWorkflowCode, Worker, type ReplayResult } from '@temporalio/worker';
+import { HISTORIES_DIR, loadHistory } from './support/histories';
+
+function recordedHistories() {
+  return readdirSync(HISTORIES_DIR)
+    .filter((file) => file.endsWith('.json'))
+    .map((file) => ({
+      workflowId: path.basename(file, '.json'),
+      history: loadHistory(JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8'))),
+    }));
+}
+
+async function replayAll(
+  workflowBundle: { code: string } | { codePath: string },
+): Promise<ReplayResult[]> {
+  const results: ReplayResult[] = [];
+  for await (const result of Worker.runReplayHistories({ workflowBundle }, recordedHistories()))
+    results.push(result);
+  return results;
+}
+
+test('recorded histories of every main path replay without determinism errors', async () => {
+  const histories = recordedHistories();
+  expect(histories.map((h) => h.workflowId).sort()).toEqual(
+    expect.arrayContaining([
+      'grocery-completed',
+      'grocery-partial',
+      'grocery-rejected',
+      'grocery-expired',
+      'grocery-declined',
+    ]),
+  );
+  const results = await replayAll({ codePath: process.env.TEST_WORKFLOW_BUNDLE_PATH! });
+  expect(results.map((r) => ({ workflowId: r.workflowId, error: r.error?.message }))).toEqual(
+    histories.map((h) => ({ workflowId: h.workflowId, error: undefined })),
+  );
+});
+
+test('a workflow that diverges from a recorded history fails the replay', async () => {
+  const divergent = await bundleWorkflowCode({
+    workflowsPath: require.resolve('./fixtures/divergent-workflow'),
+    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+  });
+  const results = await replayAll(divergent);
+  expect(results.length).toBeGreaterThan(0);
+  for (const result of results) expect(result.error).toBeDefined();
+});
