@@ -34,14 +34,15 @@ export function ordersRouter(deps: {
     deps.metrics.checkouts.inc({ vertical: order.vertical, status: order.status });
     if (replayed) res.setHeader('Idempotent-Replayed', 'true');
     if (order.status === 'payment_declined') {
-      res.status(402).json({
-        error: {
-          code: order.failure?.code ?? 'payment_declined',
-          message: order.failure?.message ?? 'the payment was declined',
-          details: [{ orderId: order.orderId, status: order.status }],
-        },
-      });
-      return;
+      // Declined is the customer's card (402); unavailable is the gateway not answering in
+      // time (503). Either way nothing was captured and a retry needs a new key.
+      const unavailable = order.failure?.code === 'payment_unavailable';
+      throw new ApiError(
+        unavailable ? 503 : 402,
+        order.failure?.code ?? 'payment_declined',
+        order.failure?.message ?? 'the payment was declined',
+        [{ orderId: order.orderId, status: order.status }],
+      );
     }
     res.status(201).location(`/v1/orders/${order.orderId}`).json(toOrderView(order));
   });

@@ -3,8 +3,9 @@
 // hears at once whether its callback changed the order.
 
 import { Router, type RequestHandler } from 'express';
-import type { Client, WorkflowHandle } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
+import type { ZodType } from 'zod';
 import type { Models } from '../../infra/db';
 import type { OrderSnapshot } from '../../domain/order';
 import {
@@ -38,54 +39,45 @@ export function providersRouter(deps: {
     return order;
   }
 
-  /** Runs an Update; an order whose workflow has ended can no longer change (409). */
-  async function updateOrder(
-    order: OrderSnapshot,
-    run: (handle: WorkflowHandle) => Promise<OrderSnapshot>,
+  /**
+   * A signed callback that becomes a workflow Update on the provider's own order. The answer
+   * is the order after the workflow acted on it; an order whose workflow has ended can no
+   * longer change (409).
+   */
+  function orderUpdateRoute<Body>(
+    path: string,
+    bodySchema: ZodType<Body>,
+    update: UpdateDefinition<OrderSnapshot, [Body]>,
   ) {
-    const handle = temporal.workflow.getHandle(orderWorkflowId(order.orderId));
-    try {
-      return await run(handle);
-    } catch (error) {
-      // The order exists (read model), so a workflow Temporal cannot find has finished.
-      if (error instanceof WorkflowNotFoundError) {
-        const latest = await models.Order.findById(order.orderId).lean<OrderSnapshot>();
+    router.post(path, ...deps.verifySignature, async (req, res) => {
+      const { providerId, orderId } = ProviderOrderParamsSchema.parse(req.params);
+      const body = bodySchema.parse(req.body);
+      const order = await providerOrder(providerId, orderId);
+      const handle = temporal.workflow.getHandle(orderWorkflowId(orderId));
+      try {
+        res.json(toOrderView(await handle.executeUpdate(update, { args: [body] })));
+      } catch (error) {
+        // The order exists (read model), so a workflow Temporal cannot find has finished.
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+        const latest = await models.Order.findById(orderId).lean<OrderSnapshot>();
         throw new ApiError(
           409,
           'invalid_order_state',
           `the order is ${latest?.status ?? order.status} and can no longer change`,
         );
       }
-      throw error;
-    }
+    });
   }
 
-  router.post(
+  orderUpdateRoute(
     '/v1/providers/:providerId/orders/:orderId/confirmation',
-    ...deps.verifySignature,
-    async (req, res) => {
-      const { providerId, orderId } = ProviderOrderParamsSchema.parse(req.params);
-      const decision = ConfirmationRequestSchema.parse(req.body);
-      const order = await providerOrder(providerId, orderId);
-      const updated = await updateOrder(order, (handle) =>
-        handle.executeUpdate(confirmOrderUpdate, { args: [decision] }),
-      );
-      res.json(toOrderView(updated));
-    },
+    ConfirmationRequestSchema,
+    confirmOrderUpdate,
   );
-
-  router.post(
+  orderUpdateRoute(
     '/v1/providers/:providerId/orders/:orderId/events',
-    ...deps.verifySignature,
-    async (req, res) => {
-      const { providerId, orderId } = ProviderOrderParamsSchema.parse(req.params);
-      const event = ProviderEventRequestSchema.parse(req.body);
-      const order = await providerOrder(providerId, orderId);
-      const updated = await updateOrder(order, (handle) =>
-        handle.executeUpdate(reportProviderEventUpdate, { args: [event] }),
-      );
-      res.json(toOrderView(updated));
-    },
+    ProviderEventRequestSchema,
+    reportProviderEventUpdate,
   );
 
   router.get('/v1/providers/:providerId/orders', ...deps.verifySignature, async (req, res) => {
