@@ -4,11 +4,15 @@ import type { Models } from '../infra/db';
 import type { Logger } from '../infra/logger';
 import type { PaymentGateway } from '../infra/payments/gateway';
 import type { CourierNetwork } from '../infra/dispatch/couriers';
+import type { VoucherIssuer } from '../infra/dispatch/vouchers';
+import type { VideoSessions } from '../infra/dispatch/video-sessions';
 
 export interface ActivityDeps {
   models: Models;
   gateway: PaymentGateway;
   couriers: CourierNetwork;
+  vouchers: VoucherIssuer;
+  videoSessions: VideoSessions;
   logger: Logger;
   /** Outbound HTTP for provider webhooks. */
   fetch: typeof fetch;

@@ -49,6 +49,7 @@ export function createApp({ config, database, temporal, logger }: AppDeps) {
     json,
     ordersRouter({
       models,
+      temporal,
       metrics,
       placeOrder: createCheckout({
         models,

@@ -23,6 +23,7 @@ export class ApiError extends Error {
 const updateFailureStatus: Record<string, { status: number; code: string }> = {
   [FailureTypes.invalidState]: { status: 409, code: 'invalid_order_state' },
   [FailureTypes.invalidRequest]: { status: 422, code: 'invalid_request' },
+  [FailureTypes.notCancellable]: { status: 409, code: 'not_cancellable' },
 };
 
 function fromUpdateFailure(error: WorkflowUpdateFailedError): ApiError | undefined {

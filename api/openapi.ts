@@ -4,6 +4,8 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import {
+  CancellationResultSchema,
+  CancelOrderRequestSchema,
   ConfirmationRequestSchema,
   CreateOrderRequestSchema,
   ErrorSchema,
@@ -72,6 +74,20 @@ export function buildOpenApiDocument() {
     security: [{ [bearer.name]: [] }],
     request: { params: OrderIdParamsSchema },
     responses: { 200: json(OrderSchema, 'the order'), ...errors(401, 403, 404, 422) },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/orders/{orderId}/cancel',
+    summary: "Cancel under the vertical's policy; answers with the fee kept and the money returned",
+    security: [{ [bearer.name]: [] }],
+    request: {
+      params: OrderIdParamsSchema,
+      body: { content: { 'application/json': { schema: CancelOrderRequestSchema } } },
+    },
+    responses: {
+      200: json(CancellationResultSchema, 'the order is cancelled and the money settled'),
+      ...errors(400, 401, 403, 404, 409, 422),
+    },
   });
   registry.registerPath({
     method: 'post',

@@ -1,6 +1,7 @@
 // The order as callers see it: the read model's snapshot without storage bookkeeping.
 
 import type { OrderSnapshot } from '../domain/order';
+import { ApiError } from './errors';
 
 export type OrderView = Omit<OrderSnapshot, 'revision'>;
 
@@ -9,4 +10,24 @@ export function toOrderView(document: OrderSnapshot & { _id?: unknown }): OrderV
   void _id;
   void revision;
   return view;
+}
+
+/**
+ * The answer to a cancellation: the fee kept and what went back to the customer. An order
+ * that finished another way while the request was in flight was not cancelled (409).
+ */
+export function cancellationResult(order: OrderSnapshot) {
+  if (order.status !== 'cancelled' || !order.cancellation) {
+    throw new ApiError(
+      409,
+      'not_cancellable',
+      `the order is ${order.status} and was not cancelled`,
+    );
+  }
+  return {
+    order: toOrderView(order),
+    fee: order.cancellation.fee,
+    refunded: order.amounts.refunded,
+    released: order.amounts.released,
+  };
 }

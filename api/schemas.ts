@@ -57,6 +57,10 @@ export const HotelDetailsSchema = z
     guests: z.number().int().min(1).max(20),
     nightlyRate: minorUnits,
   })
+  .refine((h) => h.checkIn >= new Date().toISOString().slice(0, 10), {
+    message: 'must not be in the past',
+    path: ['checkIn'],
+  })
   .refine((h) => nightsBetween(h.checkIn, h.checkOut) >= 1, {
     message: 'must be after checkIn',
     path: ['checkOut'],
@@ -73,6 +77,10 @@ export const TeleconsultationDetailsSchema = z
     slotStart: dateTime,
     durationMinutes: z.number().int().min(5).max(240),
     fee: minorUnits,
+  })
+  .refine((t) => Date.parse(t.slotStart) > Date.now(), {
+    message: 'must be in the future',
+    path: ['slotStart'],
   })
   .meta({ id: 'TeleconsultationDetails' });
 
@@ -126,6 +134,10 @@ export const ProviderEventRequestSchema = z
   .object({ type: z.enum(PROVIDER_EVENT_TYPES), at: dateTime })
   .meta({ id: 'ProviderEventRequest' });
 
+export const CancelOrderRequestSchema = z
+  .object({ reason: text(500) })
+  .meta({ id: 'CancelOrderRequest' });
+
 export const OrderIdParamsSchema = z.object({ orderId: identifier });
 export const ProviderOrderParamsSchema = z.object({ providerId: identifier, orderId: identifier });
 export const ProviderParamsSchema = z.object({ providerId: identifier });
@@ -173,6 +185,15 @@ export const OrderSchema = z
       ),
     }),
     failure: z.object({ code: z.string(), message: z.string() }).optional(),
+    cancellation: z
+      .object({
+        reason: z.string(),
+        requestedBy: z.enum(['customer', 'support']),
+        requestedAt: dateTime,
+        fee: minorUnits.meta({ description: 'what the provider keeps under the policy' }),
+        waiveFee: z.boolean().optional(),
+      })
+      .optional(),
     confirmBy: dateTime.optional(),
     createdAt: dateTime,
     updatedAt: dateTime,
@@ -190,3 +211,12 @@ export const ErrorSchema = z
     }),
   })
   .meta({ id: 'Error' });
+
+export const CancellationResultSchema = z
+  .object({
+    order: OrderSchema,
+    fee: minorUnits.meta({ description: 'kept under the cancellation policy' }),
+    refunded: minorUnits.meta({ description: 'returned from the captured amount' }),
+    released: minorUnits.meta({ description: 'authorised money let go without capture' }),
+  })
+  .meta({ id: 'CancellationResult' });

@@ -118,6 +118,21 @@ export interface DispatchInfo {
   events: { type: ProviderEventType; at: string; receivedAt: string }[];
 }
 
+export type CancellationRequester = 'customer' | 'support';
+
+export interface CancellationRequest {
+  reason: string;
+  requestedBy: CancellationRequester;
+  /** Support only: give the customer everything back whatever the policy says. */
+  waiveFee?: boolean;
+}
+
+export interface CancellationRecord extends CancellationRequest {
+  requestedAt: string;
+  /** What the policy lets the provider keep, in minor units (0 when waived). */
+  fee: number;
+}
+
 /** Why an order ended without being served, in words support staff and apps can show. */
 export interface OrderFailure {
   code: string;
@@ -142,6 +157,7 @@ export interface OrderSnapshot {
   confirmation?: ConfirmationDecision & { receivedAt: string };
   dispatch: DispatchInfo;
   failure?: OrderFailure;
+  cancellation?: CancellationRecord;
   /** When the provider must have answered by. */
   confirmBy?: string;
   createdAt: string;
@@ -151,4 +167,4 @@ export interface OrderSnapshot {
 }
 
 /** Verticals the order workflow runs today; checkout refuses the others up front. */
-export const OPEN_VERTICALS: readonly Vertical[] = ['grocery'];
+export const OPEN_VERTICALS: readonly Vertical[] = ['grocery', 'hotel', 'teleconsultation'];

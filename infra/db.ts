@@ -7,7 +7,7 @@ import { defineOrderModel } from './models/order';
 import { defineProviderModel } from './models/provider';
 import { defineIdempotencyModel } from './models/idempotency';
 import { defineSandboxPaymentModels } from './models/sandbox-payment';
-import { defineCourierAssignmentModel } from './models/courier-assignment';
+import { defineDispatchRecordModel } from './models/dispatch-record';
 
 export function defineModels(connection: Connection) {
   return {
@@ -15,7 +15,7 @@ export function defineModels(connection: Connection) {
     Provider: defineProviderModel(connection),
     IdempotencyRecord: defineIdempotencyModel(connection),
     ...defineSandboxPaymentModels(connection),
-    CourierAssignment: defineCourierAssignmentModel(connection),
+    DispatchRecord: defineDispatchRecordModel(connection),
   };
 }
 

@@ -7,16 +7,22 @@ import { createActivities, type ActivityDeps } from '../activities';
 import { loadConfig, type Config } from '../infra/config';
 import { connectDatabase } from '../infra/db';
 import { createSandboxCourierNetwork } from '../infra/dispatch/couriers';
+import { createSandboxCustomerNotifier } from '../infra/dispatch/customer-notifier';
+import { createSandboxVideoSessions } from '../infra/dispatch/video-sessions';
+import { createSandboxVoucherIssuer } from '../infra/dispatch/vouchers';
 import { createLogger, temporalLogger, type Logger } from '../infra/logger';
 import { createSandboxGateway } from '../infra/payments/sandbox';
 import { connectWorkerConnection } from '../infra/temporal';
 import type { Models } from '../infra/db';
 
 export function activityDeps(models: Models, logger: Logger): ActivityDeps {
+  const notifier = createSandboxCustomerNotifier(models.DispatchRecord);
   return {
     models,
     gateway: createSandboxGateway(models),
-    couriers: createSandboxCourierNetwork(models),
+    couriers: createSandboxCourierNetwork(models.DispatchRecord),
+    vouchers: createSandboxVoucherIssuer(models.DispatchRecord, notifier),
+    videoSessions: createSandboxVideoSessions(models.DispatchRecord, notifier),
     logger,
     fetch: globalThis.fetch,
     clock: () => new Date(),

@@ -58,10 +58,12 @@ export const webhookRetry: ActivityOptions = {
 };
 
 /**
- * Courier assignment: the network may have nobody free for a while; retry for up to
- * 10 minutes before the order is compensated.
+ * Dispatch (courier assignment, voucher, video session): the service may be busy or down
+ * for a while (no courier free); retry for up to 10 minutes before the order is compensated.
  */
-export const dispatch = proxyActivities<Pick<OrderActivities, 'assignCourier'>>({
+export const dispatch = proxyActivities<
+  Pick<OrderActivities, 'assignCourier' | 'issueVoucher' | 'openVideoSession'>
+>({
   startToCloseTimeout: '10s',
   scheduleToCloseTimeout: '10m',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m' },

@@ -1,5 +1,5 @@
 // Failures workflow code raises towards callers: Update validator rejections the API maps to
-// 409 (wrong state) or 422 (request contradicts the order).
+// 409 (wrong state, not cancellable) or 422 (request contradicts the order).
 
 import { ApplicationFailure } from '@temporalio/workflow';
 import { FailureTypes } from './messages';
@@ -19,4 +19,8 @@ export function invalidRequest(message: string, details: unknown[] = []): Applic
     details,
     nonRetryable: true,
   });
+}
+
+export function notCancellable(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: FailureTypes.notCancellable, message, nonRetryable: true });
 }

@@ -3,6 +3,7 @@
 
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type {
+  CancellationRequest,
   ConfirmationDecision,
   OrderRequest,
   OrderSnapshot,
@@ -37,11 +38,20 @@ export const reportProviderEventUpdate = defineUpdate<OrderSnapshot, [ProviderEv
   'reportProviderEvent',
 );
 
+/**
+ * The customer (or support) cancels. The validator applies the vertical's cancellation
+ * policy; the answer is the order once the money is settled (fee kept, rest refunded or
+ * released).
+ */
+export const cancelOrderUpdate = defineUpdate<OrderSnapshot, [CancellationRequest]>('cancelOrder');
+
 /** ApplicationFailure types the workflow raises; the API maps each to an HTTP status once. */
 export const FailureTypes = {
   /** The order is not in a state that allows the request (409). */
   invalidState: 'InvalidOrderState',
   /** The request contradicts the order, e.g. an unknown SKU (422). */
   invalidRequest: 'InvalidOrderRequest',
+  /** The cancellation policy forbids cancelling now (409 not_cancellable). */
+  notCancellable: 'NotCancellable',
   paymentDeclined: 'PaymentDeclined',
 } as const;

@@ -71,10 +71,11 @@ export class OrderRecord {
     return this.state.dispatch.events.some((event) => event.type === type);
   }
 
-  recordEvent(event: ProviderEvent, status: OrderStatus): void {
+  /** Records a provider event, moving the order to `status` when given. */
+  recordEvent(event: ProviderEvent, status?: OrderStatus): void {
     const receivedAt = workflowNowIso();
     this.update({
-      status,
+      ...(status ? { status } : {}),
       dispatch: {
         ...this.state.dispatch,
         events: [...this.state.dispatch.events, { ...event, receivedAt }],

@@ -1,6 +1,7 @@
 // The order lifecycle, as MISSION.md tells it: authorise the payment, notify the provider,
-// wait for its confirmation or the deadline, capture, dispatch, complete. What differs by
-// vertical sits behind `VerticalFlow`; every money step has its undo right beside it.
+// wait for its confirmation or the deadline, capture, fulfil, complete. What differs by
+// vertical sits behind `VerticalFlow`; each money step has its undo right beside it, and a
+// cancellation is settled wherever in the story it arrives.
 
 import {
   allHandlersFinished,
@@ -9,20 +10,25 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   setHandler,
 } from '@temporalio/workflow';
-import type {
-  ConfirmationDecision,
-  OrderFailure,
-  OrderStatus,
-  ProviderEvent,
+import { decideCancellation } from '../domain/cancellation';
+import {
+  TERMINAL_STATUSES,
+  type CancellationRequest,
+  type ConfirmationDecision,
+  type OrderFailure,
+  type OrderStatus,
+  type ProviderEvent,
 } from '../domain/order';
 import { orderTotal } from '../domain/pricing';
-import { workflowNow, workflowNowIso } from './clock';
 import { authorisation, notifyProviderUntil, readModel, settlement } from './activities';
-import { invalidRequest, invalidState } from './errors';
+import { workflowNow, workflowNowIso } from './clock';
+import { invalidRequest, invalidState, notCancellable } from './errors';
 import {
   awaitPaymentDecisionUpdate,
+  cancelOrderUpdate,
   confirmOrderUpdate,
   FailureTypes,
   getOrderQuery,
@@ -31,17 +37,16 @@ import {
 } from './messages';
 import { OrderRecord } from './order-record';
 import { verticals } from './verticals';
+import type { WaitResult } from './verticals/vertical';
+
+/** Cancellation notices to providers are retried for up to an hour. */
+const CANCELLATION_NOTICE_MS = 60 * 60 * 1000;
 
 export async function orderWorkflow(input: OrderWorkflowInput) {
   const vertical = verticals[input.request.vertical];
-  if (!vertical) {
-    throw ApplicationFailure.nonRetryable(
-      `vertical ${input.request.vertical} is not supported`,
-      'UnsupportedVertical',
-    );
-  }
   const order = new OrderRecord(input, orderTotal(input.request));
   const publish = () => readModel.saveOrderSnapshot(order.snapshot);
+  const cancelRequested = () => order.current.cancellation !== undefined;
   let paymentDecided = false;
 
   // ---- Messages: installed before the first await, so none is ever missed ----
@@ -69,7 +74,7 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
           if (previous.decision === decision.decision) return; // a repeated callback is harmless
           throw invalidState(`the provider already answered "${previous.decision}"`);
         }
-        if (order.status !== 'awaiting_confirmation') {
+        if (order.status !== 'awaiting_confirmation' || cancelRequested()) {
           throw invalidState(`the order is ${order.status}, not awaiting confirmation`);
         }
         vertical.checkConfirmation(order.current, decision);
@@ -81,8 +86,10 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
     reportProviderEventUpdate,
     async (event) => {
       if (!order.hasEvent(event.type)) {
-        order.recordEvent(event, vertical.eventTransitions[event.type]!.to);
-        await publish();
+        const transition = vertical.eventTransitions[event.type]!;
+        order.recordEvent(event, transition.to);
+        if (!transition.to) await condition(() => TERMINAL_STATUSES.has(order.status));
+        else await publish();
       }
       return order.snapshot;
     },
@@ -90,19 +97,52 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
       validator: (event: ProviderEvent) => {
         if (order.hasEvent(event.type)) return; // a repeated callback is harmless
         const transition = vertical.eventTransitions[event.type];
-        if (!transition)
+        if (!transition) {
           throw invalidRequest(`${event.type} does not apply to ${order.current.vertical} orders`);
-        if (!transition.from.includes(order.status)) {
+        }
+        if (!transition.from.includes(order.status) || cancelRequested()) {
           throw invalidState(`${event.type} cannot be reported while the order is ${order.status}`);
         }
       },
     },
   );
 
-  async function finish(status: OrderStatus, failure?: OrderFailure) {
-    order.update({ status, ...(failure ? { failure } : {}) });
+  setHandler(
+    cancelOrderUpdate,
+    async (request) => {
+      if (!cancelRequested()) {
+        // The validator accepted this request in this same workflow task: same order, same time.
+        const decision = decideCancellation(order.current, workflowNow());
+        const fee = decision.allowed && !request.waiveFee ? decision.fee : 0;
+        order.update({ cancellation: { ...request, requestedAt: workflowNowIso(), fee } });
+      }
+      await condition(() => TERMINAL_STATUSES.has(order.status));
+      return order.snapshot;
+    },
+    {
+      validator: (_request: CancellationRequest) => {
+        if (cancelRequested()) return; // a repeated cancellation is harmless
+        const decision = decideCancellation(order.current, workflowNow());
+        if (!decision.allowed) throw notCancellable(decision.reason);
+      },
+    },
+  );
+
+  const notifyProvider = (event: 'order.created' | 'order.cancelled', withinMs: number) =>
+    notifyProviderUntil(withinMs)({ event, order: order.snapshot });
+
+  async function finish(
+    status: OrderStatus,
+    options: { failure?: OrderFailure; tellProvider?: boolean } = {},
+  ) {
+    order.update({ status, ...(options.failure ? { failure: options.failure } : {}) });
     await publish();
     paymentDecided = true;
+    if (options.tellProvider) {
+      await notifyProvider('order.cancelled', CANCELLATION_NOTICE_MS).catch((error) =>
+        log.warn('cancellation notice not delivered', { error: String(error) }),
+      );
+    }
     await condition(allHandlersFinished);
     return order.snapshot;
   }
@@ -122,12 +162,15 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
   } catch (error) {
     const declined = failureType(error) === FailureTypes.paymentDeclined;
     return finish('payment_declined', {
-      code: declined ? 'payment_declined' : 'payment_unavailable',
-      message: declined
-        ? 'the payment was declined'
-        : 'the payment could not be authorised in time',
+      failure: {
+        code: declined ? 'payment_declined' : 'payment_unavailable',
+        message: declined
+          ? 'the payment was declined'
+          : 'the payment could not be authorised in time',
+      },
     });
   }
+  // Undo of the authorisation: release the whole hold.
   const releaseAuthorisation = async () => {
     const { released } = await settlement.voidAuthorisation({
       orderId: input.orderId,
@@ -146,32 +189,34 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
   paymentDecided = true;
 
   const notification = new CancellationScope();
-  const notify = notifyProviderUntil(deadlineMs);
   notification
-    .run(() => notify({ event: 'order.created', order: order.snapshot }))
+    .run(() => notifyProvider('order.created', deadlineMs))
     .catch((error) => {
       if (!isCancellation(error))
         log.warn('provider notification failed', { error: String(error) });
     });
-
-  const answered = await condition(() => order.current.confirmation !== undefined, deadlineMs);
+  const answered = await condition(
+    () => order.current.confirmation !== undefined || cancelRequested(),
+    deadlineMs,
+  );
   notification.cancel();
 
+  if (cancelRequested()) {
+    await releaseAuthorisation();
+    return finish('cancelled', { tellProvider: true });
+  }
   if (!answered) {
     await releaseAuthorisation();
     return finish('expired', {
-      code: 'provider_timeout',
-      message: 'the provider did not answer in time',
+      failure: { code: 'provider_timeout', message: 'the provider did not answer in time' },
+      // Histories recorded before this notice existed end without it.
+      tellProvider: patched('expiry-notifies-provider'),
     });
   }
-
-  const outcome = vertical.evaluateConfirmation(
-    order.current,
-    order.current.confirmation as ConfirmationDecision,
-  );
+  const outcome = vertical.evaluateConfirmation(order.current, order.current.confirmation!);
   if (outcome.kind === 'rejected') {
     await releaseAuthorisation();
-    return finish('rejected', { code: 'provider_rejected', message: outcome.reason });
+    return finish('rejected', { failure: { code: 'provider_rejected', message: outcome.reason } });
   }
 
   // ---- 3. Capture what the provider confirmed; the rest of the hold is released ----
@@ -183,34 +228,51 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
   order.update({ ...outcome.changes, status: 'confirmed' });
   order.updateAmounts({ captured: captured.captured, released: captured.released });
   await publish();
-  const refundCapture = async (reason: string) => {
-    const refundable = order.current.amounts.captured - order.current.amounts.refunded;
-    if (refundable <= 0) return;
+  // Undo of the capture: refund what is captured and not yet refunded, less a kept fee.
+  const refundCapture = async (refundId: string, reason: string, fee = 0) => {
+    const amount = order.current.amounts.captured - order.current.amounts.refunded - fee;
+    if (amount <= 0) return;
     const { totalRefunded } = await settlement.refundPayment({
       orderId: input.orderId,
       authorisationId,
-      amount: refundable,
-      refundId: 'compensation',
+      amount,
+      refundId,
       reason,
     });
     order.updateAmounts({ refunded: totalRefunded });
   };
+  const settleCancellation = async () => {
+    const { fee, reason } = order.current.cancellation!;
+    await refundCapture('cancellation', reason, fee);
+    return finish('cancelled', { tellProvider: true });
+  };
+  if (cancelRequested()) return settleCancellation();
 
-  // ---- 4. Dispatch, then follow the provider's events to completion ----
-  try {
-    await vertical.dispatch({ order, publish });
-  } catch (error) {
-    log.error('dispatch failed; refunding the order', { error: String(error) });
-    await refundCapture('dispatch failed');
-    await notify({ event: 'order.cancelled', order: order.snapshot }).catch(() => undefined);
-    return finish('cancelled', {
-      code: 'dispatch_failed',
-      message: 'no courier could be assigned',
-    });
+  // ---- 4. Fulfil: dispatch, then follow the provider's events and the clock ----
+  const fulfilment = await vertical.fulfil({
+    order,
+    publish,
+    msUntil: (epochMs) => Math.max(0, epochMs - workflowNow().getTime()),
+    waitFor: async (done, timeoutMs): Promise<WaitResult> => {
+      const settled = () => done() || cancelRequested();
+      const met =
+        timeoutMs === undefined
+          ? (await condition(settled), true)
+          : await condition(settled, timeoutMs);
+      if (cancelRequested() && !done()) return 'cancelled';
+      return met ? 'done' : 'timeout';
+    },
+  });
+  switch (fulfilment.kind) {
+    case 'cancelled':
+      return settleCancellation();
+    case 'failed':
+      log.warn('fulfilment failed; refunding the order', { failure: fulfilment.failure.code });
+      await refundCapture('compensation', fulfilment.failure.message);
+      return finish('cancelled', { failure: fulfilment.failure, tellProvider: true });
+    case 'completed':
+      return finish('completed');
   }
-
-  await condition(() => order.status === 'completed');
-  return finish('completed');
 }
 
 function failureType(error: unknown): string | undefined {

@@ -5,13 +5,22 @@ import type { Models } from '../../infra/db';
 import type { OrderSnapshot } from '../../domain/order';
 import { apiClientOf } from '../middleware/auth';
 import { ApiError } from '../errors';
-import { CreateOrderRequestSchema, IdempotencyKeySchema, OrderIdParamsSchema } from '../schemas';
-import { toOrderView } from '../order-view';
+import {
+  CancelOrderRequestSchema,
+  CreateOrderRequestSchema,
+  IdempotencyKeySchema,
+  OrderIdParamsSchema,
+} from '../schemas';
+import { cancellationResult, toOrderView } from '../order-view';
+import { updateOrderWorkflow } from '../order-updates';
+import { cancelOrderUpdate } from '../../workflows/messages';
+import type { Client } from '@temporalio/client';
 import type { createCheckout } from '../checkout';
 import type { ApiMetrics } from '../metrics';
 
 export function ordersRouter(deps: {
   models: Models;
+  temporal: Client;
   placeOrder: ReturnType<typeof createCheckout>;
   metrics: ApiMetrics;
 }): Router {
@@ -45,6 +54,22 @@ export function ordersRouter(deps: {
       );
     }
     res.status(201).location(`/v1/orders/${order.orderId}`).json(toOrderView(order));
+  });
+
+  router.post('/:orderId/cancel', async (req, res) => {
+    const { orderId } = OrderIdParamsSchema.parse(req.params);
+    const { reason } = CancelOrderRequestSchema.parse(req.body);
+    if (!(await deps.models.Order.exists({ _id: orderId }))) {
+      throw new ApiError(404, 'order_not_found', 'no such order');
+    }
+    const order = await updateOrderWorkflow(
+      deps,
+      orderId,
+      cancelOrderUpdate,
+      { reason, requestedBy: 'customer' },
+      'not_cancellable',
+    );
+    res.json(cancellationResult(order));
   });
 
   router.get('/:orderId', async (req, res) => {

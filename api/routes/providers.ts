@@ -4,17 +4,14 @@
 
 import { Router, type RequestHandler } from 'express';
 import type { Client } from '@temporalio/client';
-import { WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
+import type { UpdateDefinition } from '@temporalio/common';
 import type { ZodType } from 'zod';
 import type { Models } from '../../infra/db';
 import type { OrderSnapshot } from '../../domain/order';
-import {
-  confirmOrderUpdate,
-  orderWorkflowId,
-  reportProviderEventUpdate,
-} from '../../workflows/messages';
+import { confirmOrderUpdate, reportProviderEventUpdate } from '../../workflows/messages';
 import { ApiError } from '../errors';
 import { providerOf } from '../middleware/signature';
+import { updateOrderWorkflow } from '../order-updates';
 import { toOrderView } from '../order-view';
 import {
   ConfirmationRequestSchema,
@@ -39,11 +36,7 @@ export function providersRouter(deps: {
     return order;
   }
 
-  /**
-   * A signed callback that becomes a workflow Update on the provider's own order. The answer
-   * is the order after the workflow acted on it; an order whose workflow has ended can no
-   * longer change (409).
-   */
+  /** A signed callback that becomes a workflow Update on the provider's own order. */
   function orderUpdateRoute<Body>(
     path: string,
     bodySchema: ZodType<Body>,
@@ -52,20 +45,15 @@ export function providersRouter(deps: {
     router.post(path, ...deps.verifySignature, async (req, res) => {
       const { providerId, orderId } = ProviderOrderParamsSchema.parse(req.params);
       const body = bodySchema.parse(req.body);
-      const order = await providerOrder(providerId, orderId);
-      const handle = temporal.workflow.getHandle(orderWorkflowId(orderId));
-      try {
-        res.json(toOrderView(await handle.executeUpdate(update, { args: [body] })));
-      } catch (error) {
-        // The order exists (read model), so a workflow Temporal cannot find has finished.
-        if (!(error instanceof WorkflowNotFoundError)) throw error;
-        const latest = await models.Order.findById(orderId).lean<OrderSnapshot>();
-        throw new ApiError(
-          409,
-          'invalid_order_state',
-          `the order is ${latest?.status ?? order.status} and can no longer change`,
-        );
-      }
+      await providerOrder(providerId, orderId);
+      const order = await updateOrderWorkflow(
+        { temporal, models },
+        orderId,
+        update,
+        body,
+        'invalid_order_state',
+      );
+      res.json(toOrderView(order));
     });
   }
 

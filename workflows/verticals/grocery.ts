@@ -1,6 +1,6 @@
 // Grocery delivery: the store confirms per item and may have only part of the stock; only
 // confirmed items are captured and the rest of the authorisation is released. Dispatch
-// assigns a courier, who picks the order up and delivers it.
+// assigns a courier, who picks the order up and delivers it. Free cancellation until pickup.
 
 import { confirmedGroceryTotal, confirmGroceryLines } from '../../domain/pricing';
 import { dispatch } from '../activities';
@@ -43,15 +43,24 @@ export const grocery: VerticalFlow = {
     };
   },
 
-  async dispatch({ order, publish }) {
+  async fulfil({ order, publish, waitFor }) {
     const details = order.current.grocery!;
-    const courier = await dispatch.assignCourier({
-      orderId: order.current.orderId,
-      pickupFrom: order.current.providerId,
-      deliverTo: details.deliveryAddress,
-    });
-    order.update({ status: 'dispatching', dispatch: { ...order.current.dispatch, courier } });
+    try {
+      const courier = await dispatch.assignCourier({
+        orderId: order.current.orderId,
+        pickupFrom: order.current.providerId,
+        deliverTo: details.deliveryAddress,
+      });
+      order.update({ status: 'dispatching', dispatch: { ...order.current.dispatch, courier } });
+    } catch {
+      return {
+        kind: 'failed',
+        failure: { code: 'dispatch_failed', message: 'no courier could be assigned' },
+      };
+    }
     await publish();
+    const delivered = await waitFor(() => order.status === 'completed');
+    return delivered === 'cancelled' ? { kind: 'cancelled' } : { kind: 'completed' };
   },
 
   // A store that forgets to report the pickup may still report the delivery.

@@ -2,6 +2,8 @@
 
 import type { Vertical } from '../../domain/order';
 import { grocery } from './grocery';
+import { hotel } from './hotel';
+import { teleconsultation } from './teleconsultation';
 import type { VerticalFlow } from './vertical';
 
-export const verticals: Partial<Record<Vertical, VerticalFlow>> = { grocery };
+export const verticals: Record<Vertical, VerticalFlow> = { grocery, hotel, teleconsultation };

@@ -2,6 +2,7 @@
 
 import type {
   ConfirmationDecision,
+  OrderFailure,
   OrderSnapshot,
   OrderStatus,
   ProviderEventType,
@@ -12,10 +13,32 @@ export type ConfirmationOutcome =
   | { kind: 'accepted'; captureAmount: number; changes: Partial<OrderSnapshot> }
   | { kind: 'rejected'; reason: string };
 
+/** How fulfilment ended. The order workflow settles the money for each. */
+export type FulfilmentOutcome =
+  | { kind: 'completed' }
+  /** A cancellation request interrupted fulfilment; the policy's fee is kept. */
+  | { kind: 'cancelled' }
+  /** The provider's side failed (no courier, doctor no-show): everything is refunded. */
+  | { kind: 'failed'; failure: OrderFailure };
+
+export type WaitResult = 'done' | 'cancelled' | 'timeout';
+
 export interface FulfilmentContext {
   order: OrderRecord;
   /** Writes the current snapshot to the read model. */
   publish(): Promise<void>;
+  /** Waits until `done()` holds, a cancellation is requested, or `timeoutMs` passes. */
+  waitFor(done: () => boolean, timeoutMs?: number): Promise<WaitResult>;
+  /** Milliseconds from now (workflow time) until `epochMs`, never negative. */
+  msUntil(epochMs: number): number;
+}
+
+export interface EventTransition {
+  /** The statuses in which the event may be reported. */
+  from: readonly OrderStatus[];
+  /** The status the event moves the order to at once... */
+  to?: OrderStatus;
+  /** ...or, without `to`, the workflow settles it (e.g. refunds) and the answer waits for that. */
 }
 
 export interface VerticalFlow {
@@ -26,10 +49,15 @@ export interface VerticalFlow {
     order: Readonly<OrderSnapshot>,
     decision: ConfirmationDecision,
   ): ConfirmationOutcome;
-  /** Starts dispatch once the payment is captured; the order is `dispatching` when it returns. */
-  dispatch(context: FulfilmentContext): Promise<void>;
-  /** The provider events this vertical accepts: the statuses each may come in, and the status it leads to. */
-  eventTransitions: Partial<
-    Record<ProviderEventType, { from: readonly OrderStatus[]; to: OrderStatus }>
-  >;
+  /** Runs from capture until the order is served, cancelled or failed. */
+  fulfil(context: FulfilmentContext): Promise<FulfilmentOutcome>;
+  /** The provider events this vertical accepts. */
+  eventTransitions: Partial<Record<ProviderEventType, EventTransition>>;
+}
+
+/** Checks shared by verticals whose providers accept the whole order or nothing. */
+export function checkWholeOrderConfirmation(decision: ConfirmationDecision, what: string): string[] {
+  const problems: string[] = [];
+  if (decision.items) problems.push(`${what} are confirmed as a whole: items do not apply`);
+  return problems;
 }

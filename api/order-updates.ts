@@ -1,0 +1,31 @@
+// Sending an Update to an order's workflow on behalf of an HTTP caller. The order is known
+// to exist (the read model has it), so a workflow Temporal cannot find has finished, and the
+// request can no longer change it: a 409 with the given code.
+
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
+import type { OrderSnapshot } from '../domain/order';
+import type { Models } from '../infra/db';
+import { orderWorkflowId } from '../workflows/messages';
+import { ApiError } from './errors';
+
+export async function updateOrderWorkflow<Arg>(
+  deps: { temporal: Client; models: Pick<Models, 'Order'> },
+  orderId: string,
+  update: UpdateDefinition<OrderSnapshot, [Arg]>,
+  arg: Arg,
+  closedCode: 'invalid_order_state' | 'not_cancellable',
+): Promise<OrderSnapshot> {
+  const handle = deps.temporal.workflow.getHandle(orderWorkflowId(orderId));
+  try {
+    return await handle.executeUpdate(update, { args: [arg] });
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+    const latest = await deps.models.Order.findById(orderId).lean<OrderSnapshot>();
+    throw new ApiError(
+      409,
+      closedCode,
+      `the order is ${latest?.status ?? 'finished'} and can no longer change`,
+    );
+  }
+}
