@@ -13,13 +13,15 @@ import { TERMINAL_STATUSES } from './order';
 import { HOURS, hotelCheckInAt, slotStartAt } from './schedule';
 
 export type CancellationDecision =
-  | { allowed: true; fee: number; rule: string }
-  | { allowed: false; reason: string };
+  { allowed: true; fee: number; rule: string } | { allowed: false; reason: string };
 
 const free = (rule: string): CancellationDecision => ({ allowed: true, fee: 0, rule });
 const refused = (reason: string): CancellationDecision => ({ allowed: false, reason });
 
-export function decideCancellation(order: Readonly<OrderSnapshot>, now: Date): CancellationDecision {
+export function decideCancellation(
+  order: Readonly<OrderSnapshot>,
+  now: Date,
+): CancellationDecision {
   if (TERMINAL_STATUSES.has(order.status)) return refused(`the order is already ${order.status}`);
   if (order.status === 'pending_payment') return refused('the payment is still being decided');
   if (order.amounts.captured === 0) return free('not captured yet: the authorisation is released');
@@ -58,7 +60,10 @@ export function decideCancellation(order: Readonly<OrderSnapshot>, now: Date): C
       }
       if (at < slotStart - HOURS(1)) return free('free until 1 hour before the slot');
       // Half the fee, rounded down: the rounding favours the customer.
-      return keep(Math.floor(consultation.fee / 2), 'within 1 hour of the slot half the fee is kept');
+      return keep(
+        Math.floor(consultation.fee / 2),
+        'within 1 hour of the slot half the fee is kept',
+      );
     }
   }
 }

@@ -29,7 +29,9 @@ export function slotStartAt(consultation: Pick<TeleconsultationDetails, 'slotSta
   return Date.parse(consultation.slotStart);
 }
 
-export function slotEndAt(consultation: Pick<TeleconsultationDetails, 'slotStart' | 'durationMinutes'>): number {
+export function slotEndAt(
+  consultation: Pick<TeleconsultationDetails, 'slotStart' | 'durationMinutes'>,
+): number {
   return slotStartAt(consultation) + consultation.durationMinutes * MINUTE;
 }
 

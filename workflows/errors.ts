@@ -22,5 +22,9 @@ export function invalidRequest(message: string, details: unknown[] = []): Applic
 }
 
 export function notCancellable(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: FailureTypes.notCancellable, message, nonRetryable: true });
+  return ApplicationFailure.create({
+    type: FailureTypes.notCancellable,
+    message,
+    nonRetryable: true,
+  });
 }

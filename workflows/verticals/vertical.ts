@@ -56,7 +56,10 @@ export interface VerticalFlow {
 }
 
 /** Checks shared by verticals whose providers accept the whole order or nothing. */
-export function checkWholeOrderConfirmation(decision: ConfirmationDecision, what: string): string[] {
+export function checkWholeOrderConfirmation(
+  decision: ConfirmationDecision,
+  what: string,
+): string[] {
   const problems: string[] = [];
   if (decision.items) problems.push(`${what} are confirmed as a whole: items do not apply`);
   return problems;
