@@ -43,3 +43,68 @@ export function placeOrder(
 export function getOrder(apiUrl: string, orderId: string, token = TOKENS.app) {
   return request(apiUrl).get(`/v1/orders/${orderId}`).set('Authorization', `Bearer ${token}`);
 }
+
+const DAY = 86_400_000;
+
+/** A calendar date `days` from now (UTC). */
+export function dateFromToday(days: number): string {
+  return new Date(Date.now() + days * DAY).toISOString().slice(0, 10);
+}
+
+export function hotelOrder(
+  providerId: string,
+  overrides: { token?: string; checkIn?: string; nights?: number; nightlyRate?: number } = {},
+) {
+  const checkIn = overrides.checkIn ?? dateFromToday(7);
+  const nights = overrides.nights ?? 3;
+  return {
+    vertical: 'hotel',
+    customerId: 'cust_1',
+    providerId,
+    currency: 'CNY',
+    payment: { token: overrides.token ?? 'tok_ok' },
+    hotel: {
+      roomType: 'deluxe-double',
+      checkIn,
+      checkOut: new Date(Date.parse(checkIn) + nights * DAY).toISOString().slice(0, 10),
+      guests: 2,
+      nightlyRate: overrides.nightlyRate ?? 45_000,
+    },
+  };
+}
+
+export function teleconsultationOrder(
+  providerId: string,
+  overrides: {
+    token?: string;
+    slotStartsInMs?: number;
+    fee?: number;
+    durationMinutes?: number;
+  } = {},
+) {
+  return {
+    vertical: 'teleconsultation',
+    customerId: 'cust_1',
+    providerId,
+    currency: 'CNY',
+    payment: { token: overrides.token ?? 'tok_ok' },
+    teleconsultation: {
+      specialty: 'dermatology',
+      slotStart: new Date(Date.now() + (overrides.slotStartsInMs ?? 3 * 3_600_000)).toISOString(),
+      durationMinutes: overrides.durationMinutes ?? 15,
+      fee: overrides.fee ?? 9_901,
+    },
+  };
+}
+
+export function cancelOrder(
+  apiUrl: string,
+  orderId: string,
+  reason = 'changed my mind',
+  token = TOKENS.app,
+) {
+  return request(apiUrl)
+    .post(`/v1/orders/${orderId}/cancel`)
+    .set('Authorization', `Bearer ${token}`)
+    .send({ reason });
+}
