@@ -45,7 +45,22 @@ const CANCELLATION_NOTICE_MS = 60 * 60 * 1000;
 export async function orderWorkflow(input: OrderWorkflowInput) {
   const vertical = verticals[input.request.vertical];
   const order = new OrderRecord(input, orderTotal(input.request));
-  const publish = () => readModel.saveOrderSnapshot(order.snapshot);
+  let publishedRevision = 0;
+  const publish = async () => {
+    const snapshot = order.snapshot;
+    await readModel.saveOrderSnapshot(snapshot);
+    publishedRevision = Math.max(publishedRevision, snapshot.revision);
+  };
+  /**
+   * Update handlers answer through this: once the read model holds the order as it is now,
+   * a caller's next GET shows what the answer said.
+   */
+  const answersAfterPublish = patched('answers-after-read-model'); // older runs answered at once
+  const answer = async () => {
+    const revision = order.current.revision;
+    if (answersAfterPublish) await condition(() => publishedRevision >= revision);
+    return order.snapshot;
+  };
   const cancelRequested = () => order.current.cancellation !== undefined;
   let paymentDecided = false;
 
@@ -65,7 +80,7 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
       }
       // Answer once the workflow has acted on the decision (captured, or released).
       await condition(() => order.status !== 'awaiting_confirmation');
-      return order.snapshot;
+      return answer();
     },
     {
       validator: (decision: ConfirmationDecision) => {
@@ -91,7 +106,7 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
         if (!transition.to) await condition(() => TERMINAL_STATUSES.has(order.status));
         else await publish();
       }
-      return order.snapshot;
+      return answer();
     },
     {
       validator: (event: ProviderEvent) => {
@@ -117,7 +132,7 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
         order.update({ cancellation: { ...request, requestedAt: workflowNowIso(), fee } });
       }
       await condition(() => TERMINAL_STATUSES.has(order.status));
-      return order.snapshot;
+      return answer();
     },
     {
       validator: (_request: CancellationRequest) => {
@@ -250,6 +265,7 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
 
   // ---- 4. Fulfil: dispatch, then follow the provider's events and the clock ----
   const fulfilment = await vertical.fulfil({
+    input,
     order,
     publish,
     msUntil: (epochMs) => Math.max(0, epochMs - workflowNow().getTime()),

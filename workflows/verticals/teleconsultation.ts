@@ -5,7 +5,7 @@
 
 import {
   CONSULTATION_AUTO_COMPLETE_GRACE_MS,
-  DOCTOR_NO_SHOW_GRACE_MS,
+  doctorNoShowGraceMs,
   slotEndAt,
   slotStartAt,
   VIDEO_SESSION_LEAD_MS,
@@ -27,7 +27,7 @@ export const teleconsultation: VerticalFlow = {
     return { kind: 'accepted', captureAmount: order.amounts.total, changes: {} };
   },
 
-  async fulfil({ order, publish, waitFor, msUntil }) {
+  async fulfil({ input, order, publish, waitFor, msUntil }) {
     const consultation = order.current.teleconsultation!;
     const slotStart = slotStartAt(consultation);
 
@@ -55,7 +55,7 @@ export const teleconsultation: VerticalFlow = {
 
     const started = await waitFor(
       () => order.hasEvent('consultation_started') || order.hasEvent('no_show'),
-      msUntil(slotStart + DOCTOR_NO_SHOW_GRACE_MS),
+      msUntil(slotStart + doctorNoShowGraceMs(input.doctorNoShowGraceSeconds)),
     );
     if (started === 'cancelled') return { kind: 'cancelled' };
     if (started === 'timeout' || order.hasEvent('no_show')) {

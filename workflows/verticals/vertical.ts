@@ -7,6 +7,7 @@ import type {
   OrderStatus,
   ProviderEventType,
 } from '../../domain/order';
+import type { OrderWorkflowInput } from '../messages';
 import type { OrderRecord } from '../order-record';
 
 export type ConfirmationOutcome =
@@ -24,6 +25,7 @@ export type FulfilmentOutcome =
 export type WaitResult = 'done' | 'cancelled' | 'timeout';
 
 export interface FulfilmentContext {
+  input: OrderWorkflowInput;
   order: OrderRecord;
   /** Writes the current snapshot to the read model. */
   publish(): Promise<void>;
