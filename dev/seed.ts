@@ -7,6 +7,8 @@ import { generateSigningSecret } from '../infra/signing';
 export const DEMO_PROVIDERS: readonly { providerId: string; vertical: Vertical; name: string }[] = [
   { providerId: 'demo-grocery', vertical: 'grocery', name: 'Demo Fresh Market' },
   { providerId: 'demo-grocery-2', vertical: 'grocery', name: 'Corner Greens' },
+  { providerId: 'demo-hotel', vertical: 'hotel', name: 'Demo Lakeside Hotel' },
+  { providerId: 'demo-clinic', vertical: 'teleconsultation', name: 'Demo Skin Clinic' },
 ];
 
 export async function seedDemoProviders(

@@ -1,6 +1,7 @@
 // The demo provider simulator: receives orderflow's signed webhooks for the seeded demo
-// providers and plays a well-behaved provider — accepts each new order, then reports the
-// courier's pickup and delivery — so a demo order completes with no other step.
+// providers and plays a well-behaved provider — accepts each new order, then reports its
+// progress (a grocery courier's pickup and delivery, a hotel guest's stay) — so a demo
+// order completes with no other step. A clinic accepts; its consultation follows the clock.
 
 import { createServer, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,6 +23,13 @@ export interface ProviderSimulator {
 
 const EVENT_RETRIES = 10;
 
+/** What the simulated provider reports after accepting, in order. */
+const PROGRESS: Record<OrderSnapshot['vertical'], readonly string[]> = {
+  grocery: ['picked_up', 'delivered'],
+  hotel: ['checked_in', 'checked_out'],
+  teleconsultation: [],
+};
+
 export async function startProviderSimulator(options: {
   apiUrl: () => string;
   providers: () => Promise<SimulatedProvider[]>;
@@ -35,12 +43,14 @@ export async function startProviderSimulator(options: {
     const client = createProviderClient(options.apiUrl(), provider);
     const pause = () => sleep(provider.stepDelaySeconds * 1000);
     await pause();
-    const confirmed = await client.confirm(order.orderId, { decision: 'accept' });
+    const confirmed = await client.confirm(order.orderId, {
+      decision: 'accept',
+      ...(order.vertical === 'hotel' ? { confirmationCode: `HTL-${order.orderId.slice(-6)}` } : {}),
+    });
     logger.info({ orderId: order.orderId, status: confirmed.status }, 'simulator: accepted order');
-    if (order.vertical !== 'grocery') return;
-    for (const type of ['picked_up', 'delivered']) {
+    for (const type of PROGRESS[order.vertical]) {
       await pause();
-      // The courier may not be assigned yet (409): try again shortly.
+      // Dispatch may not have started yet (409): try again shortly.
       for (let attempt = 1; attempt <= EVENT_RETRIES && !stopping; attempt++) {
         const reported = await client.reportEvent(order.orderId, type);
         if (reported.status === 200) break;
