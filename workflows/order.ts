@@ -235,11 +235,22 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
   }
 
   // ---- 3. Capture what the provider confirmed; the rest of the hold is released ----
-  const captured = await settlement.capturePayment({
-    orderId: input.orderId,
-    authorisationId,
-    amount: outcome.captureAmount,
-  });
+  let captured: { captured: number; released: number };
+  try {
+    captured = await settlement.capturePayment({
+      orderId: input.orderId,
+      authorisationId,
+      amount: outcome.captureAmount,
+    });
+  } catch (error) {
+    // Transient errors retry without end; only a gateway refusal lands here.
+    log.error('capture refused; releasing the authorisation', { error: String(error) });
+    await releaseAuthorisation();
+    return finish('cancelled', {
+      failure: { code: 'capture_failed', message: 'the payment could not be captured' },
+      tellProvider: true,
+    });
+  }
   order.update({ ...outcome.changes, status: 'confirmed' });
   order.updateAmounts({ captured: captured.captured, released: captured.released });
   await publish();
