@@ -143,6 +143,9 @@ export function createCheckout({ models, temporal, taskQueue, maxOrderAmount }: 
         body.vertical,
         provider.confirmationTimeoutSeconds,
       ),
+      ...(provider.doctorNoShowGraceSeconds !== undefined
+        ? { doctorNoShowGraceSeconds: provider.doctorNoShowGraceSeconds }
+        : {}),
     };
     const startWorkflowOperation = new WithStartWorkflowOperation<typeof orderWorkflow>(
       'orderWorkflow',

@@ -1,6 +1,7 @@
 // Sending an Update to an order's workflow on behalf of an HTTP caller. The order is known
-// to exist (the read model has it), so a workflow Temporal cannot find has finished, and the
-// request can no longer change it: a 409 with the given code.
+// to exist (the read model has it), so a workflow Temporal cannot find has finished: a request
+// it had already applied is answered from the read model (repeating a request is harmless,
+// however late), anything else can no longer change the order (409 with the given code).
 
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
@@ -15,6 +16,7 @@ export async function updateOrderWorkflow<Arg>(
   update: UpdateDefinition<OrderSnapshot, [Arg]>,
   arg: Arg,
   closedCode: 'invalid_order_state' | 'not_cancellable',
+  alreadyApplied: (order: OrderSnapshot) => boolean,
 ): Promise<OrderSnapshot> {
   const handle = deps.temporal.workflow.getHandle(orderWorkflowId(orderId));
   try {
@@ -22,6 +24,7 @@ export async function updateOrderWorkflow<Arg>(
   } catch (error) {
     if (!(error instanceof WorkflowNotFoundError)) throw error;
     const latest = await deps.models.Order.findById(orderId).lean<OrderSnapshot>();
+    if (latest && alreadyApplied(latest)) return latest;
     throw new ApiError(
       409,
       closedCode,

@@ -6,7 +6,8 @@
 //   hotel                 free until 24 h before check-in; later the first night is kept;
 //                         not at all once checked in (or past the check-in time)
 //   teleconsultation      free until 1 h before the slot; later half the fee is kept;
-//                         not at all once the consultation started (or the slot began)
+//                         not at all once the consultation started or the slot began
+//                         (a doctor no-show is then refunded in full by the workflow)
 
 import type { OrderSnapshot } from './order';
 import { TERMINAL_STATUSES } from './order';
@@ -55,8 +56,12 @@ export function decideCancellation(
     case 'teleconsultation': {
       const consultation = order.teleconsultation!;
       const slotStart = slotStartAt(consultation);
-      if (happened('consultation_started') || order.status === 'in_progress' || at >= slotStart) {
+      if (happened('consultation_started') || order.status === 'in_progress') {
         return refused('no cancellation once the consultation has started');
+      }
+      if (at >= slotStart) {
+        // A doctor who does not show up is refunded in full by the workflow, not by a cancel.
+        return refused('no cancellation once the slot has begun');
       }
       if (at < slotStart - HOURS(1)) return free('free until 1 hour before the slot');
       // Half the fee, rounded down: the rounding favours the customer.

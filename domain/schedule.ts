@@ -14,6 +14,11 @@ export const HOTEL_CHECK_OUT_HOUR_UTC = 12;
 export const VIDEO_SESSION_LEAD_MS = 10 * MINUTE;
 /** A doctor who has not started this long after the slot's start is a no-show. */
 export const DOCTOR_NO_SHOW_GRACE_MS = 15 * MINUTE;
+
+/** The clinic's own grace when it has one (seconds), else the default. */
+export function doctorNoShowGraceMs(clinicSetting?: number): number {
+  return clinicSetting === undefined ? DOCTOR_NO_SHOW_GRACE_MS : clinicSetting * 1000;
+}
 /** A started consultation nobody closes completes this long after the slot's end. */
 export const CONSULTATION_AUTO_COMPLETE_GRACE_MS = 30 * MINUTE;
 

@@ -3,6 +3,7 @@
 
 import request from 'supertest';
 import { SIGNATURE_HEADER, signatureHeader } from '../infra/signing';
+import { orderWorkflowId } from '../workflows/messages';
 import { recordHistory } from './support/histories';
 import { eventually, startHarness, startWebhookReceiver, type Harness } from './support/harness';
 import { GROCERY_TOTAL, getOrder, groceryOrder, placeOrder } from './support/orders';
@@ -156,6 +157,14 @@ describe('confirmation', () => {
     ]);
     const late = await store.client.confirm(orderId, { decision: 'accept' });
     expect(late.status).toBe(409);
+    // However late, repeating the same decision is harmless and answers with the order.
+    await harness.temporal.workflow.getHandle(orderWorkflowId(orderId)).result();
+    const repeated = await store.client.confirm(orderId, {
+      decision: 'reject',
+      reason: 'closing early',
+    });
+    expect(repeated.status).toBe(200);
+    expect(repeated.body.status).toBe('rejected');
     await recordHistory(harness.temporal, orderId, 'grocery-rejected');
   });
 

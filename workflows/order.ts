@@ -195,7 +195,12 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
   };
 
   // ---- 2. Ask the provider, and wait for its answer until the deadline ----
-  const deadlineMs = input.confirmationTimeoutSeconds * 1000;
+  const latest = vertical.confirmBefore?.(order.current);
+  const deadlineMs = Math.min(
+    input.confirmationTimeoutSeconds * 1000,
+    // A slot or a check-in that has passed cannot be confirmed any more (at least 1 s).
+    latest === undefined ? Infinity : Math.max(1000, latest - workflowNow().getTime()),
+  );
   order.update({
     status: 'awaiting_confirmation',
     confirmBy: new Date(workflowNow().getTime() + deadlineMs).toISOString(),

@@ -68,6 +68,7 @@ export function ordersRouter(deps: {
       cancelOrderUpdate,
       { reason, requestedBy: 'customer' },
       'not_cancellable',
+      (latest) => latest.cancellation !== undefined,
     );
     res.json(cancellationResult(order));
   });

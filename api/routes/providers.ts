@@ -41,6 +41,7 @@ export function providersRouter(deps: {
     path: string,
     bodySchema: ZodType<Body>,
     update: UpdateDefinition<OrderSnapshot, [Body]>,
+    alreadyApplied: (order: OrderSnapshot, body: Body) => boolean,
   ) {
     router.post(path, ...deps.verifySignature, async (req, res) => {
       const { providerId, orderId } = ProviderOrderParamsSchema.parse(req.params);
@@ -52,6 +53,7 @@ export function providersRouter(deps: {
         update,
         body,
         'invalid_order_state',
+        (latest) => alreadyApplied(latest, body),
       );
       res.json(toOrderView(order));
     });
@@ -61,11 +63,13 @@ export function providersRouter(deps: {
     '/v1/providers/:providerId/orders/:orderId/confirmation',
     ConfirmationRequestSchema,
     confirmOrderUpdate,
+    (order, decision) => order.confirmation?.decision === decision.decision,
   );
   orderUpdateRoute(
     '/v1/providers/:providerId/orders/:orderId/events',
     ProviderEventRequestSchema,
     reportProviderEventUpdate,
+    (order, event) => order.dispatch.events.some((e) => e.type === event.type),
   );
 
   router.get('/v1/providers/:providerId/orders', ...deps.verifySignature, async (req, res) => {

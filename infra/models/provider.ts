@@ -12,6 +12,8 @@ export interface ProviderDocument {
   signingSecret: string;
   /** Overrides the vertical's default confirmation deadline. */
   confirmationTimeoutSeconds?: number;
+  /** Teleconsultation clinics: overrides the default no-show grace after a slot starts. */
+  doctorNoShowGraceSeconds?: number;
   createdAt: Date;
 }
 
@@ -23,6 +25,7 @@ const providerSchema = new Schema<ProviderDocument>(
     webhookUrl: { type: String },
     signingSecret: { type: String, required: true },
     confirmationTimeoutSeconds: { type: Number },
+    doctorNoShowGraceSeconds: { type: Number },
     createdAt: { type: Date, required: true, default: () => new Date() },
   },
   { versionKey: false, collection: 'providers' },

@@ -33,6 +33,7 @@ export interface Harness {
     vertical: Vertical;
     webhookUrl?: string;
     confirmationTimeoutSeconds?: number;
+    doctorNoShowGraceSeconds?: number;
   }): Promise<{
     providerId: string;
     signingSecret: string;
@@ -96,7 +97,12 @@ export async function startHarness(): Promise<Harness> {
     database,
     temporal,
     gateway: createSandboxGateway(database.models),
-    async registerProvider({ vertical, webhookUrl, confirmationTimeoutSeconds = 60 }) {
+    async registerProvider({
+      vertical,
+      webhookUrl,
+      confirmationTimeoutSeconds = 60,
+      doctorNoShowGraceSeconds,
+    }) {
       providerCount += 1;
       const providerId = `prov-${vertical}-${providerCount}`;
       const signingSecret = generateSigningSecret();
@@ -107,6 +113,7 @@ export async function startHarness(): Promise<Harness> {
         webhookUrl,
         signingSecret,
         confirmationTimeoutSeconds,
+        doctorNoShowGraceSeconds,
       });
       return {
         providerId,

@@ -2,7 +2,7 @@
 // and a voucher is issued. The guest checks in and out; the order completes at check-out,
 // reported by the hotel or not.
 
-import { hotelCheckOutAt } from '../../domain/schedule';
+import { hotelCheckInAt, hotelCheckOutAt } from '../../domain/schedule';
 import { dispatch } from '../activities';
 import { invalidRequest } from '../errors';
 import { checkWholeOrderConfirmation, type VerticalFlow } from './vertical';
@@ -20,6 +20,8 @@ export const hotel: VerticalFlow = {
       return { kind: 'rejected', reason: decision.reason ?? 'rejected by the hotel' };
     return { kind: 'accepted', captureAmount: order.amounts.total, changes: {} };
   },
+
+  confirmBefore: (order) => hotelCheckInAt(order.hotel!),
 
   async fulfil({ order, publish, waitFor, msUntil }) {
     const stay = order.current.hotel!;

@@ -27,6 +27,8 @@ export const teleconsultation: VerticalFlow = {
     return { kind: 'accepted', captureAmount: order.amounts.total, changes: {} };
   },
 
+  confirmBefore: (order) => slotStartAt(order.teleconsultation!),
+
   async fulfil({ input, order, publish, waitFor, msUntil }) {
     const consultation = order.current.teleconsultation!;
     const slotStart = slotStartAt(consultation);
