@@ -122,6 +122,27 @@ describe('confirmation', () => {
     await recordHistory(harness.temporal, orderId, 'grocery-partial');
   });
 
+  test('a flaky gateway at capture is retried and captures exactly once', async () => {
+    const response = await placeOrder(
+      harness.apiUrl,
+      groceryOrder(store.providerId, { token: 'tok_flaky' }),
+    );
+    const orderId = response.body.orderId;
+    const confirmed = await store.client.confirm(orderId, { decision: 'accept' });
+    expect(confirmed.body).toMatchObject({
+      status: 'confirmed',
+      amounts: { captured: GROCERY_TOTAL },
+    });
+    expect(await ledgerOf(orderId)).toEqual([
+      ['authorisation', GROCERY_TOTAL],
+      ['capture', GROCERY_TOTAL],
+    ]);
+    const calls = await harness.database.models.SandboxCallCount.findById(
+      `order:${orderId}:capture`,
+    ).lean();
+    expect(calls?.calls).toBe(3); // two simulated failures, then the capture
+  });
+
   test('nothing available is a rejection: the authorisation is released in full', async () => {
     const orderId = await newOrder();
     const response = await store.client.confirm(orderId, {
