@@ -1,8 +1,9 @@
 // Placing an order: one call that answers after the payment decision. The order workflow is
 // started together with an Update that completes once the payment is authorised or declined
 // (update-with-start), so there is no polling. An Idempotency-Key maps to exactly one order:
-// a retry, even one racing the first call, attaches to the same workflow and gets the same
-// answer; the workflow id reuse policy makes a second order for one key impossible.
+// a retry racing the first call attaches to the same workflow and Update and gets the same
+// answer; a later retry gets the remembered first answer. The workflow id reuse policy makes
+// a second order for one key impossible.
 
 import { createHash, randomBytes } from 'node:crypto';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
@@ -81,11 +82,43 @@ export function createCheckout({ models, temporal, taskQueue, maxOrderAmount }: 
         'this Idempotency-Key was used with a different request body',
       );
     }
-    return { orderId: existing.orderId, replayed: true };
+    return { orderId: existing.orderId, replayed: true, firstAnswer: existing.firstAnswer };
   }
 
-  async function readModelOrder(orderId: string): Promise<OrderSnapshot | null> {
-    return models.Order.findById(orderId).lean<OrderSnapshot>();
+  /** Keeps the first answer for the key; concurrent calls all got the same one. */
+  async function rememberAnswer(client: ApiClient, key: string, order: OrderSnapshot) {
+    await models.IdempotencyRecord.updateOne(
+      { _id: `${client.name}:${key}`, firstAnswer: { $exists: false } },
+      { $set: { firstAnswer: order } },
+    );
+  }
+
+  /** Starts the order's workflow, or joins it, and waits for the payment decision. */
+  async function awaitPaymentDecision(input: OrderWorkflowInput): Promise<OrderSnapshot> {
+    const startWorkflowOperation = new WithStartWorkflowOperation<typeof orderWorkflow>(
+      'orderWorkflow',
+      {
+        workflowId: orderWorkflowId(input.orderId),
+        taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        // An order's workflow id is never reused: a key can never start a second order.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      },
+    );
+    try {
+      return await temporal.workflow.executeUpdateWithStart(awaitPaymentDecisionUpdate, {
+        startWorkflowOperation,
+        updateId: 'payment-decision',
+      });
+    } catch (error) {
+      // The workflow has finished (a first call died before remembering its answer): the
+      // read model holds the order.
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      const finished = await models.Order.findById(input.orderId).lean<OrderSnapshot>();
+      if (!finished) throw error;
+      return finished;
+    }
   }
 
   return async function placeOrder(
@@ -126,51 +159,25 @@ export function createCheckout({ models, temporal, taskQueue, maxOrderAmount }: 
       );
     }
 
-    const { orderId, replayed } = await claimIdempotencyKey(
+    const { orderId, replayed, firstAnswer } = await claimIdempotencyKey(
       client,
       idempotencyKey,
       requestFingerprint(body),
     );
+    if (firstAnswer) return { order: firstAnswer, replayed };
 
-    // A replay of a call whose payment was already decided answers from the read model.
-    const known = replayed ? await readModelOrder(orderId) : null;
-    if (known && known.status !== 'pending_payment') return { order: known, replayed };
-
-    const input: OrderWorkflowInput = {
+    const order = await awaitPaymentDecision({
       orderId,
       request,
       confirmationTimeoutSeconds: confirmationTimeoutSeconds(
         body.vertical,
         provider.confirmationTimeoutSeconds,
       ),
-      ...(provider.doctorNoShowGraceSeconds !== undefined
+      ...(provider.doctorNoShowGraceSeconds != null
         ? { doctorNoShowGraceSeconds: provider.doctorNoShowGraceSeconds }
         : {}),
-    };
-    const startWorkflowOperation = new WithStartWorkflowOperation<typeof orderWorkflow>(
-      'orderWorkflow',
-      {
-        workflowId: orderWorkflowId(orderId),
-        taskQueue,
-        args: [input],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        // An order's workflow id is never reused: a key can never start a second order.
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      },
-    );
-    try {
-      const order = await temporal.workflow.executeUpdateWithStart(awaitPaymentDecisionUpdate, {
-        startWorkflowOperation,
-        updateId: 'payment-decision',
-      });
-      return { order, replayed };
-    } catch (error) {
-      // The workflow already finished (e.g. a declined payment): its read model has the answer.
-      if (error instanceof WorkflowExecutionAlreadyStartedError) {
-        const finished = await readModelOrder(orderId);
-        if (finished) return { order: finished, replayed: true };
-      }
-      throw error;
-    }
+    });
+    await rememberAnswer(client, idempotencyKey, order);
+    return { order, replayed };
   };
 }

@@ -88,6 +88,18 @@ describe('idempotency', () => {
     expect(await paymentsFor(first.body.orderId)).toBe(1);
   });
 
+  test('a replay after the order has moved on still gets the first answer', async () => {
+    const key = randomUUID();
+    const store = await harness.registerProvider({ vertical: 'grocery' });
+    const body = groceryOrder(store.providerId);
+    const first = await placeOrder(harness.apiUrl, body, { key });
+    await store.client.confirm(first.body.orderId, { decision: 'accept' });
+    const replay = await placeOrder(harness.apiUrl, body, { key });
+    expect(replay.status).toBe(201);
+    expect(replay.body).toEqual(first.body);
+    expect(await paymentsFor(first.body.orderId)).toBe(1);
+  });
+
   test('concurrent calls with one key make one order and one authorisation', async () => {
     const key = randomUUID();
     const body = groceryOrder(providerId, { token: 'tok_slow' });
