@@ -82,6 +82,18 @@ export function createPaymentActivities({ gateway }: Pick<ActivityDeps, 'gateway
       );
     },
 
+    /** Releases whatever an unanswered authorisation may have held. */
+    async reverseAuthorisation(input: { orderId: string; currency: string }): Promise<VoidResult> {
+      return translateGatewayErrors(() =>
+        gateway.reverseAuthorisation({
+          idempotencyKey: paymentKey(input.orderId, 'reverse-authorisation'),
+          authoriseKey: paymentKey(input.orderId, 'authorise'),
+          orderId: input.orderId,
+          currency: input.currency,
+        }),
+      );
+    },
+
     /** `refundId` names the refund within the order (e.g. "cancellation", a support request id). */
     async refundPayment(input: {
       orderId: string;

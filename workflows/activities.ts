@@ -25,7 +25,10 @@ export const authorisation = proxyActivities<Pick<OrderActivities, 'authorisePay
  * happen, so they retry without an attempt limit, backing off to one try a minute.
  */
 export const settlement = proxyActivities<
-  Pick<OrderActivities, 'capturePayment' | 'voidAuthorisation' | 'refundPayment'>
+  Pick<
+    OrderActivities,
+    'capturePayment' | 'voidAuthorisation' | 'reverseAuthorisation' | 'refundPayment'
+  >
 >({
   startToCloseTimeout: '10s',
   retry: {

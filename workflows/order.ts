@@ -176,6 +176,9 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
     order.updateAmounts({ authorised: held.amount });
   } catch (error) {
     const declined = failureType(error) === FailureTypes.paymentDeclined;
+    // Unanswered, the gateway may still have held the money: undo whatever it did.
+    if (!declined)
+      await settlement.reverseAuthorisation({ orderId: input.orderId, currency: request.currency });
     return finish('payment_declined', {
       failure: {
         code: declined ? 'payment_declined' : 'payment_unavailable',

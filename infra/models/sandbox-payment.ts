@@ -30,7 +30,8 @@ export interface SandboxPaymentDocument {
   orderId: string;
   currency: string;
   token: string;
-  status: 'declined' | 'authorised' | 'captured' | 'voided';
+  /** `reversed`: undone before any authorisation arrived under its key. */
+  status: 'declined' | 'authorised' | 'captured' | 'voided' | 'reversed';
   authorised: number;
   captured: number;
   released: number;

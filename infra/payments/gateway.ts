@@ -39,6 +39,18 @@ export interface VoidResult {
   released: number;
 }
 
+/**
+ * Undoes an authorisation known only by the key it was requested with, for when orderflow
+ * never heard the answer (a timeout): a hold the gateway made is released, and a request
+ * still on its way is refused when it arrives.
+ */
+export interface ReverseAuthorisationRequest {
+  idempotencyKey: string;
+  authoriseKey: string;
+  orderId: string;
+  currency: string;
+}
+
 export interface RefundRequest {
   idempotencyKey: string;
   authorisationId: string;
@@ -55,6 +67,7 @@ export interface PaymentGateway {
   authorise(request: AuthoriseRequest): Promise<Authorisation>;
   capture(request: CaptureRequest): Promise<CaptureResult>;
   void(request: VoidRequest): Promise<VoidResult>;
+  reverseAuthorisation(request: ReverseAuthorisationRequest): Promise<VoidResult>;
   refund(request: RefundRequest): Promise<RefundResult>;
   /** The ledger entries of an order, oldest first. */
   ledger(orderId: string): Promise<LedgerEntry[]>;

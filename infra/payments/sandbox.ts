@@ -25,6 +25,7 @@ import {
   type PaymentGateway,
   type RefundRequest,
   type RefundResult,
+  type ReverseAuthorisationRequest,
   type VoidRequest,
   type VoidResult,
 } from './gateway';
@@ -209,6 +210,45 @@ export function createSandboxGateway(
       }));
     },
 
+    async reverseAuthorisation(request: ReverseAuthorisationRequest): Promise<VoidResult> {
+      const existing = await SandboxPayment.findOne({ authoriseKey: request.authoriseKey }).lean();
+      if (existing) {
+        if (existing.status !== 'authorised') return { released: existing.released };
+        return this.void({ idempotencyKey: request.idempotencyKey, authorisationId: existing._id });
+      }
+      // Nothing arrived yet: leave a reversed record under the key, so a late authorisation
+      // with it finds this and is refused instead of holding money.
+      try {
+        await SandboxPayment.create({
+          _id: `auth_${randomUUID()}`,
+          authoriseKey: request.authoriseKey,
+          orderId: request.orderId,
+          currency: request.currency,
+          token: 'n/a',
+          status: 'reversed',
+          authorised: 0,
+          captured: 0,
+          released: 0,
+          refunded: 0,
+          appliedKeys: [request.idempotencyKey],
+          entries: [
+            entry(
+              request.idempotencyKey,
+              'void',
+              0,
+              request.currency,
+              'reversed before authorisation',
+            ),
+          ],
+          createdAt: clock(),
+        });
+        return { released: 0 };
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+        return this.reverseAuthorisation(request); // the authorisation landed meanwhile
+      }
+    },
+
     async refund(request: RefundRequest): Promise<RefundResult> {
       let payment = await loadPayment(request.authorisationId);
       await simulateNetwork(payment.token, request.idempotencyKey);
@@ -281,5 +321,6 @@ function authorisationOf(payment: SandboxPaymentDocument): Authorisation {
   if (payment.status === 'declined') {
     throw new PaymentDeclinedError(payment.entries[0]?.reason ?? 'card_declined');
   }
+  if (payment.status === 'reversed') throw new PaymentDeclinedError('reversed');
   return { authorisationId: payment._id, amount: payment.authorised, currency: payment.currency };
 }
