@@ -57,7 +57,7 @@ const ledgerEntrySchema = new Schema<LedgerEntry>(
 const sandboxPaymentSchema = new Schema<SandboxPaymentDocument>(
   {
     _id: { type: String, required: true },
-    authoriseKey: { type: String, required: true, unique: true },
+    authoriseKey: { type: String, required: true },
     orderId: { type: String, required: true, index: true },
     currency: { type: String, required: true },
     token: { type: String, required: true },

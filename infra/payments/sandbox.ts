@@ -6,7 +6,7 @@
 //   tok_slow     answers after about two seconds
 // Any other token is declined as invalid, as a processor would.
 
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDuplicateKeyError, type Models } from '../db';
 import type {
@@ -103,9 +103,9 @@ export function createSandboxGateway(
 
   return {
     async authorise(request: AuthoriseRequest): Promise<Authorisation> {
-      const existing = await SandboxPayment.findOne({
-        authoriseKey: request.idempotencyKey,
-      }).lean();
+      const existing = await SandboxPayment.findById(
+        authorisationIdFor(request.idempotencyKey),
+      ).lean();
       if (existing) return authorisationOf(existing);
 
       await simulateNetwork(request.token, request.idempotencyKey);
@@ -117,7 +117,7 @@ export function createSandboxGateway(
             : 'invalid_token';
       const authorised = declineReason ? 0 : request.amount;
       const document: SandboxPaymentDocument = {
-        _id: `auth_${randomUUID()}`,
+        _id: authorisationIdFor(request.idempotencyKey),
         authoriseKey: request.idempotencyKey,
         orderId: request.orderId,
         currency: request.currency,
@@ -147,9 +147,9 @@ export function createSandboxGateway(
       } catch (error) {
         // A concurrent call with the same key got there first: answer as it did.
         if (!isDuplicateKeyError(error)) throw error;
-        const winner = await SandboxPayment.findOne({
-          authoriseKey: request.idempotencyKey,
-        }).lean();
+        const winner = await SandboxPayment.findById(
+          authorisationIdFor(request.idempotencyKey),
+        ).lean();
         if (!winner) throw error;
         return authorisationOf(winner);
       }
@@ -211,7 +211,9 @@ export function createSandboxGateway(
     },
 
     async reverseAuthorisation(request: ReverseAuthorisationRequest): Promise<VoidResult> {
-      const existing = await SandboxPayment.findOne({ authoriseKey: request.authoriseKey }).lean();
+      const existing = await SandboxPayment.findById(
+        authorisationIdFor(request.authoriseKey),
+      ).lean();
       if (existing) {
         if (existing.status !== 'authorised') return { released: existing.released };
         return this.void({ idempotencyKey: request.idempotencyKey, authorisationId: existing._id });
@@ -220,7 +222,7 @@ export function createSandboxGateway(
       // with it finds this and is refused instead of holding money.
       try {
         await SandboxPayment.create({
-          _id: `auth_${randomUUID()}`,
+          _id: authorisationIdFor(request.authoriseKey),
           authoriseKey: request.authoriseKey,
           orderId: request.orderId,
           currency: request.currency,
@@ -315,6 +317,14 @@ export function createSandboxGateway(
       `cannot ${operation} a payment that is ${payment.status}`,
     );
   }
+}
+
+/**
+ * The authorisation's id follows from its idempotency key, so finding the authorisation a
+ * key made is a primary-key lookup, and two calls with one key collide on the primary key.
+ */
+function authorisationIdFor(authoriseKey: string): string {
+  return `auth_${createHash('sha256').update(authoriseKey).digest('hex').slice(0, 32)}`;
 }
 
 function authorisationOf(payment: SandboxPaymentDocument): Authorisation {
