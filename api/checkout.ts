@@ -1,18 +1,23 @@
 // Placing an order: one call that answers after the payment decision. The order workflow is
 // started together with an Update that completes once the payment is authorised or declined
-// (update-with-start), so there is no polling. An Idempotency-Key maps to exactly one order:
-// a retry racing the first call attaches to the same workflow and Update and gets the same
-// answer; a later retry gets the remembered first answer. The workflow id reuse policy makes
-// a second order for one key impossible.
+// (update-with-start), so there is no polling.
+//
+// An Idempotency-Key (scoped to the calling app) maps to one order. A retry racing the first
+// call joins the same workflow and Update and gets the same answer; a later retry gets the
+// remembered first answer, before any validation, so a retry after a date boundary still
+// replays. Only an answer that says "try again" (the gateway or Temporal did not answer in
+// time; nothing was charged) frees the key for a fresh order. The workflow id reuse policy
+// makes a second order under one order id impossible.
 
 import { createHash, randomBytes } from 'node:crypto';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { confirmationTimeoutSeconds } from '../domain/deadlines';
-import { OPEN_VERTICALS, type OrderRequest, type OrderSnapshot } from '../domain/order';
+import type { OrderRequest, OrderSnapshot } from '../domain/order';
 import { orderTotal } from '../domain/pricing';
-import { isDuplicateKeyError, type Models } from '../infra/db';
 import type { ApiClient } from '../infra/config';
+import { isDuplicateKeyError, type Models } from '../infra/db';
+import type { IdempotencyDocument } from '../infra/models/idempotency';
 import {
   awaitPaymentDecisionUpdate,
   orderWorkflowId,
@@ -20,7 +25,16 @@ import {
 } from '../workflows/messages';
 import type { orderWorkflow } from '../workflows/order';
 import { ApiError } from './errors';
-import type { CreateOrderRequest } from './schemas';
+import { CreateOrderRequestSchema, type CreateOrderRequest } from './schemas';
+
+/** How long checkout waits for the payment decision before answering 503. */
+export const CHECKOUT_WAIT_MS = 35_000;
+
+/** Failure codes of orders that charged nothing and may be placed again under the same key. */
+export const RETRYABLE_FAILURES: ReadonlySet<string> = new Set([
+  'payment_unavailable',
+  'checkout_expired',
+]);
 
 export interface CheckoutDeps {
   models: Models;
@@ -39,7 +53,7 @@ export function newOrderId(): string {
   return `ord_${randomBytes(12).toString('hex')}`;
 }
 
-/** A stable hash of the validated request: key order in the client's JSON does not matter. */
+/** A stable hash of a JSON body: key order in the client's JSON does not matter. */
 export function requestFingerprint(request: unknown): string {
   const canonical = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(canonical);
@@ -62,33 +76,62 @@ function toOrderRequest(body: CreateOrderRequest): OrderRequest {
   return { ...rest, paymentToken: payment.token } as OrderRequest;
 }
 
+const isRetryable = (order: OrderSnapshot | null | undefined) =>
+  !!order &&
+  order.status === 'payment_declined' &&
+  RETRYABLE_FAILURES.has(order.failure?.code ?? '');
+
 export function createCheckout({ models, temporal, taskQueue, maxOrderAmount }: CheckoutDeps) {
-  /** Claims the key for a new order, or finds the order an earlier call with it made. */
-  async function claimIdempotencyKey(client: ApiClient, key: string, fingerprint: string) {
-    const recordId = `${client.name}:${key}`;
-    const orderId = newOrderId();
-    try {
-      await models.IdempotencyRecord.create({ _id: recordId, requestHash: fingerprint, orderId });
-      return { orderId, replayed: false };
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-    }
+  const recordIdOf = (client: ApiClient, key: string) => `${client.name}:${key}`;
+
+  /** The earlier call's record for this key, or 409 when it came with another body. */
+  async function earlierCall(recordId: string, fingerprint: string) {
     const existing = await models.IdempotencyRecord.findById(recordId).lean();
-    if (!existing) throw new Error(`idempotency record ${recordId} vanished`);
-    if (existing.requestHash !== fingerprint) {
+    if (existing && existing.requestHash !== fingerprint) {
       throw new ApiError(
         409,
         'idempotency_key_reused',
         'this Idempotency-Key was used with a different request body',
       );
     }
-    return { orderId: existing.orderId, replayed: true, firstAnswer: existing.firstAnswer };
+    return existing;
+  }
+
+  /** The order id this key stands for, claiming the key for a new order if it is free. */
+  async function claimKey(
+    recordId: string,
+    fingerprint: string,
+    earlier: IdempotencyDocument | null,
+  ): Promise<{ orderId: string; replayed: boolean }> {
+    if (earlier) {
+      const previous =
+        earlier.firstAnswer ?? (await models.Order.findById(earlier.orderId).lean<OrderSnapshot>());
+      if (!isRetryable(previous)) return { orderId: earlier.orderId, replayed: true };
+      // The earlier order charged nothing and said "try again": this key now means a new one.
+      const orderId = newOrderId();
+      const repointed = await models.IdempotencyRecord.updateOne(
+        { _id: recordId, orderId: earlier.orderId },
+        { $set: { orderId }, $unset: { firstAnswer: 1 } },
+      );
+      if (repointed.modifiedCount === 1) return { orderId, replayed: false };
+      const current = await earlierCall(recordId, fingerprint);
+      return { orderId: current!.orderId, replayed: true }; // a concurrent retry re-pointed it
+    }
+    const orderId = newOrderId();
+    try {
+      await models.IdempotencyRecord.create({ _id: recordId, requestHash: fingerprint, orderId });
+      return { orderId, replayed: false };
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      const winner = await earlierCall(recordId, fingerprint);
+      return { orderId: winner!.orderId, replayed: true };
+    }
   }
 
   /** Keeps the first answer for the key; concurrent calls all got the same one. */
-  async function rememberAnswer(client: ApiClient, key: string, order: OrderSnapshot) {
+  async function rememberAnswer(recordId: string, order: OrderSnapshot) {
     await models.IdempotencyRecord.updateOne(
-      { _id: `${client.name}:${key}`, firstAnswer: { $exists: false } },
+      { _id: recordId, orderId: order.orderId, firstAnswer: { $exists: false } },
       { $set: { firstAnswer: order } },
     );
   }
@@ -107,10 +150,13 @@ export function createCheckout({ models, temporal, taskQueue, maxOrderAmount }: 
       },
     );
     try {
-      return await temporal.workflow.executeUpdateWithStart(awaitPaymentDecisionUpdate, {
-        startWorkflowOperation,
-        updateId: 'payment-decision',
-      });
+      // Bounded: with no worker polling, Temporal would accept the start and wait for ever.
+      return await temporal.connection.withDeadline(Date.now() + CHECKOUT_WAIT_MS, () =>
+        temporal.workflow.executeUpdateWithStart(awaitPaymentDecisionUpdate, {
+          startWorkflowOperation,
+          updateId: 'payment-decision',
+        }),
+      );
     } catch (error) {
       // The workflow has finished (a first call died before remembering its answer): the
       // read model holds the order.
@@ -124,16 +170,16 @@ export function createCheckout({ models, temporal, taskQueue, maxOrderAmount }: 
   return async function placeOrder(
     client: ApiClient,
     idempotencyKey: string,
-    body: CreateOrderRequest,
+    rawBody: unknown,
   ): Promise<CheckoutResult> {
-    if (!OPEN_VERTICALS.includes(body.vertical)) {
-      throw new ApiError(
-        422,
-        'vertical_not_available',
-        `${body.vertical} orders are not open yet`,
-        [{ path: 'vertical' }],
-      );
+    const recordId = recordIdOf(client, idempotencyKey);
+    const fingerprint = requestFingerprint(rawBody);
+    const earlier = await earlierCall(recordId, fingerprint);
+    if (earlier?.firstAnswer && !isRetryable(earlier.firstAnswer)) {
+      return { order: earlier.firstAnswer, replayed: true };
     }
+
+    const body = CreateOrderRequestSchema.parse(rawBody);
     const provider = await models.Provider.findById(body.providerId).lean();
     if (!provider) throw new ApiError(404, 'provider_not_found', 'no such provider');
     if (provider.vertical !== body.vertical) {
@@ -159,16 +205,11 @@ export function createCheckout({ models, temporal, taskQueue, maxOrderAmount }: 
       );
     }
 
-    const { orderId, replayed, firstAnswer } = await claimIdempotencyKey(
-      client,
-      idempotencyKey,
-      requestFingerprint(body),
-    );
-    if (firstAnswer) return { order: firstAnswer, replayed };
-
+    const { orderId, replayed } = await claimKey(recordId, fingerprint, earlier);
     const order = await awaitPaymentDecision({
       orderId,
       request,
+      placedAt: new Date().toISOString(),
       confirmationTimeoutSeconds: confirmationTimeoutSeconds(
         body.vertical,
         provider.confirmationTimeoutSeconds,
@@ -177,7 +218,7 @@ export function createCheckout({ models, temporal, taskQueue, maxOrderAmount }: 
         ? { doctorNoShowGraceSeconds: provider.doctorNoShowGraceSeconds }
         : {}),
     });
-    await rememberAnswer(client, idempotencyKey, order);
+    await rememberAnswer(recordId, order);
     return { order, replayed };
   };
 }

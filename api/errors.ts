@@ -3,7 +3,11 @@
 
 import type { ErrorRequestHandler } from 'express';
 import { ZodError } from 'zod';
-import { ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  ServiceError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import mongoose from 'mongoose';
 import { FailureTypes } from '../workflows/messages';
@@ -72,6 +76,7 @@ function fromBodyParser(error: { type?: string; status?: number }): ApiError | u
 function isDependencyDown(error: unknown): boolean {
   return (
     error instanceof ServiceError ||
+    error instanceof WorkflowUpdateRPCTimeoutOrCancelledError ||
     error instanceof mongoose.Error.MongooseServerSelectionError ||
     (error instanceof Error &&
       ['MongoNetworkError', 'MongoServerSelectionError', 'MongoNotConnectedError'].includes(

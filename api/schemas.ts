@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { ORDER_STATUSES, PROVIDER_EVENT_TYPES, VERTICALS } from '../domain/order';
 import { nightsBetween } from '../domain/pricing';
+import { HOTEL_CHECK_IN_HOUR_UTC, hotelCheckInAt } from '../domain/schedule';
 
 const identifier = z
   .string()
@@ -57,8 +58,8 @@ export const HotelDetailsSchema = z
     guests: z.number().int().min(1).max(20),
     nightlyRate: minorUnits,
   })
-  .refine((h) => h.checkIn >= new Date().toISOString().slice(0, 10), {
-    message: 'must not be in the past',
+  .refine((h) => hotelCheckInAt(h) > Date.now(), {
+    message: `must not be past today's check-in time (${HOTEL_CHECK_IN_HOUR_UTC}:00 UTC)`,
     path: ['checkIn'],
   })
   .refine((h) => nightsBetween(h.checkIn, h.checkOut) >= 1, {
@@ -87,7 +88,7 @@ export const TeleconsultationDetailsSchema = z
 const orderBase = {
   customerId: identifier,
   providerId: identifier,
-  currency,
+  currency: currency.default('CNY'),
   payment: z.object({ token: text(200) }),
 };
 

@@ -165,6 +165,3 @@ export interface OrderSnapshot {
   /** Incremented on every change, so a stale copy never overwrites a newer one. */
   revision: number;
 }
-
-/** Verticals the order workflow runs today; checkout refuses the others up front. */
-export const OPEN_VERTICALS: readonly Vertical[] = ['grocery', 'hotel', 'teleconsultation'];

@@ -69,10 +69,6 @@ const envSchema = z.object({
 
   /** Seconds a provider callback's timestamp may be off from our clock. */
   SIGNATURE_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
-  DEFAULT_CURRENCY: z
-    .string()
-    .regex(/^[A-Z]{3}$/)
-    .default('CNY'),
   /** Upper bound for one order's total, in minor units: a guard against typos and abuse. */
   MAX_ORDER_AMOUNT: z.coerce.number().int().positive().default(100_000_000),
 
@@ -98,7 +94,6 @@ export interface Config {
   };
   apiClients: readonly ApiClient[];
   signatureToleranceSeconds: number;
-  defaultCurrency: string;
   maxOrderAmount: number;
   worker: {
     maxConcurrentActivities: number;
@@ -149,7 +144,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
     },
     apiClients: env.API_TOKENS,
     signatureToleranceSeconds: env.SIGNATURE_TOLERANCE_SECONDS,
-    defaultCurrency: env.DEFAULT_CURRENCY,
     maxOrderAmount: env.MAX_ORDER_AMOUNT,
     worker: {
       maxConcurrentActivities: env.WORKER_MAX_CONCURRENT_ACTIVITIES,

@@ -137,10 +137,10 @@ describe('confirmation', () => {
       ['authorisation', GROCERY_TOTAL],
       ['capture', GROCERY_TOTAL],
     ]);
-    const calls = await harness.database.models.SandboxCallCount.findById(
-      `order:${orderId}:capture`,
-    ).lean();
-    expect(calls?.calls).toBe(3); // two simulated failures, then the capture
+    const calls = await harness.database.models.SandboxCall.countDocuments({
+      key: `order:${orderId}:capture`,
+    });
+    expect(calls).toBe(3); // two simulated failures, then the capture
   });
 
   test('nothing available is a rejection: the authorisation is released in full', async () => {

@@ -15,6 +15,8 @@ export interface OrderWorkflowInput {
   request: OrderRequest;
   /** The provider's deadline to answer, fixed when the order is placed. */
   confirmationTimeoutSeconds: number;
+  /** When checkout placed the order (ISO); a workflow starting much later charges nothing. */
+  placedAt?: string;
   /** Teleconsultation: the clinic's grace before a late doctor counts as a no-show. */
   doctorNoShowGraceSeconds?: number;
 }

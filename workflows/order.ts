@@ -39,6 +39,12 @@ import { OrderRecord } from './order-record';
 import { verticals } from './verticals';
 import type { WaitResult } from './verticals/vertical';
 
+/**
+ * An order whose workflow starts this long after checkout was placed is not charged: the
+ * checkout call stopped waiting for it long before (see api/checkout.ts).
+ */
+const CHECKOUT_START_WINDOW_MS = 60_000;
+
 /** Cancellation notices to providers are retried for up to an hour. */
 const CANCELLATION_NOTICE_MS = 60 * 60 * 1000;
 
@@ -62,6 +68,8 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
     return order.snapshot;
   };
   const cancelRequested = () => order.current.cancellation !== undefined;
+  /** Set once the workflow is closing the order's books: nothing else may change it then. */
+  let settling = false;
   let paymentDecided = false;
 
   // ---- Messages: installed before the first await, so none is ever missed ----
@@ -89,7 +97,7 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
           if (previous.decision === decision.decision) return; // a repeated callback is harmless
           throw invalidState(`the provider already answered "${previous.decision}"`);
         }
-        if (order.status !== 'awaiting_confirmation' || cancelRequested()) {
+        if (order.status !== 'awaiting_confirmation' || cancelRequested() || settling) {
           throw invalidState(`the order is ${order.status}, not awaiting confirmation`);
         }
         vertical.checkConfirmation(order.current, decision);
@@ -111,6 +119,7 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
     {
       validator: (event: ProviderEvent) => {
         if (order.hasEvent(event.type)) return; // a repeated callback is harmless
+        if (settling) throw invalidState('the order is being closed and can no longer change');
         const transition = vertical.eventTransitions[event.type];
         if (!transition) {
           throw invalidRequest(`${event.type} does not apply to ${order.current.vertical} orders`);
@@ -137,6 +146,7 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
     {
       validator: (_request: CancellationRequest) => {
         if (cancelRequested()) return; // a repeated cancellation is harmless
+        if (settling) throw notCancellable('the order is already being closed');
         const decision = decideCancellation(order.current, workflowNow());
         if (!decision.allowed) throw notCancellable(decision.reason);
       },
@@ -150,6 +160,7 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
     status: OrderStatus,
     options: { failure?: OrderFailure; tellProvider?: boolean } = {},
   ) {
+    settling = true;
     order.update({ status, ...(options.failure ? { failure: options.failure } : {}) });
     await publish();
     paymentDecided = true;
@@ -164,6 +175,15 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
 
   // ---- 1. Authorise: the money is held, not taken ----
   const { request } = input;
+  if (
+    input.placedAt &&
+    workflowNow().getTime() - Date.parse(input.placedAt) > CHECKOUT_START_WINDOW_MS
+  ) {
+    // Checkout gave up waiting long ago (Temporal or the workers were down): charge nothing.
+    return finish('payment_declined', {
+      failure: { code: 'checkout_expired', message: 'the order started too late to be paid for' },
+    });
+  }
   let authorisationId: string;
   try {
     const held = await authorisation.authorisePayment({
@@ -190,6 +210,7 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
   }
   // Undo of the authorisation: release the whole hold.
   const releaseAuthorisation = async () => {
+    settling = true;
     const { released } = await settlement.voidAuthorisation({
       orderId: input.orderId,
       authorisationId,
@@ -276,8 +297,14 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
     order.updateAmounts({ refunded: totalRefunded });
   };
   const settleCancellation = async () => {
-    const { fee, reason } = order.current.cancellation!;
-    await refundCapture('cancellation', reason, fee);
+    settling = true;
+    // The fee is the policy's at the moment the customer asked, applied to what was captured:
+    // a request can arrive while the capture is still in flight.
+    const cancellation = order.current.cancellation!;
+    const decision = decideCancellation(order.current, new Date(cancellation.requestedAt));
+    const fee = cancellation.waiveFee ? 0 : decision.allowed ? decision.fee : cancellation.fee;
+    if (fee !== cancellation.fee) order.update({ cancellation: { ...cancellation, fee } });
+    await refundCapture('cancellation', cancellation.reason, fee);
     return finish('cancelled', { tellProvider: true });
   };
   if (cancelRequested()) return settleCancellation();
@@ -301,10 +328,15 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
   switch (fulfilment.kind) {
     case 'cancelled':
       return settleCancellation();
-    case 'failed':
+    case 'failed': {
+      settling = true;
       log.warn('fulfilment failed; refunding the order', { failure: fulfilment.failure.code });
+      // The provider failed: a pending cancellation keeps no fee either.
+      const cancellation = order.current.cancellation;
+      if (cancellation) order.update({ cancellation: { ...cancellation, fee: 0 } });
       await refundCapture('compensation', fulfilment.failure.message);
       return finish('cancelled', { failure: fulfilment.failure, tellProvider: true });
+    }
     case 'completed':
       return finish('completed');
   }

@@ -5,17 +5,12 @@ import type { Models } from '../../infra/db';
 import type { OrderSnapshot } from '../../domain/order';
 import { apiClientOf } from '../middleware/auth';
 import { ApiError } from '../errors';
-import {
-  CancelOrderRequestSchema,
-  CreateOrderRequestSchema,
-  IdempotencyKeySchema,
-  OrderIdParamsSchema,
-} from '../schemas';
+import { CancelOrderRequestSchema, IdempotencyKeySchema, OrderIdParamsSchema } from '../schemas';
 import { cancellationResult, toOrderView } from '../order-view';
 import { updateOrderWorkflow } from '../order-updates';
 import { cancelOrderUpdate } from '../../workflows/messages';
 import type { Client } from '@temporalio/client';
-import type { createCheckout } from '../checkout';
+import { RETRYABLE_FAILURES, type createCheckout } from '../checkout';
 import type { ApiMetrics } from '../metrics';
 
 export function ordersRouter(deps: {
@@ -38,16 +33,15 @@ export function ordersRouter(deps: {
         'Idempotency-Key must be 1-255 printable ASCII characters',
       );
     }
-    const body = CreateOrderRequestSchema.parse(req.body);
-    const { order, replayed } = await deps.placeOrder(apiClientOf(res), parsedKey.data, body);
+    const { order, replayed } = await deps.placeOrder(apiClientOf(res), parsedKey.data, req.body);
     deps.metrics.checkouts.inc({ vertical: order.vertical, status: order.status });
     if (replayed) res.setHeader('Idempotent-Replayed', 'true');
     if (order.status === 'payment_declined') {
-      // Declined is the customer's card (402); unavailable is the gateway not answering in
-      // time (503). Either way nothing was captured and a retry needs a new key.
-      const unavailable = order.failure?.code === 'payment_unavailable';
+      // Declined is the customer's card (402). Unavailable or expired means the gateway or
+      // Temporal did not answer in time (503): nothing was charged and the same key may retry.
+      const retryable = RETRYABLE_FAILURES.has(order.failure?.code ?? '');
       throw new ApiError(
-        unavailable ? 503 : 402,
+        retryable ? 503 : 402,
         order.failure?.code ?? 'payment_declined',
         order.failure?.message ?? 'the payment was declined',
         [{ orderId: order.orderId, status: order.status }],

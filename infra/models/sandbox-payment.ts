@@ -1,6 +1,8 @@
-// The sandbox payment gateway's own books: one document per authorisation holding its
-// balances and its ledger entries. Each money movement is one atomic update of that document,
-// guarded by the idempotency key it carries, so a retried call never moves money twice.
+// The sandbox payment gateway's own books, append-only: an authorisation header written once,
+// and one ledger operation per money movement. Every write is an insert whose primary key
+// does the concurrency control (an operation takes the next sequence slot of its
+// authorisation; two writers of one slot collide), so the books stay right even on a database
+// whose single-document updates are not atomic under concurrency (FerretDB 1.x on SQLite).
 
 import { Schema, type Connection } from 'mongoose';
 
@@ -25,21 +27,32 @@ export interface LedgerEntry {
 }
 
 export interface SandboxPaymentDocument {
-  _id: string; // the authorisation id
+  /** The authorisation id, derived from the authorisation's idempotency key. */
+  _id: string;
   authoriseKey: string;
   orderId: string;
   currency: string;
   token: string;
-  /** `reversed`: undone before any authorisation arrived under its key. */
-  status: 'declined' | 'authorised' | 'captured' | 'voided' | 'reversed';
+  /** How the authorisation request ended; `reversed`: undone before it arrived. */
+  outcome: 'authorised' | 'declined' | 'reversed';
+  /** The amount asked for. */
+  requested: number;
+  /** The amount held (0 unless authorised). */
   authorised: number;
-  captured: number;
-  released: number;
-  refunded: number;
-  /** Keys of the calls already applied; the guard against applying one twice. */
-  appliedKeys: string[];
-  entries: LedgerEntry[];
+  declineReason?: string;
   createdAt: Date;
+}
+
+export interface SandboxOperationDocument {
+  /** `<authorisation id>#<seq>`: one writer per slot. */
+  _id: string;
+  authorisationId: string;
+  orderId: string;
+  seq: number;
+  key: string;
+  operation: 'capture' | 'void' | 'refund';
+  entries: LedgerEntry[];
+  at: Date;
 }
 
 const ledgerEntrySchema = new Schema<LedgerEntry>(
@@ -61,27 +74,38 @@ const sandboxPaymentSchema = new Schema<SandboxPaymentDocument>(
     orderId: { type: String, required: true, index: true },
     currency: { type: String, required: true },
     token: { type: String, required: true },
-    status: { type: String, required: true },
+    outcome: { type: String, required: true },
+    requested: { type: Number, required: true },
     authorised: { type: Number, required: true },
-    captured: { type: Number, required: true },
-    released: { type: Number, required: true },
-    refunded: { type: Number, required: true },
-    appliedKeys: { type: [String], required: true },
-    entries: { type: [ledgerEntrySchema], required: true },
+    declineReason: { type: String },
     createdAt: { type: Date, required: true },
   },
   { versionKey: false, collection: 'sandbox_payments' },
 );
 
-/** How many calls the sandbox saw per idempotency key; drives `tok_flaky`. */
-interface SandboxCallCountDocument {
-  _id: string;
-  calls: number;
+const sandboxOperationSchema = new Schema<SandboxOperationDocument>(
+  {
+    _id: { type: String, required: true },
+    authorisationId: { type: String, required: true, index: true },
+    orderId: { type: String, required: true, index: true },
+    seq: { type: Number, required: true },
+    key: { type: String, required: true },
+    operation: { type: String, required: true },
+    entries: { type: [ledgerEntrySchema], required: true },
+    at: { type: Date, required: true },
+  },
+  { versionKey: false, collection: 'sandbox_operations' },
+);
+
+/** One document per sandbox call slot of an idempotency key; drives `tok_flaky`. */
+export interface SandboxCallDocument {
+  _id: string; // `<idempotency key>#<call number>`
+  key: string;
 }
 
-const sandboxCallCountSchema = new Schema<SandboxCallCountDocument>(
-  { _id: { type: String, required: true }, calls: { type: Number, required: true } },
-  { versionKey: false, collection: 'sandbox_call_counts' },
+const sandboxCallSchema = new Schema<SandboxCallDocument>(
+  { _id: { type: String, required: true }, key: { type: String, required: true, index: true } },
+  { versionKey: false, collection: 'sandbox_calls' },
 );
 
 export function defineSandboxPaymentModels(connection: Connection) {
@@ -90,9 +114,10 @@ export function defineSandboxPaymentModels(connection: Connection) {
       'SandboxPayment',
       sandboxPaymentSchema,
     ),
-    SandboxCallCount: connection.model<SandboxCallCountDocument>(
-      'SandboxCallCount',
-      sandboxCallCountSchema,
+    SandboxOperation: connection.model<SandboxOperationDocument>(
+      'SandboxOperation',
+      sandboxOperationSchema,
     ),
+    SandboxCall: connection.model<SandboxCallDocument>('SandboxCall', sandboxCallSchema),
   };
 }

@@ -5,6 +5,11 @@
 //   tok_flaky    fails transiently on the first two calls of each operation, then succeeds
 //   tok_slow     answers after about two seconds
 // Any other token is declined as invalid, as a processor would.
+//
+// The books are append-only (see models/sandbox-payment.ts): an operation is applied by
+// inserting it into the next sequence slot of its authorisation after checking the limits
+// against everything before that slot. A writer that loses the slot to another looks again,
+// so an idempotency key is applied once and the limits hold under any concurrency.
 
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,6 +17,7 @@ import { isDuplicateKeyError, type Models } from '../db';
 import type {
   LedgerEntry,
   LedgerEntryType,
+  SandboxOperationDocument,
   SandboxPaymentDocument,
 } from '../models/sandbox-payment';
 import {
@@ -35,288 +41,37 @@ export const SANDBOX_TOKENS = ['tok_ok', 'tok_declined', 'tok_flaky', 'tok_slow'
 const FLAKY_FAILURES_PER_OPERATION = 2;
 const SLOW_RESPONSE_MS = 2000;
 
-type PaymentModels = Pick<Models, 'SandboxPayment' | 'SandboxCallCount'>;
+type PaymentModels = Pick<Models, 'SandboxPayment' | 'SandboxOperation' | 'SandboxCall'>;
 
-export function createSandboxGateway(
-  models: PaymentModels,
-  clock: () => Date = () => new Date(),
-): PaymentGateway {
-  const { SandboxPayment, SandboxCallCount } = models;
+/** An authorisation as its books say it stands now. */
+interface PaymentState {
+  header: SandboxPaymentDocument;
+  operations: SandboxOperationDocument[];
+  status: 'authorised' | 'captured' | 'voided';
+  captured: number;
+  released: number;
+  refunded: number;
+}
 
-  /** Plays the token's network behaviour for one call. */
-  async function simulateNetwork(token: string, idempotencyKey: string): Promise<void> {
-    if (token === 'tok_slow') await sleep(SLOW_RESPONSE_MS);
-    if (token === 'tok_flaky') {
-      const counter = await SandboxCallCount.findOneAndUpdate(
-        { _id: idempotencyKey },
-        { $inc: { calls: 1 } },
-        { upsert: true, new: true },
-      ).lean();
-      if ((counter?.calls ?? 0) <= FLAKY_FAILURES_PER_OPERATION) {
-        throw new GatewayUnavailableError('sandbox: simulated network failure (tok_flaky)');
-      }
-    }
-  }
-
-  function entry(
-    key: string,
-    type: LedgerEntryType,
-    amount: number,
-    currency: string,
-    reason?: string,
-  ): LedgerEntry {
-    return { key, type, amount, currency, at: clock(), ...(reason ? { reason } : {}) };
-  }
-
-  async function loadPayment(authorisationId: string): Promise<SandboxPaymentDocument> {
-    const payment = await SandboxPayment.findById(authorisationId).lean();
-    if (!payment)
-      throw new PaymentOperationRejectedError(`unknown authorisation ${authorisationId}`);
-    return payment;
-  }
-
-  /**
-   * Applies one money movement atomically: the filter holds the preconditions and the guard
-   * that this key was not applied yet. Returns the document after the change, or null when a
-   * precondition did not hold (the caller then looks at why).
-   */
-  async function applyOnce(
-    authorisationId: string,
-    key: string,
-    preconditions: Record<string, unknown>,
-    change: {
-      set?: Partial<SandboxPaymentDocument>;
-      inc?: Partial<Record<'refunded', number>>;
-      entries: LedgerEntry[];
-    },
-  ): Promise<SandboxPaymentDocument | null> {
-    return SandboxPayment.findOneAndUpdate(
-      { _id: authorisationId, appliedKeys: { $ne: key }, ...preconditions },
-      {
-        ...(change.set ? { $set: change.set } : {}),
-        ...(change.inc ? { $inc: change.inc } : {}),
-        $push: { appliedKeys: key, entries: { $each: change.entries } },
-      },
-      { new: true },
-    ).lean();
-  }
-
+function stateOf(
+  header: SandboxPaymentDocument,
+  operations: SandboxOperationDocument[],
+): PaymentState {
+  const total = (type: LedgerEntryType) =>
+    operations
+      .flatMap((op) => op.entries)
+      .filter((e) => e.type === type)
+      .reduce((sum, e) => sum + e.amount, 0);
+  const did = (operation: SandboxOperationDocument['operation']) =>
+    operations.some((op) => op.operation === operation);
   return {
-    async authorise(request: AuthoriseRequest): Promise<Authorisation> {
-      const existing = await SandboxPayment.findById(
-        authorisationIdFor(request.idempotencyKey),
-      ).lean();
-      if (existing) return authorisationOf(existing);
-
-      await simulateNetwork(request.token, request.idempotencyKey);
-      const declineReason =
-        request.token === 'tok_declined'
-          ? 'card_declined'
-          : SANDBOX_TOKENS.includes(request.token as (typeof SANDBOX_TOKENS)[number])
-            ? undefined
-            : 'invalid_token';
-      const authorised = declineReason ? 0 : request.amount;
-      const document: SandboxPaymentDocument = {
-        _id: authorisationIdFor(request.idempotencyKey),
-        authoriseKey: request.idempotencyKey,
-        orderId: request.orderId,
-        currency: request.currency,
-        token: request.token,
-        status: declineReason ? 'declined' : 'authorised',
-        authorised,
-        captured: 0,
-        released: 0,
-        refunded: 0,
-        appliedKeys: [request.idempotencyKey],
-        entries: [
-          declineReason
-            ? entry(
-                request.idempotencyKey,
-                'decline',
-                request.amount,
-                request.currency,
-                declineReason,
-              )
-            : entry(request.idempotencyKey, 'authorisation', authorised, request.currency),
-        ],
-        createdAt: clock(),
-      };
-      try {
-        await SandboxPayment.create(document);
-        return authorisationOf(document);
-      } catch (error) {
-        // A concurrent call with the same key got there first: answer as it did.
-        if (!isDuplicateKeyError(error)) throw error;
-        const winner = await SandboxPayment.findById(
-          authorisationIdFor(request.idempotencyKey),
-        ).lean();
-        if (!winner) throw error;
-        return authorisationOf(winner);
-      }
-    },
-
-    async capture(request: CaptureRequest): Promise<CaptureResult> {
-      const payment = await loadPayment(request.authorisationId);
-      if (payment.appliedKeys.includes(request.idempotencyKey)) {
-        return { captured: payment.captured, released: payment.released };
-      }
-      if (
-        !Number.isSafeInteger(request.amount) ||
-        request.amount <= 0 ||
-        request.amount > payment.authorised
-      ) {
-        throw new PaymentOperationRejectedError(
-          `capture of ${request.amount} is not within the authorised ${payment.authorised}`,
-        );
-      }
-      await simulateNetwork(payment.token, request.idempotencyKey);
-      const released = payment.authorised - request.amount;
-      const entries = [entry(request.idempotencyKey, 'capture', request.amount, payment.currency)];
-      if (released > 0)
-        entries.push(entry(request.idempotencyKey, 'release', released, payment.currency));
-      const updated = await applyOnce(
-        request.authorisationId,
-        request.idempotencyKey,
-        { status: 'authorised' },
-        {
-          set: { status: 'captured', captured: request.amount, released },
-          entries,
-        },
-      );
-      if (updated) return { captured: updated.captured, released: updated.released };
-      return replayOrReject(request.authorisationId, request.idempotencyKey, 'capture', (p) => ({
-        captured: p.captured,
-        released: p.released,
-      }));
-    },
-
-    async void(request: VoidRequest): Promise<VoidResult> {
-      const payment = await loadPayment(request.authorisationId);
-      if (payment.appliedKeys.includes(request.idempotencyKey))
-        return { released: payment.released };
-      await simulateNetwork(payment.token, request.idempotencyKey);
-      const updated = await applyOnce(
-        request.authorisationId,
-        request.idempotencyKey,
-        { status: 'authorised' },
-        {
-          set: { status: 'voided', released: payment.authorised },
-          entries: [entry(request.idempotencyKey, 'void', payment.authorised, payment.currency)],
-        },
-      );
-      if (updated) return { released: updated.released };
-      return replayOrReject(request.authorisationId, request.idempotencyKey, 'void', (p) => ({
-        released: p.released,
-      }));
-    },
-
-    async reverseAuthorisation(request: ReverseAuthorisationRequest): Promise<VoidResult> {
-      const existing = await SandboxPayment.findById(
-        authorisationIdFor(request.authoriseKey),
-      ).lean();
-      if (existing) {
-        if (existing.status !== 'authorised') return { released: existing.released };
-        return this.void({ idempotencyKey: request.idempotencyKey, authorisationId: existing._id });
-      }
-      // Nothing arrived yet: leave a reversed record under the key, so a late authorisation
-      // with it finds this and is refused instead of holding money.
-      try {
-        await SandboxPayment.create({
-          _id: authorisationIdFor(request.authoriseKey),
-          authoriseKey: request.authoriseKey,
-          orderId: request.orderId,
-          currency: request.currency,
-          token: 'n/a',
-          status: 'reversed',
-          authorised: 0,
-          captured: 0,
-          released: 0,
-          refunded: 0,
-          appliedKeys: [request.idempotencyKey],
-          entries: [
-            entry(
-              request.idempotencyKey,
-              'void',
-              0,
-              request.currency,
-              'reversed before authorisation',
-            ),
-          ],
-          createdAt: clock(),
-        });
-        return { released: 0 };
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
-        return this.reverseAuthorisation(request); // the authorisation landed meanwhile
-      }
-    },
-
-    async refund(request: RefundRequest): Promise<RefundResult> {
-      let payment = await loadPayment(request.authorisationId);
-      await simulateNetwork(payment.token, request.idempotencyKey);
-      // Optimistic concurrency on `refunded`: concurrent refunds of one payment never
-      // together exceed what was captured.
-      for (;;) {
-        const previous = payment.entries.find(
-          (e) => e.key === request.idempotencyKey && e.type === 'refund',
-        );
-        if (previous) return { refunded: previous.amount, totalRefunded: payment.refunded };
-        const refundable = payment.captured - payment.refunded;
-        if (
-          !Number.isSafeInteger(request.amount) ||
-          request.amount <= 0 ||
-          request.amount > refundable
-        ) {
-          throw new PaymentOperationRejectedError(
-            `refund of ${request.amount} exceeds the refundable ${refundable}`,
-          );
-        }
-        const updated = await applyOnce(
-          request.authorisationId,
-          request.idempotencyKey,
-          { status: 'captured', refunded: payment.refunded },
-          {
-            inc: { refunded: request.amount },
-            entries: [
-              entry(
-                request.idempotencyKey,
-                'refund',
-                request.amount,
-                payment.currency,
-                request.reason,
-              ),
-            ],
-          },
-        );
-        if (updated) return { refunded: request.amount, totalRefunded: updated.refunded };
-        payment = await loadPayment(request.authorisationId);
-        if (payment.status !== 'captured') {
-          throw new PaymentOperationRejectedError(
-            `cannot refund a payment that is ${payment.status}`,
-          );
-        }
-      }
-    },
-
-    async ledger(orderId: string): Promise<LedgerEntry[]> {
-      const payments = await SandboxPayment.find({ orderId }).sort({ createdAt: 1 }).lean();
-      return payments.flatMap((p) => p.entries).sort((a, b) => a.at.getTime() - b.at.getTime());
-    },
+    header,
+    operations,
+    status: did('void') ? 'voided' : did('capture') ? 'captured' : 'authorised',
+    captured: total('capture'),
+    released: total('release') + total('void'),
+    refunded: total('refund'),
   };
-
-  /** After a guarded update matched nothing: either this key was applied already, or the state forbids it. */
-  async function replayOrReject<T>(
-    authorisationId: string,
-    key: string,
-    operation: string,
-    result: (payment: SandboxPaymentDocument) => T,
-  ): Promise<T> {
-    const payment = await loadPayment(authorisationId);
-    if (payment.appliedKeys.includes(key)) return result(payment);
-    throw new PaymentOperationRejectedError(
-      `cannot ${operation} a payment that is ${payment.status}`,
-    );
-  }
 }
 
 /**
@@ -327,10 +82,275 @@ function authorisationIdFor(authoriseKey: string): string {
   return `auth_${createHash('sha256').update(authoriseKey).digest('hex').slice(0, 32)}`;
 }
 
-function authorisationOf(payment: SandboxPaymentDocument): Authorisation {
-  if (payment.status === 'declined') {
-    throw new PaymentDeclinedError(payment.entries[0]?.reason ?? 'card_declined');
+function authorisationOf(header: SandboxPaymentDocument): Authorisation {
+  if (header.outcome === 'declined')
+    throw new PaymentDeclinedError(header.declineReason ?? 'card_declined');
+  if (header.outcome === 'reversed') throw new PaymentDeclinedError('reversed');
+  return { authorisationId: header._id, amount: header.authorised, currency: header.currency };
+}
+
+export function createSandboxGateway(
+  models: PaymentModels,
+  clock: () => Date = () => new Date(),
+): PaymentGateway {
+  const { SandboxPayment, SandboxOperation, SandboxCall } = models;
+
+  /** Plays the token's network behaviour for one call. */
+  async function simulateNetwork(token: string, idempotencyKey: string): Promise<void> {
+    if (token === 'tok_slow') await sleep(SLOW_RESPONSE_MS);
+    if (token !== 'tok_flaky') return;
+    // Each call claims the next call slot of its key; the first ones fail.
+    for (let call = 1; call <= FLAKY_FAILURES_PER_OPERATION; call++) {
+      try {
+        await SandboxCall.create({ _id: `${idempotencyKey}#${call}`, key: idempotencyKey });
+        throw new GatewayUnavailableError(`sandbox: simulated network failure ${call} (tok_flaky)`);
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+      }
+    }
+    await SandboxCall.create({
+      _id: `${idempotencyKey}#${FLAKY_FAILURES_PER_OPERATION + 1}`,
+      key: idempotencyKey,
+    }).catch((error: unknown) => {
+      if (!isDuplicateKeyError(error)) throw error;
+    });
   }
-  if (payment.status === 'reversed') throw new PaymentDeclinedError('reversed');
-  return { authorisationId: payment._id, amount: payment.authorised, currency: payment.currency };
+
+  const entry = (
+    key: string,
+    type: LedgerEntryType,
+    amount: number,
+    currency: string,
+    reason?: string,
+  ): LedgerEntry => ({
+    key,
+    type,
+    amount,
+    currency,
+    at: clock(),
+    ...(reason ? { reason } : {}),
+  });
+
+  async function load(authorisationId: string): Promise<PaymentState> {
+    const [header, operations] = await Promise.all([
+      SandboxPayment.findById(authorisationId).lean(),
+      SandboxOperation.find({ authorisationId }).sort({ seq: 1 }).lean(),
+    ]);
+    if (!header || header.outcome !== 'authorised') {
+      throw new PaymentOperationRejectedError(`no authorisation ${authorisationId}`);
+    }
+    return stateOf(header, operations);
+  }
+
+  /**
+   * Applies the operation `plan` makes of the current state, once per key: a key already in
+   * the books answers from them; otherwise the operation takes the next slot, and a lost race
+   * for the slot means planning again on the newer state.
+   */
+  async function applyOnce<T>(
+    authorisationId: string,
+    key: string,
+    plan: (state: PaymentState) => Pick<SandboxOperationDocument, 'operation' | 'entries'>,
+    result: (state: PaymentState, operation: SandboxOperationDocument) => T,
+  ): Promise<T> {
+    for (;;) {
+      const state = await load(authorisationId);
+      const previous = state.operations.find((op) => op.key === key);
+      if (previous) return result(state, previous);
+      const seq = state.operations.length;
+      const operation: SandboxOperationDocument = {
+        _id: `${authorisationId}#${String(seq).padStart(6, '0')}`,
+        authorisationId,
+        orderId: state.header.orderId,
+        seq,
+        key,
+        at: clock(),
+        ...plan(state),
+      };
+      try {
+        await SandboxOperation.create(operation);
+        return result(stateOf(state.header, [...state.operations, operation]), operation);
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+      }
+    }
+  }
+
+  function requireAmount(amount: number, limit: number, what: string) {
+    if (!Number.isSafeInteger(amount) || amount <= 0 || amount > limit) {
+      throw new PaymentOperationRejectedError(
+        `${what} of ${amount} is not within the available ${limit}`,
+      );
+    }
+  }
+
+  const gateway: PaymentGateway = {
+    async authorise(request: AuthoriseRequest): Promise<Authorisation> {
+      const authorisationId = authorisationIdFor(request.idempotencyKey);
+      const existing = await SandboxPayment.findById(authorisationId).lean();
+      if (existing) return authorisationOf(existing);
+
+      await simulateNetwork(request.token, request.idempotencyKey);
+      const declineReason =
+        request.token === 'tok_declined'
+          ? 'card_declined'
+          : SANDBOX_TOKENS.includes(request.token as (typeof SANDBOX_TOKENS)[number])
+            ? undefined
+            : 'invalid_token';
+      const header: SandboxPaymentDocument = {
+        _id: authorisationId,
+        authoriseKey: request.idempotencyKey,
+        orderId: request.orderId,
+        currency: request.currency,
+        token: request.token,
+        outcome: declineReason ? 'declined' : 'authorised',
+        requested: request.amount,
+        authorised: declineReason ? 0 : request.amount,
+        ...(declineReason ? { declineReason } : {}),
+        createdAt: clock(),
+      };
+      try {
+        await SandboxPayment.create(header);
+        return authorisationOf(header);
+      } catch (error) {
+        // A concurrent call with the same key (or a reversal) got there first: answer as it did.
+        if (!isDuplicateKeyError(error)) throw error;
+        const winner = await SandboxPayment.findById(authorisationId).lean();
+        if (!winner) throw error;
+        return authorisationOf(winner);
+      }
+    },
+
+    async capture(request: CaptureRequest): Promise<CaptureResult> {
+      const { header } = await load(request.authorisationId);
+      await simulateNetwork(header.token, request.idempotencyKey);
+      return applyOnce(
+        request.authorisationId,
+        request.idempotencyKey,
+        (state) => {
+          if (state.status !== 'authorised') {
+            throw new PaymentOperationRejectedError(
+              `cannot capture a payment that is ${state.status}`,
+            );
+          }
+          requireAmount(request.amount, header.authorised, 'capture');
+          const released = header.authorised - request.amount;
+          const entries = [
+            entry(request.idempotencyKey, 'capture', request.amount, header.currency),
+          ];
+          if (released > 0)
+            entries.push(entry(request.idempotencyKey, 'release', released, header.currency));
+          return { operation: 'capture', entries };
+        },
+        (state) => ({ captured: state.captured, released: state.released }),
+      );
+    },
+
+    async void(request: VoidRequest): Promise<VoidResult> {
+      const { header } = await load(request.authorisationId);
+      await simulateNetwork(header.token, request.idempotencyKey);
+      return applyOnce(
+        request.authorisationId,
+        request.idempotencyKey,
+        (state) => {
+          if (state.status !== 'authorised') {
+            throw new PaymentOperationRejectedError(
+              `cannot void a payment that is ${state.status}`,
+            );
+          }
+          return {
+            operation: 'void',
+            entries: [entry(request.idempotencyKey, 'void', header.authorised, header.currency)],
+          };
+        },
+        (state) => ({ released: state.released }),
+      );
+    },
+
+    async reverseAuthorisation(request: ReverseAuthorisationRequest): Promise<VoidResult> {
+      const authorisationId = authorisationIdFor(request.authoriseKey);
+      let header = await SandboxPayment.findById(authorisationId).lean();
+      if (!header) {
+        // Nothing arrived yet: a reversed header under the key makes a late authorisation
+        // with it collide and be refused instead of holding money.
+        try {
+          await SandboxPayment.create({
+            _id: authorisationId,
+            authoriseKey: request.authoriseKey,
+            orderId: request.orderId,
+            currency: request.currency,
+            token: 'n/a',
+            outcome: 'reversed',
+            requested: 0,
+            authorised: 0,
+            createdAt: clock(),
+          });
+          return { released: 0 };
+        } catch (error) {
+          if (!isDuplicateKeyError(error)) throw error;
+          header = await SandboxPayment.findById(authorisationId).lean();
+        }
+      }
+      if (!header || header.outcome !== 'authorised') return { released: 0 };
+      const state = await load(authorisationId);
+      if (state.status !== 'authorised') return { released: state.released };
+      return gateway.void({ idempotencyKey: request.idempotencyKey, authorisationId });
+    },
+
+    async refund(request: RefundRequest): Promise<RefundResult> {
+      const { header } = await load(request.authorisationId);
+      await simulateNetwork(header.token, request.idempotencyKey);
+      return applyOnce(
+        request.authorisationId,
+        request.idempotencyKey,
+        (state) => {
+          if (state.status !== 'captured') {
+            throw new PaymentOperationRejectedError(
+              `cannot refund a payment that is ${state.status}`,
+            );
+          }
+          requireAmount(request.amount, state.captured - state.refunded, 'refund');
+          return {
+            operation: 'refund',
+            entries: [
+              entry(
+                request.idempotencyKey,
+                'refund',
+                request.amount,
+                header.currency,
+                request.reason,
+              ),
+            ],
+          };
+        },
+        (state, operation) => ({
+          refunded: operation.entries[0]!.amount,
+          totalRefunded: state.refunded,
+        }),
+      );
+    },
+
+    async ledger(orderId: string): Promise<LedgerEntry[]> {
+      const [headers, operations] = await Promise.all([
+        SandboxPayment.find({ orderId }).sort({ createdAt: 1 }).lean(),
+        SandboxOperation.find({ orderId }).sort({ at: 1, seq: 1 }).lean(),
+      ]);
+      const opened = headers.flatMap((header): LedgerEntry[] => {
+        if (header.outcome === 'reversed') return [];
+        const declined = header.outcome === 'declined';
+        return [
+          {
+            key: header.authoriseKey,
+            type: declined ? 'decline' : 'authorisation',
+            amount: declined ? header.requested : header.authorised,
+            currency: header.currency,
+            at: header.createdAt,
+            ...(declined ? { reason: header.declineReason } : {}),
+          },
+        ];
+      });
+      return [...opened, ...operations.flatMap((op) => op.entries)];
+    },
+  };
+  return gateway;
 }
