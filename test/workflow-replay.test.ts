@@ -1,6 +1,7 @@
 // Every recorded order history in test/histories replays against today's workflow code
 // without a determinism error. A change that breaks running orders fails here; guard it
-// with `patched()` and record new histories (npm run record-histories).
+// with `patched()` and record new histories (npm run record-histories). Histories recorded
+// by earlier workflow code stay under test/histories/earlier/ and keep the patches honest.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -8,10 +9,11 @@ import { bundleWorkflowCode, Worker, type ReplayResult } from '@temporalio/worke
 import { HISTORIES_DIR, loadHistory } from './support/histories';
 
 function recordedHistories() {
-  return readdirSync(HISTORIES_DIR)
+  return readdirSync(HISTORIES_DIR, { recursive: true, encoding: 'utf8' })
     .filter((file) => file.endsWith('.json'))
+    .sort()
     .map((file) => ({
-      workflowId: path.basename(file, '.json'),
+      workflowId: file.replace(/\.json$/, ''),
       history: loadHistory(JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8'))),
     }));
 }

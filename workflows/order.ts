@@ -52,10 +52,19 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
   const vertical = verticals[input.request.vertical];
   const order = new OrderRecord(input, orderTotal(input.request));
   let publishedRevision = 0;
-  const publish = async () => {
+  const write = async () => {
     const snapshot = order.snapshot;
     await readModel.saveOrderSnapshot(snapshot);
     publishedRevision = Math.max(publishedRevision, snapshot.revision);
+  };
+  // One write at a time, each with the latest snapshot: a database without atomic updates
+  // (FerretDB) could otherwise let an older snapshot land last. Older runs wrote in parallel.
+  const serialWrites = patched('serial-read-model-writes');
+  let lastWrite: Promise<void> = Promise.resolve();
+  const publish = (): Promise<void> => {
+    if (!serialWrites) return write();
+    lastWrite = lastWrite.then(write, write);
+    return lastWrite;
   };
   /**
    * Update handlers answer through this: once the read model holds the order as it is now,
