@@ -56,6 +56,8 @@ export function createApp({ config, database, temporal, logger }: AppDeps) {
         temporal,
         taskQueue: config.temporal.taskQueue,
         maxOrderAmount: config.maxOrderAmount,
+        waitMs: config.checkout.waitMs,
+        paymentWindowMs: config.checkout.paymentWindowMs,
       }),
     }),
   );

@@ -27,9 +27,6 @@ import type { orderWorkflow } from '../workflows/order';
 import { ApiError } from './errors';
 import { CreateOrderRequestSchema, type CreateOrderRequest } from './schemas';
 
-/** How long checkout waits for the payment decision before answering 503. */
-export const CHECKOUT_WAIT_MS = 35_000;
-
 /** Failure codes of orders that charged nothing and may be placed again under the same key. */
 export const RETRYABLE_FAILURES: ReadonlySet<string> = new Set([
   'payment_unavailable',
@@ -41,6 +38,10 @@ export interface CheckoutDeps {
   temporal: Client;
   taskQueue: string;
   maxOrderAmount: number;
+  /** How long checkout waits for the payment decision before answering 503. */
+  waitMs: number;
+  /** How long after checkout a workflow may still start authorising (well beyond waitMs). */
+  paymentWindowMs: number;
 }
 
 export interface CheckoutResult {
@@ -81,7 +82,8 @@ const isRetryable = (order: OrderSnapshot | null | undefined) =>
   order.status === 'payment_declined' &&
   RETRYABLE_FAILURES.has(order.failure?.code ?? '');
 
-export function createCheckout({ models, temporal, taskQueue, maxOrderAmount }: CheckoutDeps) {
+export function createCheckout(deps: CheckoutDeps) {
+  const { models, temporal, taskQueue, maxOrderAmount } = deps;
   const recordIdOf = (client: ApiClient, key: string) => `${client.name}:${key}`;
 
   /** The earlier call's record for this key, or 409 when it came with another body. */
@@ -151,7 +153,7 @@ export function createCheckout({ models, temporal, taskQueue, maxOrderAmount }: 
     );
     try {
       // Bounded: with no worker polling, Temporal would accept the start and wait for ever.
-      return await temporal.connection.withDeadline(Date.now() + CHECKOUT_WAIT_MS, () =>
+      return await temporal.connection.withDeadline(Date.now() + deps.waitMs, () =>
         temporal.workflow.executeUpdateWithStart(awaitPaymentDecisionUpdate, {
           startWorkflowOperation,
           updateId: 'payment-decision',
@@ -209,7 +211,7 @@ export function createCheckout({ models, temporal, taskQueue, maxOrderAmount }: 
     const order = await awaitPaymentDecision({
       orderId,
       request,
-      placedAt: new Date().toISOString(),
+      payBy: new Date(Date.now() + deps.paymentWindowMs).toISOString(),
       confirmationTimeoutSeconds: confirmationTimeoutSeconds(
         body.vertical,
         provider.confirmationTimeoutSeconds,

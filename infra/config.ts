@@ -69,6 +69,10 @@ const envSchema = z.object({
 
   /** Seconds a provider callback's timestamp may be off from our clock. */
   SIGNATURE_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
+  /** How long checkout waits for the payment decision before answering 503. */
+  CHECKOUT_WAIT_SECONDS: z.coerce.number().positive().default(35),
+  /** How long after checkout an order may still start authorising; must exceed the wait. */
+  CHECKOUT_PAYMENT_WINDOW_SECONDS: z.coerce.number().positive().default(60),
   /** Upper bound for one order's total, in minor units: a guard against typos and abuse. */
   MAX_ORDER_AMOUNT: z.coerce.number().int().positive().default(100_000_000),
 
@@ -95,6 +99,7 @@ export interface Config {
   apiClients: readonly ApiClient[];
   signatureToleranceSeconds: number;
   maxOrderAmount: number;
+  checkout: { waitMs: number; paymentWindowMs: number };
   worker: {
     maxConcurrentActivities: number;
     maxConcurrentWorkflowTasks: number;
@@ -119,6 +124,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
     env.TEMPORAL_TLS === 'true' ||
     env.TEMPORAL_TLS_CERT_PATH !== undefined ||
     env.TEMPORAL_API_KEY !== undefined;
+  if (env.CHECKOUT_PAYMENT_WINDOW_SECONDS <= env.CHECKOUT_WAIT_SECONDS) {
+    throw new ConfigError(
+      'invalid configuration:\n  CHECKOUT_PAYMENT_WINDOW_SECONDS must exceed CHECKOUT_WAIT_SECONDS',
+    );
+  }
   if ((env.TEMPORAL_TLS_CERT_PATH === undefined) !== (env.TEMPORAL_TLS_KEY_PATH === undefined)) {
     throw new ConfigError(
       'invalid configuration:\n  TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together',
@@ -145,6 +155,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
     apiClients: env.API_TOKENS,
     signatureToleranceSeconds: env.SIGNATURE_TOLERANCE_SECONDS,
     maxOrderAmount: env.MAX_ORDER_AMOUNT,
+    checkout: {
+      waitMs: env.CHECKOUT_WAIT_SECONDS * 1000,
+      paymentWindowMs: env.CHECKOUT_PAYMENT_WINDOW_SECONDS * 1000,
+    },
     worker: {
       maxConcurrentActivities: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTasks: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,

@@ -15,8 +15,11 @@ export interface OrderWorkflowInput {
   request: OrderRequest;
   /** The provider's deadline to answer, fixed when the order is placed. */
   confirmationTimeoutSeconds: number;
-  /** When checkout placed the order (ISO); a workflow starting much later charges nothing. */
-  placedAt?: string;
+  /**
+   * The latest time (ISO) to start authorising: checkout has long stopped waiting for an
+   * answer by then, so a workflow that only starts later (workers were down) charges nothing.
+   */
+  payBy?: string;
   /** Teleconsultation: the clinic's grace before a late doctor counts as a no-show. */
   doctorNoShowGraceSeconds?: number;
 }

@@ -39,12 +39,6 @@ import { OrderRecord } from './order-record';
 import { verticals } from './verticals';
 import type { WaitResult } from './verticals/vertical';
 
-/**
- * An order whose workflow starts this long after checkout was placed is not charged: the
- * checkout call stopped waiting for it long before (see api/checkout.ts).
- */
-const CHECKOUT_START_WINDOW_MS = 60_000;
-
 /** Cancellation notices to providers are retried for up to an hour. */
 const CANCELLATION_NOTICE_MS = 60 * 60 * 1000;
 
@@ -184,11 +178,8 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
 
   // ---- 1. Authorise: the money is held, not taken ----
   const { request } = input;
-  if (
-    input.placedAt &&
-    workflowNow().getTime() - Date.parse(input.placedAt) > CHECKOUT_START_WINDOW_MS
-  ) {
-    // Checkout gave up waiting long ago (Temporal or the workers were down): charge nothing.
+  if (input.payBy && workflowNow().getTime() > Date.parse(input.payBy)) {
+    // Checkout stopped waiting long ago (Temporal or the workers were down): charge nothing.
     return finish('payment_declined', {
       failure: { code: 'checkout_expired', message: 'the order started too late to be paid for' },
     });

@@ -29,6 +29,7 @@ export interface Harness {
   database: Database;
   temporal: Client;
   gateway: ReturnType<typeof createSandboxGateway>;
+  startWorker(): Promise<void>;
   registerProvider(options: {
     vertical: Vertical;
     webhookUrl?: string;
@@ -60,9 +61,17 @@ function required(name: string): string {
   return value;
 }
 
-export async function startHarness(): Promise<Harness> {
+export interface HarnessOptions {
+  /** Extra environment for the configuration, e.g. shorter checkout timeouts. */
+  env?: Record<string, string>;
+  /** Start without a worker (as if all workers were down); `startWorker()` brings one up. */
+  withWorker?: boolean;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const suffix = randomBytes(6).toString('hex');
   const config = loadConfig({
+    ...options.env,
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     PORT: '0',
@@ -82,12 +91,17 @@ export async function startHarness(): Promise<Harness> {
   const database = await connectDatabase(config.mongodbUri, logger);
   const temporal = await connectClient(config.temporal);
   const workerConnection: NativeConnection = await connectWorkerConnection(config.temporal);
-  const worker: Worker = await createOrderWorker({
-    config,
-    connection: workerConnection,
-    deps: activityDeps(database.models, logger),
-  });
-  const workerRun = worker.run();
+  let worker: Worker | undefined;
+  let workerRun: Promise<void> | undefined;
+  const startWorker = async () => {
+    worker = await createOrderWorker({
+      config,
+      connection: workerConnection,
+      deps: activityDeps(database.models, logger),
+    });
+    workerRun = worker.run();
+  };
+  if (options.withWorker !== false) await startWorker();
   const api = await startApi({ config, database, temporal, logger });
 
   let providerCount = 0;
@@ -97,6 +111,7 @@ export async function startHarness(): Promise<Harness> {
     database,
     temporal,
     gateway: createSandboxGateway(database.models),
+    startWorker,
     async registerProvider({
       vertical,
       webhookUrl,
@@ -123,7 +138,7 @@ export async function startHarness(): Promise<Harness> {
     },
     async close() {
       await api.close();
-      worker.shutdown();
+      worker?.shutdown();
       await workerRun;
       await workerConnection.close();
       await temporal.connection.close();

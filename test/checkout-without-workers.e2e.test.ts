@@ -1,0 +1,52 @@
+// Checkout while every worker is down: the call answers 503 in bounded time instead of
+// hanging, the order that Temporal accepted charges nothing when it finally runs, and a retry
+// with the same Idempotency-Key then places the order for real.
+
+import { orderWorkflowId } from '../workflows/messages';
+import { startHarness, type Harness } from './support/harness';
+import { groceryOrder, placeOrder } from './support/orders';
+
+let harness: Harness;
+
+beforeAll(async () => {
+  harness = await startHarness({
+    withWorker: false,
+    env: { CHECKOUT_WAIT_SECONDS: '2', CHECKOUT_PAYMENT_WINDOW_SECONDS: '3' },
+  });
+});
+
+afterAll(async () => {
+  await harness?.close();
+});
+
+test('no worker: 503 in bounded time, nothing charged later, and the same key retries', async () => {
+  const store = await harness.registerProvider({ vertical: 'grocery' });
+  const body = groceryOrder(store.providerId);
+
+  const started = Date.now();
+  const unanswered = await placeOrder(harness.apiUrl, body, { key: 'retry-me' });
+  expect(unanswered.status).toBe(503);
+  expect(unanswered.body.error.code).toBe('dependency_unavailable');
+  expect(Date.now() - started).toBeLessThan(10_000);
+
+  const record = await harness.database.models.IdempotencyRecord.findOne({
+    _id: /retry-me$/,
+  }).lean();
+  const firstOrderId = record!.orderId;
+
+  // Workers come back after the payment window has passed.
+  await new Promise((resolve) => setTimeout(resolve, 3_500));
+  await harness.startWorker();
+  const stale = await harness.temporal.workflow.getHandle(orderWorkflowId(firstOrderId)).result();
+  expect(stale).toMatchObject({
+    status: 'payment_declined',
+    failure: { code: 'checkout_expired' },
+    amounts: { authorised: 0 },
+  });
+  expect(await harness.gateway.ledger(firstOrderId)).toEqual([]);
+
+  const retried = await placeOrder(harness.apiUrl, body, { key: 'retry-me' });
+  expect(retried.status).toBe(201);
+  expect(retried.body.orderId).not.toBe(firstOrderId);
+  expect(retried.body.amounts.authorised).toBe(retried.body.amounts.total);
+});
