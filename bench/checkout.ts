@@ -9,14 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Runtime } from '@temporalio/worker';
-import { startApi } from '../api/server';
 import { startFerretDb, startTemporalDevServer } from '../dev/embedded';
+import { startInProcess } from '../dev/in-process';
 import { loadConfig } from '../infra/config';
-import { connectDatabase } from '../infra/db';
 import { createLogger, temporalLogger } from '../infra/logger';
 import { generateSigningSecret } from '../infra/signing';
-import { connectClient, connectWorkerConnection } from '../infra/temporal';
-import { activityDeps, createOrderWorker } from '../workers/order-worker';
 
 const ORDERS = Number(process.argv[2] ?? 200);
 const CONCURRENCY = Number(process.argv[3] ?? 10);
@@ -41,16 +38,8 @@ async function main() {
   });
   const logger = createLogger(config.logLevel);
   Runtime.install({ logger: temporalLogger(logger), shutdownSignals: [] });
-  const database = await connectDatabase(config.mongodbUri, logger);
-  const temporal = await connectClient(config.temporal);
-  const workerConnection = await connectWorkerConnection(config.temporal);
-  const worker = await createOrderWorker({
-    config,
-    connection: workerConnection,
-    deps: activityDeps(database.models, logger),
-  });
-  const workerRun = worker.run();
-  const api = await startApi({ config, database, temporal, logger });
+  const orderflow = await startInProcess(config, logger);
+  const { database } = orderflow;
   await database.models.Provider.create({
     _id: 'bench-store',
     vertical: 'grocery',
@@ -80,7 +69,7 @@ async function main() {
       while (next < ORDERS) {
         next += 1;
         const t0 = performance.now();
-        const response = await fetch(`${api.url}/v1/orders`, {
+        const response = await fetch(`${orderflow.apiUrl}/v1/orders`, {
           method: 'POST',
           headers: {
             authorization: `Bearer ${TOKEN}`,
@@ -111,12 +100,7 @@ async function main() {
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 
-  await api.close();
-  worker.shutdown();
-  await workerRun;
-  await workerConnection.close();
-  await temporal.connection.close();
-  await database.close();
+  await orderflow.close();
   await temporalServer.stop();
   await ferret.stop();
   rmSync(dataDir, { recursive: true, force: true });

@@ -5,13 +5,10 @@
 
 import path from 'node:path';
 import { Runtime } from '@temporalio/worker';
-import { startApi } from '../api/server';
 import { loadConfig } from '../infra/config';
-import { connectDatabase } from '../infra/db';
 import { createLogger, temporalLogger } from '../infra/logger';
-import { connectClient, connectWorkerConnection } from '../infra/temporal';
-import { activityDeps, createOrderWorker } from '../workers/order-worker';
 import { preferPort, startFerretDb, startTemporalDevServer, type EmbeddedServer } from './embedded';
+import { startInProcess } from './in-process';
 import { DEMO_PROVIDERS, seedDemoProviders } from './seed';
 import { startProviderSimulator } from './simulator';
 
@@ -52,24 +49,11 @@ async function main(): Promise<void> {
     shutdownSignals: [],
   });
 
-  const database = await connectDatabase(config.mongodbUri, logger);
-  const temporal = await connectClient(config.temporal);
-  const workerConnection = await connectWorkerConnection(config.temporal);
-  const worker = await createOrderWorker({
-    config,
-    connection: workerConnection,
-    deps: activityDeps(database.models, logger.child({ component: 'worker' })),
-  });
-  const workerRun = worker.run();
-  const api = await startApi({
-    config,
-    database,
-    temporal,
-    logger: logger.child({ component: 'api' }),
-  });
+  const orderflow = await startInProcess(config, logger);
+  const { database } = orderflow;
 
   const simulator = await startProviderSimulator({
-    apiUrl: () => api.url,
+    apiUrl: () => orderflow.apiUrl,
     logger: logger.child({ component: 'simulator' }),
     providers: async () => {
       const providers = await database.models.Provider.find({
@@ -85,7 +69,7 @@ async function main(): Promise<void> {
   await seedDemoProviders(database.models, simulator.webhookUrl);
 
   printBanner({
-    apiUrl: api.url,
+    apiUrl: orderflow.apiUrl,
     temporalUi,
     temporalAddress: config.temporal.address,
     mongodbUri: config.mongodbUri,
@@ -97,18 +81,13 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info('shutting down');
     await simulator.close();
-    await api.close();
-    worker.shutdown();
-    await workerRun;
-    await workerConnection.close();
-    await temporal.connection.close();
-    await database.close();
+    await orderflow.close();
     for (const server of servers.reverse()) await server.stop();
     logger.info('stopped');
   };
   process.once('SIGINT', () => void shutdown().then(() => process.exit(0)));
   process.once('SIGTERM', () => void shutdown().then(() => process.exit(0)));
-  workerRun.catch(async (error: unknown) => {
+  orderflow.workerStopped().catch(async (error: unknown) => {
     logger.fatal({ err: error }, 'worker failed');
     await shutdown();
     process.exit(1);

@@ -148,11 +148,13 @@ export function createSandboxGateway(
    * for the slot means planning again on the newer state.
    */
   async function applyOnce<T>(
-    authorisationId: string,
-    key: string,
+    request: { authorisationId: string; idempotencyKey: string },
     plan: (state: PaymentState) => Pick<SandboxOperationDocument, 'operation' | 'entries'>,
     result: (state: PaymentState, operation: SandboxOperationDocument) => T,
   ): Promise<T> {
+    const { authorisationId, idempotencyKey: key } = request;
+    const { header } = await load(authorisationId);
+    await simulateNetwork(header.token, key);
     for (;;) {
       const state = await load(authorisationId);
       const previous = state.operations.find((op) => op.key === key);
@@ -222,12 +224,9 @@ export function createSandboxGateway(
     },
 
     async capture(request: CaptureRequest): Promise<CaptureResult> {
-      const { header } = await load(request.authorisationId);
-      await simulateNetwork(header.token, request.idempotencyKey);
       return applyOnce(
-        request.authorisationId,
-        request.idempotencyKey,
-        (state) => {
+        request,
+        ({ header, ...state }) => {
           if (state.status !== 'authorised') {
             throw new PaymentOperationRejectedError(
               `cannot capture a payment that is ${state.status}`,
@@ -247,12 +246,9 @@ export function createSandboxGateway(
     },
 
     async void(request: VoidRequest): Promise<VoidResult> {
-      const { header } = await load(request.authorisationId);
-      await simulateNetwork(header.token, request.idempotencyKey);
       return applyOnce(
-        request.authorisationId,
-        request.idempotencyKey,
-        (state) => {
+        request,
+        ({ header, ...state }) => {
           if (state.status !== 'authorised') {
             throw new PaymentOperationRejectedError(
               `cannot void a payment that is ${state.status}`,
@@ -298,12 +294,9 @@ export function createSandboxGateway(
     },
 
     async refund(request: RefundRequest): Promise<RefundResult> {
-      const { header } = await load(request.authorisationId);
-      await simulateNetwork(header.token, request.idempotencyKey);
       return applyOnce(
-        request.authorisationId,
-        request.idempotencyKey,
-        (state) => {
+        request,
+        ({ header, ...state }) => {
           if (state.status !== 'captured') {
             throw new PaymentOperationRejectedError(
               `cannot refund a payment that is ${state.status}`,

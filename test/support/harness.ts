@@ -4,16 +4,14 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { Client } from '@temporalio/client';
-import { Runtime, type NativeConnection, type Worker } from '@temporalio/worker';
-import { startApi } from '../../api/server';
+import { Runtime } from '@temporalio/worker';
 import type { Vertical } from '../../domain/order';
 import { loadConfig, type Config } from '../../infra/config';
-import { connectDatabase, type Database } from '../../infra/db';
+import type { Database } from '../../infra/db';
 import { createLogger, temporalLogger } from '../../infra/logger';
 import { createSandboxGateway } from '../../infra/payments/sandbox';
 import { generateSigningSecret } from '../../infra/signing';
-import { connectClient, connectWorkerConnection } from '../../infra/temporal';
-import { activityDeps, createOrderWorker } from '../../workers/order-worker';
+import { startInProcess } from '../../dev/in-process';
 import { createProviderClient } from '../../dev/provider-client';
 
 export const TOKENS = {
@@ -88,30 +86,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const logger = createLogger(config.logLevel, { test: suffix });
   installTestRuntime(logger);
-  const database = await connectDatabase(config.mongodbUri, logger);
-  const temporal = await connectClient(config.temporal);
-  const workerConnection: NativeConnection = await connectWorkerConnection(config.temporal);
-  let worker: Worker | undefined;
-  let workerRun: Promise<void> | undefined;
-  const startWorker = async () => {
-    worker = await createOrderWorker({
-      config,
-      connection: workerConnection,
-      deps: activityDeps(database.models, logger),
-    });
-    workerRun = worker.run();
-  };
-  if (options.withWorker !== false) await startWorker();
-  const api = await startApi({ config, database, temporal, logger });
+  const orderflow = await startInProcess(config, logger, { withWorker: options.withWorker });
+  const { database } = orderflow;
 
   let providerCount = 0;
   return {
-    apiUrl: api.url,
+    apiUrl: orderflow.apiUrl,
     config,
     database,
-    temporal,
+    temporal: orderflow.temporal,
     gateway: createSandboxGateway(database.models),
-    startWorker,
+    startWorker: orderflow.startWorker,
     async registerProvider({
       vertical,
       webhookUrl,
@@ -133,17 +118,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return {
         providerId,
         signingSecret,
-        client: createProviderClient(api.url, { providerId, signingSecret }),
+        client: createProviderClient(orderflow.apiUrl, { providerId, signingSecret }),
       };
     },
     async close() {
-      await api.close();
-      worker?.shutdown();
-      await workerRun;
-      await workerConnection.close();
-      await temporal.connection.close();
       await database.connection.dropDatabase().catch(() => undefined);
-      await database.close();
+      await orderflow.close();
     },
   };
 }

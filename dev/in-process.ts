@@ -1,0 +1,67 @@
+// orderflow in one process — database and Temporal connections, the order worker and the
+// API — for `npm start`, the integration tests and the benchmarks. Production runs the API
+// (api/server.ts) and workers (workers/order-worker.ts) as separate processes instead.
+
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { startApi } from '../api/server';
+import type { Config } from '../infra/config';
+import { connectDatabase, type Database } from '../infra/db';
+import type { Logger } from '../infra/logger';
+import { connectClient, connectWorkerConnection } from '../infra/temporal';
+import { activityDeps, createOrderWorker } from '../workers/order-worker';
+
+export interface InProcessOrderflow {
+  apiUrl: string;
+  database: Database;
+  temporal: Client;
+  /** Starts the order worker (done at start unless `withWorker` was false). */
+  startWorker(): Promise<void>;
+  /** Resolves when the worker stops; rejects if it fails. */
+  workerStopped(): Promise<void>;
+  /** API first (in-flight requests finish), then the worker drains, then the connections. */
+  close(): Promise<void>;
+}
+
+export async function startInProcess(
+  config: Readonly<Config>,
+  logger: Logger,
+  options: { withWorker?: boolean } = {},
+): Promise<InProcessOrderflow> {
+  const database = await connectDatabase(config.mongodbUri, logger);
+  const temporal = await connectClient(config.temporal);
+  const workerConnection: NativeConnection = await connectWorkerConnection(config.temporal);
+  let worker: Worker | undefined;
+  let workerRun: Promise<void> = Promise.resolve();
+  const startWorker = async () => {
+    worker = await createOrderWorker({
+      config,
+      connection: workerConnection,
+      deps: activityDeps(database.models, logger.child({ component: 'worker' })),
+    });
+    workerRun = worker.run();
+  };
+  if (options.withWorker !== false) await startWorker();
+  const api = await startApi({
+    config,
+    database,
+    temporal,
+    logger: logger.child({ component: 'api' }),
+  });
+
+  return {
+    apiUrl: api.url,
+    database,
+    temporal,
+    startWorker,
+    workerStopped: () => workerRun,
+    async close() {
+      await api.close();
+      worker?.shutdown();
+      await workerRun;
+      await workerConnection.close();
+      await temporal.connection.close();
+      await database.close();
+    },
+  };
+}
