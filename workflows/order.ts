@@ -23,7 +23,7 @@ import {
   type ProviderEvent,
 } from '../domain/order';
 import { orderTotal } from '../domain/pricing';
-import { authorisation, notifyProviderUntil, readModel, settlement } from './activities';
+import { authorisation, notifyProviderUntil, settlement } from './activities';
 import { workflowNow, workflowNowIso } from './clock';
 import { invalidRequest, invalidState, notCancellable } from './errors';
 import {
@@ -36,6 +36,7 @@ import {
   type OrderWorkflowInput,
 } from './messages';
 import { OrderRecord } from './order-record';
+import { readModelPublisher } from './read-model';
 import { verticals } from './verticals';
 import type { WaitResult } from './verticals/vertical';
 
@@ -45,31 +46,7 @@ const CANCELLATION_NOTICE_MS = 60 * 60 * 1000;
 export async function orderWorkflow(input: OrderWorkflowInput) {
   const vertical = verticals[input.request.vertical];
   const order = new OrderRecord(input, orderTotal(input.request));
-  let publishedRevision = 0;
-  const write = async () => {
-    const snapshot = order.snapshot;
-    await readModel.saveOrderSnapshot(snapshot);
-    publishedRevision = Math.max(publishedRevision, snapshot.revision);
-  };
-  // One write at a time, each with the latest snapshot: a database without atomic updates
-  // (FerretDB) could otherwise let an older snapshot land last. Older runs wrote in parallel.
-  const serialWrites = patched('serial-read-model-writes');
-  let lastWrite: Promise<void> = Promise.resolve();
-  const publish = (): Promise<void> => {
-    if (!serialWrites) return write();
-    lastWrite = lastWrite.then(write, write);
-    return lastWrite;
-  };
-  /**
-   * Update handlers answer through this: once the read model holds the order as it is now,
-   * a caller's next GET shows what the answer said.
-   */
-  const answersAfterPublish = patched('answers-after-read-model'); // older runs answered at once
-  const answer = async () => {
-    const revision = order.current.revision;
-    if (answersAfterPublish) await condition(() => publishedRevision >= revision);
-    return order.snapshot;
-  };
+  const { publish, answer } = readModelPublisher(order);
   const cancelRequested = () => order.current.cancellation !== undefined;
   /** Set once the workflow is closing the order's books: nothing else may change it then. */
   let settling = false;

@@ -1,0 +1,43 @@
+// Publishing the order's snapshot to the read model from workflow code, and answering
+// Updates only once the read model shows what the answer says.
+
+import { condition, patched } from '@temporalio/workflow';
+import type { OrderSnapshot } from '../domain/order';
+import { readModel } from './activities';
+import type { OrderRecord } from './order-record';
+
+export interface ReadModelPublisher {
+  /** Writes the current snapshot; resolves when it is stored. */
+  publish(): Promise<void>;
+  /** The snapshot to answer an Update with, once the read model holds it (or newer). */
+  answer(): Promise<OrderSnapshot>;
+}
+
+/** Call once, at the start of the workflow (it decides its patches there). */
+export function readModelPublisher(order: OrderRecord): ReadModelPublisher {
+  let publishedRevision = 0;
+  const write = async () => {
+    const snapshot = order.snapshot;
+    await readModel.saveOrderSnapshot(snapshot);
+    publishedRevision = Math.max(publishedRevision, snapshot.revision);
+  };
+  // One write at a time, each with the latest snapshot: a database without atomic updates
+  // (FerretDB) could otherwise let an older snapshot land last. Older runs wrote in parallel.
+  const serialWrites = patched('serial-read-model-writes');
+  // So a caller's next GET shows what the answer said. Older runs answered at once.
+  const answersAfterPublish = patched('answers-after-read-model');
+  let lastWrite: Promise<void> = Promise.resolve();
+
+  return {
+    publish() {
+      if (!serialWrites) return write();
+      lastWrite = lastWrite.then(write, write);
+      return lastWrite;
+    },
+    async answer() {
+      const revision = order.current.revision;
+      if (answersAfterPublish) await condition(() => publishedRevision >= revision);
+      return order.snapshot;
+    },
+  };
+}
