@@ -4,11 +4,17 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { recordHistory } from './support/histories';
-import { startHarness, startWebhookReceiver, TOKENS, type Harness } from './support/harness';
+import {
+  startHarness,
+  startWebhookReceiver,
+  TOKENS,
+  type Harness,
+  type WebhookReceiver,
+} from './support/harness';
 import { GROCERY_TOTAL, getOrder, groceryOrder, placeOrder } from './support/orders';
 
 let harness: Harness;
-let webhooks: Awaited<ReturnType<typeof startWebhookReceiver>>;
+let webhooks: WebhookReceiver;
 let providerId: string;
 
 beforeAll(async () => {

@@ -3,12 +3,25 @@
 // the store is told.
 
 import { recordHistory } from './support/histories';
-import { eventually, startHarness, startWebhookReceiver, type Harness } from './support/harness';
-import { cancelOrder, GROCERY_TOTAL, getOrder, groceryOrder, placeOrder } from './support/orders';
+import {
+  startHarness,
+  startWebhookReceiver,
+  type Harness,
+  type RegisteredProvider,
+  type WebhookReceiver,
+} from './support/harness';
+import {
+  cancelOrder,
+  GROCERY_TOTAL,
+  getOrder,
+  groceryOrder,
+  placeOrder,
+  waitForStatus,
+} from './support/orders';
 
 let harness: Harness;
-let webhooks: Awaited<ReturnType<typeof startWebhookReceiver>>;
-let store: Awaited<ReturnType<Harness['registerProvider']>>;
+let webhooks: WebhookReceiver;
+let store: RegisteredProvider;
 
 beforeAll(async () => {
   harness = await startHarness();
@@ -34,17 +47,9 @@ async function dispatchingOrder(availability?: { sku: string; availableQuantity:
     ...(availability ? { items: availability } : {}),
   });
   expect(confirmed.status).toBe(200);
-  await eventually(
-    async () =>
-      (await getOrder(harness.apiUrl, orderId)).body.status === 'dispatching' || undefined,
-    15_000,
-    'a courier',
-  );
+  await waitForStatus(harness.apiUrl, orderId, 'dispatching'); // a courier is assigned
   return orderId;
 }
-
-const ledgerOf = async (orderId: string) =>
-  (await harness.gateway.ledger(orderId)).map((e) => [e.type, e.amount]);
 
 test('before the store answers, cancelling is free and releases the whole hold', async () => {
   const orderId = await newOrder();
@@ -56,13 +61,11 @@ test('before the store answers, cancelling is free and releases the whole hold',
     cancellation: { reason: 'ordered by mistake', requestedBy: 'customer', fee: 0 },
     amounts: { captured: 0, released: GROCERY_TOTAL },
   });
-  expect(await ledgerOf(orderId)).toEqual([
+  expect(await harness.ledgerOf(orderId)).toEqual([
     ['authorisation', GROCERY_TOTAL],
     ['void', GROCERY_TOTAL],
   ]);
-  const notice = await webhooks.waitFor(
-    (w) => w.body.type === 'order.cancelled' && w.body.order.orderId === orderId,
-  );
+  const notice = await webhooks.waitForEvent('order.cancelled', orderId);
   expect(notice.body.order.status).toBe('cancelled');
   // The store can no longer accept it.
   expect((await store.client.confirm(orderId, { decision: 'accept' })).status).toBe(409);
@@ -75,7 +78,7 @@ test('with a courier assigned but no pickup yet, cancelling refunds everything c
   const response = await cancelOrder(harness.apiUrl, orderId);
   expect(response.status).toBe(200);
   expect(response.body).toMatchObject({ fee: 0, refunded: 2849, released: 1299 });
-  expect(await ledgerOf(orderId)).toEqual([
+  expect(await harness.ledgerOf(orderId)).toEqual([
     ['authorisation', GROCERY_TOTAL],
     ['capture', 2849],
     ['release', 1299],
@@ -95,7 +98,7 @@ test('once the courier has picked the order up, cancelling is 409 not_cancellabl
   const response = await cancelOrder(harness.apiUrl, orderId);
   expect(response.status).toBe(409);
   expect(response.body.error.code).toBe('not_cancellable');
-  expect(await ledgerOf(orderId)).toEqual([
+  expect(await harness.ledgerOf(orderId)).toEqual([
     ['authorisation', GROCERY_TOTAL],
     ['capture', GROCERY_TOTAL],
   ]);
@@ -112,7 +115,7 @@ test('cancelling twice answers the same and refunds once', async () => {
   expect(second.body.refunded).toBe(first.body.refunded);
   const third = await cancelOrder(harness.apiUrl, orderId);
   expect(third.status).toBe(200);
-  expect((await ledgerOf(orderId)).filter(([type]) => type === 'refund')).toEqual([
+  expect((await harness.ledgerOf(orderId)).filter(([type]) => type === 'refund')).toEqual([
     ['refund', GROCERY_TOTAL],
   ]);
 });

@@ -3,13 +3,18 @@
 // captured, a courier is assigned, picks up and delivers, and the order completes.
 
 import { orderWorkflowId } from '../workflows/messages';
-import { verifySignature } from '../infra/signing';
 import { recordHistory } from './support/histories';
-import { eventually, startHarness, startWebhookReceiver, type Harness } from './support/harness';
-import { GROCERY_TOTAL, getOrder, groceryOrder, placeOrder } from './support/orders';
+import {
+  signatureCheck,
+  startHarness,
+  startWebhookReceiver,
+  type Harness,
+  type WebhookReceiver,
+} from './support/harness';
+import { GROCERY_TOTAL, groceryOrder, placeOrder, waitForStatus } from './support/orders';
 
 let harness: Harness;
-let webhooks: Awaited<ReturnType<typeof startWebhookReceiver>>;
+let webhooks: WebhookReceiver;
 
 beforeAll(async () => {
   harness = await startHarness();
@@ -20,17 +25,6 @@ afterAll(async () => {
   await harness?.close();
   await webhooks?.close();
 });
-
-async function orderWithStatus(orderId: string, status: string) {
-  return eventually(
-    async () => {
-      const response = await getOrder(harness.apiUrl, orderId);
-      return response.body.status === status ? response.body : undefined;
-    },
-    15_000,
-    `order ${orderId} to be ${status}`,
-  );
-}
 
 test('a grocery order goes from checkout to delivery, and money moves exactly as the store confirmed', async () => {
   const store = await harness.registerProvider({ vertical: 'grocery', webhookUrl: webhooks.url });
@@ -51,17 +45,8 @@ test('a grocery order goes from checkout to delivery, and money moves exactly as
   expect(checkout.body.confirmBy).toBeTruthy();
 
   // The store hears about it by a webhook signed with its secret.
-  const created = await webhooks.waitFor(
-    (w) => w.body.type === 'order.created' && w.body.order.orderId === orderId,
-  );
-  expect(
-    verifySignature(
-      created.headers['orderflow-signature'] as string,
-      store.signingSecret,
-      created.rawBody,
-      300,
-    ),
-  ).toEqual({ valid: true });
+  const created = await webhooks.waitForEvent('order.created', orderId);
+  expect(signatureCheck(created, store.signingSecret)).toEqual({ valid: true });
 
   const confirmed = await store.client.confirm(orderId, { decision: 'accept' });
   expect(confirmed.status).toBe(200);
@@ -70,7 +55,7 @@ test('a grocery order goes from checkout to delivery, and money moves exactly as
     amounts: { captured: GROCERY_TOTAL, released: 0 },
   });
 
-  const dispatching = await orderWithStatus(orderId, 'dispatching');
+  const dispatching = await waitForStatus(harness.apiUrl, orderId, 'dispatching');
   expect(dispatching.dispatch.courier).toMatchObject({
     courierId: expect.any(String),
     name: expect.any(String),
@@ -84,14 +69,13 @@ test('a grocery order goes from checkout to delivery, and money moves exactly as
     status: 'completed',
     amounts: { authorised: GROCERY_TOTAL, captured: GROCERY_TOTAL },
   });
-  const completed = await orderWithStatus(orderId, 'completed');
+  const completed = await waitForStatus(harness.apiUrl, orderId, 'completed');
   expect(completed.dispatch.events.map((e: { type: string }) => e.type)).toEqual([
     'picked_up',
     'delivered',
   ]);
 
-  const ledger = await harness.gateway.ledger(orderId);
-  expect(ledger.map((e) => [e.type, e.amount])).toEqual([
+  expect(await harness.ledgerOf(orderId)).toEqual([
     ['authorisation', GROCERY_TOTAL],
     ['capture', GROCERY_TOTAL],
   ]);

@@ -8,17 +8,25 @@
 
 import request from 'supertest';
 import { hotelCheckInAt } from '../domain/schedule';
-import { verifySignature } from '../infra/signing';
 import { orderWorkflowId } from '../workflows/messages';
 import { recordHistory } from './support/histories';
 import {
-  eventually,
+  signatureCheck,
   startHarness,
   startWebhookReceiver,
   TOKENS,
   type Harness,
+  type RegisteredProvider,
+  type WebhookReceiver,
 } from './support/harness';
-import { cancelOrder, dateFromToday, getOrder, hotelOrder, placeOrder } from './support/orders';
+import {
+  cancelOrder,
+  dateFromToday,
+  getOrder,
+  hotelOrder,
+  placeOrder,
+  waitForStatus,
+} from './support/orders';
 
 const NIGHTS = 3;
 const NIGHTLY_RATE = 45_000;
@@ -26,8 +34,8 @@ const TOTAL = NIGHTS * NIGHTLY_RATE;
 const DAY_MS = 86_400_000;
 
 let harness: Harness;
-let webhooks: Awaited<ReturnType<typeof startWebhookReceiver>>;
-let hotel: Awaited<ReturnType<Harness['registerProvider']>>;
+let webhooks: WebhookReceiver;
+let hotel: RegisteredProvider;
 
 beforeAll(async () => {
   harness = await startHarness();
@@ -57,23 +65,9 @@ async function vouchered(overrides: { checkIn?: string } = {}): Promise<string> 
     confirmationCode: `HTL-${orderId}`,
   });
   expect(accepted.status).toBe(200);
-  await orderWithStatus(orderId, 'dispatching');
+  await waitForStatus(harness.apiUrl, orderId, 'dispatching');
   return orderId;
 }
-
-async function orderWithStatus(orderId: string, status: string) {
-  return eventually(
-    async () => {
-      const response = await getOrder(harness.apiUrl, orderId);
-      return response.body.status === status ? response.body : undefined;
-    },
-    15_000,
-    `order ${orderId} to be ${status}`,
-  );
-}
-
-const ledgerOf = async (orderId: string) =>
-  (await harness.gateway.ledger(orderId)).map((e) => [e.type, e.amount]);
 
 /** What a cancellation answer says about money. */
 const settlementOf = (body: { fee: number; refunded: number; released: number }) => ({
@@ -119,17 +113,8 @@ describe('booking', () => {
     });
 
     // The hotel hears about it by a webhook signed with its secret.
-    const created = await webhooks.waitFor(
-      (w) => w.body.type === 'order.created' && w.body.order.orderId === orderId,
-    );
-    expect(
-      verifySignature(
-        created.headers['orderflow-signature'] as string,
-        hotel.signingSecret,
-        created.rawBody,
-        300,
-      ),
-    ).toEqual({ valid: true });
+    const created = await webhooks.waitForEvent('order.created', orderId);
+    expect(signatureCheck(created, hotel.signingSecret)).toEqual({ valid: true });
 
     const accepted = await hotel.client.confirm(orderId, {
       decision: 'accept',
@@ -142,7 +127,7 @@ describe('booking', () => {
       confirmation: { decision: 'accept', confirmationCode: 'HTL-778812' },
     });
 
-    const dispatching = await orderWithStatus(orderId, 'dispatching');
+    const dispatching = await waitForStatus(harness.apiUrl, orderId, 'dispatching');
     expect(dispatching.dispatch.voucherCode).toEqual(expect.any(String));
     expect(dispatching.dispatch.voucherCode).not.toBe('');
 
@@ -159,13 +144,13 @@ describe('booking', () => {
       status: 'completed',
       amounts: { authorised: TOTAL, captured: TOTAL, released: 0, refunded: 0 },
     });
-    const completed = await orderWithStatus(orderId, 'completed');
+    const completed = await waitForStatus(harness.apiUrl, orderId, 'completed');
     expect(completed.dispatch.voucherCode).toBe(dispatching.dispatch.voucherCode);
     expect(completed.dispatch.events.map((e: { type: string }) => e.type)).toEqual([
       'checked_in',
       'checked_out',
     ]);
-    expect(await ledgerOf(orderId)).toEqual([
+    expect(await harness.ledgerOf(orderId)).toEqual([
       ['authorisation', TOTAL],
       ['capture', TOTAL],
     ]);
@@ -192,7 +177,7 @@ describe('booking', () => {
     expect(withItems.status).toBe(422);
     expect(withItems.body.error.code).toBe('invalid_request');
     expect((await getOrder(harness.apiUrl, orderId)).body.status).toBe('awaiting_confirmation');
-    expect(await ledgerOf(orderId)).toEqual([['authorisation', TOTAL]]);
+    expect(await harness.ledgerOf(orderId)).toEqual([['authorisation', TOTAL]]);
 
     // Neither refusal was taken as the hotel's answer: a proper accept still goes through.
     const proper = await hotel.client.confirm(orderId, {
@@ -220,7 +205,7 @@ describe('booking', () => {
       amounts: { captured: 0, released: TOTAL },
     });
     expect(await workflowResult(orderId)).toMatchObject({ status: 'rejected' });
-    expect(await ledgerOf(orderId)).toEqual([
+    expect(await harness.ledgerOf(orderId)).toEqual([
       ['authorisation', TOTAL],
       ['void', TOTAL],
     ]);
@@ -230,7 +215,7 @@ describe('booking', () => {
       confirmationCode: 'HTL-3',
     });
     expect(late.status).toBe(409);
-    expect(await ledgerOf(orderId)).toEqual([
+    expect(await harness.ledgerOf(orderId)).toEqual([
       ['authorisation', TOTAL],
       ['void', TOTAL],
     ]);
@@ -251,29 +236,20 @@ describe('cancellation policy', () => {
       cancellation: { reason: 'plans changed', requestedBy: 'customer', fee: 0 },
     });
 
-    expect((await orderWithStatus(orderId, 'cancelled')).amounts).toMatchObject({
+    expect((await waitForStatus(harness.apiUrl, orderId, 'cancelled')).amounts).toMatchObject({
       authorised: TOTAL,
       captured: TOTAL,
       refunded: TOTAL,
     });
-    expect(await ledgerOf(orderId)).toEqual([
+    expect(await harness.ledgerOf(orderId)).toEqual([
       ['authorisation', TOTAL],
       ['capture', TOTAL],
       ['refund', TOTAL],
     ]);
 
-    const notice = await webhooks.waitFor(
-      (w) => w.body.type === 'order.cancelled' && w.body.order.orderId === orderId,
-    );
+    const notice = await webhooks.waitForEvent('order.cancelled', orderId);
     expect(notice.body.order.status).toBe('cancelled');
-    expect(
-      verifySignature(
-        notice.headers['orderflow-signature'] as string,
-        hotel.signingSecret,
-        notice.rawBody,
-        300,
-      ),
-    ).toEqual({ valid: true });
+    expect(signatureCheck(notice, hotel.signingSecret)).toEqual({ valid: true });
   });
 
   test('within 24 hours of check-in the first night is kept and the rest refunded', async () => {
@@ -302,7 +278,7 @@ describe('cancellation policy', () => {
       status: 'cancelled',
       amounts: { captured: TOTAL, refunded: TOTAL - NIGHTLY_RATE },
     });
-    expect(await ledgerOf(orderId)).toEqual([
+    expect(await harness.ledgerOf(orderId)).toEqual([
       ['authorisation', TOTAL],
       ['capture', TOTAL],
       ['refund', TOTAL - NIGHTLY_RATE],
@@ -322,7 +298,7 @@ describe('cancellation policy', () => {
       amounts: { captured: TOTAL, refunded: 0 },
     });
     expect((await getOrder(harness.apiUrl, orderId)).body.cancellation).toBeUndefined();
-    expect(await ledgerOf(orderId)).toEqual([
+    expect(await harness.ledgerOf(orderId)).toEqual([
       ['authorisation', TOTAL],
       ['capture', TOTAL],
     ]);
@@ -338,7 +314,7 @@ describe('cancellation policy', () => {
       amounts: { authorised: TOTAL, captured: 0, released: TOTAL, refunded: 0 },
     });
     expect((await getOrder(harness.apiUrl, orderId)).body.status).toBe('cancelled');
-    expect(await ledgerOf(orderId)).toEqual([
+    expect(await harness.ledgerOf(orderId)).toEqual([
       ['authorisation', TOTAL],
       ['void', TOTAL],
     ]);
@@ -349,7 +325,7 @@ describe('cancellation policy', () => {
       confirmationCode: 'HTL-4',
     });
     expect(late.status).toBe(409);
-    expect(await ledgerOf(orderId)).toEqual([
+    expect(await harness.ledgerOf(orderId)).toEqual([
       ['authorisation', TOTAL],
       ['void', TOTAL],
     ]);
@@ -364,7 +340,7 @@ describe('cancellation policy', () => {
     expect([first.status, second.status]).toEqual([200, 200]);
     expect(settlementOf(first.body)).toEqual({ fee: 0, refunded: TOTAL, released: 0 });
     expect(settlementOf(second.body)).toEqual(settlementOf(first.body));
-    expect(await ledgerOf(orderId)).toEqual([
+    expect(await harness.ledgerOf(orderId)).toEqual([
       ['authorisation', TOTAL],
       ['capture', TOTAL],
       ['refund', TOTAL],
@@ -383,7 +359,7 @@ describe('cancellation policy', () => {
       status: 'cancelled',
       amounts: { captured: TOTAL, refunded: TOTAL },
     });
-    expect(await ledgerOf(orderId)).toEqual([
+    expect(await harness.ledgerOf(orderId)).toEqual([
       ['authorisation', TOTAL],
       ['capture', TOTAL],
       ['refund', TOTAL],
@@ -415,7 +391,7 @@ describe('cancellation policy', () => {
       status: 'completed',
       amounts: { captured: TOTAL, refunded: 0 },
     });
-    expect(await ledgerOf(orderId)).toEqual([
+    expect(await harness.ledgerOf(orderId)).toEqual([
       ['authorisation', TOTAL],
       ['capture', TOTAL],
     ]);
@@ -423,7 +399,7 @@ describe('cancellation policy', () => {
 });
 
 describe('bad bookings', () => {
-  let validationHotel: Awaited<ReturnType<Harness['registerProvider']>>;
+  let validationHotel: RegisteredProvider;
   beforeAll(async () => {
     validationHotel = await harness.registerProvider({ vertical: 'hotel' });
   });
@@ -474,7 +450,7 @@ describe('bad cancellations', () => {
       expect(response.body.error.details.map((d: { path: string }) => d.path)).toContain('reason');
     }
     expect((await getOrder(harness.apiUrl, orderId)).body.status).toBe('awaiting_confirmation');
-    expect(await ledgerOf(orderId)).toEqual([['authorisation', TOTAL]]);
+    expect(await harness.ledgerOf(orderId)).toEqual([['authorisation', TOTAL]]);
   });
 
   test('cancelling an order that does not exist is 404', async () => {
@@ -489,6 +465,6 @@ describe('bad cancellations', () => {
     expect(response.status).toBe(403);
     expect(response.body.error.code).toBe('forbidden');
     expect((await getOrder(harness.apiUrl, orderId)).body.status).toBe('awaiting_confirmation');
-    expect(await ledgerOf(orderId)).toEqual([['authorisation', TOTAL]]);
+    expect(await harness.ledgerOf(orderId)).toEqual([['authorisation', TOTAL]]);
   });
 });

@@ -5,12 +5,19 @@ import request from 'supertest';
 import { SIGNATURE_HEADER, signatureHeader } from '../infra/signing';
 import { orderWorkflowId } from '../workflows/messages';
 import { recordHistory } from './support/histories';
-import { eventually, startHarness, startWebhookReceiver, type Harness } from './support/harness';
-import { GROCERY_TOTAL, getOrder, groceryOrder, placeOrder } from './support/orders';
+import {
+  eventually,
+  startHarness,
+  startWebhookReceiver,
+  type Harness,
+  type RegisteredProvider,
+  type WebhookReceiver,
+} from './support/harness';
+import { GROCERY_TOTAL, getOrder, groceryOrder, placeOrder, waitForStatus } from './support/orders';
 
 let harness: Harness;
-let webhooks: Awaited<ReturnType<typeof startWebhookReceiver>>;
-let store: Awaited<ReturnType<Harness['registerProvider']>>;
+let webhooks: WebhookReceiver;
+let store: RegisteredProvider;
 
 beforeAll(async () => {
   harness = await startHarness();
@@ -28,9 +35,6 @@ async function newOrder(providerId = store.providerId): Promise<string> {
   expect(response.status).toBe(201);
   return response.body.orderId;
 }
-
-const ledgerOf = async (orderId: string) =>
-  (await harness.gateway.ledger(orderId)).map((e) => [e.type, e.amount]);
 
 function confirmationPath(orderId: string, providerId = store.providerId) {
   return `/v1/providers/${providerId}/orders/${orderId}/confirmation`;
@@ -87,7 +91,7 @@ describe('confirmation', () => {
     expect([first.status, again.status]).toEqual([200, 200]);
     const contrary = await store.client.confirm(orderId, { decision: 'reject' });
     expect(contrary.status).toBe(409);
-    expect(await ledgerOf(orderId)).toEqual([
+    expect(await harness.ledgerOf(orderId)).toEqual([
       ['authorisation', GROCERY_TOTAL],
       ['capture', GROCERY_TOTAL],
     ]);
@@ -110,7 +114,7 @@ describe('confirmation', () => {
       { sku: 'apple', confirmedQuantity: 1 },
       { sku: 'milk', confirmedQuantity: 1 },
     ]);
-    expect(await ledgerOf(orderId)).toEqual([
+    expect(await harness.ledgerOf(orderId)).toEqual([
       ['authorisation', GROCERY_TOTAL],
       ['capture', 2849],
       ['release', 1299],
@@ -133,7 +137,7 @@ describe('confirmation', () => {
       status: 'confirmed',
       amounts: { captured: GROCERY_TOTAL },
     });
-    expect(await ledgerOf(orderId)).toEqual([
+    expect(await harness.ledgerOf(orderId)).toEqual([
       ['authorisation', GROCERY_TOTAL],
       ['capture', GROCERY_TOTAL],
     ]);
@@ -156,7 +160,7 @@ describe('confirmation', () => {
       status: 'rejected',
       amounts: { captured: 0, released: GROCERY_TOTAL },
     });
-    expect(await ledgerOf(orderId)).toEqual([
+    expect(await harness.ledgerOf(orderId)).toEqual([
       ['authorisation', GROCERY_TOTAL],
       ['void', GROCERY_TOTAL],
     ]);
@@ -172,7 +176,7 @@ describe('confirmation', () => {
       status: 'rejected',
       failure: { code: 'provider_rejected', message: 'closing early' },
     });
-    expect(await ledgerOf(orderId)).toEqual([
+    expect(await harness.ledgerOf(orderId)).toEqual([
       ['authorisation', GROCERY_TOTAL],
       ['void', GROCERY_TOTAL],
     ]);
@@ -213,19 +217,12 @@ describe('confirmation', () => {
       confirmationTimeoutSeconds: 2,
     });
     const orderId = await newOrder(slowStore.providerId);
-    const expired = await eventually(
-      async () => {
-        const order = await getOrder(harness.apiUrl, orderId);
-        return order.body.status === 'expired' ? order.body : undefined;
-      },
-      15_000,
-      'expiry',
-    );
+    const expired = await waitForStatus(harness.apiUrl, orderId, 'expired');
     expect(expired).toMatchObject({
       failure: { code: 'provider_timeout' },
       amounts: { captured: 0, released: GROCERY_TOTAL },
     });
-    expect(await ledgerOf(orderId)).toEqual([
+    expect(await harness.ledgerOf(orderId)).toEqual([
       ['authorisation', GROCERY_TOTAL],
       ['void', GROCERY_TOTAL],
     ]);
@@ -274,10 +271,7 @@ describe('dispatch events', () => {
     const early = await store.client.reportEvent(orderId, 'picked_up');
     expect(early.status).toBe(409);
     await store.client.confirm(orderId, { decision: 'accept' });
-    await eventually(
-      async () =>
-        (await getOrder(harness.apiUrl, orderId)).body.status === 'dispatching' || undefined,
-    );
+    await waitForStatus(harness.apiUrl, orderId, 'dispatching');
     const wrongVertical = await store.client.reportEvent(orderId, 'checked_in');
     expect(wrongVertical.status).toBe(422);
     const pickedUp = await store.client.reportEvent(orderId, 'picked_up');

@@ -7,8 +7,20 @@
 
 import { orderWorkflowId } from '../workflows/messages';
 import { recordHistory } from './support/histories';
-import { eventually, startHarness, startWebhookReceiver, type Harness } from './support/harness';
-import { cancelOrder, getOrder, placeOrder, teleconsultationOrder } from './support/orders';
+import {
+  startHarness,
+  startWebhookReceiver,
+  type Harness,
+  type RegisteredProvider,
+  type WebhookReceiver,
+} from './support/harness';
+import {
+  cancelOrder,
+  getOrder,
+  placeOrder,
+  teleconsultationOrder,
+  waitForStatus,
+} from './support/orders';
 
 const FEE = 9_901;
 /** Half the fee, rounded down in the customer's favour. */
@@ -17,9 +29,9 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
 let harness: Harness;
-let webhooks: Awaited<ReturnType<typeof startWebhookReceiver>>;
+let webhooks: WebhookReceiver;
 /** A clinic with the default no-show grace (15 minutes). */
-let clinic: Awaited<ReturnType<Harness['registerProvider']>>;
+let clinic: RegisteredProvider;
 
 beforeAll(async () => {
   harness = await startHarness();
@@ -60,20 +72,6 @@ async function accept(orderId: string, provider = clinic) {
   return response;
 }
 
-async function orderWithStatus(orderId: string, status: string, timeoutMs = 15_000) {
-  return eventually(
-    async () => {
-      const response = await getOrder(harness.apiUrl, orderId);
-      return response.body.status === status ? response.body : undefined;
-    },
-    timeoutMs,
-    `order ${orderId} to be ${status}`,
-  );
-}
-
-const ledgerOf = async (orderId: string) =>
-  (await harness.gateway.ledger(orderId)).map((e) => [e.type, e.amount]);
-
 const sessionLinkMessages = (orderId: string) =>
   harness.database.models.DispatchRecord.find({
     orderId,
@@ -98,12 +96,10 @@ describe('the consultation', () => {
       teleconsultation: { specialty: 'dermatology', durationMinutes: 15, fee: FEE },
     });
 
-    await webhooks.waitFor(
-      (w) => w.body.type === 'order.created' && w.body.order.orderId === orderId,
-    );
+    await webhooks.waitForEvent('order.created', orderId);
     await accept(orderId);
 
-    const dispatching = await orderWithStatus(orderId, 'dispatching');
+    const dispatching = await waitForStatus(harness.apiUrl, orderId, 'dispatching');
     const sessionLink: string = dispatching.dispatch.sessionLink;
     expect(sessionLink).toMatch(/^https:\/\/video\.sandbox\.orderflow\.invalid\/rooms\/[a-z0-9]+$/);
     const messages = await sessionLinkMessages(orderId);
@@ -127,7 +123,7 @@ describe('the consultation', () => {
       status: 'completed',
       amounts: { authorised: FEE, captured: FEE, refunded: 0 },
     });
-    const completed = await orderWithStatus(orderId, 'completed');
+    const completed = await waitForStatus(harness.apiUrl, orderId, 'completed');
     expect(completed.amounts).toMatchObject({ captured: FEE, refunded: 0 });
     expect(completed.dispatch.sessionLink).toBe(sessionLink);
     expect(completed.dispatch.events.map((e: { type: string }) => e.type)).toEqual([
@@ -135,7 +131,7 @@ describe('the consultation', () => {
       'consultation_completed',
     ]);
     expect(completed.failure).toBeUndefined();
-    expect(await ledgerOf(orderId)).toEqual([
+    expect(await harness.ledgerOf(orderId)).toEqual([
       ['authorisation', FEE],
       ['capture', FEE],
     ]);
@@ -175,17 +171,17 @@ describe('doctor no-show', () => {
     });
     const { orderId, slotStart } = await bookConsultation(3_000, punctualClinic);
     await accept(orderId, punctualClinic);
-    const dispatching = await orderWithStatus(orderId, 'dispatching');
+    const dispatching = await waitForStatus(harness.apiUrl, orderId, 'dispatching');
     expect(dispatching.dispatch.sessionLink).toEqual(expect.any(String));
 
     // Nobody reports `consultation_started`.
-    const cancelled = await orderWithStatus(orderId, 'cancelled', 20_000);
+    const cancelled = await waitForStatus(harness.apiUrl, orderId, 'cancelled', 20_000);
     expect(cancelled).toMatchObject({
       failure: { code: 'provider_no_show' },
       amounts: { authorised: FEE, captured: FEE, refunded: FEE },
     });
     expect(cancelled.cancellation).toBeUndefined();
-    expect(await ledgerOf(orderId)).toEqual([
+    expect(await harness.ledgerOf(orderId)).toEqual([
       ['authorisation', FEE],
       ['capture', FEE],
       ['refund', FEE],
@@ -193,9 +189,7 @@ describe('doctor no-show', () => {
     // Not before the slot's start plus the clinic's 1 s grace (nor 15 minutes later).
     const refund = (await harness.gateway.ledger(orderId)).find((e) => e.type === 'refund')!;
     expect(refund.at.getTime()).toBeGreaterThanOrEqual(slotStart + 1_000);
-    await webhooks.waitFor(
-      (w) => w.body.type === 'order.cancelled' && w.body.order.orderId === orderId,
-    );
+    await webhooks.waitForEvent('order.cancelled', orderId);
     const late = await punctualClinic.client.reportEvent(orderId, 'consultation_started');
     expect(late.status).toBe(409);
     await recordHistory(harness.temporal, orderId, 'teleconsultation-no-show');
@@ -204,7 +198,7 @@ describe('doctor no-show', () => {
   test('a no_show reported after the session opened cancels the order and refunds the whole fee', async () => {
     const { orderId } = await bookConsultation(5_000);
     await accept(orderId);
-    await orderWithStatus(orderId, 'dispatching');
+    await waitForStatus(harness.apiUrl, orderId, 'dispatching');
 
     const reported = await clinic.client.reportEvent(orderId, 'no_show');
     expect(reported.status).toBe(200);
@@ -213,9 +207,9 @@ describe('doctor no-show', () => {
       failure: { code: 'provider_no_show' },
       amounts: { captured: FEE, refunded: FEE },
     });
-    const order = await orderWithStatus(orderId, 'cancelled');
+    const order = await waitForStatus(harness.apiUrl, orderId, 'cancelled');
     expect(order.amounts).toMatchObject({ captured: FEE, refunded: FEE });
-    expect(await ledgerOf(orderId)).toEqual([
+    expect(await harness.ledgerOf(orderId)).toEqual([
       ['authorisation', FEE],
       ['capture', FEE],
       ['refund', FEE],
@@ -236,18 +230,16 @@ describe('customer cancellation', () => {
       amounts: { captured: FEE, refunded: FEE },
       cancellation: { requestedBy: 'customer', fee: 0 },
     });
-    expect((await orderWithStatus(orderId, 'cancelled')).amounts).toMatchObject({
+    expect((await waitForStatus(harness.apiUrl, orderId, 'cancelled')).amounts).toMatchObject({
       captured: FEE,
       refunded: FEE,
     });
-    expect(await ledgerOf(orderId)).toEqual([
+    expect(await harness.ledgerOf(orderId)).toEqual([
       ['authorisation', FEE],
       ['capture', FEE],
       ['refund', FEE],
     ]);
-    await webhooks.waitFor(
-      (w) => w.body.type === 'order.cancelled' && w.body.order.orderId === orderId,
-    );
+    await webhooks.waitForEvent('order.cancelled', orderId);
   });
 
   test('within the hour before the slot half the fee is kept, rounded down: 4950 kept, 4951 refunded', async () => {
@@ -266,8 +258,10 @@ describe('customer cancellation', () => {
       amounts: { captured: FEE, refunded: 4_951 },
       cancellation: { fee: LATE_CANCELLATION_FEE },
     });
-    expect((await orderWithStatus(orderId, 'cancelled')).amounts.refunded).toBe(4_951);
-    expect(await ledgerOf(orderId)).toEqual([
+    expect((await waitForStatus(harness.apiUrl, orderId, 'cancelled')).amounts.refunded).toBe(
+      4_951,
+    );
+    expect(await harness.ledgerOf(orderId)).toEqual([
       ['authorisation', FEE],
       ['capture', FEE],
       ['refund', 4_951],
@@ -280,7 +274,7 @@ describe('customer cancellation', () => {
     // cancellation; only the started consultation forbids it.
     const { orderId } = await bookConsultation(5 * MINUTE);
     await accept(orderId);
-    await orderWithStatus(orderId, 'dispatching');
+    await waitForStatus(harness.apiUrl, orderId, 'dispatching');
     expect((await clinic.client.reportEvent(orderId, 'consultation_started')).body.status).toBe(
       'in_progress',
     );
@@ -292,7 +286,7 @@ describe('customer cancellation', () => {
     expect(order.status).toBe('in_progress');
     expect(order.amounts).toMatchObject({ captured: FEE, refunded: 0 });
     expect(order.cancellation).toBeUndefined();
-    expect(await ledgerOf(orderId)).toEqual([
+    expect(await harness.ledgerOf(orderId)).toEqual([
       ['authorisation', FEE],
       ['capture', FEE],
     ]);
@@ -312,13 +306,13 @@ describe('customer cancellation', () => {
       status: 'cancelled',
       amounts: { authorised: FEE, captured: 0, refunded: 0, released: FEE },
     });
-    expect(await ledgerOf(orderId)).toEqual([
+    expect(await harness.ledgerOf(orderId)).toEqual([
       ['authorisation', FEE],
       ['void', FEE],
     ]);
     const late = await clinic.client.confirm(orderId, { decision: 'accept' });
     expect(late.status).toBe(409);
-    expect(await ledgerOf(orderId)).toHaveLength(2);
+    expect(await harness.ledgerOf(orderId)).toHaveLength(2);
   });
 });
 
@@ -330,7 +324,7 @@ describe('provider events', () => {
     expect(beforeAcceptance.body.error.code).toBe('invalid_order_state');
 
     await accept(orderId);
-    await orderWithStatus(orderId, 'dispatching');
+    await waitForStatus(harness.apiUrl, orderId, 'dispatching');
 
     const completedFirst = await clinic.client.reportEvent(orderId, 'consultation_completed');
     expect(completedFirst.status).toBe(409);
@@ -343,7 +337,7 @@ describe('provider events', () => {
     const order = (await getOrder(harness.apiUrl, orderId)).body;
     expect(order.status).toBe('dispatching');
     expect(order.dispatch.events).toEqual([]);
-    expect(await ledgerOf(orderId)).toEqual([
+    expect(await harness.ledgerOf(orderId)).toEqual([
       ['authorisation', FEE],
       ['capture', FEE],
     ]);

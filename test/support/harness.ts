@@ -9,8 +9,9 @@ import type { Vertical } from '../../domain/order';
 import { loadConfig, type Config } from '../../infra/config';
 import type { Database } from '../../infra/db';
 import { createLogger, temporalLogger } from '../../infra/logger';
+import type { LedgerEntryType } from '../../infra/models/sandbox-payment';
 import { createSandboxGateway } from '../../infra/payments/sandbox';
-import { generateSigningSecret } from '../../infra/signing';
+import { generateSigningSecret, verifySignature, type SignatureCheck } from '../../infra/signing';
 import { startInProcess } from '../../dev/in-process';
 import { createProviderClient } from '../../dev/provider-client';
 
@@ -38,8 +39,12 @@ export interface Harness {
     signingSecret: string;
     client: ReturnType<typeof createProviderClient>;
   }>;
+  /** The sandbox gateway's ledger for an order, as `[type, amount]` pairs in order. */
+  ledgerOf(orderId: string): Promise<[type: LedgerEntryType, amount: number][]>;
   close(): Promise<void>;
 }
+
+export type RegisteredProvider = Awaited<ReturnType<Harness['registerProvider']>>;
 
 /** Routes the SDK's own logs (worker state changes...) into the test logger, once per process. */
 function installTestRuntime(logger: ReturnType<typeof createLogger>): void {
@@ -90,12 +95,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const { database } = orderflow;
 
   let providerCount = 0;
+  const gateway = createSandboxGateway(database.models);
   return {
     apiUrl: orderflow.apiUrl,
     config,
     database,
     temporal: orderflow.temporal,
-    gateway: createSandboxGateway(database.models),
+    gateway,
     startWorker: orderflow.startWorker,
     async registerProvider({
       vertical,
@@ -120,6 +126,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         signingSecret,
         client: createProviderClient(orderflow.apiUrl, { providerId, signingSecret }),
       };
+    },
+    async ledgerOf(orderId) {
+      return (await gateway.ledger(orderId)).map((e) => [e.type, e.amount]);
     },
     async close() {
       await database.connection.dropDatabase().catch(() => undefined);
@@ -166,8 +175,32 @@ export async function startWebhookReceiver() {
     ): Promise<ReceivedWebhook> {
       return eventually(() => received.find(predicate), timeoutMs, 'webhook');
     },
+    /** The first `type` webhook (e.g. `order.created`) about `orderId`. */
+    async waitForEvent(
+      type: string,
+      orderId: string,
+      timeoutMs = 15_000,
+    ): Promise<ReceivedWebhook> {
+      return eventually(
+        () => received.find((w) => w.body.type === type && w.body.order.orderId === orderId),
+        timeoutMs,
+        `webhook ${type} for order ${orderId}`,
+      );
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+export type WebhookReceiver = Awaited<ReturnType<typeof startWebhookReceiver>>;
+
+/** Checks a received webhook's signature header against a provider's secret (5 minutes' leeway). */
+export function signatureCheck(webhook: ReceivedWebhook, secret: string): SignatureCheck {
+  return verifySignature(
+    webhook.headers['orderflow-signature'] as string,
+    secret,
+    webhook.rawBody,
+    300,
+  );
 }
 
 /** Polls until `probe` returns something truthy; fails with what it was waiting for. */

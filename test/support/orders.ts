@@ -1,8 +1,8 @@
-// Request builders for checkout calls in tests.
+// Request builders for checkout calls in tests, and waiting for an order to reach a status.
 
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { TOKENS } from './harness';
+import { eventually, TOKENS } from './harness';
 
 export function groceryOrder(
   providerId: string,
@@ -42,6 +42,23 @@ export function placeOrder(
 
 export function getOrder(apiUrl: string, orderId: string, token = TOKENS.app) {
   return request(apiUrl).get(`/v1/orders/${orderId}`).set('Authorization', `Bearer ${token}`);
+}
+
+/** Polls GET /v1/orders/:id until the order has `status`; answers with that order body. */
+export async function waitForStatus(
+  apiUrl: string,
+  orderId: string,
+  status: string,
+  timeoutMs = 15_000,
+) {
+  return eventually(
+    async () => {
+      const response = await getOrder(apiUrl, orderId);
+      return response.body.status === status ? response.body : undefined;
+    },
+    timeoutMs,
+    `order ${orderId} to be ${status}`,
+  );
 }
 
 const DAY = 86_400_000;
