@@ -211,6 +211,7 @@ export function createCheckout(deps: CheckoutDeps) {
     const order = await awaitPaymentDecision({
       orderId,
       request,
+      placedBy: client.name,
       payBy: new Date(Date.now() + deps.paymentWindowMs).toISOString(),
       confirmationTimeoutSeconds: confirmationTimeoutSeconds(
         body.vertical,

@@ -154,6 +154,7 @@ export const OrderSchema = z
     status: z.enum(ORDER_STATUSES),
     customerId: z.string(),
     providerId: z.string(),
+    placedBy: z.string().optional(),
     currency,
     amounts: z.object({
       total: minorUnits,

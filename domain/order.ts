@@ -149,6 +149,8 @@ export interface OrderSnapshot {
   status: OrderStatus;
   customerId: string;
   providerId: string;
+  /** The app that placed the order (absent on orders placed before this was recorded). */
+  placedBy?: string;
   currency: string;
   amounts: OrderAmounts;
   grocery?: GroceryDetails & { confirmedItems?: { sku: string; confirmedQuantity: number }[] };

@@ -11,7 +11,7 @@ import {
   type Harness,
   type WebhookReceiver,
 } from './support/harness';
-import { GROCERY_TOTAL, getOrder, groceryOrder, placeOrder } from './support/orders';
+import { cancelOrder, GROCERY_TOTAL, getOrder, groceryOrder, placeOrder } from './support/orders';
 
 let harness: Harness;
 let webhooks: WebhookReceiver;
@@ -141,6 +141,23 @@ describe('idempotency', () => {
     expect(response.status).toBe(409);
     expect(response.body.error.code).toBe('idempotency_key_reused');
     expect(await orderCount()).toBe(before);
+  });
+
+  test("an app cannot see or cancel another app's order", async () => {
+    const mine = await placeOrder(harness.apiUrl, groceryOrder(providerId));
+    const seen = await getOrder(harness.apiUrl, mine.body.orderId, TOKENS.otherApp);
+    expect(seen.status).toBe(404);
+    const cancelled = await cancelOrder(
+      harness.apiUrl,
+      mine.body.orderId,
+      'not mine',
+      TOKENS.otherApp,
+    );
+    expect(cancelled.status).toBe(404);
+    expect((await getOrder(harness.apiUrl, mine.body.orderId)).body).toMatchObject({
+      status: 'awaiting_confirmation',
+      placedBy: 'checkout',
+    });
   });
 
   test('keys are scoped to the calling app', async () => {

@@ -15,6 +15,8 @@ export interface OrderWorkflowInput {
   request: OrderRequest;
   /** The provider's deadline to answer, fixed when the order is placed. */
   confirmationTimeoutSeconds: number;
+  /** The app (API client name) that placed the order; only it sees the order. */
+  placedBy?: string;
   /**
    * The latest time (ISO) to start authorising: checkout has long stopped waiting for an
    * answer by then, so a workflow that only starts later (workers were down) charges nothing.

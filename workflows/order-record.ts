@@ -30,6 +30,7 @@ export class OrderRecord {
       vertical: request.vertical,
       status: 'pending_payment',
       customerId: request.customerId,
+      ...(input.placedBy ? { placedBy: input.placedBy } : {}),
       providerId: request.providerId,
       currency: request.currency,
       amounts: emptyAmounts(total),

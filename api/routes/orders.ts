@@ -1,6 +1,6 @@
 // App checkout (role `app`, mounted at /v1/orders): place an order and read it back.
 
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import type { Models } from '../../infra/db';
 import type { OrderSnapshot } from '../../domain/order';
 import { apiClientOf } from '../middleware/auth';
@@ -50,12 +50,18 @@ export function ordersRouter(deps: {
     res.status(201).location(`/v1/orders/${order.orderId}`).json(toOrderView(order));
   });
 
+  /** The calling app's own order, or 404: an app never learns about another app's orders. */
+  async function appOrder(res: Response, orderId: string): Promise<OrderSnapshot> {
+    const order = await deps.models.Order.findById(orderId).lean<OrderSnapshot>();
+    const placedByOther = order?.placedBy !== undefined && order.placedBy !== apiClientOf(res).name;
+    if (!order || placedByOther) throw new ApiError(404, 'order_not_found', 'no such order');
+    return order;
+  }
+
   router.post('/:orderId/cancel', async (req, res) => {
     const { orderId } = OrderIdParamsSchema.parse(req.params);
     const { reason } = CancelOrderRequestSchema.parse(req.body);
-    if (!(await deps.models.Order.exists({ _id: orderId }))) {
-      throw new ApiError(404, 'order_not_found', 'no such order');
-    }
+    await appOrder(res, orderId);
     const order = await updateOrderWorkflow(
       deps,
       orderId,
@@ -69,9 +75,7 @@ export function ordersRouter(deps: {
 
   router.get('/:orderId', async (req, res) => {
     const { orderId } = OrderIdParamsSchema.parse(req.params);
-    const order = await deps.models.Order.findById(orderId).lean<OrderSnapshot>();
-    if (!order) throw new ApiError(404, 'order_not_found', 'no such order');
-    res.json(toOrderView(order));
+    res.json(toOrderView(await appOrder(res, orderId)));
   });
 
   return router;
