@@ -174,6 +174,13 @@ export function createCheckout(deps: CheckoutDeps) {
     idempotencyKey: string,
     rawBody: unknown,
   ): Promise<CheckoutResult> {
+    if (typeof rawBody !== 'object' || rawBody === null || Array.isArray(rawBody)) {
+      throw new ApiError(
+        400,
+        'malformed_json',
+        'the request body must be a JSON object sent as application/json',
+      );
+    }
     const recordId = recordIdOf(client, idempotencyKey);
     const fingerprint = requestFingerprint(rawBody);
     const earlier = await earlierCall(recordId, fingerprint);

@@ -242,6 +242,22 @@ describe('bad input changes nothing', () => {
     expect(response.body.error.code).toBe('malformed_json');
   });
 
+  test.each([
+    ['an array', 'application/json', '[1,2]'],
+    ['null', 'application/json', 'null'],
+    ['a form body', 'application/x-www-form-urlencoded', 'vertical=grocery'],
+    ['no body at all', undefined, undefined],
+  ])('%s as the body is 400 and never a 500', async (_case, contentType, payload) => {
+    const call = request(harness.apiUrl)
+      .post('/v1/orders')
+      .set('Authorization', `Bearer ${TOKENS.app}`)
+      .set('Idempotency-Key', randomUUID());
+    if (contentType) call.set('Content-Type', contentType);
+    const response = await (payload === undefined ? call : call.send(payload));
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('malformed_json');
+  });
+
   test('a missing Idempotency-Key is 400', async () => {
     const response = await request(harness.apiUrl)
       .post('/v1/orders')
