@@ -82,6 +82,20 @@ const isRetryable = (order: OrderSnapshot | null | undefined) =>
   order.status === 'payment_declined' &&
   RETRYABLE_FAILURES.has(order.failure?.code ?? '');
 
+/**
+ * The order id of a key's `attempt`-th order. Attempt 0 is the random id the key record
+ * holds; later ones (after "try again" answers) are derived from it, so concurrent retries
+ * all arrive at the same id, and Temporal runs one workflow per id.
+ */
+export function attemptOrderId(firstOrderId: string, attempt: number): string {
+  if (attempt === 0) return firstOrderId;
+  const digest = createHash('sha256').update(`${firstOrderId}#${attempt}`).digest('hex');
+  return `ord_${digest.slice(0, 24)}`;
+}
+
+/** A key whose orders keep answering "try again" stops being retried after this many. */
+const MAX_ATTEMPTS_PER_KEY = 20;
+
 export function createCheckout(deps: CheckoutDeps) {
   const { models, temporal, taskQueue, maxOrderAmount } = deps;
   const recordIdOf = (client: ApiClient, key: string) => `${client.name}:${key}`;
@@ -99,42 +113,55 @@ export function createCheckout(deps: CheckoutDeps) {
     return existing;
   }
 
-  /** The order id this key stands for, claiming the key for a new order if it is free. */
-  async function claimKey(
-    recordId: string,
-    fingerprint: string,
-    earlier: IdempotencyDocument | null,
-  ): Promise<{ orderId: string; replayed: boolean }> {
-    if (earlier) {
-      const previous =
-        earlier.firstAnswer ?? (await models.Order.findById(earlier.orderId).lean<OrderSnapshot>());
-      if (!isRetryable(previous)) return { orderId: earlier.orderId, replayed: true };
-      // The earlier order charged nothing and said "try again": this key now means a new one.
-      const orderId = newOrderId();
-      const repointed = await models.IdempotencyRecord.updateOne(
-        { _id: recordId, orderId: earlier.orderId },
-        { $set: { orderId }, $unset: { firstAnswer: 1 } },
-      );
-      if (repointed.modifiedCount === 1) return { orderId, replayed: false };
-      const current = await earlierCall(recordId, fingerprint);
-      return { orderId: current!.orderId, replayed: true }; // a concurrent retry re-pointed it
-    }
-    const orderId = newOrderId();
+  /** The key's record, created with a fresh first order id when the key is new. */
+  async function claimKey(recordId: string, fingerprint: string) {
     try {
-      await models.IdempotencyRecord.create({ _id: recordId, requestHash: fingerprint, orderId });
-      return { orderId, replayed: false };
+      const record = await models.IdempotencyRecord.create({
+        _id: recordId,
+        requestHash: fingerprint,
+        orderId: newOrderId(),
+      });
+      return { record: record.toObject(), created: true };
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
-      const winner = await earlierCall(recordId, fingerprint);
-      return { orderId: winner!.orderId, replayed: true };
+      return { record: (await earlierCall(recordId, fingerprint))!, created: false };
     }
   }
 
-  /** Keeps the first answer for the key; concurrent calls all got the same one. */
-  async function rememberAnswer(recordId: string, order: OrderSnapshot) {
-    await models.IdempotencyRecord.updateOne(
-      { _id: recordId, orderId: order.orderId, firstAnswer: { $exists: false } },
-      { $set: { firstAnswer: order } },
+  /** What checkout answered (or would have) for an order, once its payment was decided. */
+  async function answerFor(orderId: string): Promise<OrderSnapshot | null> {
+    const kept = await models.CheckoutAnswer.findById(orderId).lean();
+    if (kept) return kept.answer;
+    // A caller that died before keeping its answer: the read model has the decided order.
+    const order = await models.Order.findById(orderId).lean<OrderSnapshot>();
+    return order && order.status !== 'pending_payment' ? order : null;
+  }
+
+  /**
+   * The key's current order: the first attempt whose payment is undecided (to start or join),
+   * or the decided answer to replay. "Try again" answers move on to the next attempt.
+   */
+  async function currentAttempt(
+    record: IdempotencyDocument,
+  ): Promise<{ orderId: string; answer: OrderSnapshot | null; attempt: number }> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS_PER_KEY; attempt++) {
+      const orderId = attemptOrderId(record.orderId, attempt);
+      const answer = await answerFor(orderId);
+      if (!answer || !isRetryable(answer)) return { orderId, answer, attempt };
+    }
+    throw new ApiError(
+      409,
+      'idempotency_key_exhausted',
+      'this Idempotency-Key has been retried too often; use a new key',
+    );
+  }
+
+  /** Keeps the answer for the order; an answer already kept (a concurrent call's) stays. */
+  async function keepAnswer(order: OrderSnapshot) {
+    await models.CheckoutAnswer.create({ _id: order.orderId, answer: order }).catch(
+      (error: unknown) => {
+        if (!isDuplicateKeyError(error)) throw error;
+      },
     );
   }
 
@@ -184,8 +211,9 @@ export function createCheckout(deps: CheckoutDeps) {
     const recordId = recordIdOf(client, idempotencyKey);
     const fingerprint = requestFingerprint(rawBody);
     const earlier = await earlierCall(recordId, fingerprint);
-    if (earlier?.firstAnswer && !isRetryable(earlier.firstAnswer)) {
-      return { order: earlier.firstAnswer, replayed: true };
+    if (earlier) {
+      const { answer } = await currentAttempt(earlier);
+      if (answer) return { order: answer, replayed: true };
     }
 
     const body = CreateOrderRequestSchema.parse(rawBody);
@@ -214,7 +242,10 @@ export function createCheckout(deps: CheckoutDeps) {
       );
     }
 
-    const { orderId, replayed } = await claimKey(recordId, fingerprint, earlier);
+    const { record, created } = await claimKey(recordId, fingerprint);
+    const current = await currentAttempt(record);
+    if (current.answer) return { order: current.answer, replayed: true };
+    const { orderId } = current;
     const order = await awaitPaymentDecision({
       orderId,
       request,
@@ -228,7 +259,8 @@ export function createCheckout(deps: CheckoutDeps) {
         ? { doctorNoShowGraceSeconds: provider.doctorNoShowGraceSeconds }
         : {}),
     });
-    await rememberAnswer(recordId, order);
-    return { order, replayed };
+    await keepAnswer(order);
+    // Joining a first call still in flight is a replay; a fresh attempt after "try again" is not.
+    return { order, replayed: !created && current.attempt === 0 };
   };
 }

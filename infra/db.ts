@@ -5,7 +5,7 @@ import mongoose, { type Connection } from 'mongoose';
 import type { Logger } from './logger';
 import { defineOrderModel } from './models/order';
 import { defineProviderModel } from './models/provider';
-import { defineIdempotencyModel } from './models/idempotency';
+import { defineIdempotencyModels } from './models/idempotency';
 import { defineSandboxPaymentModels } from './models/sandbox-payment';
 import { defineDispatchRecordModel } from './models/dispatch-record';
 
@@ -13,7 +13,7 @@ export function defineModels(connection: Connection) {
   return {
     Order: defineOrderModel(connection),
     Provider: defineProviderModel(connection),
-    IdempotencyRecord: defineIdempotencyModel(connection),
+    ...defineIdempotencyModels(connection),
     ...defineSandboxPaymentModels(connection),
     DispatchRecord: defineDispatchRecordModel(connection),
   };

@@ -45,8 +45,16 @@ test('no worker: 503 in bounded time, nothing charged later, and the same key re
   });
   expect(await harness.gateway.ledger(firstOrderId)).toEqual([]);
 
-  const retried = await placeOrder(harness.apiUrl, body, { key: 'retry-me' });
-  expect(retried.status).toBe(201);
-  expect(retried.body.orderId).not.toBe(firstOrderId);
-  expect(retried.body.amounts.authorised).toBe(retried.body.amounts.total);
+  // Several retries at once (a client and its load balancer, say) make exactly one new order.
+  const retries = await Promise.all(
+    [1, 2, 3, 4, 5].map(() => placeOrder(harness.apiUrl, body, { key: 'retry-me' })),
+  );
+  expect(retries.map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
+  const newOrderIds = new Set(retries.map((r) => r.body.orderId));
+  expect(newOrderIds.size).toBe(1);
+  const [newOrderId] = [...newOrderIds];
+  expect(newOrderId).not.toBe(firstOrderId);
+  expect(retries[0]!.body.amounts.authorised).toBe(retries[0]!.body.amounts.total);
+  expect(await harness.database.models.SandboxPayment.countDocuments({})).toBe(1);
+  expect(await harness.database.models.Order.countDocuments({})).toBe(2);
 });

@@ -138,3 +138,17 @@ test('an unknown token is declined as invalid', async () => {
     reason: 'invalid_token',
   });
 });
+
+test('a repeated refund answers as it first did, and a key never changes kind', async () => {
+  const { authorisationId } = await authorised();
+  await gateway.capture({ idempotencyKey: 'cap', authorisationId, amount: 10_000 });
+  const first = await gateway.refund({ idempotencyKey: 'r1', authorisationId, amount: 1_500 });
+  await gateway.refund({ idempotencyKey: 'r2', authorisationId, amount: 2_000 });
+  expect(await gateway.refund({ idempotencyKey: 'r1', authorisationId, amount: 1_500 })).toEqual(
+    first,
+  );
+  expect(first).toEqual({ refunded: 1_500, totalRefunded: 1_500 });
+  await expect(
+    gateway.refund({ idempotencyKey: 'cap', authorisationId, amount: 100 }),
+  ).rejects.toBeInstanceOf(PaymentOperationRejectedError);
+});

@@ -1,6 +1,6 @@
-// Idempotency keys of checkout calls: which order a key made, a hash of the body it came
-// with, and the first answer, so a retry replays that answer and a reuse with another body
-// is refused.
+// Idempotency keys of checkout calls, insert-only (the embedded database does not make
+// updates atomic, inserts of one _id are): a key record says which request body the key
+// came with and which order it started; a checkout answer is kept per order id once given.
 
 import { Schema, type Connection } from 'mongoose';
 import type { OrderSnapshot } from '../../domain/order';
@@ -9,9 +9,15 @@ export interface IdempotencyDocument {
   /** `<api client>:<Idempotency-Key>`: keys are scoped to the caller that sent them. */
   _id: string;
   requestHash: string;
+  /** The key's first order; retries after a "try again" answer derive the next ones from it. */
   orderId: string;
-  /** The order as the first call answered with it, once that call got its answer. */
-  firstAnswer?: OrderSnapshot;
+  createdAt: Date;
+}
+
+export interface CheckoutAnswerDocument {
+  /** The order id. */
+  _id: string;
+  answer: OrderSnapshot;
   createdAt: Date;
 }
 
@@ -20,12 +26,29 @@ const idempotencySchema = new Schema<IdempotencyDocument>(
     _id: { type: String, required: true },
     requestHash: { type: String, required: true },
     orderId: { type: String, required: true },
-    firstAnswer: { type: Schema.Types.Mixed },
     createdAt: { type: Date, required: true, default: () => new Date() },
   },
   { versionKey: false, collection: 'idempotency_keys' },
 );
 
-export function defineIdempotencyModel(connection: Connection) {
-  return connection.model<IdempotencyDocument>('IdempotencyRecord', idempotencySchema);
+const checkoutAnswerSchema = new Schema<CheckoutAnswerDocument>(
+  {
+    _id: { type: String, required: true },
+    answer: { type: Schema.Types.Mixed, required: true },
+    createdAt: { type: Date, required: true, default: () => new Date() },
+  },
+  { versionKey: false, collection: 'checkout_answers' },
+);
+
+export function defineIdempotencyModels(connection: Connection) {
+  return {
+    IdempotencyRecord: connection.model<IdempotencyDocument>(
+      'IdempotencyRecord',
+      idempotencySchema,
+    ),
+    CheckoutAnswer: connection.model<CheckoutAnswerDocument>(
+      'CheckoutAnswer',
+      checkoutAnswerSchema,
+    ),
+  };
 }

@@ -52,6 +52,8 @@ export interface SandboxOperationDocument {
   key: string;
   operation: 'capture' | 'void' | 'refund';
   entries: LedgerEntry[];
+  /** What the call answered, so a repeat of its key answers the same. */
+  result: Record<string, number>;
   at: Date;
 }
 
@@ -92,6 +94,7 @@ const sandboxOperationSchema = new Schema<SandboxOperationDocument>(
     key: { type: String, required: true },
     operation: { type: String, required: true },
     entries: { type: [ledgerEntrySchema], required: true },
+    result: { type: Schema.Types.Mixed, required: true },
     at: { type: Date, required: true },
   },
   { versionKey: false, collection: 'sandbox_operations' },

@@ -147,10 +147,11 @@ export function createSandboxGateway(
    * the books answers from them; otherwise the operation takes the next slot, and a lost race
    * for the slot means planning again on the newer state.
    */
-  async function applyOnce<T>(
+  async function applyOnce<T extends Record<string, number>>(
     request: { authorisationId: string; idempotencyKey: string },
-    plan: (state: PaymentState) => Pick<SandboxOperationDocument, 'operation' | 'entries'>,
-    result: (state: PaymentState, operation: SandboxOperationDocument) => T,
+    kind: SandboxOperationDocument['operation'],
+    plan: (state: PaymentState) => LedgerEntry[],
+    result: (after: PaymentState, entries: LedgerEntry[]) => T,
   ): Promise<T> {
     const { authorisationId, idempotencyKey: key } = request;
     const { header } = await load(authorisationId);
@@ -158,7 +159,15 @@ export function createSandboxGateway(
     for (;;) {
       const state = await load(authorisationId);
       const previous = state.operations.find((op) => op.key === key);
-      if (previous) return result(state, previous);
+      if (previous) {
+        // A repeat answers exactly as the first call did; a key is never reused across kinds.
+        if (previous.operation !== kind) {
+          throw new PaymentOperationRejectedError(
+            `key ${key} was used for a ${previous.operation}`,
+          );
+        }
+        return previous.result as T;
+      }
       const seq = state.operations.length;
       const operation: SandboxOperationDocument = {
         _id: `${authorisationId}#${String(seq).padStart(6, '0')}`,
@@ -167,11 +176,17 @@ export function createSandboxGateway(
         seq,
         key,
         at: clock(),
-        ...plan(state),
+        operation: kind,
+        entries: plan(state),
+        result: {},
       };
+      operation.result = result(
+        stateOf(state.header, [...state.operations, operation]),
+        operation.entries,
+      );
       try {
         await SandboxOperation.create(operation);
-        return result(stateOf(state.header, [...state.operations, operation]), operation);
+        return operation.result as T;
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
       }
@@ -226,6 +241,7 @@ export function createSandboxGateway(
     async capture(request: CaptureRequest): Promise<CaptureResult> {
       return applyOnce(
         request,
+        'capture',
         ({ header, ...state }) => {
           if (state.status !== 'authorised') {
             throw new PaymentOperationRejectedError(
@@ -239,7 +255,7 @@ export function createSandboxGateway(
           ];
           if (released > 0)
             entries.push(entry(request.idempotencyKey, 'release', released, header.currency));
-          return { operation: 'capture', entries };
+          return entries;
         },
         (state) => ({ captured: state.captured, released: state.released }),
       );
@@ -248,16 +264,14 @@ export function createSandboxGateway(
     async void(request: VoidRequest): Promise<VoidResult> {
       return applyOnce(
         request,
+        'void',
         ({ header, ...state }) => {
           if (state.status !== 'authorised') {
             throw new PaymentOperationRejectedError(
               `cannot void a payment that is ${state.status}`,
             );
           }
-          return {
-            operation: 'void',
-            entries: [entry(request.idempotencyKey, 'void', header.authorised, header.currency)],
-          };
+          return [entry(request.idempotencyKey, 'void', header.authorised, header.currency)];
         },
         (state) => ({ released: state.released }),
       );
@@ -296,6 +310,7 @@ export function createSandboxGateway(
     async refund(request: RefundRequest): Promise<RefundResult> {
       return applyOnce(
         request,
+        'refund',
         ({ header, ...state }) => {
           if (state.status !== 'captured') {
             throw new PaymentOperationRejectedError(
@@ -303,23 +318,17 @@ export function createSandboxGateway(
             );
           }
           requireAmount(request.amount, state.captured - state.refunded, 'refund');
-          return {
-            operation: 'refund',
-            entries: [
-              entry(
-                request.idempotencyKey,
-                'refund',
-                request.amount,
-                header.currency,
-                request.reason,
-              ),
-            ],
-          };
+          return [
+            entry(
+              request.idempotencyKey,
+              'refund',
+              request.amount,
+              header.currency,
+              request.reason,
+            ),
+          ];
         },
-        (state, operation) => ({
-          refunded: operation.entries[0]!.amount,
-          totalRefunded: state.refunded,
-        }),
+        (after, entries) => ({ refunded: entries[0]!.amount, totalRefunded: after.refunded }),
       );
     },
 
@@ -342,7 +351,11 @@ export function createSandboxGateway(
           },
         ];
       });
-      return [...opened, ...operations.flatMap((op) => op.entries)];
+      // Oldest first; an operation's own entries keep their order (capture before release).
+      return [...opened, ...operations.flatMap((op) => op.entries)]
+        .map((entry, index) => ({ entry, index }))
+        .sort((a, b) => a.entry.at.getTime() - b.entry.at.getTime() || a.index - b.index)
+        .map(({ entry }) => entry);
     },
   };
   return gateway;
