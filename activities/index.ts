@@ -1,6 +1,7 @@
 // All activities the order worker registers, built from their dependencies. Workflows type
 // their activity proxies from `OrderActivities`, so the two cannot drift apart.
 
+import { createCheckoutActivities } from './checkout';
 import type { ActivityDeps } from './deps';
 import { createDispatchActivities } from './dispatch';
 import { createOrderActivities } from './orders';
@@ -12,6 +13,7 @@ export type { ActivityDeps } from './deps';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createPaymentActivities(deps),
+    ...createCheckoutActivities(deps),
     ...createProviderActivities(deps),
     ...createDispatchActivities(deps),
     ...createOrderActivities(deps),

@@ -6,19 +6,25 @@ import type { OrderSnapshot } from '../domain/order';
 import { isDuplicateKeyError } from '../infra/db';
 import type { ActivityDeps } from './deps';
 
+/** Stores the snapshot unless the stored one has this or a newer revision. */
+export async function saveSnapshot(
+  models: Pick<ActivityDeps['models'], 'Order'>,
+  snapshot: OrderSnapshot,
+): Promise<void> {
+  try {
+    await models.Order.replaceOne(
+      { _id: snapshot.orderId, revision: { $lt: snapshot.revision } },
+      { _id: snapshot.orderId, ...snapshot },
+      { upsert: true },
+    );
+  } catch (error) {
+    // The upsert collided with a document holding this or a newer revision: nothing to do.
+    if (!isDuplicateKeyError(error)) throw error;
+  }
+}
+
 export function createOrderActivities({ models }: Pick<ActivityDeps, 'models'>) {
   return {
-    async saveOrderSnapshot(snapshot: OrderSnapshot): Promise<void> {
-      try {
-        await models.Order.replaceOne(
-          { _id: snapshot.orderId, revision: { $lt: snapshot.revision } },
-          { _id: snapshot.orderId, ...snapshot },
-          { upsert: true },
-        );
-      } catch (error) {
-        // The upsert collided with a document holding this or a newer revision: nothing to do.
-        if (!isDuplicateKeyError(error)) throw error;
-      }
-    },
+    saveOrderSnapshot: (snapshot: OrderSnapshot): Promise<void> => saveSnapshot(models, snapshot),
   };
 }

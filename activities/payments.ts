@@ -11,6 +11,7 @@ import {
   type RefundResult,
   type VoidResult,
 } from '../infra/payments/gateway';
+import { refuseIfCheckoutAnswered } from './checkout';
 import type { ActivityDeps } from './deps';
 
 export const PaymentFailureTypes = {
@@ -43,7 +44,10 @@ async function translateGatewayErrors<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-export function createPaymentActivities({ gateway }: Pick<ActivityDeps, 'gateway'>) {
+export function createPaymentActivities({
+  gateway,
+  models,
+}: Pick<ActivityDeps, 'gateway' | 'models'>) {
   return {
     async authorisePayment(input: {
       orderId: string;
@@ -51,6 +55,7 @@ export function createPaymentActivities({ gateway }: Pick<ActivityDeps, 'gateway
       currency: string;
       token: string;
     }): Promise<Authorisation> {
+      await refuseIfCheckoutAnswered(models, input.orderId);
       return translateGatewayErrors(() =>
         gateway.authorise({ ...input, idempotencyKey: paymentKey(input.orderId, 'authorise') }),
       );

@@ -8,12 +8,18 @@
 // replays. Only an answer that says "try again" (the gateway or Temporal did not answer in
 // time; nothing was charged) frees the key for a fresh order. The workflow id reuse policy
 // makes a second order under one order id impossible.
+//
+// Checkout's answer is recorded once per order, by whoever decides first: the workflow when
+// the payment is authorised, or checkout when it stops waiting. An answer that says nothing
+// was charged is therefore never contradicted by a late authorisation (the workflow releases
+// it), and when neither can be recorded the app hears that the outcome is unknown.
 
 import { createHash, randomBytes } from 'node:crypto';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { isRetryableAnswer, timedOutCheckoutAnswer } from '../domain/checkout';
 import { confirmationTimeoutSeconds } from '../domain/deadlines';
-import type { OrderRequest, OrderSnapshot } from '../domain/order';
+import { placedOrder, type OrderRequest, type OrderSnapshot } from '../domain/order';
 import { orderTotal } from '../domain/pricing';
 import type { ApiClient } from '../infra/config';
 import { isDuplicateKeyError, type Models } from '../infra/db';
@@ -26,12 +32,6 @@ import {
 import type { orderWorkflow } from '../workflows/order';
 import { ApiError } from './errors';
 import { CreateOrderRequestSchema, type CreateOrderRequest } from './schemas';
-
-/** Failure codes of orders that charged nothing and may be placed again under the same key. */
-export const RETRYABLE_FAILURES: ReadonlySet<string> = new Set([
-  'payment_unavailable',
-  'checkout_expired',
-]);
 
 export interface CheckoutDeps {
   models: Models;
@@ -76,11 +76,6 @@ function toOrderRequest(body: CreateOrderRequest): OrderRequest {
   const { payment, ...rest } = body;
   return { ...rest, paymentToken: payment.token } as OrderRequest;
 }
-
-const isRetryable = (order: OrderSnapshot | null | undefined) =>
-  !!order &&
-  order.status === 'payment_declined' &&
-  RETRYABLE_FAILURES.has(order.failure?.code ?? '');
 
 /**
  * The order id of a key's `attempt`-th order. Attempt 0 is the random id the key record
@@ -147,7 +142,7 @@ export function createCheckout(deps: CheckoutDeps) {
     for (let attempt = 0; attempt < MAX_ATTEMPTS_PER_KEY; attempt++) {
       const orderId = attemptOrderId(record.orderId, attempt);
       const answer = await answerFor(orderId);
-      if (!answer || !isRetryable(answer)) return { orderId, answer, attempt };
+      if (!answer || !isRetryableAnswer(answer)) return { orderId, answer, attempt };
     }
     throw new ApiError(
       409,
@@ -156,13 +151,39 @@ export function createCheckout(deps: CheckoutDeps) {
     );
   }
 
-  /** Keeps the answer for the order; an answer already kept (a concurrent call's) stays. */
-  async function keepAnswer(order: OrderSnapshot) {
-    await models.CheckoutAnswer.create({ _id: order.orderId, answer: order }).catch(
-      (error: unknown) => {
-        if (!isDuplicateKeyError(error)) throw error;
-      },
-    );
+  /**
+   * Records `order` as the order's answer unless one is recorded already (the workflow's, or a
+   * concurrent call's); answers with the one that stands.
+   */
+  async function recordAnswer(order: OrderSnapshot): Promise<OrderSnapshot> {
+    try {
+      await models.CheckoutAnswer.create({ _id: order.orderId, answer: order });
+      return order;
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      const standing = await models.CheckoutAnswer.findById(order.orderId).lean();
+      return standing?.answer ?? order;
+    }
+  }
+
+  /**
+   * Checkout could not hear the payment decision (it waited too long, or Temporal failed).
+   * It records that nothing was charged, which the workflow keeps to, unless the workflow
+   * recorded its decision first; if neither can be said for sure, the outcome is unknown.
+   */
+  async function stopWaiting(input: OrderWorkflowInput, cause: unknown): Promise<OrderSnapshot> {
+    const now = new Date().toISOString();
+    const placed = placedOrder({ ...input, total: orderTotal(input.request), now });
+    try {
+      return await recordAnswer(timedOutCheckoutAnswer(placed, now));
+    } catch (error) {
+      throw new ApiError(
+        503,
+        'checkout_outcome_unknown',
+        'the payment decision could not be confirmed; retry with the same Idempotency-Key to learn it',
+        [{ orderId: input.orderId, cause: cause instanceof Error ? cause.name : 'unknown' }],
+      );
+    }
   }
 
   /** Starts the order's workflow, or joins it, and waits for the payment decision. */
@@ -189,33 +210,16 @@ export function createCheckout(deps: CheckoutDeps) {
     } catch (error) {
       // The workflow has finished (a first call died before remembering its answer): the
       // read model holds the order.
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-      const finished = await models.Order.findById(input.orderId).lean<OrderSnapshot>();
-      if (!finished) throw error;
-      return finished;
+      if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        const finished = await models.Order.findById(input.orderId).lean<OrderSnapshot>();
+        if (finished) return finished;
+      }
+      return stopWaiting(input, error);
     }
   }
 
-  return async function placeOrder(
-    client: ApiClient,
-    idempotencyKey: string,
-    rawBody: unknown,
-  ): Promise<CheckoutResult> {
-    if (typeof rawBody !== 'object' || rawBody === null || Array.isArray(rawBody)) {
-      throw new ApiError(
-        400,
-        'malformed_json',
-        'the request body must be a JSON object sent as application/json',
-      );
-    }
-    const recordId = recordIdOf(client, idempotencyKey);
-    const fingerprint = requestFingerprint(rawBody);
-    const earlier = await earlierCall(recordId, fingerprint);
-    if (earlier) {
-      const { answer } = await currentAttempt(earlier);
-      if (answer) return { order: answer, replayed: true };
-    }
-
+  /** The request as the workflow takes it, or 404/422 when it cannot be an order. */
+  async function validOrder(rawBody: object) {
     const body = CreateOrderRequestSchema.parse(rawBody);
     const provider = await models.Provider.findById(body.providerId).lean();
     if (!provider) throw new ApiError(404, 'provider_not_found', 'no such provider');
@@ -241,26 +245,52 @@ export function createCheckout(deps: CheckoutDeps) {
         `the order total must be between 1 and ${maxOrderAmount} minor units`,
       );
     }
+    return { request, provider };
+  }
 
-    const { record, created } = await claimKey(recordId, fingerprint);
+  return async function placeOrder(
+    client: ApiClient,
+    idempotencyKey: string,
+    rawBody: unknown,
+    requestId: string,
+  ): Promise<CheckoutResult> {
+    if (typeof rawBody !== 'object' || rawBody === null || Array.isArray(rawBody)) {
+      throw new ApiError(
+        400,
+        'malformed_json',
+        'the request body must be a JSON object sent as application/json',
+      );
+    }
+    const recordId = recordIdOf(client, idempotencyKey);
+    const fingerprint = requestFingerprint(rawBody);
+    const earlier = await earlierCall(recordId, fingerprint);
+    if (earlier) {
+      const { answer } = await currentAttempt(earlier);
+      if (answer) return { order: answer, replayed: true };
+    }
+
+    const { request, provider } = await validOrder(rawBody);
+    const { record } = await claimKey(recordId, fingerprint);
     const current = await currentAttempt(record);
     if (current.answer) return { order: current.answer, replayed: true };
-    const { orderId } = current;
-    const order = await awaitPaymentDecision({
-      orderId,
+    // Unique even when a client sends the same X-Request-Id with each retry.
+    const callId = `${requestId}#${randomBytes(4).toString('hex')}`;
+    const decided = await awaitPaymentDecision({
+      orderId: current.orderId,
       request,
       placedBy: client.name,
+      checkoutCallId: callId,
       payBy: new Date(Date.now() + deps.paymentWindowMs).toISOString(),
       confirmationTimeoutSeconds: confirmationTimeoutSeconds(
-        body.vertical,
+        request.vertical,
         provider.confirmationTimeoutSeconds,
       ),
       ...(provider.doctorNoShowGraceSeconds != null
         ? { doctorNoShowGraceSeconds: provider.doctorNoShowGraceSeconds }
         : {}),
     });
-    await keepAnswer(order);
-    // Joining a first call still in flight is a replay; a fresh attempt after "try again" is not.
-    return { order, replayed: !created && current.attempt === 0 };
+    const order = await recordAnswer(decided);
+    // Joining a call that started the order is a replay; starting it (even on a retry) is not.
+    return { order, replayed: order.checkoutCallId !== callId };
   };
 }

@@ -119,6 +119,10 @@ export const ConfirmationRequestSchema = z
     items: z
       .array(z.object({ sku: identifier, availableQuantity: z.number().int().min(0).max(1000) }))
       .max(200)
+      .refine(
+        (items) => new Set(items.map((i) => i.sku)).size === items.length,
+        'each sku may appear once',
+      )
       .optional(),
     confirmationCode: text(64).optional(),
   })
@@ -131,8 +135,21 @@ export const ConfirmationRequestSchema = z
   )
   .meta({ id: 'ConfirmationRequest' });
 
+/** How far a provider's clock may run ahead of ours, and how old a reported event may be. */
+export const EVENT_TIME_WINDOW = { aheadMs: 5 * 60_000, behindMs: 30 * 86_400_000 };
+
 export const ProviderEventRequestSchema = z
-  .object({ type: z.enum(PROVIDER_EVENT_TYPES), at: dateTime })
+  .object({
+    type: z.enum(PROVIDER_EVENT_TYPES),
+    at: dateTime
+      .refine((at) => Date.parse(at) <= Date.now() + EVENT_TIME_WINDOW.aheadMs, {
+        message: 'must not be in the future (5 minutes of clock skew allowed)',
+      })
+      .refine((at) => Date.parse(at) >= Date.now() - EVENT_TIME_WINDOW.behindMs, {
+        message: 'must be within the last 30 days',
+      })
+      .meta({ description: 'when it happened: at most 30 days ago, at most 5 minutes ahead' }),
+  })
   .meta({ id: 'ProviderEventRequest' });
 
 export const CancelOrderRequestSchema = z
@@ -155,6 +172,10 @@ export const OrderSchema = z
     customerId: z.string(),
     providerId: z.string(),
     placedBy: z.string().optional(),
+    checkoutCallId: z
+      .string()
+      .optional()
+      .meta({ description: 'the checkout call that started the order: `<X-Request-Id>#<nonce>`' }),
     currency,
     amounts: z.object({
       total: minorUnits,

@@ -151,6 +151,8 @@ export interface OrderSnapshot {
   providerId: string;
   /** The app that placed the order (absent on orders placed before this was recorded). */
   placedBy?: string;
+  /** The checkout call that started the order, `<X-Request-Id>#<nonce>` (absent on older orders). */
+  checkoutCallId?: string;
   currency: string;
   amounts: OrderAmounts;
   grocery?: GroceryDetails & { confirmedItems?: { sku: string; confirmedQuantity: number }[] };
@@ -166,4 +168,45 @@ export interface OrderSnapshot {
   updatedAt: string;
   /** Incremented on every change, so a stale copy never overwrites a newer one. */
   revision: number;
+}
+
+function detailsOf(
+  request: OrderRequest,
+): Pick<OrderSnapshot, 'grocery' | 'hotel' | 'teleconsultation'> {
+  switch (request.vertical) {
+    case 'grocery':
+      return { grocery: request.grocery };
+    case 'hotel':
+      return { hotel: request.hotel };
+    case 'teleconsultation':
+      return { teleconsultation: request.teleconsultation };
+  }
+}
+
+/** The order as placed, before anything happened to it. */
+export function placedOrder(placed: {
+  orderId: string;
+  request: OrderRequest;
+  total: number;
+  placedBy?: string;
+  checkoutCallId?: string;
+  now: string;
+}): OrderSnapshot {
+  const { request, now } = placed;
+  return {
+    orderId: placed.orderId,
+    vertical: request.vertical,
+    status: 'pending_payment',
+    customerId: request.customerId,
+    ...(placed.placedBy ? { placedBy: placed.placedBy } : {}),
+    ...(placed.checkoutCallId ? { checkoutCallId: placed.checkoutCallId } : {}),
+    providerId: request.providerId,
+    currency: request.currency,
+    amounts: emptyAmounts(placed.total),
+    ...detailsOf(request),
+    dispatch: { events: [] },
+    createdAt: now,
+    updatedAt: now,
+    revision: 1,
+  };
 }

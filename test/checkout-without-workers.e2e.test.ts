@@ -26,7 +26,7 @@ test('no worker: 503 in bounded time, nothing charged later, and the same key re
   const started = Date.now();
   const unanswered = await placeOrder(harness.apiUrl, body, { key: 'retry-me' });
   expect(unanswered.status).toBe(503);
-  expect(unanswered.body.error.code).toBe('dependency_unavailable');
+  expect(unanswered.body.error.code).toBe('checkout_timeout');
   expect(Date.now() - started).toBeLessThan(10_000);
 
   const record = await harness.database.models.IdempotencyRecord.findOne({

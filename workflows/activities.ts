@@ -39,8 +39,13 @@ export const settlement = proxyActivities<
   },
 });
 
-/** The read model write is a local database upsert: short timeout, retried until it lands. */
-export const readModel = proxyActivities<Pick<OrderActivities, 'saveOrderSnapshot'>>({
+/**
+ * The read model write (and checkout's recorded answer) is a local database write: short
+ * timeout, retried until it lands.
+ */
+export const readModel = proxyActivities<
+  Pick<OrderActivities, 'saveOrderSnapshot' | 'recordPaymentDecision'>
+>({
   startToCloseTimeout: '5s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
 });

@@ -17,6 +17,8 @@ export interface OrderWorkflowInput {
   confirmationTimeoutSeconds: number;
   /** The app (API client name) that placed the order; only it sees the order. */
   placedBy?: string;
+  /** The checkout call that started the order (`<X-Request-Id>#<nonce>`): its answer is no replay. */
+  checkoutCallId?: string;
   /**
    * The latest time (ISO) to start authorising: checkout has long stopped waiting for an
    * answer by then, so a workflow that only starts later (workers were down) charges nothing.
@@ -63,4 +65,6 @@ export const FailureTypes = {
   /** The cancellation policy forbids cancelling now (409 not_cancellable). */
   notCancellable: 'NotCancellable',
   paymentDeclined: 'PaymentDeclined',
+  /** Checkout answered "nothing was charged" before the authorisation began. */
+  checkoutClosed: 'CheckoutClosed',
 } as const;

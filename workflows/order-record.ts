@@ -1,45 +1,23 @@
 // The order's state inside its workflow: one snapshot, changed only through `update`, which
 // stamps every change with a new revision and the workflow's (deterministic) clock.
 
-import type { OrderRequest, OrderSnapshot, OrderStatus, ProviderEvent } from '../domain/order';
-import { emptyAmounts } from '../domain/order';
+import type { OrderSnapshot, OrderStatus, ProviderEvent } from '../domain/order';
+import { placedOrder } from '../domain/order';
 import { workflowNowIso } from './clock';
 import type { OrderWorkflowInput } from './messages';
-
-function detailsOf(
-  request: OrderRequest,
-): Pick<OrderSnapshot, 'grocery' | 'hotel' | 'teleconsultation'> {
-  switch (request.vertical) {
-    case 'grocery':
-      return { grocery: request.grocery };
-    case 'hotel':
-      return { hotel: request.hotel };
-    case 'teleconsultation':
-      return { teleconsultation: request.teleconsultation };
-  }
-}
 
 export class OrderRecord {
   private state: OrderSnapshot;
 
   constructor(input: OrderWorkflowInput, total: number) {
-    const { request } = input;
-    const now = workflowNowIso();
-    this.state = {
+    this.state = placedOrder({
       orderId: input.orderId,
-      vertical: request.vertical,
-      status: 'pending_payment',
-      customerId: request.customerId,
-      ...(input.placedBy ? { placedBy: input.placedBy } : {}),
-      providerId: request.providerId,
-      currency: request.currency,
-      amounts: emptyAmounts(total),
-      ...detailsOf(request),
-      dispatch: { events: [] },
-      createdAt: now,
-      updatedAt: now,
-      revision: 1,
-    };
+      request: input.request,
+      total,
+      placedBy: input.placedBy,
+      checkoutCallId: input.checkoutCallId,
+      now: workflowNowIso(),
+    });
   }
 
   /** A copy: callers (queries, activities) never hold a reference into live state. */

@@ -14,6 +14,7 @@ import {
   setHandler,
 } from '@temporalio/workflow';
 import { decideCancellation } from '../domain/cancellation';
+import { CHECKOUT_EXPIRED, CHECKOUT_TIMEOUT, PAYMENT_UNAVAILABLE } from '../domain/checkout';
 import {
   TERMINAL_STATUSES,
   type CancellationRequest,
@@ -46,7 +47,7 @@ const CANCELLATION_NOTICE_MS = 60 * 60 * 1000;
 export async function orderWorkflow(input: OrderWorkflowInput) {
   const vertical = verticals[input.request.vertical];
   const order = new OrderRecord(input, orderTotal(input.request));
-  const { publish, answer } = readModelPublisher(order);
+  const { publish, answer, recordPaymentDecision } = readModelPublisher(order);
   const cancelRequested = () => order.current.cancellation !== undefined;
   /** Set once the workflow is closing the order's books: nothing else may change it then. */
   let settling = false;
@@ -157,9 +158,7 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
   const { request } = input;
   if (input.payBy && workflowNow().getTime() > Date.parse(input.payBy)) {
     // Checkout stopped waiting long ago (Temporal or the workers were down): charge nothing.
-    return finish('payment_declined', {
-      failure: { code: 'checkout_expired', message: 'the order started too late to be paid for' },
-    });
+    return finish('payment_declined', { failure: CHECKOUT_EXPIRED });
   }
   let authorisationId: string;
   try {
@@ -172,17 +171,17 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
     authorisationId = held.authorisationId;
     order.updateAmounts({ authorised: held.amount });
   } catch (error) {
-    const declined = failureType(error) === FailureTypes.paymentDeclined;
+    const type = failureType(error);
+    const declined = type === FailureTypes.paymentDeclined;
     // Unanswered, the gateway may still have held the money: undo whatever it did.
     if (!declined)
       await settlement.reverseAuthorisation({ orderId: input.orderId, currency: request.currency });
     return finish('payment_declined', {
-      failure: {
-        code: declined ? 'payment_declined' : 'payment_unavailable',
-        message: declined
-          ? 'the payment was declined'
-          : 'the payment could not be authorised in time',
-      },
+      failure: declined
+        ? { code: 'payment_declined', message: 'the payment was declined' }
+        : type === FailureTypes.checkoutClosed
+          ? CHECKOUT_TIMEOUT
+          : PAYMENT_UNAVAILABLE,
     });
   }
   // Undo of the authorisation: release the whole hold.
@@ -206,7 +205,18 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
     status: 'awaiting_confirmation',
     confirmBy: new Date(workflowNow().getTime() + deadlineMs).toISOString(),
   });
-  await publish();
+  // Checkout may have stopped waiting and told the app nothing was charged while the
+  // authorisation was in flight: its word stands, and the hold goes back. Older runs did not
+  // record the decision.
+  if (patched('payment-decision-recorded')) {
+    const standing = await recordPaymentDecision();
+    if (standing.status !== order.status) {
+      await releaseAuthorisation();
+      return finish('payment_declined', { failure: standing.failure ?? CHECKOUT_TIMEOUT });
+    }
+  } else {
+    await publish();
+  }
   paymentDecided = true;
 
   const notification = new CancellationScope();

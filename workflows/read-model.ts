@@ -11,6 +11,11 @@ export interface ReadModelPublisher {
   publish(): Promise<void>;
   /** The snapshot to answer an Update with, once the read model holds it (or newer). */
   answer(): Promise<OrderSnapshot>;
+  /**
+   * Records the current snapshot (the authorised order) as checkout's answer and publishes
+   * it, unless checkout answered first; resolves with the answer that stands.
+   */
+  recordPaymentDecision(): Promise<OrderSnapshot>;
 }
 
 /** Call once, at the start of the workflow (it decides its patches there). */
@@ -26,13 +31,26 @@ export function readModelPublisher(order: OrderRecord): ReadModelPublisher {
   const serialWrites = patched('serial-read-model-writes');
   // So a caller's next GET shows what the answer said. Older runs answered at once.
   const answersAfterPublish = patched('answers-after-read-model');
-  let lastWrite: Promise<void> = Promise.resolve();
+  let lastWrite: Promise<unknown> = Promise.resolve();
+  const serially = <T>(step: () => Promise<T>): Promise<T> => {
+    const next = lastWrite.then(step, step);
+    lastWrite = next;
+    return next;
+  };
 
   return {
     publish() {
       if (!serialWrites) return write();
-      lastWrite = lastWrite.then(write, write);
-      return lastWrite;
+      return serially(write);
+    },
+    recordPaymentDecision() {
+      return serially(async () => {
+        const snapshot = order.snapshot;
+        const standing = await readModel.recordPaymentDecision(snapshot);
+        if (standing.revision === snapshot.revision && standing.status === snapshot.status)
+          publishedRevision = Math.max(publishedRevision, snapshot.revision);
+        return standing;
+      });
     },
     async answer() {
       const revision = order.current.revision;

@@ -10,7 +10,8 @@ import { cancellationResult, toOrderView } from '../order-view';
 import { updateOrderWorkflow } from '../order-updates';
 import { cancelOrderUpdate } from '../../workflows/messages';
 import type { Client } from '@temporalio/client';
-import { RETRYABLE_FAILURES, type createCheckout } from '../checkout';
+import type { createCheckout } from '../checkout';
+import { RETRYABLE_FAILURES } from '../../domain/checkout';
 import type { ApiMetrics } from '../metrics';
 
 export function ordersRouter(deps: {
@@ -33,7 +34,12 @@ export function ordersRouter(deps: {
         'Idempotency-Key must be 1-255 printable ASCII characters',
       );
     }
-    const { order, replayed } = await deps.placeOrder(apiClientOf(res), parsedKey.data, req.body);
+    const { order, replayed } = await deps.placeOrder(
+      apiClientOf(res),
+      parsedKey.data,
+      req.body,
+      String(req.id),
+    );
     deps.metrics.checkouts.inc({ vertical: order.vertical, status: order.status });
     if (replayed) res.setHeader('Idempotent-Replayed', 'true');
     if (order.status === 'payment_declined') {

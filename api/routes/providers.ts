@@ -15,6 +15,7 @@ import { updateOrderWorkflow } from '../order-updates';
 import { toOrderView } from '../order-view';
 import {
   ConfirmationRequestSchema,
+  EVENT_TIME_WINDOW,
   ProviderEventRequestSchema,
   ProviderOrderParamsSchema,
   ProviderOrdersQuerySchema,
@@ -42,11 +43,12 @@ export function providersRouter(deps: {
     bodySchema: ZodType<Body>,
     update: UpdateDefinition<OrderSnapshot, [Body]>,
     alreadyApplied: (order: OrderSnapshot, body: Body) => boolean,
+    checkAgainst: (order: OrderSnapshot, body: Body) => void = () => undefined,
   ) {
     router.post(path, ...deps.verifySignature, async (req, res) => {
       const { providerId, orderId } = ProviderOrderParamsSchema.parse(req.params);
       const body = bodySchema.parse(req.body);
-      await providerOrder(providerId, orderId);
+      checkAgainst(await providerOrder(providerId, orderId), body);
       const order = await updateOrderWorkflow(
         { temporal, models },
         orderId,
@@ -70,6 +72,13 @@ export function providersRouter(deps: {
     ProviderEventRequestSchema,
     reportProviderEventUpdate,
     (order, event) => order.dispatch.events.some((e) => e.type === event.type),
+    (order, event) => {
+      if (Date.parse(event.at) < Date.parse(order.createdAt) - EVENT_TIME_WINDOW.aheadMs) {
+        throw new ApiError(422, 'validation_failed', 'the event cannot precede the order', [
+          { path: 'at', message: `must not be before the order was placed (${order.createdAt})` },
+        ]);
+      }
+    },
   );
 
   router.get('/v1/providers/:providerId/orders', ...deps.verifySignature, async (req, res) => {

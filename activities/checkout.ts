@@ -1,0 +1,60 @@
+// Checkout's answer to the app, recorded once per order. Checkout and the order's workflow
+// race to record it: checkout when it stops waiting ("nothing was charged"), the workflow
+// when the payment is authorised. The first insert wins (a primary-key insert is atomic on
+// MongoDB and FerretDB alike), and the loser keeps to the winner's word.
+
+import { ApplicationFailure } from '@temporalio/activity';
+import type { OrderSnapshot } from '../domain/order';
+import { isDuplicateKeyError } from '../infra/db';
+import type { ActivityDeps } from './deps';
+import { saveSnapshot } from './orders';
+
+export const CheckoutFailureTypes = {
+  /** Checkout already answered that nothing was charged: the payment must not begin. */
+  closed: 'CheckoutClosed',
+} as const;
+
+export function createCheckoutActivities({ models }: Pick<ActivityDeps, 'models'>) {
+  /** Records `answer` unless an answer is already recorded; returns the one that stands. */
+  async function recordAnswer(answer: OrderSnapshot): Promise<OrderSnapshot> {
+    try {
+      await models.CheckoutAnswer.create({ _id: answer.orderId, answer });
+      return answer;
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      const standing = await models.CheckoutAnswer.findById(answer.orderId).lean();
+      if (!standing) throw error; // cannot happen: answers are never deleted while in use
+      return standing.answer;
+    }
+  }
+
+  return {
+    /**
+     * The authorised order as checkout's answer, unless checkout answered first. When ours
+     * stands, the read model gets it too, so a GET after the answer shows it.
+     */
+    async recordPaymentDecision(decided: OrderSnapshot): Promise<OrderSnapshot> {
+      const standing = await recordAnswer(decided);
+      const ours = standing.status === decided.status && standing.revision === decided.revision;
+      if (ours) await saveSnapshot(models, decided);
+      return standing;
+    },
+  };
+}
+
+/**
+ * Refuses, for good, to start a payment that checkout has already answered for: it told the
+ * app nothing was charged. Called by the authorisation before it reaches the gateway.
+ */
+export async function refuseIfCheckoutAnswered(
+  models: Pick<ActivityDeps['models'], 'CheckoutAnswer'>,
+  orderId: string,
+): Promise<void> {
+  if (await models.CheckoutAnswer.exists({ _id: orderId })) {
+    throw ApplicationFailure.create({
+      type: CheckoutFailureTypes.closed,
+      message: 'checkout already answered that nothing was charged',
+      nonRetryable: true,
+    });
+  }
+}

@@ -1,0 +1,98 @@
+// Checkout's "nothing was charged" stays true. Checkout waits one second here; when it stops
+// waiting it answers 503 checkout_timeout, and the order must then never hold or take money:
+// not when the workers come back inside the payment window, and not when the authorisation
+// was already at a slow gateway when checkout gave up.
+
+import { orderWorkflowId } from '../workflows/messages';
+import { requestFingerprint } from '../api/checkout';
+import { recordHistory } from './support/histories';
+import { startHarness, type Harness } from './support/harness';
+import { getOrder, groceryOrder, GROCERY_TOTAL, placeOrder } from './support/orders';
+
+let harness: Harness;
+
+beforeAll(async () => {
+  harness = await startHarness({
+    withWorker: false,
+    env: { CHECKOUT_WAIT_SECONDS: '1', CHECKOUT_PAYMENT_WINDOW_SECONDS: '60' },
+  });
+});
+
+afterAll(async () => {
+  await harness?.close();
+});
+
+const finalOrder = (orderId: string) =>
+  harness.temporal.workflow.getHandle(orderWorkflowId(orderId)).result();
+
+test('workers down across the wait: 503, and when they return within the window nothing is held', async () => {
+  const store = await harness.registerProvider({ vertical: 'grocery' });
+  const body = groceryOrder(store.providerId);
+
+  const answer = await placeOrder(harness.apiUrl, body, { key: 'workers-down' });
+  expect(answer.status).toBe(503);
+  expect(answer.body.error.code).toBe('checkout_timeout');
+  const orderId: string = answer.body.error.details[0].orderId;
+
+  await harness.startWorker(); // back well inside the 60 s payment window
+  expect(await finalOrder(orderId)).toMatchObject({
+    status: 'payment_declined',
+    failure: { code: 'checkout_timeout' },
+    amounts: { authorised: 0, captured: 0 },
+  });
+  expect(await harness.ledgerOf(orderId)).toEqual([]);
+  expect((await getOrder(harness.apiUrl, orderId)).body.status).toBe('payment_declined');
+
+  // The app may try again with the same key: a fresh order, paid for once.
+  const retry = await placeOrder(harness.apiUrl, body, { key: 'workers-down' });
+  expect(retry.status).toBe(201);
+  expect(retry.body.orderId).not.toBe(orderId);
+  expect(retry.headers['idempotent-replayed']).toBeUndefined();
+  expect(await harness.ledgerOf(retry.body.orderId)).toEqual([['authorisation', GROCERY_TOTAL]]);
+});
+
+test('a slow gateway across the wait: the hold it makes after checkout gave up is released, nothing captured', async () => {
+  const store = await harness.registerProvider({ vertical: 'grocery' });
+  const answer = await placeOrder(
+    harness.apiUrl,
+    groceryOrder(store.providerId, { token: 'tok_slow' }),
+  );
+  expect(answer.status).toBe(503);
+  expect(answer.body.error.code).toBe('checkout_timeout');
+  const orderId: string = answer.body.error.details[0].orderId;
+
+  const order = await finalOrder(orderId);
+  expect(order).toMatchObject({
+    status: 'payment_declined',
+    failure: { code: 'checkout_timeout' },
+    amounts: { captured: 0 },
+  });
+  expect(order.amounts.released).toBe(order.amounts.authorised);
+  // The gateway answered after checkout gave up: its hold is voided at once, never captured.
+  expect(await harness.ledgerOf(orderId)).toEqual([
+    ['authorisation', GROCERY_TOTAL],
+    ['void', GROCERY_TOTAL],
+  ]);
+  await recordHistory(harness.temporal, orderId, 'grocery-checkout-gave-up');
+});
+
+test('a retry that starts the order itself is not marked as a replay', async () => {
+  const store = await harness.registerProvider({ vertical: 'grocery' });
+  const body = groceryOrder(store.providerId);
+  // A first call claimed the key and died before starting the order.
+  await harness.database.models.IdempotencyRecord.create({
+    _id: 'checkout:died-after-claiming',
+    requestHash: requestFingerprint(body),
+    orderId: 'ord_claimed_by_a_dead_call',
+  });
+
+  const first = await placeOrder(harness.apiUrl, body, { key: 'died-after-claiming' });
+  expect(first.status).toBe(201);
+  expect(first.body.orderId).toBe('ord_claimed_by_a_dead_call');
+  expect(first.headers['idempotent-replayed']).toBeUndefined();
+
+  const second = await placeOrder(harness.apiUrl, body, { key: 'died-after-claiming' });
+  expect(second.status).toBe(201);
+  expect(second.body.orderId).toBe(first.body.orderId);
+  expect(second.headers['idempotent-replayed']).toBe('true');
+});
