@@ -176,7 +176,7 @@ export function createCheckout(deps: CheckoutDeps) {
     const placed = placedOrder({ ...input, total: orderTotal(input.request), now });
     try {
       return await recordAnswer(timedOutCheckoutAnswer(placed, now));
-    } catch (error) {
+    } catch {
       throw new ApiError(
         503,
         'checkout_outcome_unknown',
