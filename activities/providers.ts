@@ -5,7 +5,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { OrderSnapshot } from '../domain/order';
-import { SIGNATURE_HEADER, signatureHeader } from '../infra/signing';
+import { SIGNATURE_HEADER, webhookSignatureHeader } from '../infra/signing';
 import type { ActivityDeps } from './deps';
 
 export type ProviderWebhookEvent = 'order.created' | 'order.cancelled';
@@ -47,7 +47,7 @@ export function createProviderActivities({ models, fetch, logger, clock }: Activ
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          [SIGNATURE_HEADER]: signatureHeader(provider.signingSecret, body, clock()),
+          [SIGNATURE_HEADER]: webhookSignatureHeader(provider.signingSecret, body, clock()),
           'Orderflow-Event-Id': eventId,
           'Orderflow-Delivery-Attempt': String(attempt),
         },

@@ -49,8 +49,18 @@ export function buildOpenApiDocument() {
     type: 'apiKey',
     in: 'header',
     name: 'Orderflow-Signature',
-    description:
-      't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>"> with the provider signing secret; 5 minute window',
+    description: [
+      '`t=<unix seconds>,v1=<hex>`, where v1 is the lower-case hex HMAC-SHA256, keyed with the',
+      'provider signing secret, of the string `"<t>.<METHOD>.<path and query>.<raw body>"`:',
+      'METHOD in upper case; path and query exactly the request target as sent (not decoded',
+      'or normalised, query string included); the raw body bytes as sent, empty for a GET.',
+      'Example: `1764000000.POST./v1/providers/p1/orders/o1/confirmation.{"decision":"accept"}`,',
+      'or `1764000000.GET./v1/providers/p1/orders?status=awaiting_confirmation.` for a poll.',
+      'While rotating secrets, send one `v1=` per secret (`t=…,v1=…,v1=…`); one match is enough.',
+      'A missing or malformed header, a `t` more than 5 minutes (SIGNATURE_TOLERANCE_SECONDS)',
+      'from the server clock, or no matching v1 is `401 invalid_signature` and changes nothing.',
+      'Outbound webhooks to the provider\'s URL carry the same header over `"<t>.<raw body>"`.',
+    ].join(' '),
   });
 
   registry.registerPath({

@@ -1,7 +1,9 @@
 // A provider's side of the contract: signed calls to orderflow's provider endpoints. Used by
-// the demo provider simulator, the tests and the benchmarks.
+// the demo provider simulator, the tests and the benchmarks. Each call is signed over
+// "<t>.<METHOD>.<path and query>.<raw body>" (infra/signing.ts), the path and query taken
+// from the URL exactly as fetch will send it.
 
-import { SIGNATURE_HEADER, signatureHeader } from '../infra/signing';
+import { callbackSignatureHeader, SIGNATURE_HEADER } from '../infra/signing';
 
 export interface ProviderCredentials {
   providerId: string;
@@ -22,11 +24,18 @@ export function createProviderClient(apiUrl: string, credentials: ProviderCreden
     payload?: unknown,
   ): Promise<ProviderResponse> {
     const body = payload === undefined ? '' : JSON.stringify(payload);
-    const response = await fetch(`${apiUrl}${path}`, {
+    // The WHATWG URL serialisation is what goes on the wire (percent-encoding included).
+    const url = new URL(`${apiUrl}${path}`);
+    const target = `${url.pathname}${url.search}`;
+    const response = await fetch(url, {
       method,
       headers: {
         'content-type': 'application/json',
-        [SIGNATURE_HEADER]: signatureHeader(credentials.signingSecret, body),
+        [SIGNATURE_HEADER]: callbackSignatureHeader(credentials.signingSecret, {
+          method,
+          target,
+          rawBody: body,
+        }),
       },
       ...(method === 'POST' ? { body } : {}),
     });

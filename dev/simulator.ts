@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { OrderSnapshot } from '../domain/order';
 import type { Logger } from '../infra/logger';
-import { SIGNATURE_HEADER, verifySignature } from '../infra/signing';
+import { SIGNATURE_HEADER, verifyWebhookSignature } from '../infra/signing';
 import { createProviderClient, type ProviderCredentials } from './provider-client';
 
 export interface SimulatedProvider extends ProviderCredentials {
@@ -73,8 +73,10 @@ export async function startProviderSimulator(options: {
           res.writeHead(404).end();
           return;
         }
+        // Webhooks are signed over "<t>.<raw body>"; the simulator's own callbacks (through
+        // the provider client) over "<t>.<METHOD>.<path and query>.<raw body>".
         if (
-          !verifySignature(
+          !verifyWebhookSignature(
             req.headers[SIGNATURE_HEADER.toLowerCase()] as string,
             provider.signingSecret,
             raw,

@@ -1,19 +1,21 @@
-// Provider callbacks: reads the raw body, checks `Orderflow-Signature` with the provider's
+// Provider callbacks: reads the raw body, checks `Orderflow-Signature` (HMAC over
+// "<t>.<METHOD>.<path and query>.<raw body>", see infra/signing.ts) with the provider's
 // secret and the replay window, and only then parses the JSON. Nothing runs for a request
-// that fails here.
+// that fails here. The path and query are the request target exactly as sent
+// (`req.originalUrl`), so a signature made for one order or endpoint is worthless on another.
 
 import express, { type RequestHandler, type Response } from 'express';
 import type { Models } from '../../infra/db';
 import type { ProviderDocument } from '../../infra/models/provider';
-import { SIGNATURE_HEADER, verifySignature } from '../../infra/signing';
+import { SIGNATURE_HEADER, verifyCallbackSignature } from '../../infra/signing';
 import { ApiError } from '../errors';
 import { ProviderParamsSchema } from '../schemas';
 
 const signatureProblems = {
   missing: `the ${SIGNATURE_HEADER} header is missing`,
-  malformed: `the ${SIGNATURE_HEADER} header is not t=<unix seconds>,v1=<hex>`,
+  malformed: `the ${SIGNATURE_HEADER} header is not t=<unix seconds>,v1=<hex>[,v1=<hex>...]`,
   stale: 'the signature timestamp is outside the allowed window',
-  mismatch: 'the signature does not match the body',
+  mismatch: 'the signature does not match the method, path and query, and body of this request',
 } as const;
 
 export function verifyProviderSignature(
@@ -29,7 +31,12 @@ export function verifyProviderSignature(
     if (!provider) throw new ApiError(404, 'provider_not_found', 'no such provider');
 
     const rawBody: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const check = verifySignature(header, provider.signingSecret, rawBody, toleranceSeconds);
+    const check = verifyCallbackSignature(
+      header,
+      [provider.signingSecret],
+      { method: req.method, target: req.originalUrl, rawBody },
+      toleranceSeconds,
+    );
     if (!check.valid) {
       req.log.warn({ providerId, reason: check.reason }, 'provider signature rejected');
       throw new ApiError(401, 'invalid_signature', signatureProblems[check.reason]);

@@ -11,7 +11,11 @@ import type { Database } from '../../infra/db';
 import { createLogger, temporalLogger } from '../../infra/logger';
 import type { LedgerEntryType } from '../../infra/models/sandbox-payment';
 import { createSandboxGateway } from '../../infra/payments/sandbox';
-import { generateSigningSecret, verifySignature, type SignatureCheck } from '../../infra/signing';
+import {
+  generateSigningSecret,
+  verifyWebhookSignature,
+  type SignatureCheck,
+} from '../../infra/signing';
 import { startInProcess } from '../../dev/in-process';
 import { createProviderClient } from '../../dev/provider-client';
 
@@ -193,9 +197,12 @@ export async function startWebhookReceiver() {
 
 export type WebhookReceiver = Awaited<ReturnType<typeof startWebhookReceiver>>;
 
-/** Checks a received webhook's signature header against a provider's secret (5 minutes' leeway). */
+/**
+ * Checks a received webhook's signature header (over "<t>.<raw body>") against a provider's
+ * secret (5 minutes' leeway).
+ */
 export function signatureCheck(webhook: ReceivedWebhook, secret: string): SignatureCheck {
-  return verifySignature(
+  return verifyWebhookSignature(
     webhook.headers['orderflow-signature'] as string,
     secret,
     webhook.rawBody,
