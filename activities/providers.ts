@@ -1,10 +1,13 @@
 // Outbound provider webhooks: new orders and cancellations, POSTed to the provider's URL and
-// signed like provider callbacks. A failed delivery throws so Temporal retries it with
-// backoff; the workflow bounds the retries by the confirmation deadline.
+// signed like provider callbacks, with every secret valid at the time (one `v1=` each, so a
+// provider can switch to a rotated secret at its own pace). A failed delivery throws so
+// Temporal retries it with backoff; the workflow bounds the retries by the confirmation
+// deadline.
 
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { OrderSnapshot } from '../domain/order';
+import { validSecrets } from '../infra/provider-secrets';
 import { SIGNATURE_HEADER, webhookSignatureHeader } from '../infra/signing';
 import type { ActivityDeps } from './deps';
 
@@ -34,12 +37,16 @@ export function createProviderActivities({ models, fetch, logger, clock }: Activ
         );
       }
       if (!provider.webhookUrl) return { delivered: false, skipped: 'no_webhook_url' };
+      const now = clock();
+      const secrets = await validSecrets(models, provider, now);
+      // Only a registration cut short leaves none; rotating a secret in gets deliveries going.
+      if (secrets.length === 0) throw new Error(`provider ${provider._id} has no signing secret`);
 
       const eventId = `${order.orderId}:${event}`;
       const body = JSON.stringify({
         id: eventId,
         type: event,
-        createdAt: clock().toISOString(),
+        createdAt: now.toISOString(),
         order,
       });
       const attempt = Context.current().info.attempt;
@@ -47,7 +54,11 @@ export function createProviderActivities({ models, fetch, logger, clock }: Activ
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          [SIGNATURE_HEADER]: webhookSignatureHeader(provider.signingSecret, body, clock()),
+          [SIGNATURE_HEADER]: webhookSignatureHeader(
+            secrets.map((s) => s.secret),
+            body,
+            now,
+          ),
           'Orderflow-Event-Id': eventId,
           'Orderflow-Delivery-Attempt': String(attempt),
         },

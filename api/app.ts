@@ -12,18 +12,26 @@ import { createApiMetrics } from './metrics';
 import { bearerAuth } from './middleware/auth';
 import { requestContext } from './middleware/request-context';
 import { verifyProviderSignature } from './middleware/signature';
+import { adminProvidersRouter } from './routes/admin-providers';
+import { consoleRouter } from './routes/console';
 import { opsRouter } from './routes/ops';
 import { ordersRouter } from './routes/orders';
 import { providersRouter } from './routes/providers';
+import { supportRouter } from './routes/support';
+import { supportHistoryRouter } from './routes/support-history';
+import type { LedgerEntry } from '../infra/models/sandbox-payment';
+import { createSandboxGateway } from '../infra/payments/sandbox';
 
 export interface AppDeps {
   config: Readonly<Config>;
   database: Database;
   temporal: Client;
   logger: Logger;
+  /** The payment ledger support reads; the sandbox gateway's books by default. */
+  paymentLedger?: (orderId: string) => Promise<LedgerEntry[]>;
 }
 
-export function createApp({ config, database, temporal, logger }: AppDeps) {
+export function createApp({ config, database, temporal, logger, paymentLedger }: AppDeps) {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -58,10 +66,37 @@ export function createApp({ config, database, temporal, logger }: AppDeps) {
         maxOrderAmount: config.maxOrderAmount,
         waitMs: config.checkout.waitMs,
         paymentWindowMs: config.checkout.paymentWindowMs,
+        refundWindowSeconds: config.support.refundWindowSeconds,
+        deliveryOverdueGraceSeconds: config.deliveryOverdueGraceSeconds,
       }),
     }),
   );
 
+  app.use(
+    '/v1/admin/providers',
+    requireRole('admin'),
+    json,
+    adminProvidersRouter({ models, defaultGraceSeconds: config.secretRotationGraceSeconds }),
+  );
+
+  app.use(
+    '/v1/support/orders',
+    requireRole('support', 'admin'),
+    json,
+    supportRouter({
+      models,
+      temporal,
+      paymentLedger: paymentLedger ?? createSandboxGateway(models).ledger,
+      refundApprovalThreshold: config.support.refundApprovalThreshold,
+    }),
+  );
+
+  app.use(
+    '/v1/support/orders',
+    requireRole('support', 'admin'),
+    supportHistoryRouter({ temporal, models }),
+  );
+  app.use(consoleRouter());
   app.use(notFoundHandler);
   app.use(errorHandler);
   return { app, metrics };

@@ -30,6 +30,12 @@ import {
   type OrderWorkflowInput,
 } from '../workflows/messages';
 import type { orderWorkflow } from '../workflows/order';
+import {
+  CustomerIdAttribute,
+  OrderStatusAttribute,
+  ProviderIdAttribute,
+  VerticalAttribute,
+} from '../workflows/search-attributes';
 import { ApiError } from './errors';
 import { CreateOrderRequestSchema, type CreateOrderRequest } from './schemas';
 
@@ -42,6 +48,9 @@ export interface CheckoutDeps {
   waitMs: number;
   /** How long after checkout a workflow may still start authorising (well beyond waitMs). */
   paymentWindowMs: number;
+  /** Fixed into each order at checkout, like its confirmation deadline. */
+  refundWindowSeconds: number;
+  deliveryOverdueGraceSeconds: number;
 }
 
 export interface CheckoutResult {
@@ -195,6 +204,12 @@ export function createCheckout(deps: CheckoutDeps) {
         taskQueue,
         args: [input],
         workflowIdConflictPolicy: 'USE_EXISTING',
+        typedSearchAttributes: [
+          { key: OrderStatusAttribute, value: 'pending_payment' },
+          { key: VerticalAttribute, value: input.request.vertical },
+          { key: ProviderIdAttribute, value: input.request.providerId },
+          { key: CustomerIdAttribute, value: input.request.customerId },
+        ],
         // An order's workflow id is never reused: a key can never start a second order.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       },
@@ -223,6 +238,8 @@ export function createCheckout(deps: CheckoutDeps) {
     const body = CreateOrderRequestSchema.parse(rawBody);
     const provider = await models.Provider.findById(body.providerId).lean();
     if (!provider) throw new ApiError(404, 'provider_not_found', 'no such provider');
+    if (provider.active === false)
+      throw new ApiError(422, 'provider_inactive', `provider ${provider._id} takes no new orders`);
     if (provider.vertical !== body.vertical) {
       throw new ApiError(
         422,
@@ -287,6 +304,10 @@ export function createCheckout(deps: CheckoutDeps) {
       ),
       ...(provider.doctorNoShowGraceSeconds != null
         ? { doctorNoShowGraceSeconds: provider.doctorNoShowGraceSeconds }
+        : {}),
+      refundWindowSeconds: deps.refundWindowSeconds,
+      ...(request.vertical === 'grocery'
+        ? { deliveryOverdueGraceSeconds: deps.deliveryOverdueGraceSeconds }
         : {}),
     });
     const order = await recordAnswer(decided);

@@ -1,6 +1,7 @@
 // HTTP errors: every failure becomes `{error: {code, message, details}}` here and only here.
 // Routes throw ApiError or let typed failures (zod, Temporal, body parsing) propagate.
 
+import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler } from 'express';
 import { ZodError } from 'zod';
 import {
@@ -28,6 +29,8 @@ const updateFailureStatus: Record<string, { status: number; code: string }> = {
   [FailureTypes.invalidState]: { status: 409, code: 'invalid_order_state' },
   [FailureTypes.invalidRequest]: { status: 422, code: 'invalid_request' },
   [FailureTypes.notCancellable]: { status: 409, code: 'not_cancellable' },
+  [FailureTypes.refundNotAllowed]: { status: 409, code: 'refund_not_allowed' },
+  [FailureTypes.idempotencyConflict]: { status: 409, code: 'idempotency_key_reused' },
 };
 
 function fromUpdateFailure(error: WorkflowUpdateFailedError): ApiError | undefined {
@@ -68,9 +71,77 @@ function fromBodyParser(error: { type?: string; status?: number }): ApiError | u
         'unsupported_encoding',
         'the request body encoding is not supported',
       );
+    case 'request.size.invalid':
+      return new ApiError(
+        400,
+        'malformed_body',
+        'the request body is not as long as its Content-Length says',
+      );
+    case 'request.aborted':
+      return new ApiError(400, 'request_aborted', 'the request was aborted before its body ended');
     default:
       return undefined;
   }
+}
+
+/**
+ * The status a client error carries (http-errors, body-parser, raw-body, the router's
+ * URIError all set `status`/`statusCode`), when it is a 4xx meant to be shown to the client.
+ */
+function clientErrorStatus(error: unknown): number | undefined {
+  if (!error || typeof error !== 'object') return undefined;
+  const { status, statusCode, expose } = error as {
+    status?: unknown;
+    statusCode?: unknown;
+    expose?: unknown;
+  };
+  const value = typeof status === 'number' ? status : statusCode;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 400 || value > 499)
+    return undefined;
+  return expose === false ? undefined : value;
+}
+
+/** Errors of a decompression stream (zlib: `Z_DATA_ERROR`…, brotli: `ERR__ERROR_FORMAT_…`). */
+function isDecompressionError(error: object): boolean {
+  const code = (error as { code?: unknown }).code;
+  return (
+    typeof code === 'string' &&
+    (code.startsWith('Z_') || code.startsWith('ERR__ERROR_') || code.startsWith('ERR_BROTLI'))
+  );
+}
+
+/** `Request Header Fields Too Large` → `request_header_fields_too_large`. */
+function statusCodeName(status: number): string {
+  return (STATUS_CODES[status] ?? 'client error')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '');
+}
+
+/** Any other error that says it is the client's fault (a 4xx): a clear answer, never a 500. */
+function fromClientError(error: unknown): ApiError | undefined {
+  const status = clientErrorStatus(error);
+  if (status === undefined) return undefined;
+  if (error instanceof URIError) {
+    return new ApiError(
+      400,
+      'malformed_path',
+      'the request path contains a malformed percent-encoding',
+    );
+  }
+  if (isDecompressionError(error as object)) {
+    return new ApiError(
+      400,
+      'malformed_body',
+      'the request body could not be decoded with its Content-Encoding',
+    );
+  }
+  const reason = STATUS_CODES[status];
+  return new ApiError(
+    status,
+    statusCodeName(status),
+    reason ? `the request was rejected: ${reason}` : 'the request was rejected',
+  );
 }
 
 function isDependencyDown(error: unknown): boolean {
@@ -95,6 +166,8 @@ export function toApiError(error: unknown): ApiError | undefined {
     const parsed = fromBodyParser(error as { type?: string });
     if (parsed) return parsed;
   }
+  const rejected = fromClientError(error);
+  if (rejected) return rejected;
   if (isDependencyDown(error)) {
     return new ApiError(
       503,
@@ -106,6 +179,12 @@ export function toApiError(error: unknown): ApiError | undefined {
 }
 
 export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
+  if (res.headersSent) {
+    // Too late for a JSON error: a half-sent response is cut rather than left hanging.
+    req.log.error({ err: error }, 'error after the response started');
+    if (!res.writableEnded) res.destroy();
+    return;
+  }
   const apiError = toApiError(error);
   if (apiError) {
     if (apiError.status >= 500) req.log.warn({ err: error }, apiError.message);

@@ -17,6 +17,17 @@ import {
   ProviderOrdersQuerySchema,
   ProviderParamsSchema,
 } from './schemas';
+import { registerSupportPaths } from './support/openapi-paths';
+import { OrderHistoryResponseSchema, SupportHistoryQuerySchema } from './support/schemas';
+import {
+  AdminProviderListSchema,
+  AdminProviderSchema,
+  ListProvidersQuerySchema,
+  ProviderWithSecretSchema,
+  RegisterProviderRequestSchema,
+  RotateSecretRequestSchema,
+  UpdateProviderRequestSchema,
+} from './admin/schemas';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
@@ -139,6 +150,72 @@ export function buildOpenApiDocument() {
     },
   });
   registry.registerPath({
+    method: 'post',
+    path: '/v1/admin/providers',
+    summary: 'Register a provider; answers with its signing secret, shown this once (admin)',
+    security: [{ [bearer.name]: [] }],
+    request: {
+      body: { content: { 'application/json': { schema: RegisterProviderRequestSchema } } },
+    },
+    responses: {
+      201: json(ProviderWithSecretSchema, 'registered; `Location` names the provider'),
+      ...errors(400, 401, 403, 409, 422),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/admin/providers',
+    summary: 'Providers, newest first, without their secrets (admin)',
+    security: [{ [bearer.name]: [] }],
+    request: { query: ListProvidersQuerySchema },
+    responses: {
+      200: json(AdminProviderListSchema, 'one page of providers'),
+      ...errors(401, 403, 422),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/admin/providers/{providerId}',
+    summary:
+      "A provider's settings and its valid secrets' ids and expiries, never a secret (admin)",
+    security: [{ [bearer.name]: [] }],
+    request: { params: ProviderParamsSchema },
+    responses: { 200: json(AdminProviderSchema, 'the provider'), ...errors(401, 403, 404, 422) },
+  });
+  registry.registerPath({
+    method: 'patch',
+    path: '/v1/admin/providers/{providerId}',
+    summary:
+      "Change a provider's settings; new orders follow them, existing ones keep theirs (admin)",
+    security: [{ [bearer.name]: [] }],
+    request: {
+      params: ProviderParamsSchema,
+      body: { content: { 'application/json': { schema: UpdateProviderRequestSchema } } },
+    },
+    responses: {
+      200: json(AdminProviderSchema, 'the provider as changed'),
+      ...errors(400, 401, 403, 404, 422),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/admin/providers/{providerId}/secrets',
+    summary:
+      'Rotate the signing secret: a new one, shown this once; the previous ones stay valid for the grace (admin)',
+    security: [{ [bearer.name]: [] }],
+    request: {
+      params: ProviderParamsSchema,
+      body: {
+        required: false,
+        content: { 'application/json': { schema: RotateSecretRequestSchema } },
+      },
+    },
+    responses: {
+      201: json(ProviderWithSecretSchema, 'the new secret, and every valid secret with its expiry'),
+      ...errors(400, 401, 403, 404, 422),
+    },
+  });
+  registry.registerPath({
     method: 'get',
     path: '/healthz',
     summary: 'The process is up',
@@ -179,6 +256,21 @@ export function buildOpenApiDocument() {
         description: 'OpenAPI 3.1 document',
         content: { 'application/json': { schema: z.object({}) } },
       },
+    },
+  });
+
+  registerSupportPaths(registry, { bearer: bearer.name, json, errors });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/support/orders/{orderId}/history',
+    summary: "What happened to the order and why, from its workflow's history (support, admin)",
+    description:
+      'One entry per step (payment, provider, money, dispatch, timers, retries with their error), each with time, actor and details; `?format=raw` gives the Temporal events. `404 history_not_found` when Temporal no longer keeps the history.',
+    security: [{ [bearer.name]: [] }],
+    request: { params: OrderIdParamsSchema, query: SupportHistoryQuerySchema },
+    responses: {
+      200: json(OrderHistoryResponseSchema, 'the timeline, or `{events}` with `?format=raw`'),
+      ...errors(401, 403, 404, 422, 503),
     },
   });
 

@@ -15,12 +15,17 @@ export async function updateOrderWorkflow<Arg>(
   orderId: string,
   update: UpdateDefinition<OrderSnapshot, [Arg]>,
   arg: Arg,
-  closedCode: 'invalid_order_state' | 'not_cancellable',
+  closedCode: 'invalid_order_state' | 'not_cancellable' | 'refund_not_allowed',
   alreadyApplied: (order: OrderSnapshot) => boolean,
+  options: { updateId?: string } = {},
 ): Promise<OrderSnapshot> {
   const handle = deps.temporal.workflow.getHandle(orderWorkflowId(orderId));
   try {
-    return await handle.executeUpdate(update, { args: [arg] });
+    // An update id makes concurrent repeats of one request attach to the same Update.
+    return await handle.executeUpdate(update, {
+      args: [arg],
+      ...(options.updateId ? { updateId: options.updateId } : {}),
+    });
   } catch (error) {
     if (!(error instanceof WorkflowNotFoundError)) throw error;
     const latest = await deps.models.Order.findById(orderId).lean<OrderSnapshot>();

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import mongoose from 'mongoose';
+import { ORDER_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 export const FERRETDB_VERSION = 'v1.24.2';
@@ -152,6 +153,10 @@ export async function startTemporalDevServer(options: {
       path.join(options.dataDir, 'temporal.sqlite'),
       '--log-level',
       'warn',
+      ...Object.entries(ORDER_SEARCH_ATTRIBUTES).flatMap(([name, type]) => [
+        '--search-attribute',
+        `${name}=${type}`,
+      ]),
     ],
     path.join(options.dataDir, 'temporal.log'),
   );

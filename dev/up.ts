@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { Runtime } from '@temporalio/worker';
 import { loadConfig } from '../infra/config';
+import { newestSecret } from '../infra/provider-secrets';
 import { createLogger, temporalLogger } from '../infra/logger';
 import { preferPort, startFerretDb, startTemporalDevServer, type EmbeddedServer } from './embedded';
 import { startInProcess } from './in-process';
@@ -59,14 +60,27 @@ async function main(): Promise<void> {
       const providers = await database.models.Provider.find({
         _id: { $in: DEMO_PROVIDERS.map((p) => p.providerId) },
       }).lean();
-      return providers.map((p) => ({
-        providerId: p._id,
-        signingSecret: p.signingSecret,
-        stepDelaySeconds: 2,
-      }));
+      const simulated = [];
+      for (const provider of providers) {
+        // The newest secret: webhooks carry a v1 for each valid one, callbacks need just one.
+        const signingSecret = await newestSecret(database.models, provider);
+        if (signingSecret)
+          simulated.push({ providerId: provider._id, signingSecret, stepDelaySeconds: 2 });
+      }
+      return simulated;
     },
   });
-  await seedDemoProviders(database.models, simulator.webhookUrl);
+  // Demo providers are onboarded like real ones, through the admin API.
+  const admin = config.apiClients.find((client) => client.role === 'admin');
+  if (admin) {
+    await seedDemoProviders({
+      apiUrl: orderflow.apiUrl,
+      adminToken: admin.token,
+      webhookUrl: simulator.webhookUrl,
+    });
+  } else {
+    logger.warn('API_TOKENS has no admin token: the demo providers were not registered');
+  }
 
   printBanner({
     apiUrl: orderflow.apiUrl,

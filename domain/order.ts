@@ -1,6 +1,8 @@
 // The order as the business sees it: verticals, their details, statuses and amounts.
 // Shared by the API, the workflows and the read model; no I/O here.
 
+import type { RefundRecord, StaffActor } from './refunds';
+
 export const VERTICALS = ['grocery', 'hotel', 'teleconsultation'] as const;
 export type Vertical = (typeof VERTICALS)[number];
 
@@ -123,6 +125,8 @@ export type CancellationRequester = 'customer' | 'support';
 export interface CancellationRequest {
   reason: string;
   requestedBy: CancellationRequester;
+  /** The member of staff, when support cancels. */
+  staff?: StaffActor;
   /** Support only: give the customer everything back whatever the policy says. */
   waiveFee?: boolean;
 }
@@ -131,6 +135,13 @@ export interface CancellationRecord extends CancellationRequest {
   requestedAt: string;
   /** What the policy lets the provider keep, in minor units (0 when waived). */
   fee: number;
+}
+
+/** Something a person should look at: an overdue delivery, an unreachable provider... */
+export interface Attention {
+  code: 'delivery_overdue' | 'provider_not_notified' | 'settlement_stuck' | 'payment_stuck';
+  reason: string;
+  since: string;
 }
 
 /** Why an order ended without being served, in words support staff and apps can show. */
@@ -164,6 +175,12 @@ export interface OrderSnapshot {
   cancellation?: CancellationRecord;
   /** When the provider must have answered by. */
   confirmBy?: string;
+  /** Refunds issued by support staff, oldest first (absent until the first one). */
+  refunds?: RefundRecord[];
+  /** Why the order needs a person to look at it; cleared when that resolves itself. */
+  attention?: Attention;
+  /** When the order reached its final status (refunds stay possible for a window after). */
+  closedAt?: string;
   createdAt: string;
   updatedAt: string;
   /** Incremented on every change, so a stale copy never overwrites a newer one. */

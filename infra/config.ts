@@ -69,12 +69,28 @@ const envSchema = z.object({
 
   /** Seconds a provider callback's timestamp may be off from our clock. */
   SIGNATURE_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
+  /** How long a provider's previous secrets stay valid after a rotation (0 … 7 days). */
+  SECRET_ROTATION_GRACE_SECONDS: z.coerce.number().int().min(0).max(604_800).default(86_400),
   /** How long checkout waits for the payment decision before answering 503. */
   CHECKOUT_WAIT_SECONDS: z.coerce.number().positive().default(35),
   /** How long after checkout an order may still start authorising; must exceed the wait. */
   CHECKOUT_PAYMENT_WINDOW_SECONDS: z.coerce.number().positive().default(60),
   /** Upper bound for one order's total, in minor units: a guard against typos and abuse. */
   MAX_ORDER_AMOUNT: z.coerce.number().int().positive().default(100_000_000),
+  /** How long after an order closes support may still refund it (0: not after closing). */
+  REFUND_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(30 * 86_400),
+  /** A support refund above this many minor units waits for an admin's approval. */
+  REFUND_APPROVAL_THRESHOLD: z.coerce.number().int().min(0).default(50_000),
+  /** Grocery: how long past the delivery window an undelivered order needs attention. */
+  DELIVERY_OVERDUE_GRACE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(30 * 60),
 
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().positive().default(40),
@@ -98,8 +114,11 @@ export interface Config {
   };
   apiClients: readonly ApiClient[];
   signatureToleranceSeconds: number;
+  secretRotationGraceSeconds: number;
   maxOrderAmount: number;
   checkout: { waitMs: number; paymentWindowMs: number };
+  support: { refundWindowSeconds: number; refundApprovalThreshold: number };
+  deliveryOverdueGraceSeconds: number;
   worker: {
     maxConcurrentActivities: number;
     maxConcurrentWorkflowTasks: number;
@@ -154,11 +173,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
     },
     apiClients: env.API_TOKENS,
     signatureToleranceSeconds: env.SIGNATURE_TOLERANCE_SECONDS,
+    secretRotationGraceSeconds: env.SECRET_ROTATION_GRACE_SECONDS,
     maxOrderAmount: env.MAX_ORDER_AMOUNT,
     checkout: {
       waitMs: env.CHECKOUT_WAIT_SECONDS * 1000,
       paymentWindowMs: env.CHECKOUT_PAYMENT_WINDOW_SECONDS * 1000,
     },
+    support: {
+      refundWindowSeconds: env.REFUND_WINDOW_SECONDS,
+      refundApprovalThreshold: env.REFUND_APPROVAL_THRESHOLD,
+    },
+    deliveryOverdueGraceSeconds: env.DELIVERY_OVERDUE_GRACE_SECONDS,
     worker: {
       maxConcurrentActivities: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTasks: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,

@@ -4,18 +4,21 @@
 import mongoose, { type Connection } from 'mongoose';
 import type { Logger } from './logger';
 import { defineOrderModel } from './models/order';
-import { defineProviderModel } from './models/provider';
+import { defineProviderModel, defineProviderSecretModel } from './models/provider';
 import { defineIdempotencyModels } from './models/idempotency';
 import { defineSandboxPaymentModels } from './models/sandbox-payment';
 import { defineDispatchRecordModel } from './models/dispatch-record';
+import { defineAuditModels } from './models/audit';
 
 export function defineModels(connection: Connection) {
   return {
     Order: defineOrderModel(connection),
     Provider: defineProviderModel(connection),
+    ProviderSecret: defineProviderSecretModel(connection),
     ...defineIdempotencyModels(connection),
     ...defineSandboxPaymentModels(connection),
     DispatchRecord: defineDispatchRecordModel(connection),
+    ...defineAuditModels(connection),
   };
 }
 

@@ -59,6 +59,7 @@ test('the stack has Temporal on PostgreSQL with its UI, MongoDB, the API and the
     'mongodb',
     'postgresql',
     'temporal',
+    'temporal-search-attributes',
     'temporal-ui',
     'worker',
   ]);

@@ -28,3 +28,19 @@ export function notCancellable(message: string): ApplicationFailure {
     nonRetryable: true,
   });
 }
+
+export function refundNotAllowed(message: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureTypes.refundNotAllowed,
+    message,
+    nonRetryable: true,
+  });
+}
+
+export function idempotencyConflict(message: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureTypes.idempotencyConflict,
+    message,
+    nonRetryable: true,
+  });
+}

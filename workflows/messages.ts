@@ -9,6 +9,7 @@ import type {
   OrderSnapshot,
   ProviderEvent,
 } from '../domain/order';
+import type { RefundDecision, RefundRequest, StaffActor } from '../domain/refunds';
 
 export interface OrderWorkflowInput {
   orderId: string;
@@ -26,6 +27,10 @@ export interface OrderWorkflowInput {
   payBy?: string;
   /** Teleconsultation: the clinic's grace before a late doctor counts as a no-show. */
   doctorNoShowGraceSeconds?: number;
+  /** How long after it closes the order still takes support refunds (absent: none). */
+  refundWindowSeconds?: number;
+  /** Grocery: how long after the delivery window an undelivered order needs attention. */
+  deliveryOverdueGraceSeconds?: number;
 }
 
 export const orderWorkflowId = (orderId: string): string => `order-${orderId}`;
@@ -56,6 +61,31 @@ export const reportProviderEventUpdate = defineUpdate<OrderSnapshot, [ProviderEv
  */
 export const cancelOrderUpdate = defineUpdate<OrderSnapshot, [CancellationRequest]>('cancelOrder');
 
+/**
+ * Support staff refund part or all of what was captured. Above the approval threshold the
+ * refund waits for an admin (`decideRefund`); the answer is the order once the refund is
+ * paid or held for approval. Repeating a request (same refundId and body) is harmless.
+ */
+export const requestRefundUpdate = defineUpdate<OrderSnapshot, [RefundRequest]>('requestRefund');
+
+/** An admin approves or declines a refund held for approval. */
+export const decideRefundUpdate = defineUpdate<OrderSnapshot, [RefundDecision]>('decideRefund');
+
+export interface NotificationRedelivery {
+  event: 'order.created' | 'order.cancelled';
+  delivered: boolean;
+  /** The provider's HTTP status, when it answered. */
+  status?: number;
+  /** Why nothing was sent or what went wrong. */
+  problem?: string;
+}
+
+/** Support sends the provider's last notification again (same event id: providers dedupe). */
+export const redeliverNotificationUpdate = defineUpdate<
+  NotificationRedelivery,
+  [{ requestedBy: StaffActor }]
+>('redeliverNotification');
+
 /** ApplicationFailure types the workflow raises; the API maps each to an HTTP status once. */
 export const FailureTypes = {
   /** The order is not in a state that allows the request (409). */
@@ -67,4 +97,8 @@ export const FailureTypes = {
   paymentDeclined: 'PaymentDeclined',
   /** Checkout answered "nothing was charged" before the authorisation began. */
   checkoutClosed: 'CheckoutClosed',
+  /** A refund the order does not allow now: too much, nothing captured, window closed (409). */
+  refundNotAllowed: 'RefundNotAllowed',
+  /** The same refund id came with a different request (409 idempotency_key_reused). */
+  idempotencyConflict: 'IdempotencyConflict',
 } as const;

@@ -2,6 +2,7 @@
 // stamps every change with a new revision and the workflow's (deterministic) clock.
 
 import type { OrderSnapshot, OrderStatus, ProviderEvent } from '../domain/order';
+import type { RefundRecord } from '../domain/refunds';
 import { placedOrder } from '../domain/order';
 import { workflowNowIso } from './clock';
 import type { OrderWorkflowInput } from './messages';
@@ -9,7 +10,12 @@ import type { OrderWorkflowInput } from './messages';
 export class OrderRecord {
   private state: OrderSnapshot;
 
-  constructor(input: OrderWorkflowInput, total: number) {
+  /** `onStatusChange` hears every new status (it keeps search attributes current). */
+  constructor(
+    input: OrderWorkflowInput,
+    total: number,
+    private readonly onStatusChange: (status: OrderStatus) => void = () => undefined,
+  ) {
     this.state = placedOrder({
       orderId: input.orderId,
       request: input.request,
@@ -34,6 +40,7 @@ export class OrderRecord {
   }
 
   update(change: Partial<Omit<OrderSnapshot, 'revision' | 'updatedAt'>>): void {
+    if (change.status && change.status !== this.state.status) this.onStatusChange(change.status);
     this.state = {
       ...this.state,
       ...change,
@@ -59,6 +66,22 @@ export class OrderRecord {
         ...this.state.dispatch,
         events: [...this.state.dispatch.events, { ...event, receivedAt }],
       },
+    });
+  }
+
+  refund(refundId: string): RefundRecord | undefined {
+    return this.state.refunds?.find((refund) => refund.refundId === refundId);
+  }
+
+  addRefund(refund: RefundRecord): void {
+    this.update({ refunds: [...(this.state.refunds ?? []), refund] });
+  }
+
+  updateRefund(refundId: string, change: Partial<RefundRecord>): void {
+    this.update({
+      refunds: (this.state.refunds ?? []).map((refund) =>
+        refund.refundId === refundId ? { ...refund, ...change } : refund,
+      ),
     });
   }
 }

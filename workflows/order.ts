@@ -12,6 +12,8 @@ import {
   log,
   patched,
   setHandler,
+  sleep,
+  upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { decideCancellation } from '../domain/cancellation';
 import { CHECKOUT_EXPIRED, CHECKOUT_TIMEOUT, PAYMENT_UNAVAILABLE } from '../domain/checkout';
@@ -24,34 +26,68 @@ import {
   type ProviderEvent,
 } from '../domain/order';
 import { orderTotal } from '../domain/pricing';
+import { checkRefund, type RefundRecord } from '../domain/refunds';
 import { authorisation, notifyProviderUntil, settlement } from './activities';
 import { workflowNow, workflowNowIso } from './clock';
-import { invalidRequest, invalidState, notCancellable } from './errors';
+import {
+  idempotencyConflict,
+  invalidRequest,
+  invalidState,
+  notCancellable,
+  refundNotAllowed,
+} from './errors';
 import {
   awaitPaymentDecisionUpdate,
   cancelOrderUpdate,
   confirmOrderUpdate,
+  decideRefundUpdate,
   FailureTypes,
   getOrderQuery,
+  redeliverNotificationUpdate,
   reportProviderEventUpdate,
+  requestRefundUpdate,
+  type NotificationRedelivery,
   type OrderWorkflowInput,
 } from './messages';
 import { OrderRecord } from './order-record';
 import { readModelPublisher } from './read-model';
+import { OrderStatusAttribute } from './search-attributes';
 import { verticals } from './verticals';
 import type { WaitResult } from './verticals/vertical';
 
 /** Cancellation notices to providers are retried for up to an hour. */
 const CANCELLATION_NOTICE_MS = 60 * 60 * 1000;
+/** A redelivery asked for by support answers within this time, delivered or not. */
+const REDELIVERY_MS = 30 * 1000;
 
 export async function orderWorkflow(input: OrderWorkflowInput) {
   const vertical = verticals[input.request.vertical];
-  const order = new OrderRecord(input, orderTotal(input.request));
+  // Older runs kept no search attributes (checkout did not set them at start either).
+  const searchable = patched('order-search-attributes');
+  const order = new OrderRecord(input, orderTotal(input.request), (status) => {
+    if (searchable) upsertSearchAttributes([{ key: OrderStatusAttribute, value: status }]);
+  });
   const { publish, answer, recordPaymentDecision } = readModelPublisher(order);
   const cancelRequested = () => order.current.cancellation !== undefined;
   /** Set once the workflow is closing the order's books: nothing else may change it then. */
   let settling = false;
   let paymentDecided = false;
+  /** The gateway's authorisation, once the money is held. */
+  let authorisationId: string | undefined;
+  /** Support refunds are taken until the refund window after the order closed has ended. */
+  let refundsOpen = true;
+  /** A refund computed from what is left (cancellation, compensation) is at the gateway. */
+  let settlementRefundInFlight = false;
+  /** Request fingerprints of support refunds, to tell a repeat from a reused refund id. */
+  const refundRequestHashes = new Map<string, string>();
+  /** Every refund of the order goes to the gateway one at a time, each seeing the last. */
+  let lastRefund: Promise<unknown> = Promise.resolve();
+  const oneRefundAtATime = <T>(refund: () => Promise<T>): Promise<T> => {
+    const next = lastRefund.then(refund, refund);
+    lastRefund = next;
+    return next;
+  };
+  const refundWindowMs = (input.refundWindowSeconds ?? 0) * 1000;
 
   // ---- Messages: installed before the first await, so none is ever missed ----
   setHandler(getOrderQuery, () => order.snapshot);
@@ -137,12 +173,142 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
   const notifyProvider = (event: 'order.created' | 'order.cancelled', withinMs: number) =>
     notifyProviderUntil(withinMs)({ event, order: order.snapshot });
 
+  // ---- Support: refunds (held for an admin above the threshold) and redeliveries ----
+  /** Pays a support refund accepted earlier, after any refund ahead of it. */
+  const payRefund = (refundId: string) =>
+    oneRefundAtATime(async () => {
+      const refund = order.refund(refundId)!;
+      try {
+        const { totalRefunded } = await settlement.refundPayment({
+          orderId: input.orderId,
+          authorisationId: authorisationId!,
+          amount: refund.amount,
+          refundId: `support:${refundId}`,
+          reason: refund.reason,
+        });
+        order.updateRefund(refundId, { status: 'refunded', refundedAt: workflowNowIso() });
+        order.updateAmounts({ refunded: totalRefunded });
+      } catch (error) {
+        // Only a gateway refusal ends here (transient errors retry): the refund is declined.
+        log.error('support refund refused by the gateway', { refundId, error: String(error) });
+        order.updateRefund(refundId, {
+          status: 'declined',
+          decisionNote: `the payment gateway refused the refund: ${String(error)}`,
+        });
+      }
+      await publish();
+    });
+  const refundSettled = (refundId: string) => order.refund(refundId)?.status !== 'refunding';
+
+  setHandler(
+    requestRefundUpdate,
+    async (request) => {
+      if (!order.refund(request.refundId)) {
+        refundRequestHashes.set(request.refundId, request.requestHash);
+        const { requestHash: _hash, needsApproval, ...refund } = request;
+        order.addRefund({
+          ...refund,
+          status: needsApproval ? 'pending_approval' : 'refunding',
+          requestedAt: workflowNowIso(),
+        } satisfies RefundRecord);
+        if (needsApproval) await publish();
+        else await payRefund(request.refundId);
+      }
+      await condition(() => refundSettled(request.refundId));
+      return answer();
+    },
+    {
+      validator: (request) => {
+        const earlier = refundRequestHashes.get(request.refundId);
+        if (earlier !== undefined) {
+          if (earlier !== request.requestHash)
+            throw idempotencyConflict('this Idempotency-Key was used with a different refund');
+          return; // a repeated request is harmless
+        }
+        if (!refundsOpen) throw refundNotAllowed('the refund window of this order has closed');
+        if (settlementRefundInFlight)
+          throw refundNotAllowed('the order is being settled right now; try again in a moment');
+        const check = checkRefund(
+          order.current,
+          request.amount,
+          workflowNow(),
+          refundWindowMs,
+          order.current.closedAt,
+        );
+        if (!check.allowed) throw refundNotAllowed(check.reason);
+      },
+    },
+  );
+
+  setHandler(
+    decideRefundUpdate,
+    async (decision) => {
+      const refund = order.refund(decision.refundId)!;
+      if (refund.status === 'pending_approval') {
+        const decided = {
+          decidedBy: decision.decidedBy,
+          decidedAt: workflowNowIso(),
+          ...(decision.note ? { decisionNote: decision.note } : {}),
+        };
+        if (decision.approve) {
+          order.updateRefund(decision.refundId, { ...decided, status: 'refunding' });
+          await payRefund(decision.refundId);
+        } else {
+          order.updateRefund(decision.refundId, { ...decided, status: 'declined' });
+          await publish();
+        }
+      }
+      await condition(() => refundSettled(decision.refundId));
+      return answer();
+    },
+    {
+      validator: (decision) => {
+        const refund = order.refund(decision.refundId);
+        if (!refund) throw invalidRequest(`no refund ${decision.refundId} on this order`);
+        if (refund.status === 'pending_approval') return;
+        const same = decision.approve
+          ? refund.status === 'refunding' || refund.status === 'refunded'
+          : refund.status === 'declined' && refund.decidedBy !== undefined;
+        if (!same) throw invalidState(`the refund is already ${refund.status}`);
+      },
+    },
+  );
+
+  setHandler(
+    redeliverNotificationUpdate,
+    async (_request): Promise<NotificationRedelivery> => {
+      const event = order.status === 'awaiting_confirmation' ? 'order.created' : 'order.cancelled';
+      try {
+        const delivery = await notifyProvider(event, REDELIVERY_MS);
+        return {
+          event,
+          delivered: delivery.delivered,
+          ...(delivery.status ? { status: delivery.status } : {}),
+          ...(delivery.skipped ? { problem: delivery.skipped } : {}),
+        };
+      } catch (error) {
+        return { event, delivered: false, problem: rootMessage(error) };
+      }
+    },
+    {
+      validator: (_request) => {
+        const tellable = ['awaiting_confirmation', 'cancelled', 'expired', 'rejected'];
+        if (!tellable.includes(order.status))
+          throw invalidState(`a ${order.status} order has no notification to redeliver`);
+      },
+    },
+  );
+
   async function finish(
     status: OrderStatus,
     options: { failure?: OrderFailure; tellProvider?: boolean } = {},
   ) {
     settling = true;
-    order.update({ status, ...(options.failure ? { failure: options.failure } : {}) });
+    order.update({
+      status,
+      closedAt: workflowNowIso(),
+      ...(options.failure ? { failure: options.failure } : {}),
+    });
     await publish();
     paymentDecided = true;
     if (options.tellProvider) {
@@ -150,8 +316,23 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
         log.warn('cancellation notice not delivered', { error: String(error) }),
       );
     }
+    // Support may still refund what the order kept, for a while; then its books close.
+    const kept = order.current.amounts.captured - order.current.amounts.refunded;
+    if (kept > 0 && refundWindowMs > 0 && patched('refund-window-after-close')) {
+      await sleep(refundWindowMs);
+      refundsOpen = false;
+      await declineUndecidedRefunds('the refund window closed before an admin decided');
+    }
     await condition(allHandlersFinished);
     return order.snapshot;
+  }
+
+  async function declineUndecidedRefunds(note: string) {
+    const undecided = (order.current.refunds ?? []).filter((r) => r.status === 'pending_approval');
+    if (undecided.length === 0) return;
+    for (const refund of undecided)
+      order.updateRefund(refund.refundId, { status: 'declined', decisionNote: note });
+    await publish();
   }
 
   // ---- 1. Authorise: the money is held, not taken ----
@@ -160,7 +341,6 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
     // Checkout stopped waiting long ago (Temporal or the workers were down): charge nothing.
     return finish('payment_declined', { failure: CHECKOUT_EXPIRED });
   }
-  let authorisationId: string;
   try {
     const held = await authorisation.authorisePayment({
       orderId: input.orderId,
@@ -189,7 +369,7 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
     settling = true;
     const { released } = await settlement.voidAuthorisation({
       orderId: input.orderId,
-      authorisationId,
+      authorisationId: authorisationId!,
     });
     order.updateAmounts({ released });
   };
@@ -220,8 +400,13 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
   paymentDecided = true;
 
   const notification = new CancellationScope();
+  /** Whether the provider has the order: the webhook arrived, or the provider polls. */
+  let providerHasOrder = false;
   notification
     .run(() => notifyProvider('order.created', deadlineMs))
+    .then((delivery) => {
+      providerHasOrder = delivery.delivered || delivery.skipped === 'no_webhook_url';
+    })
     .catch((error) => {
       if (!isCancellation(error))
         log.warn('provider notification failed', { error: String(error) });
@@ -237,6 +422,15 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
     return finish('cancelled', { tellProvider: true });
   }
   if (!answered) {
+    if (!providerHasOrder) {
+      order.update({
+        attention: {
+          code: 'provider_not_notified',
+          reason: 'the provider never received the order: every webhook delivery failed',
+          since: workflowNowIso(),
+        },
+      });
+    }
     await releaseAuthorisation();
     return finish('expired', {
       failure: { code: 'provider_timeout', message: 'the provider did not answer in time' },
@@ -255,7 +449,7 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
   try {
     captured = await settlement.capturePayment({
       orderId: input.orderId,
-      authorisationId,
+      authorisationId: authorisationId!,
       amount: outcome.captureAmount,
     });
   } catch (error) {
@@ -270,19 +464,27 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
   order.update({ ...outcome.changes, status: 'confirmed' });
   order.updateAmounts({ captured: captured.captured, released: captured.released });
   await publish();
-  // Undo of the capture: refund what is captured and not yet refunded, less a kept fee.
-  const refundCapture = async (refundId: string, reason: string, fee = 0) => {
-    const amount = order.current.amounts.captured - order.current.amounts.refunded - fee;
-    if (amount <= 0) return;
-    const { totalRefunded } = await settlement.refundPayment({
-      orderId: input.orderId,
-      authorisationId,
-      amount,
-      refundId,
-      reason,
+  // Undo of the capture: refund what is captured and not yet refunded, less a kept fee and
+  // any support refund still waiting for an admin's approval (it is paid from what is left).
+  const refundCapture = (refundId: string, reason: string, fee = 0) =>
+    oneRefundAtATime(async () => {
+      const awaitingApproval = (order.current.refunds ?? [])
+        .filter((refund) => refund.status === 'pending_approval')
+        .reduce((sum, refund) => sum + refund.amount, 0);
+      const { captured, refunded } = order.current.amounts;
+      const amount = captured - refunded - fee - awaitingApproval;
+      if (amount <= 0) return;
+      settlementRefundInFlight = true;
+      const { totalRefunded } = await settlement.refundPayment({
+        orderId: input.orderId,
+        authorisationId: authorisationId!,
+        amount,
+        refundId,
+        reason,
+      });
+      settlementRefundInFlight = false;
+      order.updateAmounts({ refunded: totalRefunded });
     });
-    order.updateAmounts({ refunded: totalRefunded });
-  };
   const settleCancellation = async () => {
     settling = true;
     // The fee is the policy's at the moment the customer asked, applied to what was captured:
@@ -336,4 +538,11 @@ function failureType(error: unknown): string | undefined {
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+function rootMessage(error: unknown): string {
+  let current: unknown = error;
+  while (current instanceof Error && (current as { cause?: unknown }).cause instanceof Error)
+    current = (current as { cause?: unknown }).cause;
+  return current instanceof Error ? current.message : String(error);
 }

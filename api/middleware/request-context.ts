@@ -8,13 +8,24 @@ import type { Logger } from '../../infra/logger';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** The header every response carries. */
+export const REQUEST_ID_HEADER = 'X-Request-Id';
+
+/** A fresh request id, for requests that bring no sane one (and those Express never sees). */
+export const newRequestId = (): string => randomUUID();
+
+/** The caller's X-Request-Id when it is sane, a fresh one otherwise. */
+export function requestIdOf(req: IncomingMessage): string {
+  const sent = req.headers['x-request-id'];
+  return typeof sent === 'string' && SANE_REQUEST_ID.test(sent) ? sent : newRequestId();
+}
+
 export function requestContext(logger: Logger) {
   return pinoHttp({
     logger,
     genReqId: (req: IncomingMessage, res: ServerResponse) => {
-      const sent = req.headers['x-request-id'];
-      const id = typeof sent === 'string' && SANE_REQUEST_ID.test(sent) ? sent : randomUUID();
-      res.setHeader('X-Request-Id', id);
+      const id = requestIdOf(req);
+      res.setHeader(REQUEST_ID_HEADER, id);
       return id;
     },
     customProps: (req) => ({ requestId: req.id }),

@@ -1,12 +1,15 @@
 // Provider callbacks: reads the raw body, checks `Orderflow-Signature` (HMAC over
 // "<t>.<METHOD>.<path and query>.<raw body>", see infra/signing.ts) with the provider's
-// secret and the replay window, and only then parses the JSON. Nothing runs for a request
-// that fails here. The path and query are the request target exactly as sent
-// (`req.originalUrl`), so a signature made for one order or endpoint is worthless on another.
+// secrets (all valid ones while a rotation is in progress) and the replay window, and only
+// then parses the JSON. Nothing runs for a request that fails here. The path and query are
+// the request target exactly as sent (`req.originalUrl`), so a signature made for one order
+// or endpoint is worthless on another. An inactive provider's callbacks still count: its
+// orders in flight must finish.
 
 import express, { type RequestHandler, type Response } from 'express';
 import type { Models } from '../../infra/db';
 import type { ProviderDocument } from '../../infra/models/provider';
+import { validSecrets } from '../../infra/provider-secrets';
 import { SIGNATURE_HEADER, verifyCallbackSignature } from '../../infra/signing';
 import { ApiError } from '../errors';
 import { ProviderParamsSchema } from '../schemas';
@@ -19,7 +22,7 @@ const signatureProblems = {
 } as const;
 
 export function verifyProviderSignature(
-  models: Pick<Models, 'Provider'>,
+  models: Pick<Models, 'Provider' | 'ProviderSecret'>,
   toleranceSeconds: number,
 ): RequestHandler[] {
   const readRaw = express.raw({ type: () => true, limit: '256kb' });
@@ -31,11 +34,14 @@ export function verifyProviderSignature(
     if (!provider) throw new ApiError(404, 'provider_not_found', 'no such provider');
 
     const rawBody: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const now = new Date();
+    const secrets = await validSecrets(models, provider, now);
     const check = verifyCallbackSignature(
       header,
-      [provider.signingSecret],
+      secrets.map((s) => s.secret),
       { method: req.method, target: req.originalUrl, rawBody },
       toleranceSeconds,
+      now,
     );
     if (!check.valid) {
       req.log.warn({ providerId, reason: check.reason }, 'provider signature rejected');

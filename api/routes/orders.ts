@@ -13,6 +13,7 @@ import type { Client } from '@temporalio/client';
 import type { createCheckout } from '../checkout';
 import { RETRYABLE_FAILURES } from '../../domain/checkout';
 import type { ApiMetrics } from '../metrics';
+import { cancellationQuote } from '../cancellation-quote';
 
 export function ordersRouter(deps: {
   models: Models;
@@ -77,6 +78,11 @@ export function ordersRouter(deps: {
       (latest) => latest.cancellation !== undefined,
     );
     res.json(cancellationResult(order));
+  });
+
+  router.get('/:orderId/cancellation-quote', async (req, res) => {
+    const { orderId } = OrderIdParamsSchema.parse(req.params);
+    res.json(cancellationQuote(await appOrder(res, orderId), new Date()));
   });
 
   router.get('/:orderId', async (req, res) => {

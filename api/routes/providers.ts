@@ -10,6 +10,7 @@ import type { Models } from '../../infra/db';
 import type { OrderSnapshot } from '../../domain/order';
 import { confirmOrderUpdate, reportProviderEventUpdate } from '../../workflows/messages';
 import { ApiError } from '../errors';
+import { logProviderCallbacks } from '../middleware/callback-log';
 import { providerOf } from '../middleware/signature';
 import { updateOrderWorkflow } from '../order-updates';
 import { toOrderView } from '../order-view';
@@ -39,36 +40,42 @@ export function providersRouter(deps: {
 
   /** A signed callback that becomes a workflow Update on the provider's own order. */
   function orderUpdateRoute<Body>(
-    path: string,
+    kind: 'confirmation' | 'events',
     bodySchema: ZodType<Body>,
     update: UpdateDefinition<OrderSnapshot, [Body]>,
     alreadyApplied: (order: OrderSnapshot, body: Body) => boolean,
     checkAgainst: (order: OrderSnapshot, body: Body) => void = () => undefined,
   ) {
-    router.post(path, ...deps.verifySignature, async (req, res) => {
-      const { providerId, orderId } = ProviderOrderParamsSchema.parse(req.params);
-      const body = bodySchema.parse(req.body);
-      checkAgainst(await providerOrder(providerId, orderId), body);
-      const order = await updateOrderWorkflow(
-        { temporal, models },
-        orderId,
-        update,
-        body,
-        'invalid_order_state',
-        (latest) => alreadyApplied(latest, body),
-      );
-      res.json(toOrderView(order));
-    });
+    const path = `/v1/providers/:providerId/orders/:orderId/${kind}`;
+    router.post(
+      path,
+      logProviderCallbacks(models, kind),
+      ...deps.verifySignature,
+      async (req, res) => {
+        const { providerId, orderId } = ProviderOrderParamsSchema.parse(req.params);
+        const body = bodySchema.parse(req.body);
+        checkAgainst(await providerOrder(providerId, orderId), body);
+        const order = await updateOrderWorkflow(
+          { temporal, models },
+          orderId,
+          update,
+          body,
+          'invalid_order_state',
+          (latest) => alreadyApplied(latest, body),
+        );
+        res.json(toOrderView(order));
+      },
+    );
   }
 
   orderUpdateRoute(
-    '/v1/providers/:providerId/orders/:orderId/confirmation',
+    'confirmation',
     ConfirmationRequestSchema,
     confirmOrderUpdate,
     (order, decision) => order.confirmation?.decision === decision.decision,
   );
   orderUpdateRoute(
-    '/v1/providers/:providerId/orders/:orderId/events',
+    'events',
     ProviderEventRequestSchema,
     reportProviderEventUpdate,
     (order, event) => order.dispatch.events.some((e) => e.type === event.type),

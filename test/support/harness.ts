@@ -11,11 +11,7 @@ import type { Database } from '../../infra/db';
 import { createLogger, temporalLogger } from '../../infra/logger';
 import type { LedgerEntryType } from '../../infra/models/sandbox-payment';
 import { createSandboxGateway } from '../../infra/payments/sandbox';
-import {
-  generateSigningSecret,
-  verifyWebhookSignature,
-  type SignatureCheck,
-} from '../../infra/signing';
+import { verifyWebhookSignature, type SignatureCheck } from '../../infra/signing';
 import { startInProcess } from '../../dev/in-process';
 import { createProviderClient } from '../../dev/provider-client';
 
@@ -78,6 +74,9 @@ export interface HarnessOptions {
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const suffix = randomBytes(6).toString('hex');
   const config = loadConfig({
+    // Orders close as soon as they end (tests wait for workflow results) unless a test opens
+    // a refund window itself.
+    REFUND_WINDOW_SECONDS: '0',
     ...options.env,
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
@@ -115,16 +114,26 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     }) {
       providerCount += 1;
       const providerId = `prov-${vertical}-${providerCount}`;
-      const signingSecret = generateSigningSecret();
-      await database.models.Provider.create({
-        _id: providerId,
-        vertical,
-        name: `Test ${vertical} provider ${providerCount}`,
-        webhookUrl,
-        signingSecret,
-        confirmationTimeoutSeconds,
-        doctorNoShowGraceSeconds,
+      // Onboarded as an admin would: through the API, which answers the secret once.
+      const response = await fetch(`${orderflow.apiUrl}/v1/admin/providers`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${TOKENS.admin}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          providerId,
+          vertical,
+          name: `Test ${vertical} provider ${providerCount}`,
+          webhookUrl,
+          confirmationTimeoutSeconds,
+          doctorNoShowGraceSeconds,
+        }),
       });
+      const text = await response.text();
+      if (response.status !== 201)
+        throw new Error(`registering ${providerId} answered ${response.status}: ${text}`);
+      const { signingSecret } = JSON.parse(text) as { signingSecret: string };
       return {
         providerId,
         signingSecret,

@@ -2,10 +2,12 @@
 // confirmed items are captured and the rest of the authorisation is released. Dispatch
 // assigns a courier, who picks the order up and delivers it. Free cancellation until pickup.
 
+import { log, patched } from '@temporalio/workflow';
 import { confirmedGroceryTotal, confirmGroceryLines } from '../../domain/pricing';
 import { dispatch } from '../activities';
+import { workflowNowIso } from '../clock';
 import { invalidRequest } from '../errors';
-import type { VerticalFlow } from './vertical';
+import type { VerticalFlow, WaitResult } from './vertical';
 
 export const grocery: VerticalFlow = {
   checkConfirmation(order, decision) {
@@ -43,7 +45,7 @@ export const grocery: VerticalFlow = {
     };
   },
 
-  async fulfil({ order, publish, waitFor }) {
+  async fulfil({ input, order, publish, waitFor, msUntil }) {
     const details = order.current.grocery!;
     try {
       const courier = await dispatch.assignCourier({
@@ -59,7 +61,31 @@ export const grocery: VerticalFlow = {
       };
     }
     await publish();
-    const delivered = await waitFor(() => order.status === 'completed');
+    const isDelivered = () => order.status === 'completed';
+    let delivered: WaitResult;
+    const graceSeconds = input.deliveryOverdueGraceSeconds;
+    if (graceSeconds !== undefined && patched('delivery-overdue-attention')) {
+      // A store that never reports the delivery must not leave the order silently open with
+      // the money taken: past the window and its grace, support is asked to look.
+      const overdueAt = Date.parse(details.deliveryWindow.end) + graceSeconds * 1000;
+      delivered = await waitFor(isDelivered, msUntil(overdueAt));
+      if (delivered === 'timeout') {
+        order.update({
+          attention: {
+            code: 'delivery_overdue',
+            reason: `not reported delivered by ${new Date(overdueAt).toISOString()} (delivery window end + ${graceSeconds} s)`,
+            since: workflowNowIso(),
+          },
+        });
+        log.warn('delivery overdue: support must look', { orderId: order.current.orderId });
+        await publish();
+        delivered = await waitFor(isDelivered);
+      }
+      if (order.current.attention?.code === 'delivery_overdue')
+        order.update({ attention: undefined });
+    } else {
+      delivered = await waitFor(isDelivered);
+    }
     return delivered === 'cancelled' ? { kind: 'cancelled' } : { kind: 'completed' };
   },
 

@@ -1,0 +1,143 @@
+// Admin requests and answers for provider onboarding: registration, settings and secret
+// rotation. Routes validate with these and the OpenAPI document is generated from them.
+// Requests are strict: a misspelt field is a 422, not a setting silently left unchanged.
+
+import { z } from 'zod';
+import { VERTICALS } from '../../domain/order';
+import { ProviderParamsSchema } from '../schemas';
+
+const MINUTE = 60;
+const DAY = 86_400;
+
+const providerId = ProviderParamsSchema.shape.providerId;
+const name = z.string().trim().min(1).max(200);
+const dateTime = z.iso.datetime({ offset: true });
+const webhookUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http or https URL' })
+  .max(2048)
+  .meta({ description: 'where new orders and cancellations are POSTed, signed' });
+const confirmationTimeoutSeconds = z
+  .number()
+  .int()
+  .min(1)
+  .max(7 * DAY)
+  .meta({
+    description:
+      "how long the provider has to answer a new order (1 s … 7 days); the vertical's default otherwise",
+  });
+const doctorNoShowGraceSeconds = z
+  .number()
+  .int()
+  .min(1)
+  .max(4 * 60 * MINUTE)
+  .meta({
+    description:
+      'clinics only: how long after a slot starts a doctor who has not started is a no-show (1 s … 4 h; default 15 min)',
+  });
+const graceSeconds = z
+  .number()
+  .int()
+  .min(0)
+  .max(7 * DAY);
+
+export const onlyForClinics = {
+  message: 'only teleconsultation providers have a doctor no-show grace',
+  path: ['doctorNoShowGraceSeconds'],
+};
+
+export const RegisterProviderRequestSchema = z
+  .strictObject({
+    providerId,
+    vertical: z.enum(VERTICALS),
+    name,
+    webhookUrl: webhookUrl.optional(),
+    confirmationTimeoutSeconds: confirmationTimeoutSeconds.optional(),
+    doctorNoShowGraceSeconds: doctorNoShowGraceSeconds.optional(),
+  })
+  .refine(
+    (p) => p.doctorNoShowGraceSeconds === undefined || p.vertical === 'teleconsultation',
+    onlyForClinics,
+  )
+  .meta({ id: 'RegisterProviderRequest' });
+export type RegisterProviderRequest = z.infer<typeof RegisterProviderRequestSchema>;
+
+/** `null` removes a setting: no webhooks (the provider polls), or the vertical's default. */
+export const UpdateProviderRequestSchema = z
+  .strictObject({
+    name: name.optional(),
+    webhookUrl: webhookUrl.nullable().optional(),
+    confirmationTimeoutSeconds: confirmationTimeoutSeconds.nullable().optional(),
+    doctorNoShowGraceSeconds: doctorNoShowGraceSeconds.nullable().optional(),
+    active: z.boolean().optional().meta({
+      description: 'an inactive provider takes no new orders; its orders in flight finish',
+    }),
+  })
+  .refine((patch) => Object.values(patch).some((value) => value !== undefined), {
+    message: 'send at least one field to change',
+  })
+  .meta({ id: 'UpdateProviderRequest' });
+export type UpdateProviderRequest = z.infer<typeof UpdateProviderRequestSchema>;
+
+export const RotateSecretRequestSchema = z
+  .strictObject({
+    graceSeconds: graceSeconds.optional().meta({
+      description:
+        'how long the previous secrets stay valid (0 … 7 days); SECRET_ROTATION_GRACE_SECONDS (24 h) by default',
+    }),
+  })
+  .meta({ id: 'RotateSecretRequest' });
+
+export const ListProvidersQuerySchema = z.object({
+  vertical: z.enum(VERTICALS).optional(),
+  active: z.enum(['true', 'false']).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .meta({ description: "the previous page's nextCursor" }),
+});
+
+export const SecretSummarySchema = z
+  .object({
+    id: z.string(),
+    createdAt: dateTime,
+    expiresAt: dateTime
+      .optional()
+      .meta({ description: 'set once a rotation retires it; absent on the newest secret' }),
+  })
+  .meta({ id: 'ProviderSecretSummary' });
+
+export const AdminProviderSchema = z
+  .object({
+    providerId: z.string(),
+    vertical: z.enum(VERTICALS),
+    name: z.string(),
+    webhookUrl: z.string().optional(),
+    confirmationTimeoutSeconds: z.number().int().optional(),
+    doctorNoShowGraceSeconds: z.number().int().optional(),
+    active: z.boolean(),
+    createdAt: dateTime,
+    updatedAt: dateTime.optional(),
+    secrets: z.array(SecretSummarySchema).meta({
+      description:
+        'the secrets valid now, newest first (never the secrets themselves): more than one while a rotation is in progress',
+    }),
+  })
+  .meta({ id: 'AdminProvider' });
+export type AdminProvider = z.infer<typeof AdminProviderSchema>;
+
+export const ProviderWithSecretSchema = AdminProviderSchema.extend({
+  signingSecret: z
+    .string()
+    .meta({ description: 'the new signing secret, shown this once: store it now' }),
+  signingSecretId: z.string(),
+}).meta({ id: 'AdminProviderWithSecret' });
+
+export const AdminProviderListSchema = z
+  .object({
+    providers: z.array(AdminProviderSchema),
+    nextCursor: z.string().optional().meta({ description: 'absent on the last page' }),
+  })
+  .meta({ id: 'AdminProviderList' });

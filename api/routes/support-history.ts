@@ -1,0 +1,78 @@
+// Support (roles `support`, `admin`, mounted at /v1/support/orders): what happened to an order
+// and why, read from its workflow's history — as a timeline in words, or as the raw events.
+
+import { Router } from 'express';
+import { isGrpcServiceError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import { temporal as proto } from '@temporalio/proto';
+import type { OrderSnapshot } from '../../domain/order';
+import type { Models } from '../../infra/db';
+import { orderWorkflowId } from '../../workflows/messages';
+import { ApiError } from '../errors';
+import { OrderIdParamsSchema } from '../schemas';
+import { SupportHistoryQuerySchema } from '../support/schemas';
+import { toTimeline, type DecodePayloads } from '../support/timeline';
+
+/** gRPC's NOT_FOUND: what the history call answers for a workflow Temporal no longer keeps. */
+const GRPC_NOT_FOUND = 5;
+
+export function supportHistoryRouter(deps: { temporal: Client; models: Models }): Router {
+  const router = Router();
+  const { payloadConverter } = deps.temporal.options.loadedDataConverter;
+  // With a payload codec (encryption), decode the history's payloads before `toTimeline`.
+  const decode: DecodePayloads = (payloads) =>
+    (payloads ?? []).map((payload) => payloadConverter.fromPayload(payload));
+
+  router.get('/:orderId/history', async (req, res) => {
+    const { orderId } = OrderIdParamsSchema.parse(req.params);
+    const { format } = SupportHistoryQuerySchema.parse(req.query);
+    const order = await deps.models.Order.findById(orderId).lean<OrderSnapshot>();
+    if (!order) throw new ApiError(404, 'order_not_found', 'no such order');
+
+    const handle = deps.temporal.workflow.getHandle(orderWorkflowId(orderId));
+    if (format === 'raw') {
+      const history = await orKeptNoLonger(handle.fetchHistory());
+      res.json({ events: rawEvents(history) });
+      return;
+    }
+    // Pending activities first: a retry that ends between the two calls then shows as done.
+    const description = await orKeptNoLonger(handle.describe());
+    const history = await orKeptNoLonger(handle.fetchHistory());
+    const { entries } = toTimeline({
+      history,
+      pendingActivities: description.raw.pendingActivities,
+      decode,
+    });
+    res.json({ orderId, status: order.status, entries });
+  });
+
+  return router;
+}
+
+/** Protobuf's JSON object form, as the Temporal CLI and UI show it. */
+function rawEvents(history: proto.api.history.v1.IHistory): object[] {
+  const { History } = proto.api.history.v1;
+  const plain = History.toObject(History.fromObject(history), {
+    enums: String,
+    longs: String,
+    bytes: String,
+  });
+  return (plain.events as object[] | undefined) ?? [];
+}
+
+/** The read model outlives Temporal's retention: say so rather than "no such order". */
+async function orKeptNoLonger<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    const notFound =
+      error instanceof WorkflowNotFoundError ||
+      (isGrpcServiceError(error) && error.code === GRPC_NOT_FOUND);
+    if (!notFound) throw error;
+    throw new ApiError(
+      404,
+      'history_not_found',
+      'the order exists, but Temporal no longer keeps its workflow history: its retention period has passed',
+    );
+  }
+}
