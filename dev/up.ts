@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Runtime } from '@temporalio/worker';
 import { loadConfig } from '../infra/config';
 import { newestSecret } from '../infra/provider-secrets';
+import pinoPretty from 'pino-pretty';
 import { createLogger, temporalLogger } from '../infra/logger';
 import { preferPort, startFerretDb, startTemporalDevServer, type EmbeddedServer } from './embedded';
 import { startInProcess } from './in-process';
@@ -44,7 +45,20 @@ async function main(): Promise<void> {
   env.PORT ??= String(await preferPort(3000));
 
   const config = loadConfig(env);
-  const logger = createLogger(config.logLevel, { service: 'orderflow-dev' });
+  // A person reads this terminal: one readable line per log entry; JSON when piped.
+  const logger = createLogger(
+    config.logLevel,
+    {},
+    process.stdout.isTTY
+      ? pinoPretty({
+          colorize: true,
+          sync: true,
+          translateTime: 'SYS:HH:MM:ss',
+          ignore: 'pid,hostname',
+          messageFormat: '{if component}[{component}] {end}{msg}',
+        })
+      : undefined,
+  );
   Runtime.install({
     logger: temporalLogger(logger.child({ component: 'temporal' })),
     shutdownSignals: [],
@@ -133,6 +147,7 @@ function printBanner(where: {
     '',
     'orderflow is running',
     `  API              ${where.apiUrl}   (OpenAPI: ${where.apiUrl}/openapi.json)`,
+    `  Support console  ${where.apiUrl}/support/   (sign in with the support or admin token)`,
     `  Temporal         ${where.temporalAddress}${where.temporalUi ? `   Web UI: ${where.temporalUi}` : ''}`,
     `  Database         ${where.mongodbUri}`,
     `  Dev tokens       app=${DEV_TOKENS.app} support=${DEV_TOKENS.support} admin=${DEV_TOKENS.admin}`,

@@ -5,8 +5,16 @@ import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporali
 
 export type { Logger } from 'pino';
 
-export function createLogger(level: string, base: Record<string, unknown> = {}): Logger {
-  return pino({
+/**
+ * JSON lines to stdout, for log collectors; `destination` replaces stdout (npm start hands in
+ * a human-readable stream when it runs in a terminal).
+ */
+export function createLogger(
+  level: string,
+  base: Record<string, unknown> = {},
+  destination?: pino.DestinationStream,
+): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { ...base },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -19,7 +27,8 @@ export function createLogger(level: string, base: Record<string, unknown> = {}):
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 const temporalToPino: Record<LogLevel, pino.Level> = {
