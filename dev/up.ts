@@ -54,8 +54,10 @@ async function main(): Promise<void> {
           colorize: true,
           sync: true,
           translateTime: 'SYS:HH:MM:ss',
-          ignore: 'pid,hostname',
-          messageFormat: '{if component}[{component}] {end}{msg}',
+          singleLine: true,
+          ignore: 'pid,hostname,component,req,res,responseTime',
+          messageFormat:
+            '{if component}[{component}] {end}{msg}{if req} {req.method} {req.url}{end}{if res} → {res.statusCode} in {responseTime} ms{end}',
         })
       : undefined,
   );
