@@ -23,6 +23,25 @@ export default tseslint.config(
     },
   },
   {
+    // The support console: plain ES modules the browser runs as they are (no build step).
+    files: ['api/console/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'crypto',
+          'document',
+          'fetch',
+          'FormData',
+          'location',
+          'sessionStorage',
+          'URLSearchParams',
+          'window',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     // Workflow code runs in Temporal's deterministic sandbox: only @temporalio/workflow,
     // domain/ and type-only imports are allowed there.
     files: ['workflows/**/*.ts'],

@@ -28,3 +28,17 @@ if [ "${1:-}" = "--for-tests" ] && ! command -v docker-compose >/dev/null 2>&1; 
     exit 1
   fi
 fi
+
+# The support console's browser test drives Debian's chromium, headless, through
+# playwright-core (CHROMIUM_PATH names another binary instead).
+if [ "${1:-}" = "--for-tests" ] && [ -z "${CHROMIUM_PATH:-}" ] && [ ! -x /usr/bin/chromium ]; then
+  echo "orderflow: installing Debian's chromium for the support console's browser test..." >&2
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "orderflow: error: chromium is missing and installing it needs root; run: sudo apt-get install -y chromium (or set CHROMIUM_PATH)" >&2
+    exit 1
+  fi
+  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >&2; then
+    echo "orderflow: error: apt-get could not install chromium; install it (apt-get install -y chromium) or set CHROMIUM_PATH, and retry" >&2
+    exit 1
+  fi
+fi
