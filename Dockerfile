@@ -18,6 +18,7 @@ COPY activities ./activities
 COPY api ./api
 COPY workers ./workers
 COPY infra ./infra
+COPY ops ./ops
 RUN npm run build
 
 # --- runtime: production dependencies and the compiled code, run as `node` ---

@@ -12,7 +12,7 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       transform,
-      testMatch: ['<rootDir>/{domain,workflows,activities,api,infra,workers,dev}/**/*.test.ts'],
+      testMatch: ['<rootDir>/{domain,workflows,activities,api,infra,workers,dev,ops}/**/*.test.ts'],
     },
     {
       displayName: 'integration',

@@ -4,6 +4,7 @@
 import { createCheckoutActivities } from './checkout';
 import type { ActivityDeps } from './deps';
 import { createDispatchActivities } from './dispatch';
+import { createMaintenanceActivities } from './maintenance';
 import { createOrderActivities } from './orders';
 import { createPaymentActivities } from './payments';
 import { createProviderActivities } from './providers';
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createProviderActivities(deps),
     ...createDispatchActivities(deps),
     ...createOrderActivities(deps),
+    ...createMaintenanceActivities(deps),
   };
 }
 

@@ -25,6 +25,13 @@ export async function saveSnapshot(
 
 export function createOrderActivities({ models }: Pick<ActivityDeps, 'models'>) {
   return {
-    saveOrderSnapshot: (snapshot: OrderSnapshot): Promise<void> => saveSnapshot(models, snapshot),
+    /**
+     * Answers with the snapshot written, so the workflow's history records what the read
+     * model was given even when this runs as a local activity (whose input is not recorded).
+     */
+    async saveOrderSnapshot(snapshot: OrderSnapshot): Promise<OrderSnapshot> {
+      await saveSnapshot(models, snapshot);
+      return snapshot;
+    },
   };
 }

@@ -10,9 +10,12 @@ import { createCheckout } from './checkout';
 import { errorHandler, notFoundHandler } from './errors';
 import { createApiMetrics } from './metrics';
 import { bearerAuth } from './middleware/auth';
+import { jsonBody, limitBodySize } from './middleware/body';
 import { requestContext } from './middleware/request-context';
+import { securityHeaders } from './middleware/security-headers';
 import { verifyProviderSignature } from './middleware/signature';
 import { adminProvidersRouter } from './routes/admin-providers';
+import { codecRouter } from './routes/codec';
 import { consoleRouter } from './routes/console';
 import { opsRouter } from './routes/ops';
 import { ordersRouter } from './routes/orders';
@@ -21,6 +24,7 @@ import { supportRouter } from './routes/support';
 import { supportHistoryRouter } from './routes/support-history';
 import type { LedgerEntry } from '../infra/models/sandbox-payment';
 import { createSandboxGateway } from '../infra/payments/sandbox';
+import { useSecretKeys } from '../infra/provider-secrets';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -37,11 +41,14 @@ export function createApp({ config, database, temporal, logger, paymentLedger }:
   app.set('trust proxy', false);
   const metrics = createApiMetrics();
   const { models } = database;
+  useSecretKeys(models, config.secretEncryptionKeys);
   const requireRole = bearerAuth(config.apiClients);
-  const json = express.json({ limit: '256kb', strict: true });
+  const json = jsonBody();
 
   app.use(requestContext(logger));
+  app.use(securityHeaders);
   app.use(metrics.observeRequests);
+  app.use('/v1', limitBodySize);
 
   app.use(opsRouter({ connection: database.connection, temporal, metrics }));
   app.use(
@@ -97,6 +104,14 @@ export function createApp({ config, database, temporal, logger, paymentLedger }:
     supportHistoryRouter({ temporal, models }),
   );
   app.use(consoleRouter());
+  // The Temporal Web UI's codec server (support, admin): payloads decrypted for operators.
+  app.use(
+    codecRouter({
+      codecs: temporal.options.loadedDataConverter.payloadCodecs,
+      clients: config.apiClients,
+      corsOrigins: config.codec.corsOrigins,
+    }),
+  );
   app.use(notFoundHandler);
   app.use(errorHandler);
   return { app, metrics };

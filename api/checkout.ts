@@ -23,7 +23,7 @@ import { placedOrder, type OrderRequest, type OrderSnapshot } from '../domain/or
 import { orderTotal } from '../domain/pricing';
 import type { ApiClient } from '../infra/config';
 import { isDuplicateKeyError, type Models } from '../infra/db';
-import type { IdempotencyDocument } from '../infra/models/idempotency';
+import { attemptOrderId, type IdempotencyDocument } from '../infra/models/idempotency';
 import {
   awaitPaymentDecisionUpdate,
   orderWorkflowId,
@@ -84,17 +84,6 @@ export function requestFingerprint(request: unknown): string {
 function toOrderRequest(body: CreateOrderRequest): OrderRequest {
   const { payment, ...rest } = body;
   return { ...rest, paymentToken: payment.token } as OrderRequest;
-}
-
-/**
- * The order id of a key's `attempt`-th order. Attempt 0 is the random id the key record
- * holds; later ones (after "try again" answers) are derived from it, so concurrent retries
- * all arrive at the same id, and Temporal runs one workflow per id.
- */
-export function attemptOrderId(firstOrderId: string, attempt: number): string {
-  if (attempt === 0) return firstOrderId;
-  const digest = createHash('sha256').update(`${firstOrderId}#${attempt}`).digest('hex');
-  return `ord_${digest.slice(0, 24)}`;
 }
 
 /** A key whose orders keep answering "try again" stops being retried after this many. */

@@ -17,6 +17,7 @@ import {
   ProviderOrdersQuerySchema,
   ProviderParamsSchema,
 } from './schemas';
+import { CodecPayloadsSchema } from './routes/codec';
 import { registerSupportPaths } from './support/openapi-paths';
 import { OrderHistoryResponseSchema, SupportHistoryQuerySchema } from './support/schemas';
 import {
@@ -271,6 +272,62 @@ export function buildOpenApiDocument() {
     responses: {
       200: json(OrderHistoryResponseSchema, 'the timeline, or `{events}` with `?format=raw`'),
       ...errors(401, 403, 404, 422, 503),
+    },
+  });
+
+  const codecSession = registry.registerComponent('securitySchemes', 'codecSession', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'orderflow_codec',
+    description: 'Set by `POST /codec/session` for browsers (the Temporal Web UI); /codec only.',
+  });
+  const codecPaths = [
+    ['decode', 'Decrypt payloads for the Temporal Web UI or CLI (support, admin)'],
+    ['encode', 'Encrypt payloads under the current key (support, admin)'],
+  ] as const;
+  for (const [path, summary] of codecPaths) {
+    registry.registerPath({
+      method: 'post',
+      path: `/codec/${path}`,
+      summary,
+      description:
+        "Temporal's remote codec protocol: protobuf JSON payloads in, the same shape out. Bearer token, or the cookie set by `POST /codec/session` (browsers). CORS for CODEC_CORS_ORIGINS, preflight without credentials. A payload under a key the service does not hold is `422 payload_not_decodable`.",
+      security: [{ [bearer.name]: [] }, { [codecSession.name]: [] }],
+      request: {
+        headers: z.object({ 'X-Namespace': z.string().optional() }),
+        body: { content: { 'application/json': { schema: CodecPayloadsSchema } } },
+      },
+      responses: {
+        200: json(CodecPayloadsSchema, 'the payloads, converted, in the same order'),
+        ...errors(400, 401, 403, 422),
+      },
+    });
+  }
+  registry.registerPath({
+    method: 'get',
+    path: '/codec/session',
+    summary: 'The codec sign-in page for browsers (the Temporal Web UI sends its cookie)',
+    responses: {
+      200: { description: 'an HTML form', content: { 'text/html': { schema: z.string() } } },
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/codec/session',
+    summary:
+      'Sign in with a support or admin token: an HttpOnly, SameSite=Strict cookie for /codec; `signOut=1` clears it',
+    request: {
+      body: {
+        content: {
+          'application/x-www-form-urlencoded': {
+            schema: z.object({ token: z.string().optional(), signOut: z.string().optional() }),
+          },
+        },
+      },
+    },
+    responses: {
+      200: { description: 'signed in (or out)', content: { 'text/html': { schema: z.string() } } },
+      ...errors(401, 403, 422),
     },
   });
 

@@ -13,6 +13,7 @@ import { createLogger, type Logger } from '../infra/logger';
 import { connectClient } from '../infra/temporal';
 import { createApp } from './app';
 import { newRequestId, REQUEST_ID_HEADER } from './middleware/request-context';
+import { SECURITY_HEADERS } from './middleware/security-headers';
 
 /** How long `close()` lets in-flight requests run before it cuts their connections. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
@@ -100,7 +101,7 @@ export function answerClientError(
       `Content-Length: ${Buffer.byteLength(body)}`,
       'Connection: close',
       `${REQUEST_ID_HEADER}: ${requestId}`,
-      'Cache-Control: no-store',
+      ...Object.entries(SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}`),
     ].join('\r\n');
     // Destroy once the answer is handed to the kernel; a peer that never reads cannot keep
     // the socket (and so the server's shutdown) waiting.

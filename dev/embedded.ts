@@ -134,6 +134,8 @@ export async function startTemporalDevServer(options: {
   dataDir: string;
   port?: number;
   uiPort?: number;
+  /** The Web UI's codec server (`--ui-codec-endpoint`), e.g. `http://127.0.0.1:3000/codec`. */
+  codecEndpoint?: string;
 }): Promise<TemporalDevServer> {
   mkdirSync(options.dataDir, { recursive: true });
   const port = options.port ?? (await freePort());
@@ -153,6 +155,7 @@ export async function startTemporalDevServer(options: {
       path.join(options.dataDir, 'temporal.sqlite'),
       '--log-level',
       'warn',
+      ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
       ...Object.entries(ORDER_SEARCH_ATTRIBUTES).flatMap(([name, type]) => [
         '--search-attribute',
         `${name}=${type}`,

@@ -10,6 +10,7 @@ import { connectDatabase, type Database } from '../infra/db';
 import type { Logger } from '../infra/logger';
 import { connectClient, connectWorkerConnection } from '../infra/temporal';
 import { activityDeps, createOrderWorker } from '../workers/order-worker';
+import { ensureSchedules } from '../workers/schedules';
 
 export interface InProcessOrderflow {
   apiUrl: string;
@@ -30,6 +31,7 @@ export async function startInProcess(
 ): Promise<InProcessOrderflow> {
   const database = await connectDatabase(config.mongodbUri, logger);
   const temporal = await connectClient(config.temporal);
+  await ensureSchedules(temporal, config);
   const workerConnection: NativeConnection = await connectWorkerConnection(config.temporal);
   let worker: Worker | undefined;
   let workerRun: Promise<void> = Promise.resolve();

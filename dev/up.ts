@@ -3,9 +3,11 @@
 // then the order worker, the API and the demo provider simulator, prints where everything
 // is, and on Ctrl-C stops all of it in reverse order.
 
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Runtime } from '@temporalio/worker';
-import { loadConfig } from '../infra/config';
+import { loadConfig, tokenDigest } from '../infra/config';
 import { newestSecret } from '../infra/provider-secrets';
 import pinoPretty from 'pino-pretty';
 import { createLogger, temporalLogger } from '../infra/logger';
@@ -25,16 +27,22 @@ async function main(): Promise<void> {
   const env = { ...process.env };
   const servers: EmbeddedServer[] = [];
   let temporalUi: string | undefined;
+  env.PORT ??= String(await preferPort(3000));
+  env.PAYLOAD_ENCRYPTION_KEYS ||= devPayloadKeys();
 
   if (!env.TEMPORAL_ADDRESS) {
+    const uiPort = await preferPort(8233);
     const temporal = await startTemporalDevServer({
       dataDir: DATA_DIR,
       port: await preferPort(7233),
-      uiPort: await preferPort(8233),
+      uiPort,
+      // The Web UI decrypts payloads through the API's codec endpoint (api/routes/codec.ts).
+      codecEndpoint: `http://${env.HOST ?? '127.0.0.1'}:${env.PORT}/codec`,
     });
     servers.push(temporal);
     env.TEMPORAL_ADDRESS = temporal.address;
     temporalUi = temporal.uiUrl;
+    env.CODEC_CORS_ORIGINS ??= `${temporal.uiUrl},http://localhost:${uiPort}`;
   }
   if (!env.MONGODB_URI) {
     const ferret = await startFerretDb({ dataDir: DATA_DIR, port: await preferPort(27017) });
@@ -42,7 +50,6 @@ async function main(): Promise<void> {
     env.MONGODB_URI = `${ferret.uri}/orderflow`;
   }
   env.API_TOKENS ??= `checkout:app:${DEV_TOKENS.app},support:support:${DEV_TOKENS.support},admin:admin:${DEV_TOKENS.admin}`;
-  env.PORT ??= String(await preferPort(3000));
 
   const config = loadConfig(env);
   // A person reads this terminal: one readable line per log entry; JSON when piped.
@@ -86,16 +93,19 @@ async function main(): Promise<void> {
       return simulated;
     },
   });
-  // Demo providers are onboarded like real ones, through the admin API.
-  const admin = config.apiClients.find((client) => client.role === 'admin');
-  if (admin) {
+  // Demo providers are onboarded like real ones, through the admin API, with the dev admin
+  // token (configuration keeps only the digests of tokens).
+  const devAdmin = tokenDigest(DEV_TOKENS.admin);
+  if (config.apiClients.some((c) => c.role === 'admin' && c.tokenSha256 === devAdmin)) {
     await seedDemoProviders({
       apiUrl: orderflow.apiUrl,
-      adminToken: admin.token,
+      adminToken: DEV_TOKENS.admin,
       webhookUrl: simulator.webhookUrl,
     });
   } else {
-    logger.warn('API_TOKENS has no admin token: the demo providers were not registered');
+    logger.warn(
+      `API_TOKENS has no admin entry with the dev token ${DEV_TOKENS.admin}: the demo providers were not registered`,
+    );
   }
 
   printBanner({
@@ -124,6 +134,24 @@ async function main(): Promise<void> {
   });
 }
 
+/**
+ * PAYLOAD_ENCRYPTION_KEYS for the embedded default: made once, kept in .data/ beside the
+ * histories it encrypts. To rotate, put a new `id:key` first in that file.
+ */
+function devPayloadKeys(): string {
+  const file = path.join(DATA_DIR, 'payload-encryption-keys');
+  mkdirSync(DATA_DIR, { recursive: true });
+  try {
+    writeFileSync(file, `dev-1:${randomBytes(32).toString('base64')}\n`, {
+      flag: 'wx',
+      mode: 0o600,
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
 function printBanner(where: {
   apiUrl: string;
   temporalUi?: string;
@@ -150,6 +178,7 @@ function printBanner(where: {
     'orderflow is running',
     `  API              ${where.apiUrl}   (OpenAPI: ${where.apiUrl}/openapi.json)`,
     `  Support console  ${where.apiUrl}/support/   (sign in with the support or admin token)`,
+    `  Codec server     ${where.apiUrl}/codec   (for the Web UI: sign in at ${where.apiUrl}/codec/session)`,
     `  Temporal         ${where.temporalAddress}${where.temporalUi ? `   Web UI: ${where.temporalUi}` : ''}`,
     `  Database         ${where.mongodbUri}`,
     `  Dev tokens       app=${DEV_TOKENS.app} support=${DEV_TOKENS.support} admin=${DEV_TOKENS.admin}`,

@@ -117,7 +117,13 @@ export interface DispatchInfo {
   courier?: Courier;
   voucherCode?: string;
   sessionLink?: string;
-  events: { type: ProviderEventType; at: string; receivedAt: string }[];
+  events: {
+    type: ProviderEventType;
+    at: string;
+    receivedAt: string;
+    /** Reported before the order reached its step: kept, and applied once it does. */
+    pending?: boolean;
+  }[];
 }
 
 export type CancellationRequester = 'customer' | 'support';

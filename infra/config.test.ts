@@ -1,4 +1,8 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { ConfigError, loadConfig } from './config';
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const key32 = () => randomBytes(32).toString('base64');
 
 const valid = {
   MONGODB_URI: 'mongodb://127.0.0.1:27017/orderflow',
@@ -15,8 +19,8 @@ describe('loadConfig', () => {
       taskQueue: 'orders',
     });
     expect(config.apiClients).toEqual([
-      { name: 'checkout', role: 'app', token: '0123456789abcdef' },
-      { name: 'ops', role: 'admin', token: 'fedcba9876543210' },
+      { name: 'checkout', role: 'app', tokenSha256: sha256('0123456789abcdef') },
+      { name: 'ops', role: 'admin', tokenSha256: sha256('fedcba9876543210') },
     ]);
     expect(Object.isFrozen(config.temporal)).toBe(true);
   });
@@ -26,6 +30,18 @@ describe('loadConfig', () => {
     ['TEMPORAL_ADDRESS', { TEMPORAL_ADDRESS: 'no-port' }],
     ['API_TOKENS', { API_TOKENS: 'checkout:superuser:0123456789abcdef' }],
     ['API_TOKENS', { API_TOKENS: 'checkout:app:short' }],
+    ['API_TOKENS', { API_TOKENS: 'checkout:app:sha256:abc123' }],
+    ['API_TOKENS', { API_TOKENS: `checkout:app:md5:${sha256('x')}` }],
+    ['API_TOKENS', { API_TOKENS: 'a:app:0123456789abcdef,b:admin:0123456789abcdef' }],
+    [
+      'PAYLOAD_ENCRYPTION_KEYS',
+      { PAYLOAD_ENCRYPTION_KEYS: `k1:${randomBytes(16).toString('base64')}` },
+    ],
+    ['PAYLOAD_ENCRYPTION_KEYS', { PAYLOAD_ENCRYPTION_KEYS: 'k1:not base64!' }],
+    ['PAYLOAD_ENCRYPTION_KEYS', { PAYLOAD_ENCRYPTION_KEYS: key32() }],
+    ['PAYLOAD_ENCRYPTION_KEYS', { PAYLOAD_ENCRYPTION_KEYS: `k1:${key32()},k1:${key32()}` }],
+    ['SECRET_ENCRYPTION_KEYS', { SECRET_ENCRYPTION_KEYS: `bad id:${key32()}` }],
+    ['CODEC_CORS_ORIGINS', { CODEC_CORS_ORIGINS: 'http://ui.example.com/path' }],
     ['PORT', { PORT: 'eighty' }],
   ])('names the bad variable %s', (name, override) => {
     expect(() => loadConfig({ ...valid, ...override })).toThrow(ConfigError);
@@ -42,5 +58,71 @@ describe('loadConfig', () => {
       apiKey: 'key',
       tls: {},
     });
+  });
+
+  test('API tokens: configuration keeps only their SHA-256, given as a token or as sha256:<hex>', () => {
+    const digest = sha256('support-desk-token-1');
+    const config = loadConfig({
+      ...valid,
+      API_TOKENS: `checkout:app:0123456789abcdef,desk:support:sha256:${digest.toUpperCase()}`,
+    });
+    expect(config.apiClients).toEqual([
+      { name: 'checkout', role: 'app', tokenSha256: sha256('0123456789abcdef') },
+      { name: 'desk', role: 'support', tokenSha256: digest },
+    ]);
+    expect(JSON.stringify(config)).not.toContain('0123456789abcdef');
+  });
+
+  test('encryption keys: the first encrypts; secrets use the payload keys unless set apart', () => {
+    const [a, b, c] = [key32(), key32(), key32()];
+    const shared = loadConfig({ ...valid, PAYLOAD_ENCRYPTION_KEYS: ` k2:${a} , k1:${b} ` });
+    expect(shared.temporal.payloadEncryptionKeys).toEqual([
+      { id: 'k2', key: a },
+      { id: 'k1', key: b },
+    ]);
+    expect(shared.secretEncryptionKeys).toEqual(shared.temporal.payloadEncryptionKeys);
+
+    const apart = loadConfig({
+      ...valid,
+      PAYLOAD_ENCRYPTION_KEYS: `p1:${a}`,
+      SECRET_ENCRYPTION_KEYS: `s1:${c}`,
+    });
+    expect(apart.secretEncryptionKeys).toEqual([{ id: 's1', key: c }]);
+
+    // Unset or empty (as compose passes an unset variable): nothing is encrypted.
+    for (const unset of [{}, { PAYLOAD_ENCRYPTION_KEYS: '', SECRET_ENCRYPTION_KEYS: '' }]) {
+      const plain = loadConfig({ ...valid, ...unset });
+      expect(plain.temporal.payloadEncryptionKeys).toBeUndefined();
+      expect(plain.secretEncryptionKeys).toBeUndefined();
+    }
+  });
+
+  test('production refuses to start without both kinds of encryption keys', () => {
+    const production = { ...valid, NODE_ENV: 'production' };
+    expect(() => loadConfig(production)).toThrow(
+      /PAYLOAD_ENCRYPTION_KEYS: required in production\n {2}SECRET_ENCRYPTION_KEYS: required/,
+    );
+    expect(() => loadConfig({ ...production, PAYLOAD_ENCRYPTION_KEYS: `p1:${key32()}` })).toThrow(
+      /SECRET_ENCRYPTION_KEYS: required in production/,
+    );
+    const both = loadConfig({
+      ...production,
+      PAYLOAD_ENCRYPTION_KEYS: `p1:${key32()}`,
+      SECRET_ENCRYPTION_KEYS: `s1:${key32()}`,
+    });
+    expect(both.secretEncryptionKeys).toHaveLength(1);
+  });
+
+  test("the codec endpoint's CORS origins default to the embedded Web UI's", () => {
+    expect(loadConfig(valid).codec.corsOrigins).toEqual([
+      'http://127.0.0.1:8233',
+      'http://localhost:8233',
+    ]);
+    expect(
+      loadConfig({
+        ...valid,
+        CODEC_CORS_ORIGINS: 'https://temporal.example.com, http://localhost:8080',
+      }).codec.corsOrigins,
+    ).toEqual(['https://temporal.example.com', 'http://localhost:8080']);
   });
 });

@@ -1,7 +1,9 @@
 // The one place that reads the environment. Every setting is validated at start-up, and a
 // bad one stops the process with a message naming the variable.
 
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { KEY_BYTES, type KeySpec } from './codec';
 
 const ROLES = ['app', 'support', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -10,37 +12,109 @@ export interface ApiClient {
   /** Who is calling; idempotency keys are scoped to it. */
   name: string;
   role: Role;
-  token: string;
+  /** Lower-case hex SHA-256 of the token: the token itself is never kept. */
+  tokenSha256: string;
 }
 
-/** `name:role:token` entries separated by commas, e.g. `checkout:app:s3cret`. */
+/** The form `API_TOKENS` accepts instead of a token (`npm run hash-token -- <token>`). */
+export const tokenDigest = (token: string): string =>
+  createHash('sha256').update(token, 'utf8').digest('hex');
+
+/**
+ * `name:role:token` or `name:role:sha256:<64 hex>` entries separated by commas, e.g.
+ * `checkout:app:s3cret-s3cret`. Plain tokens are hashed here and dropped.
+ */
 const apiTokens = z.string().transform((value, ctx): ApiClient[] => {
   const clients: ApiClient[] = [];
   for (const entry of value
     .split(',')
     .map((e) => e.trim())
     .filter(Boolean)) {
-    const [name, role, token, ...rest] = entry.split(':');
-    if (!name || !token || rest.length > 0 || !ROLES.includes(role as Role)) {
+    const [name, role, ...secret] = entry.split(':');
+    const hashed = secret.length === 2 && secret[0] === 'sha256' ? secret[1]! : undefined;
+    if (!name || !ROLES.includes(role as Role) || !(secret.length === 1 || hashed !== undefined)) {
       ctx.addIssue({
         code: 'custom',
-        message: `expected name:role:token with role one of ${ROLES.join('|')}`,
+        message: `expected name:role:token or name:role:sha256:<hex> with role one of ${ROLES.join('|')}`,
       });
       return z.NEVER;
     }
-    if (token.length < 12) {
+    if (hashed !== undefined && !/^[0-9a-fA-F]{64}$/.test(hashed)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `the sha256 of "${name}" is not 64 hex digits`,
+      });
+      return z.NEVER;
+    }
+    const token = secret[0]!;
+    if (hashed === undefined && token.length < 12) {
       ctx.addIssue({
         code: 'custom',
         message: `the token of "${name}" is shorter than 12 characters`,
       });
       return z.NEVER;
     }
-    clients.push({ name, role: role as Role, token });
+    const tokenSha256 = hashed?.toLowerCase() ?? tokenDigest(token);
+    if (clients.some((client) => client.tokenSha256 === tokenSha256)) {
+      ctx.addIssue({ code: 'custom', message: `"${name}" has the same token as another entry` });
+      return z.NEVER;
+    }
+    clients.push({ name, role: role as Role, tokenSha256 });
   }
   if (clients.length === 0)
     ctx.addIssue({ code: 'custom', message: 'at least one token is required' });
   return clients;
 });
+
+/** `id:base64key` entries separated by commas, 32-byte keys; the first one encrypts. */
+const encryptionKeys = z.preprocess(
+  (value) => (value === '' ? undefined : value),
+  z
+    .string()
+    .transform((value, ctx): KeySpec[] => {
+      const keys: KeySpec[] = [];
+      for (const entry of value
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean)) {
+        const [id, key, ...rest] = entry.split(':');
+        const bytes = key && /^[A-Za-z0-9+/]+={0,2}$/.test(key) ? Buffer.from(key, 'base64') : null;
+        if (
+          !id ||
+          !key ||
+          !/^[\w.-]{1,64}$/.test(id) ||
+          rest.length > 0 ||
+          bytes?.length !== KEY_BYTES
+        ) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `expected id:key entries, the id of letters, digits, . _ - and the key ${KEY_BYTES} bytes in base64 (openssl rand -base64 ${KEY_BYTES})`,
+          });
+          return z.NEVER;
+        }
+        if (keys.some((k) => k.id === id)) {
+          ctx.addIssue({ code: 'custom', message: `the key id "${id}" appears twice` });
+          return z.NEVER;
+        }
+        keys.push({ id, key });
+      }
+      if (keys.length === 0) ctx.addIssue({ code: 'custom', message: 'no key in the list' });
+      return keys;
+    })
+    .optional(),
+);
+
+const origins = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'origins are scheme://host[:port], no path')),
+  );
 
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalString = z.string().min(1).optional();
@@ -66,6 +140,12 @@ const envSchema = z.object({
   TEMPORAL_TLS_SERVER_NAME: optionalString,
 
   API_TOKENS: apiTokens,
+  /** Temporal payload encryption (infra/codec.ts); required in production. */
+  PAYLOAD_ENCRYPTION_KEYS: encryptionKeys,
+  /** Provider signing secrets at rest; PAYLOAD_ENCRYPTION_KEYS's keys when unset outside production. */
+  SECRET_ENCRYPTION_KEYS: encryptionKeys,
+  /** Browser origins allowed to call the codec endpoint: the Temporal Web UI's. */
+  CODEC_CORS_ORIGINS: origins.default(['http://127.0.0.1:8233', 'http://localhost:8233']),
 
   /** Seconds a provider callback's timestamp may be off from our clock. */
   SIGNATURE_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
@@ -92,6 +172,9 @@ const envSchema = z.object({
     .min(0)
     .default(30 * 60),
 
+  /** How long a checkout's Idempotency-Key (and its recorded answers) is kept; then it is purged. */
+  IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().positive().default(24),
+
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().positive().default(40),
   /** A prebuilt workflow bundle (bundleWorkflowCode); built at start when absent. */
@@ -111,14 +194,20 @@ export interface Config {
     taskQueue: string;
     apiKey?: string;
     tls?: { certPath?: string; keyPath?: string; serverName?: string };
+    /** Payload encryption keys, the first encrypts; none: payloads are stored in clear. */
+    payloadEncryptionKeys?: readonly KeySpec[];
   };
   apiClients: readonly ApiClient[];
+  /** Keys for provider signing secrets at rest; none: stored in clear (never in production). */
+  secretEncryptionKeys?: readonly KeySpec[];
+  codec: { corsOrigins: readonly string[] };
   signatureToleranceSeconds: number;
   secretRotationGraceSeconds: number;
   maxOrderAmount: number;
   checkout: { waitMs: number; paymentWindowMs: number };
   support: { refundWindowSeconds: number; refundApprovalThreshold: number };
   deliveryOverdueGraceSeconds: number;
+  idempotencyRetentionHours: number;
   worker: {
     maxConcurrentActivities: number;
     maxConcurrentWorkflowTasks: number;
@@ -153,6 +242,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
       'invalid configuration:\n  TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together',
     );
   }
+  if (env.NODE_ENV === 'production') {
+    const missing = (['PAYLOAD_ENCRYPTION_KEYS', 'SECRET_ENCRYPTION_KEYS'] as const).filter(
+      (name) => env[name] === undefined,
+    );
+    if (missing.length > 0) {
+      throw new ConfigError(
+        `invalid configuration:\n${missing.map((name) => `  ${name}: required in production`).join('\n')}`,
+      );
+    }
+  }
   return deepFreeze({
     env: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
@@ -170,8 +269,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
             serverName: env.TEMPORAL_TLS_SERVER_NAME,
           }
         : undefined,
+      payloadEncryptionKeys: env.PAYLOAD_ENCRYPTION_KEYS,
     },
     apiClients: env.API_TOKENS,
+    secretEncryptionKeys: env.SECRET_ENCRYPTION_KEYS ?? env.PAYLOAD_ENCRYPTION_KEYS,
+    codec: { corsOrigins: env.CODEC_CORS_ORIGINS },
     signatureToleranceSeconds: env.SIGNATURE_TOLERANCE_SECONDS,
     secretRotationGraceSeconds: env.SECRET_ROTATION_GRACE_SECONDS,
     maxOrderAmount: env.MAX_ORDER_AMOUNT,
@@ -184,6 +286,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
       refundApprovalThreshold: env.REFUND_APPROVAL_THRESHOLD,
     },
     deliveryOverdueGraceSeconds: env.DELIVERY_OVERDUE_GRACE_SECONDS,
+    idempotencyRetentionHours: env.IDEMPOTENCY_RETENTION_HOURS,
     worker: {
       maxConcurrentActivities: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTasks: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,

@@ -9,7 +9,13 @@
 // valid, a later rotation can shorten but never extend an older secret's life, and two
 // concurrent rotations both keep their secret: the older of the two retires after the other's
 // grace.
+//
+// At rest, a secret is `enc:v1:<keyId>:<base64 of iv | ciphertext | tag>` (AES-256-GCM under
+// SECRET_ENCRYPTION_KEYS, infra/codec.ts's keyring); a value without the `enc:` prefix was
+// written before encryption and reads as it is. Each process says once which keys its models
+// use (`useSecretKeys`); a module that forgot gets an error, never a secret stored in clear.
 
+import { Keyring, type KeySpec } from './codec';
 import { isDuplicateKeyError, type Models } from './db';
 import type { ProviderDocument, ProviderSecretDocument } from './models/provider';
 import { generateSigningSecret } from './signing';
@@ -35,6 +41,56 @@ const MAX_ISSUE_ATTEMPTS = 20;
 
 const secretId = (providerId: string, seq: number) => `${providerId}#${seq}`;
 
+const ENCRYPTED_PREFIX = 'enc:';
+const FORMAT = /^enc:v1:([\w.-]+):([A-Za-z0-9+/]+={0,2})$/;
+
+/** Per connection (its ProviderSecret model): the keyring, or null for secrets in clear. */
+const keyrings = new WeakMap<object, Keyring | null>();
+
+/**
+ * Says which keys protect these models' secrets (config.secretEncryptionKeys): the first
+ * encrypts new secrets, all of them decrypt. Without keys, new secrets are stored in clear
+ * (development only: production configuration requires keys).
+ */
+export function useSecretKeys(models: SecretModels, keys: readonly KeySpec[] | undefined): void {
+  keyrings.set(
+    models.ProviderSecret,
+    keys?.length ? new Keyring(keys, 'SECRET_ENCRYPTION_KEYS') : null,
+  );
+}
+
+function keyringOf(models: SecretModels): Keyring | null {
+  const keyring = keyrings.get(models.ProviderSecret);
+  if (keyring === undefined) {
+    throw new Error(
+      'provider secrets: useSecretKeys(models, config.secretEncryptionKeys) was not called for this database',
+    );
+  }
+  return keyring;
+}
+
+/** The stored form of a secret. */
+function seal(models: SecretModels, secret: string): string {
+  const keyring = keyringOf(models);
+  if (!keyring) return secret;
+  const { keyId, sealed } = keyring.seal(Buffer.from(secret, 'utf8'));
+  return `${ENCRYPTED_PREFIX}v1:${keyId}:${sealed.toString('base64')}`;
+}
+
+/** The secret from its stored form; values written before encryption are in clear. */
+function unseal(models: SecretModels, stored: string): string {
+  if (!stored.startsWith(ENCRYPTED_PREFIX)) return stored;
+  const [, keyId, sealed] = FORMAT.exec(stored) ?? [];
+  if (!keyId || !sealed) throw new Error('a provider secret is stored in an unknown format');
+  const keyring = keyringOf(models);
+  if (!keyring) {
+    throw new Error(
+      `a provider secret is encrypted with key "${keyId}", but SECRET_ENCRYPTION_KEYS is not set`,
+    );
+  }
+  return keyring.open(keyId, Buffer.from(sealed, 'base64')).toString('utf8');
+}
+
 /**
  * Issues the provider's next secret; the ones before it stay valid for `graceSeconds` more (or
  * less, if an earlier rotation already retires them sooner). Answers the new secret, which the
@@ -47,6 +103,7 @@ export async function issueSecret(
 ): Promise<ProviderSecret> {
   const createdAt = options.now ?? new Date();
   const secret = generateSigningSecret();
+  const stored = seal(models, secret);
   for (let attempt = 1; attempt <= MAX_ISSUE_ATTEMPTS; attempt++) {
     const newest = await models.ProviderSecret.findOne({ providerId })
       .sort({ seq: -1 })
@@ -58,7 +115,7 @@ export async function issueSecret(
         _id: secretId(providerId, seq),
         providerId,
         seq,
-        secret,
+        secret: stored,
         createdAt,
         retiresPredecessorsAt: new Date(createdAt.getTime() + options.graceSeconds * 1000),
       });
@@ -80,7 +137,10 @@ export async function validSecrets(
   const records = await models.ProviderSecret.find({ providerId: provider._id })
     .sort({ seq: -1 })
     .lean();
-  return liveSecrets(withLegacy(records, provider), now);
+  return liveSecrets(withLegacy(records, provider), now).map((live) => ({
+    ...live,
+    secret: unseal(models, live.secret),
+  }));
 }
 
 /** The secret a provider should sign with now (the newest), if it has one. */
@@ -91,7 +151,8 @@ export async function newestSecret(
   const newest = await models.ProviderSecret.findOne({ providerId: provider._id })
     .sort({ seq: -1 })
     .lean();
-  return newest?.secret ?? provider.signingSecret;
+  const stored = newest?.secret ?? provider.signingSecret;
+  return stored === undefined ? undefined : unseal(models, stored);
 }
 
 /** What admins see of each provider's valid secrets (no secret), with one query. */
@@ -146,7 +207,10 @@ function withLegacy(
   return issued;
 }
 
-/** `records` newest first: each is valid until the earliest retirement issued after it. */
+/**
+ * `records` newest first: each is valid until the earliest retirement issued after it. The
+ * secrets are as stored (possibly encrypted).
+ */
 function liveSecrets(records: readonly SecretRecord[], now: Date): ProviderSecret[] {
   const live: ProviderSecret[] = [];
   let retiredAt = Number.POSITIVE_INFINITY;

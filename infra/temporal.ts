@@ -1,9 +1,11 @@
 // Connections to Temporal from configuration alone: a local dev server, a self-hosted
-// cluster (optionally mTLS), or Temporal Cloud (API key or mTLS).
+// cluster (optionally mTLS), or Temporal Cloud (API key or mTLS); the client encrypts payloads
+// when keys are configured.
 
 import { readFile } from 'node:fs/promises';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import { payloadDataConverter } from './codec';
 import type { Config } from './config';
 
 async function tlsOptions(temporal: Config['temporal']) {
@@ -25,10 +27,15 @@ async function commonOptions(temporal: Config['temporal']) {
   };
 }
 
+/** Payloads are encrypted (infra/codec.ts) when keys are configured. */
 export async function connectClient(temporal: Config['temporal']): Promise<Client> {
   const options: ConnectionOptions = await commonOptions(temporal);
   const connection = await Connection.connect(options);
-  return new Client({ connection, namespace: temporal.namespace });
+  return new Client({
+    connection,
+    namespace: temporal.namespace,
+    dataConverter: payloadDataConverter(temporal.payloadEncryptionKeys),
+  });
 }
 
 export async function connectWorkerConnection(

@@ -5,7 +5,13 @@
 import { orderWorkflowId } from '../workflows/messages';
 import { recordHistory } from './support/histories';
 import { startHarness, TOKENS, type Harness, type RegisteredProvider } from './support/harness';
-import { GROCERY_TOTAL, groceryOrder, placeOrder, waitForStatus } from './support/orders';
+import {
+  cancelOrder,
+  GROCERY_TOTAL,
+  groceryOrder,
+  placeOrder,
+  waitForStatus,
+} from './support/orders';
 import { support } from './support/staff';
 
 let harness: Harness;
@@ -193,4 +199,20 @@ describe('a short refund window', () => {
     expect(refunds(await short.ledgerOf(orderId))).toEqual([100]);
     await recordHistory(short.temporal, orderId, 'grocery-refunded-after-completion');
   });
+});
+
+test('a cancellation supersedes a refund waiting for approval: everything goes back once', async () => {
+  const orderId = await dispatchedOrder();
+  const held = await staff.refund(orderId, { amount: 3500, reason: 'quality' });
+  expect(held.status).toBe(202);
+  const cancelled = await cancelOrder(harness.apiUrl, orderId);
+  expect(cancelled.status).toBe(200);
+  expect(cancelled.body).toMatchObject({ fee: 0, refunded: GROCERY_TOTAL });
+  expect(cancelled.body.order.refunds).toEqual([
+    expect.objectContaining({
+      status: 'declined',
+      decisionNote: expect.stringContaining('superseded'),
+    }),
+  ]);
+  expect(refunds(await harness.ledgerOf(orderId))).toEqual([GROCERY_TOTAL]);
 });

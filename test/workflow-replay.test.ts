@@ -6,6 +6,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, Worker, type ReplayResult } from '@temporalio/worker';
+import { payloadDataConverter } from '../infra/codec';
+import { TEST_PAYLOAD_KEY } from './support/harness';
 import { HISTORIES_DIR, loadHistory } from './support/histories';
 
 function recordedHistories() {
@@ -22,7 +24,12 @@ async function replayAll(
   workflowBundle: { code: string } | { codePath: string },
 ): Promise<ReplayResult[]> {
   const results: ReplayResult[] = [];
-  for await (const result of Worker.runReplayHistories({ workflowBundle }, recordedHistories()))
+  // Histories recorded since payloads are encrypted need the suite's key; older ones are plain.
+  const dataConverter = payloadDataConverter([TEST_PAYLOAD_KEY]);
+  for await (const result of Worker.runReplayHistories(
+    { workflowBundle, dataConverter },
+    recordedHistories(),
+  ))
     results.push(result);
   return results;
 }
@@ -38,6 +45,7 @@ test('recorded histories of every main path replay without determinism errors', 
       'grocery-declined',
       'grocery-checkout-gave-up',
       'grocery-delivery-overdue',
+      'grocery-early-pickup',
       'grocery-refunded-after-completion',
       'grocery-cancelled-before-confirmation',
       'grocery-cancelled-after-capture',

@@ -4,6 +4,7 @@
 
 import { Runtime, Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { payloadDataConverter } from '../infra/codec';
 import { loadConfig, type Config } from '../infra/config';
 import { connectDatabase } from '../infra/db';
 import { createSandboxCourierNetwork } from '../infra/dispatch/couriers';
@@ -12,7 +13,9 @@ import { createSandboxVideoSessions } from '../infra/dispatch/video-sessions';
 import { createSandboxVoucherIssuer } from '../infra/dispatch/vouchers';
 import { createLogger, temporalLogger, type Logger } from '../infra/logger';
 import { createSandboxGateway } from '../infra/payments/sandbox';
+import { useSecretKeys } from '../infra/provider-secrets';
 import { connectWorkerConnection } from '../infra/temporal';
+import { registerSchedules } from './schedules';
 import type { Models } from '../infra/db';
 
 export function activityDeps(models: Models, logger: Logger): ActivityDeps {
@@ -36,6 +39,8 @@ export async function createOrderWorker(options: {
 }): Promise<Worker> {
   const { config, connection, deps } = options;
   const bundlePath = config.worker.workflowBundlePath;
+  // Webhooks are signed with the providers' secrets, encrypted at rest under these keys.
+  useSecretKeys(deps.models, config.secretEncryptionKeys);
   return Worker.create({
     connection,
     namespace: config.temporal.namespace,
@@ -44,6 +49,8 @@ export async function createOrderWorker(options: {
       ? { workflowBundle: { codePath: bundlePath } }
       : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities(deps),
+    // The same payload encryption as the client (infra/codec.ts); plain payloads still decode.
+    dataConverter: payloadDataConverter(config.temporal.payloadEncryptionKeys),
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
     // On shutdown, running activities get this long to finish before they are cancelled.
@@ -58,6 +65,7 @@ async function main(): Promise<void> {
 
   const database = await connectDatabase(config.mongodbUri, logger);
   const connection = await connectWorkerConnection(config.temporal);
+  await registerSchedules(config);
   const worker = await createOrderWorker({
     config,
     connection,

@@ -1,7 +1,12 @@
 // Activity proxies for workflow code, one per group of activities that share timeouts and
 // retry policies. The numbers are choices; each says why.
 
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import {
+  proxyActivities,
+  proxyLocalActivities,
+  type ActivityOptions,
+  type LocalActivityOptions,
+} from '@temporalio/workflow';
 import type { OrderActivities } from '../activities';
 
 /**
@@ -43,12 +48,14 @@ export const settlement = proxyActivities<
  * The read model write (and checkout's recorded answer) is a local database write: short
  * timeout, retried until it lands.
  */
-export const readModel = proxyActivities<
-  Pick<OrderActivities, 'saveOrderSnapshot' | 'recordPaymentDecision'>
->({
+const readModelOptions = {
   startToCloseTimeout: '5s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
-});
+} satisfies ActivityOptions & LocalActivityOptions;
+type ReadModelActivities = Pick<OrderActivities, 'saveOrderSnapshot' | 'recordPaymentDecision'>;
+export const readModel = proxyActivities<ReadModelActivities>(readModelOptions);
+/** The same writes as local activities: run by the worker inside the workflow task. */
+export const localReadModel = proxyLocalActivities<ReadModelActivities>(readModelOptions);
 
 /**
  * Provider webhooks: one attempt may wait 5 s for the provider's server; failed deliveries

@@ -1,2 +1,3 @@
 // Entry point of the workflow bundle: every workflow the order worker runs.
 export { orderWorkflow } from './order';
+export { purgeExpiredIdempotencyRecords } from './maintenance';

@@ -69,6 +69,39 @@ export class OrderRecord {
     });
   }
 
+  /** Keeps an event that arrived before the order reached its step. */
+  recordEarlyEvent(event: ProviderEvent): void {
+    this.update({
+      dispatch: {
+        ...this.state.dispatch,
+        events: [
+          ...this.state.dispatch.events,
+          { ...event, receivedAt: workflowNowIso(), pending: true },
+        ],
+      },
+    });
+  }
+
+  /** Events kept for a later step, oldest first by when the provider says they happened. */
+  get earlyEvents(): ProviderEvent[] {
+    return this.state.dispatch.events
+      .filter((event) => event.pending)
+      .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  }
+
+  /** Applies a kept event now that the order has reached its step. */
+  applyEarlyEvent(type: ProviderEvent['type'], status?: OrderStatus): void {
+    this.update({
+      ...(status ? { status } : {}),
+      dispatch: {
+        ...this.state.dispatch,
+        events: this.state.dispatch.events.map(({ pending, ...event }) =>
+          event.type === type ? event : { ...event, ...(pending ? { pending } : {}) },
+        ),
+      },
+    });
+  }
+
   refund(refundId: string): RefundRecord | undefined {
     return this.state.refunds?.find((refund) => refund.refundId === refundId);
   }

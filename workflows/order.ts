@@ -10,7 +10,6 @@ import {
   condition,
   isCancellation,
   log,
-  patched,
   setHandler,
   sleep,
   upsertSearchAttributes,
@@ -50,6 +49,7 @@ import {
   type OrderWorkflowInput,
 } from './messages';
 import { OrderRecord } from './order-record';
+import { changesOfThisRun } from './changes';
 import { readModelPublisher } from './read-model';
 import { OrderStatusAttribute } from './search-attributes';
 import { verticals } from './verticals';
@@ -62,12 +62,13 @@ const REDELIVERY_MS = 30 * 1000;
 
 export async function orderWorkflow(input: OrderWorkflowInput) {
   const vertical = verticals[input.request.vertical];
+  const has = changesOfThisRun();
   // Older runs kept no search attributes (checkout did not set them at start either).
-  const searchable = patched('order-search-attributes');
+  const searchable = has('order-search-attributes');
   const order = new OrderRecord(input, orderTotal(input.request), (status) => {
     if (searchable) upsertSearchAttributes([{ key: OrderStatusAttribute, value: status }]);
   });
-  const { publish, answer, recordPaymentDecision } = readModelPublisher(order);
+  const { publish, answer, recordPaymentDecision } = readModelPublisher(order, has);
   const cancelRequested = () => order.current.cancellation !== undefined;
   /** Set once the workflow is closing the order's books: nothing else may change it then. */
   let settling = false;
@@ -122,28 +123,53 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
     },
   );
 
+  // Provider events are facts: one that arrives before the order reaches its step (a store
+  // reporting the pickup while the courier is still being assigned) is kept and applied, in
+  // the order the provider says things happened, once the order gets there.
+  const nextEarlyEvent = () =>
+    order.earlyEvents.find((event) =>
+      vertical.eventTransitions[event.type]!.from.includes(order.status),
+    );
+  const applyEarlyEvents = async () => {
+    for (;;) {
+      await condition(() => settling || nextEarlyEvent() !== undefined);
+      if (settling) return;
+      const event = nextEarlyEvent()!;
+      order.applyEarlyEvent(event.type, vertical.eventTransitions[event.type]!.to);
+      await publish();
+    }
+  };
+  void applyEarlyEvents();
+
   setHandler(
     reportProviderEventUpdate,
     async (event) => {
       if (!order.hasEvent(event.type)) {
         const transition = vertical.eventTransitions[event.type]!;
-        order.recordEvent(event, transition.to);
-        if (!transition.to) await condition(() => TERMINAL_STATUSES.has(order.status));
-        else await publish();
+        if (transition.from.includes(order.status)) {
+          order.recordEvent(event, transition.to);
+          if (!transition.to) await condition(() => TERMINAL_STATUSES.has(order.status));
+          else await publish();
+        } else {
+          order.recordEarlyEvent(event);
+          await publish();
+        }
       }
       return answer();
     },
     {
       validator: (event: ProviderEvent) => {
         if (order.hasEvent(event.type)) return; // a repeated callback is harmless
-        if (settling) throw invalidState('the order is being closed and can no longer change');
         const transition = vertical.eventTransitions[event.type];
         if (!transition) {
           throw invalidRequest(`${event.type} does not apply to ${order.current.vertical} orders`);
         }
-        if (!transition.from.includes(order.status) || cancelRequested()) {
-          throw invalidState(`${event.type} cannot be reported while the order is ${order.status}`);
-        }
+        if (settling || TERMINAL_STATUSES.has(order.status))
+          throw invalidState(`the order is ${order.status} and can no longer change`);
+        if (cancelRequested()) throw invalidState('the order is being cancelled');
+        if (order.current.confirmation?.decision !== 'accept')
+          throw invalidState(`${event.type} cannot be reported before the order is confirmed`);
+        // Applies now, or is kept until the order reaches its step.
       },
     },
   );
@@ -318,7 +344,7 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
     }
     // Support may still refund what the order kept, for a while; then its books close.
     const kept = order.current.amounts.captured - order.current.amounts.refunded;
-    if (kept > 0 && refundWindowMs > 0 && patched('refund-window-after-close')) {
+    if (kept > 0 && refundWindowMs > 0 && has('refund-window-after-close')) {
       await sleep(refundWindowMs);
       refundsOpen = false;
       await declineUndecidedRefunds('the refund window closed before an admin decided');
@@ -388,7 +414,7 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
   // Checkout may have stopped waiting and told the app nothing was charged while the
   // authorisation was in flight: its word stands, and the hold goes back. Older runs did not
   // record the decision.
-  if (patched('payment-decision-recorded')) {
+  if (has('payment-decision-recorded')) {
     const standing = await recordPaymentDecision();
     if (standing.status !== order.status) {
       await releaseAuthorisation();
@@ -435,7 +461,7 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
     return finish('expired', {
       failure: { code: 'provider_timeout', message: 'the provider did not answer in time' },
       // Histories recorded before this notice existed end without it.
-      tellProvider: patched('expiry-notifies-provider'),
+      tellProvider: has('expiry-notifies-provider'),
     });
   }
   const outcome = vertical.evaluateConfirmation(order.current, order.current.confirmation!);
@@ -464,15 +490,19 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
   order.update({ ...outcome.changes, status: 'confirmed' });
   order.updateAmounts({ captured: captured.captured, released: captured.released });
   await publish();
-  // Undo of the capture: refund what is captured and not yet refunded, less a kept fee and
-  // any support refund still waiting for an admin's approval (it is paid from what is left).
+  // Undo of the capture: refund what is captured and not yet refunded, less a kept fee. A
+  // support refund still waiting for an admin is superseded: this refund settles the money.
   const refundCapture = (refundId: string, reason: string, fee = 0) =>
     oneRefundAtATime(async () => {
-      const awaitingApproval = (order.current.refunds ?? [])
-        .filter((refund) => refund.status === 'pending_approval')
-        .reduce((sum, refund) => sum + refund.amount, 0);
+      for (const refund of order.current.refunds ?? []) {
+        if (refund.status !== 'pending_approval') continue;
+        order.updateRefund(refund.refundId, {
+          status: 'declined',
+          decisionNote: 'superseded: the order was cancelled and its money settled',
+        });
+      }
       const { captured, refunded } = order.current.amounts;
-      const amount = captured - refunded - fee - awaitingApproval;
+      const amount = captured - refunded - fee;
       if (amount <= 0) return;
       settlementRefundInFlight = true;
       const { totalRefunded } = await settlement.refundPayment({
@@ -501,6 +531,7 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
   // ---- 4. Fulfil: dispatch, then follow the provider's events and the clock ----
   const fulfilment = await vertical.fulfil({
     input,
+    has,
     order,
     publish,
     msUntil: (epochMs) => Math.max(0, epochMs - workflowNow().getTime()),

@@ -4,7 +4,8 @@
 // then parses the JSON. Nothing runs for a request that fails here. The path and query are
 // the request target exactly as sent (`req.originalUrl`), so a signature made for one order
 // or endpoint is worthless on another. An inactive provider's callbacks still count: its
-// orders in flight must finish.
+// orders in flight must finish. An unknown provider is answered exactly like a bad signature,
+// so unsigned callers cannot probe which provider ids exist.
 
 import express, { type RequestHandler, type Response } from 'express';
 import type { Models } from '../../infra/db';
@@ -12,6 +13,7 @@ import type { ProviderDocument } from '../../infra/models/provider';
 import { validSecrets } from '../../infra/provider-secrets';
 import { SIGNATURE_HEADER, verifyCallbackSignature } from '../../infra/signing';
 import { ApiError } from '../errors';
+import { checkBodyDepth, MAX_BODY_BYTES } from './body';
 import { ProviderParamsSchema } from '../schemas';
 
 const signatureProblems = {
@@ -25,17 +27,17 @@ export function verifyProviderSignature(
   models: Pick<Models, 'Provider' | 'ProviderSecret'>,
   toleranceSeconds: number,
 ): RequestHandler[] {
-  const readRaw = express.raw({ type: () => true, limit: '256kb' });
+  const readRaw = express.raw({ type: () => true, limit: MAX_BODY_BYTES });
   const verify: RequestHandler = async (req, res, next) => {
     const header = req.get(SIGNATURE_HEADER);
     if (!header) throw new ApiError(401, 'invalid_signature', signatureProblems.missing);
     const { providerId } = ProviderParamsSchema.parse(req.params);
     const provider = await models.Provider.findById(providerId).lean();
-    if (!provider) throw new ApiError(404, 'provider_not_found', 'no such provider');
 
     const rawBody: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const now = new Date();
-    const secrets = await validSecrets(models, provider, now);
+    // No secrets for an unknown provider: its callbacks fail exactly as a wrong signature does.
+    const secrets = provider ? await validSecrets(models, provider, now) : [];
     const check = verifyCallbackSignature(
       header,
       secrets.map((s) => s.secret),
@@ -52,6 +54,7 @@ export function verifyProviderSignature(
     } catch {
       throw new ApiError(400, 'malformed_json', 'the request body is not valid JSON');
     }
+    checkBodyDepth(req.body);
     res.locals.provider = provider;
     next();
   };

@@ -2,10 +2,11 @@
 // and why, read from its workflow's history — as a timeline in words, or as the raw events.
 
 import { Router } from 'express';
-import { isGrpcServiceError, type Client } from '@temporalio/client';
+import { isGrpcServiceError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { temporal as proto } from '@temporalio/proto';
 import type { OrderSnapshot } from '../../domain/order';
+import { decodePayloadsWithin } from '../../infra/codec';
 import type { Models } from '../../infra/db';
 import { orderWorkflowId } from '../../workflows/messages';
 import { ApiError } from '../errors';
@@ -18,8 +19,13 @@ const GRPC_NOT_FOUND = 5;
 
 export function supportHistoryRouter(deps: { temporal: Client; models: Models }): Router {
   const router = Router();
-  const { payloadConverter } = deps.temporal.options.loadedDataConverter;
-  // With a payload codec (encryption), decode the history's payloads before `toTimeline`.
+  const { payloadConverter, payloadCodecs } = deps.temporal.options.loadedDataConverter;
+  // fetchHistory() and describe() leave payloads as stored (encrypted): decrypt them first.
+  const fetchDecoded = async (handle: WorkflowHandle) => {
+    const history = await orKeptNoLonger(handle.fetchHistory());
+    await decodePayloadsWithin(history, payloadCodecs);
+    return history;
+  };
   const decode: DecodePayloads = (payloads) =>
     (payloads ?? []).map((payload) => payloadConverter.fromPayload(payload));
 
@@ -31,13 +37,14 @@ export function supportHistoryRouter(deps: { temporal: Client; models: Models })
 
     const handle = deps.temporal.workflow.getHandle(orderWorkflowId(orderId));
     if (format === 'raw') {
-      const history = await orKeptNoLonger(handle.fetchHistory());
+      const history = await fetchDecoded(handle);
       res.json({ events: rawEvents(history) });
       return;
     }
     // Pending activities first: a retry that ends between the two calls then shows as done.
     const description = await orKeptNoLonger(handle.describe());
-    const history = await orKeptNoLonger(handle.fetchHistory());
+    await decodePayloadsWithin(description.raw.pendingActivities, payloadCodecs);
+    const history = await fetchDecoded(handle);
     const { entries } = toTimeline({
       history,
       pendingActivities: description.raw.pendingActivities,

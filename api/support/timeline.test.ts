@@ -5,6 +5,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal as proto } from '@temporalio/proto';
+import { decodePayloadsWithin, payloadCodec } from '../../infra/codec';
+import { TEST_PAYLOAD_KEY } from '../../test/support/harness';
 import { HISTORIES_DIR, loadHistory } from '../../test/support/histories';
 import { TimelineEntrySchema } from './schemas';
 import {
@@ -20,9 +22,29 @@ type HistoryEvent = proto.api.history.v1.IHistoryEvent;
 const decode: DecodePayloads = (payloads) =>
   (payloads ?? []).map((payload) => defaultPayloadConverter.fromPayload(payload));
 
+/** Recorded histories with their payloads decrypted (the tests record with a known key). */
+const recordings = new Map<string, string>();
+
+/** A fresh copy of a recorded history: tests may change the events they are given. */
 function recorded(name: string): proto.api.history.v1.History {
-  return loadHistory(JSON.parse(readFileSync(path.join(HISTORIES_DIR, `${name}.json`), 'utf8')));
+  const json = recordings.get(name);
+  if (!json) throw new Error(`history ${name} was not loaded in beforeAll`);
+  return loadHistory(JSON.parse(json));
 }
+
+beforeAll(async () => {
+  const codec = payloadCodec([TEST_PAYLOAD_KEY])!;
+  for (const file of readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json'))) {
+    const history = loadHistory(JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8')));
+    await decodePayloadsWithin(history, [codec]);
+    const plain = proto.api.history.v1.History.toObject(history, {
+      enums: String,
+      longs: String,
+      bytes: String,
+    });
+    recordings.set(file.replace(/\.json$/, ''), JSON.stringify(plain));
+  }
+});
 
 /** `pending`: describe()'s pending activities, in their JSON form. */
 function timeline(events: HistoryEvent[], pending: object[] = []): TimelineEntry[] {

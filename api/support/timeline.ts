@@ -138,6 +138,8 @@ interface ActivityDescriber {
   failed?(input: Json, failure: FailureInfo): Draft | undefined;
   /** Read-model writes are noise: not shown unless stuck retrying. */
   quiet?: boolean;
+  /** Run as a local activity, its input is not in the history: what stands in for it. */
+  localInput?(result: unknown): unknown;
 }
 
 const activityDescribers: Record<string, ActivityDescriber> = {
@@ -222,8 +224,9 @@ const activityDescribers: Record<string, ActivityDescriber> = {
   },
   recordPaymentDecision: {
     label: () => "recording checkout's answer",
-    completed: (input, standing) => {
-      if (standing.status === input.status)
+    // The workflow records only the authorised order: any other answer is checkout's own.
+    completed: (_input, standing) => {
+      if (standing.status === 'awaiting_confirmation')
         return [step('payment_decision_recorded', 'payment decision recorded for checkout')];
       const told = str(obj(standing.failure).message);
       return [
@@ -238,6 +241,8 @@ const activityDescribers: Record<string, ActivityDescriber> = {
   saveOrderSnapshot: {
     label: () => 'read model write',
     quiet: true,
+    // As a local activity the snapshot written is the result (its input is not recorded).
+    localInput: (written) => written,
     // Every change is published; the first one in a final status is when the order closed.
     scheduled: (snapshot, order, progress) => {
       if (progress.closed || !TERMINAL_STATUSES.has(snapshot.status as OrderStatus)) return [];
@@ -791,6 +796,45 @@ class Translation {
       this.emit(at, draft);
   }
 
+  /**
+   * A local activity (the read model writes, checkout's recorded answer) leaves one marker
+   * with its type, attempt and result, and no input: its describer reads the result.
+   */
+  localActivity(event: HistoryEvent, at: string): void {
+    const marker = event.markerRecordedEventAttributes!;
+    if (marker.markerName !== 'core_local_activity') return;
+    const data = obj(this.first(marker.details?.data));
+    const type = str(data.activity_type) ?? 'activity';
+    const result = marker.details?.result ? this.first(marker.details.result) : undefined;
+    const describer = activityDescribers[type] ?? unknownActivity(type);
+    const input = obj(describer.localInput?.(result) ?? {});
+    const activity: ScheduledActivity = {
+      type,
+      activityId: str(data.activity_id) ?? '',
+      input,
+      describer,
+      attempt: int(data.attempt) ?? 1,
+      closed: true,
+    };
+    for (const draft of describer.scheduled?.(input, this.order, this.progress) ?? [])
+      this.emit(at, draft);
+    if (marker.failure) {
+      const failure = this.failure(marker.failure);
+      const label = describer.label(input, this.order);
+      this.emit(
+        at,
+        step('activity_failed', `${label} failed (last error: ${brief(failure.lastError)})`, {
+          activityType: type,
+          attempt: activity.attempt,
+          error: failure.lastError,
+        }),
+      );
+      return;
+    }
+    for (const draft of describer.completed?.(input, obj(result), this.order) ?? [])
+      this.emit(at, this.withAttempts(draft, activity));
+  }
+
   activityStarted(event: HistoryEvent): void {
     const attributes = event.activityTaskStartedEventAttributes!;
     const activity = this.activities.get(idOf(attributes.scheduledEventId));
@@ -1094,6 +1138,7 @@ class Translation {
 const eventReaders: [keyof HistoryEvent, EventReader][] = [
   ['workflowExecutionStartedEventAttributes', Translation.prototype.started],
   ['activityTaskScheduledEventAttributes', Translation.prototype.activityScheduled],
+  ['markerRecordedEventAttributes', Translation.prototype.localActivity],
   ['activityTaskStartedEventAttributes', Translation.prototype.activityStarted],
   ['activityTaskCompletedEventAttributes', Translation.prototype.activityCompleted],
   ['activityTaskFailedEventAttributes', Translation.prototype.activityFailed],

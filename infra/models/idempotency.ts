@@ -2,6 +2,7 @@
 // updates atomic, inserts of one _id are): a key record says which request body the key
 // came with and which order it started; a checkout answer is kept per order id once given.
 
+import { createHash } from 'node:crypto';
 import { Schema, type Connection } from 'mongoose';
 import type { OrderSnapshot } from '../../domain/order';
 
@@ -51,4 +52,15 @@ export function defineIdempotencyModels(connection: Connection) {
       checkoutAnswerSchema,
     ),
   };
+}
+
+/**
+ * The order id of a key's `attempt`-th order. Attempt 0 is the random id the key record
+ * holds; later ones (after "try again" answers) are derived from it, so concurrent retries
+ * all arrive at the same id, and Temporal runs one workflow per id.
+ */
+export function attemptOrderId(firstOrderId: string, attempt: number): string {
+  if (attempt === 0) return firstOrderId;
+  const digest = createHash('sha256').update(`${firstOrderId}#${attempt}`).digest('hex');
+  return `ord_${digest.slice(0, 24)}`;
 }

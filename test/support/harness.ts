@@ -6,6 +6,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { Client } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import type { Vertical } from '../../domain/order';
+import type { KeySpec } from '../../infra/codec';
 import { loadConfig, type Config } from '../../infra/config';
 import type { Database } from '../../infra/db';
 import { createLogger, temporalLogger } from '../../infra/logger';
@@ -20,6 +21,15 @@ export const TOKENS = {
   otherApp: 'test-app-token-0002',
   support: 'test-support-token-0001',
   admin: 'test-admin-token-0001',
+};
+
+/**
+ * Every integration test runs with payloads encrypted (and provider secrets, which default to
+ * these keys). Fixed, so that histories recorded under it replay (test/workflow-replay.test.ts).
+ */
+export const TEST_PAYLOAD_KEY: KeySpec = {
+  id: 'test-1',
+  key: 'RpOjPh76hU4nmI8UVPy6z77hiC56+8F3u24iXE2YP78=',
 };
 
 export interface Harness {
@@ -77,6 +87,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     // Orders close as soon as they end (tests wait for workflow results) unless a test opens
     // a refund window itself.
     REFUND_WINDOW_SECONDS: '0',
+    PAYLOAD_ENCRYPTION_KEYS: `${TEST_PAYLOAD_KEY.id}:${TEST_PAYLOAD_KEY.key}`,
     ...options.env,
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',

@@ -2,7 +2,7 @@
 // confirmed items are captured and the rest of the authorisation is released. Dispatch
 // assigns a courier, who picks the order up and delivers it. Free cancellation until pickup.
 
-import { log, patched } from '@temporalio/workflow';
+import { log } from '@temporalio/workflow';
 import { confirmedGroceryTotal, confirmGroceryLines } from '../../domain/pricing';
 import { dispatch } from '../activities';
 import { workflowNowIso } from '../clock';
@@ -45,7 +45,7 @@ export const grocery: VerticalFlow = {
     };
   },
 
-  async fulfil({ input, order, publish, waitFor, msUntil }) {
+  async fulfil({ input, has, order, publish, waitFor, msUntil }) {
     const details = order.current.grocery!;
     try {
       const courier = await dispatch.assignCourier({
@@ -64,7 +64,7 @@ export const grocery: VerticalFlow = {
     const isDelivered = () => order.status === 'completed';
     let delivered: WaitResult;
     const graceSeconds = input.deliveryOverdueGraceSeconds;
-    if (graceSeconds !== undefined && patched('delivery-overdue-attention')) {
+    if (graceSeconds !== undefined && has('delivery-overdue-attention')) {
       // A store that never reports the delivery must not leave the order silently open with
       // the money taken: past the window and its grace, support is asked to look.
       const overdueAt = Date.parse(details.deliveryWindow.end) + graceSeconds * 1000;

@@ -7,6 +7,7 @@ import type {
   OrderStatus,
   ProviderEventType,
 } from '../../domain/order';
+import type { Changes } from '../changes';
 import type { OrderWorkflowInput } from '../messages';
 import type { OrderRecord } from '../order-record';
 
@@ -26,6 +27,8 @@ export type WaitResult = 'done' | 'cancelled' | 'timeout';
 
 export interface FulfilmentContext {
   input: OrderWorkflowInput;
+  /** Which guarded workflow changes this run has (see workflows/changes.ts). */
+  has: Changes;
   order: OrderRecord;
   /** Writes the current snapshot to the read model. */
   publish(): Promise<void>;
