@@ -75,6 +75,7 @@ export function createApp({ config, database, temporal, logger, paymentLedger }:
         paymentWindowMs: config.checkout.paymentWindowMs,
         refundWindowSeconds: config.support.refundWindowSeconds,
         deliveryOverdueGraceSeconds: config.deliveryOverdueGraceSeconds,
+        settlementAttentionSeconds: config.settlementAttentionSeconds,
       }),
     }),
   );

@@ -51,6 +51,7 @@ export interface CheckoutDeps {
   /** Fixed into each order at checkout, like its confirmation deadline. */
   refundWindowSeconds: number;
   deliveryOverdueGraceSeconds: number;
+  settlementAttentionSeconds: number;
 }
 
 export interface CheckoutResult {
@@ -295,6 +296,7 @@ export function createCheckout(deps: CheckoutDeps) {
         ? { doctorNoShowGraceSeconds: provider.doctorNoShowGraceSeconds }
         : {}),
       refundWindowSeconds: deps.refundWindowSeconds,
+      settlementAttentionSeconds: deps.settlementAttentionSeconds,
       ...(request.vertical === 'grocery'
         ? { deliveryOverdueGraceSeconds: deps.deliveryOverdueGraceSeconds }
         : {}),

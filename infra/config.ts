@@ -171,6 +171,12 @@ const envSchema = z.object({
     .int()
     .min(0)
     .default(30 * 60),
+  /** A compensation (void, refund) still failing after this long needs attention (0: never). */
+  SETTLEMENT_ATTENTION_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(10 * 60),
 
   /** How long a checkout's Idempotency-Key (and its recorded answers) is kept; then it is purged. */
   IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().positive().default(24),
@@ -207,6 +213,7 @@ export interface Config {
   checkout: { waitMs: number; paymentWindowMs: number };
   support: { refundWindowSeconds: number; refundApprovalThreshold: number };
   deliveryOverdueGraceSeconds: number;
+  settlementAttentionSeconds: number;
   idempotencyRetentionHours: number;
   worker: {
     maxConcurrentActivities: number;
@@ -286,6 +293,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
       refundApprovalThreshold: env.REFUND_APPROVAL_THRESHOLD,
     },
     deliveryOverdueGraceSeconds: env.DELIVERY_OVERDUE_GRACE_SECONDS,
+    settlementAttentionSeconds: env.SETTLEMENT_ATTENTION_SECONDS,
     idempotencyRetentionHours: env.IDEMPOTENCY_RETENTION_HOURS,
     worker: {
       maxConcurrentActivities: env.WORKER_MAX_CONCURRENT_ACTIVITIES,

@@ -29,7 +29,9 @@ let store: RegisteredProvider;
 let staff: ReturnType<typeof support>;
 
 beforeAll(async () => {
-  harness = await startHarness({ env: { DELIVERY_OVERDUE_GRACE_SECONDS: '1' } });
+  harness = await startHarness({
+    env: { DELIVERY_OVERDUE_GRACE_SECONDS: '1', SETTLEMENT_ATTENTION_SECONDS: '1' },
+  });
   webhooks = await startWebhookReceiver();
   store = await harness.registerProvider({ vertical: 'grocery', webhookUrl: webhooks.url });
   staff = support(harness.apiUrl);
@@ -229,4 +231,27 @@ test('Temporal finds orders by the same fields: custom search attributes follow 
     'the order in Temporal visibility',
   );
   expect(found.searchAttributes).toMatchObject({ OrderStatus: ['dispatching'] });
+});
+
+test('a hold the gateway keeps refusing to release needs attention while the workflow retries', async () => {
+  const shop = await harness.registerProvider({
+    vertical: 'grocery',
+    confirmationTimeoutSeconds: 1,
+  });
+  const orderId = await newOrder(groceryOrder(shop.providerId, { token: 'tok_settlement_outage' }));
+  // The store never answers; the order expires and the void hits a settlement outage.
+  const flagged = await eventually(
+    async () => {
+      const page = await staff.search({ needsAttention: 'true', providerId: shop.providerId });
+      return page.body.orders.find((o: { orderId: string }) => o.orderId === orderId);
+    },
+    15_000,
+    'the stuck settlement in the attention list',
+  );
+  expect(flagged.attention).toMatchObject({
+    code: 'settlement_stuck',
+    reason: expect.stringContaining('releasing the hold'),
+  });
+  expect(await harness.ledgerOf(orderId)).toEqual([['authorisation', GROCERY_TOTAL]]);
+  await harness.temporal.workflow.getHandle(`order-${orderId}`).terminate('test over');
 });

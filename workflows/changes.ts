@@ -1,32 +1,43 @@
 // Which changes to the order workflow a run has. Every change to a workflow that has already
-// run is guarded, so recorded histories keep replaying. A run started by today's code has
-// every change listed here, recorded once (one patch marker for the lot, not one each); a run
-// started by older code replays each change exactly as its history recorded it.
+// run is guarded, so recorded histories keep replaying. A run records, when it starts, the
+// newest generation: one patch marker standing for every change that generation lists, not
+// one each. A change made since then is guarded on its own (`patched`, one marker) until the
+// next generation takes it in; runs of older generations replay as they were recorded.
 //
-// Adding a change: guard it with `has('<new-id>')` and add the id to CHANGES; bump
-// CURRENT_GENERATION only together with re-recorded histories (npm run record-histories).
+// Adding a change: guard it with `has('<new-id>')` and add the id to LaterChange. Starting a
+// generation: add it first in GENERATIONS with every change so far (never edit an existing
+// generation: runs of it are out there), empty LaterChange, re-record the histories.
 
 import { patched } from '@temporalio/workflow';
 
-export const CHANGES = [
-  'serial-read-model-writes',
-  'answers-after-read-model',
-  'expiry-notifies-provider',
-  'payment-decision-recorded',
-  'order-search-attributes',
-  'refund-window-after-close',
-  'delivery-overdue-attention',
-  'local-read-model-writes',
+const GENERATIONS = [
+  {
+    id: 'order-workflow-2026-11-25',
+    changes: [
+      'serial-read-model-writes',
+      'answers-after-read-model',
+      'expiry-notifies-provider',
+      'payment-decision-recorded',
+      'order-search-attributes',
+      'refund-window-after-close',
+      'delivery-overdue-attention',
+      'local-read-model-writes',
+    ],
+  },
 ] as const;
-export type ChangeId = (typeof CHANGES)[number];
 
-/** Runs started from here on carry every change in CHANGES. */
-const CURRENT_GENERATION = 'order-workflow-2026-11-25';
+/** Changes made since the newest generation, each guarded by its own patch marker. */
+type LaterChange = 'settlement-attention';
+
+export type ChangeId = (typeof GENERATIONS)[number]['changes'][number] | LaterChange;
 
 export type Changes = (change: ChangeId) => boolean;
 
 /** Call first thing in the workflow, once per run. */
 export function changesOfThisRun(): Changes {
-  const current = patched(CURRENT_GENERATION);
-  return (change) => current || patched(change);
+  // Newest first: a new run records the newest generation and looks no further; a replayed
+  // run finds the generation it recorded (or none, if it started before generations).
+  const generation = GENERATIONS.find((candidate) => patched(candidate.id));
+  const inGeneration: ReadonlySet<string> = new Set(generation?.changes ?? []);
+  return (change) => inGeneration.has(change) || patched(change);
 }

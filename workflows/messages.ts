@@ -31,6 +31,8 @@ export interface OrderWorkflowInput {
   refundWindowSeconds?: number;
   /** Grocery: how long after the delivery window an undelivered order needs attention. */
   deliveryOverdueGraceSeconds?: number;
+  /** How long a compensation (void, refund) may keep failing before support is asked to look. */
+  settlementAttentionSeconds?: number;
 }
 
 export const orderWorkflowId = (orderId: string): string => `order-${orderId}`;

@@ -353,6 +353,41 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
     return order.snapshot;
   }
 
+  /**
+   * Runs a compensation (void, reversal, refund), which retries until the gateway takes it.
+   * If it has not gone through after a while, support is asked to look; the attention clears
+   * once it settles.
+   */
+  async function watched<T>(what: string, settle: () => Promise<T>): Promise<T> {
+    const afterMs = (input.settlementAttentionSeconds ?? 0) * 1000;
+    if (afterMs <= 0 || !has('settlement-attention')) return settle();
+    const watch = new CancellationScope();
+    const raised = watch
+      .run(() => sleep(afterMs))
+      .then(
+        async () => {
+          order.update({
+            attention: {
+              code: 'settlement_stuck',
+              reason: `${what} has not gone through after ${input.settlementAttentionSeconds} s; the payment gateway keeps failing and it keeps retrying`,
+              since: workflowNowIso(),
+            },
+          });
+          log.warn('settlement stuck: support must look', { orderId: input.orderId, what });
+          await publish();
+        },
+        () => undefined, // settled in time: the watch was cancelled
+      );
+    try {
+      return await settle();
+    } finally {
+      watch.cancel();
+      await raised;
+      if (order.current.attention?.code === 'settlement_stuck')
+        order.update({ attention: undefined });
+    }
+  }
+
   async function declineUndecidedRefunds(note: string) {
     const undecided = (order.current.refunds ?? []).filter((r) => r.status === 'pending_approval');
     if (undecided.length === 0) return;
@@ -381,7 +416,9 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
     const declined = type === FailureTypes.paymentDeclined;
     // Unanswered, the gateway may still have held the money: undo whatever it did.
     if (!declined)
-      await settlement.reverseAuthorisation({ orderId: input.orderId, currency: request.currency });
+      await watched('reversing the unanswered authorisation', () =>
+        settlement.reverseAuthorisation({ orderId: input.orderId, currency: request.currency }),
+      );
     return finish('payment_declined', {
       failure: declined
         ? { code: 'payment_declined', message: 'the payment was declined' }
@@ -393,10 +430,9 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
   // Undo of the authorisation: release the whole hold.
   const releaseAuthorisation = async () => {
     settling = true;
-    const { released } = await settlement.voidAuthorisation({
-      orderId: input.orderId,
-      authorisationId: authorisationId!,
-    });
+    const { released } = await watched('releasing the hold', () =>
+      settlement.voidAuthorisation({ orderId: input.orderId, authorisationId: authorisationId! }),
+    );
     order.updateAmounts({ released });
   };
 
@@ -505,13 +541,15 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
       const amount = captured - refunded - fee;
       if (amount <= 0) return;
       settlementRefundInFlight = true;
-      const { totalRefunded } = await settlement.refundPayment({
-        orderId: input.orderId,
-        authorisationId: authorisationId!,
-        amount,
-        refundId,
-        reason,
-      });
+      const { totalRefunded } = await watched('refunding the customer', () =>
+        settlement.refundPayment({
+          orderId: input.orderId,
+          authorisationId: authorisationId!,
+          amount,
+          refundId,
+          reason,
+        }),
+      );
       settlementRefundInFlight = false;
       order.updateAmounts({ refunded: totalRefunded });
     });

@@ -4,6 +4,8 @@
 //   tok_declined is declined (a business failure)
 //   tok_flaky    fails transiently on the first two calls of each operation, then succeeds
 //   tok_slow     answers after about two seconds
+//   tok_settlement_outage  authorises and captures, but every void and refund fails
+//                transiently (a settlement outage: the order's compensation keeps retrying)
 // Any other token is declined as invalid, as a processor would.
 //
 // The books are append-only (see models/sandbox-payment.ts): an operation is applied by
@@ -36,7 +38,13 @@ import {
   type VoidResult,
 } from './gateway';
 
-export const SANDBOX_TOKENS = ['tok_ok', 'tok_declined', 'tok_flaky', 'tok_slow'] as const;
+export const SANDBOX_TOKENS = [
+  'tok_ok',
+  'tok_declined',
+  'tok_flaky',
+  'tok_slow',
+  'tok_settlement_outage',
+] as const;
 
 const FLAKY_FAILURES_PER_OPERATION = 2;
 const SLOW_RESPONSE_MS = 2000;
@@ -96,8 +104,16 @@ export function createSandboxGateway(
   const { SandboxPayment, SandboxOperation, SandboxCall } = models;
 
   /** Plays the token's network behaviour for one call. */
-  async function simulateNetwork(token: string, idempotencyKey: string): Promise<void> {
+  async function simulateNetwork(
+    token: string,
+    idempotencyKey: string,
+    operation?: SandboxOperationDocument['operation'],
+  ): Promise<void> {
     if (token === 'tok_slow') await sleep(SLOW_RESPONSE_MS);
+    if (token === 'tok_settlement_outage' && (operation === 'void' || operation === 'refund'))
+      throw new GatewayUnavailableError(
+        `sandbox: settlement outage (${operation} refused for now)`,
+      );
     if (token !== 'tok_flaky') return;
     // Each call claims the next call slot of its key; the first ones fail.
     for (let call = 1; call <= FLAKY_FAILURES_PER_OPERATION; call++) {
@@ -155,7 +171,7 @@ export function createSandboxGateway(
   ): Promise<T> {
     const { authorisationId, idempotencyKey: key } = request;
     const { header } = await load(authorisationId);
-    await simulateNetwork(header.token, key);
+    await simulateNetwork(header.token, key, kind);
     for (;;) {
       const state = await load(authorisationId);
       const previous = state.operations.find((op) => op.key === key);
