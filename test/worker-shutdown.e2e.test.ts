@@ -1,0 +1,81 @@
+// The worker process on SIGTERM: it stops polling, lets the activity it is running finish,
+// and exits cleanly within its grace period; the order carries on with the next worker.
+
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { eventually, startHarness, TEST_PAYLOAD_KEY, type Harness } from './support/harness';
+import { GROCERY_TOTAL, groceryOrder, placeOrder, waitForStatus } from './support/orders';
+
+let harness: Harness;
+
+beforeAll(async () => {
+  // No in-process worker: the worker under test is a real process of its own.
+  harness = await startHarness({ withWorker: false });
+});
+
+afterAll(async () => {
+  await harness?.close();
+});
+
+function startWorkerProcess() {
+  const root = path.resolve(__dirname, '..');
+  const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['workers/order-worker.ts'], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH,
+      LOG_LEVEL: 'info',
+      MONGODB_URI: harness.config.mongodbUri,
+      TEMPORAL_ADDRESS: harness.config.temporal.address,
+      TEMPORAL_TASK_QUEUE: harness.config.temporal.taskQueue,
+      WORKFLOW_BUNDLE_PATH: harness.config.worker.workflowBundlePath,
+      PAYLOAD_ENCRYPTION_KEYS: `${TEST_PAYLOAD_KEY.id}:${TEST_PAYLOAD_KEY.key}`,
+      API_TOKENS: 'unused:app:unused-token-0001',
+      REFUND_WINDOW_SECONDS: '0',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { child, exited, output: () => output };
+}
+
+test('SIGTERM while an authorisation runs: it finishes, the worker exits 0, the order goes on', async () => {
+  const worker = startWorkerProcess();
+  await eventually(() => worker.output().includes('order worker started'), 30_000, 'the worker');
+
+  // tok_slow: the gateway takes about two seconds, so the activity is running at SIGTERM.
+  const store = await harness.registerProvider({ vertical: 'grocery' });
+  // supertest sends on then(): start the call now, await its answer later.
+  const checkout = placeOrder(
+    harness.apiUrl,
+    groceryOrder(store.providerId, { token: 'tok_slow' }),
+  ).then((response) => response);
+  await eventually(
+    () => harness.database.models.IdempotencyRecord.exists({}),
+    10_000,
+    'the checkout to start',
+  );
+  await new Promise((resolve) => setTimeout(resolve, 700));
+  const signalledAt = Date.now();
+  worker.child.kill('SIGTERM');
+  const code = await worker.exited;
+  expect(code).toBe(0);
+  expect(Date.now() - signalledAt).toBeLessThan(25_000); // shutdownGraceTime 20 s + margin
+  expect(worker.output()).toContain('order worker stopped');
+
+  // The authorisation the worker was running when told to stop completed at the gateway.
+  const record = await harness.database.models.IdempotencyRecord.findOne({}).lean();
+  const orderId = record!.orderId;
+  expect(await harness.ledgerOf(orderId)).toEqual([['authorisation', GROCERY_TOTAL]]);
+
+  // The next worker takes the order on from where it is.
+  await harness.startWorker();
+  const answer = await checkout;
+  expect([201, 503]).toContain(answer.status);
+  if (answer.status === 201) {
+    await store.client.confirm(orderId, { decision: 'accept' });
+    await waitForStatus(harness.apiUrl, orderId, 'dispatching');
+  }
+});
