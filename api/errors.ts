@@ -149,10 +149,17 @@ function isDependencyDown(error: unknown): boolean {
     error instanceof ServiceError ||
     error instanceof WorkflowUpdateRPCTimeoutOrCancelledError ||
     error instanceof mongoose.Error.MongooseServerSelectionError ||
+    // The driver's network family (pool cleared, timeouts, selection...), by class not name.
+    error instanceof mongoose.mongo.MongoNetworkError ||
+    error instanceof mongoose.mongo.MongoServerSelectionError ||
+    error instanceof mongoose.mongo.MongoNotConnectedError ||
+    error instanceof mongoose.mongo.MongoNetworkTimeoutError ||
     (error instanceof Error &&
-      ['MongoNetworkError', 'MongoServerSelectionError', 'MongoNotConnectedError'].includes(
+      (['MongoNetworkError', 'MongoServerSelectionError', 'MongoNotConnectedError'].includes(
         error.name,
-      ))
+      ) ||
+        // FerretDB on SQLite under load: the database file is locked for a while.
+        /SQLITE_BUSY|database is locked/.test(error.message)))
   );
 }
 

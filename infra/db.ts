@@ -32,7 +32,9 @@ export interface Database {
 
 export async function connectDatabase(uri: string, logger: Logger): Promise<Database> {
   const connection = mongoose.createConnection(uri, {
-    serverSelectionTimeoutMS: 10_000,
+    // A request waiting for a database that is down gives up after this long, so checkout's
+    // answer stays within CHECKOUT_WAIT_SECONDS plus a few seconds (the driver's default is 30 s).
+    serverSelectionTimeoutMS: 3_000,
     // Models build their indexes at start-up; a failure surfaces here, not on first use.
     autoIndex: true,
   });

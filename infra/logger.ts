@@ -41,8 +41,11 @@ const temporalToPino: Record<LogLevel, pino.Level> = {
 
 /** A Temporal `Logger` that writes into a pino logger. */
 export function temporalLogger(logger: Logger): TemporalLogger {
-  const write = (level: LogLevel, message: string, meta?: LogMetadata) =>
-    logger[temporalToPino[level]](meta ?? {}, message);
+  // pino serialises errors under `err` only: the SDK's `error` would print as {}.
+  const write = (level: LogLevel, message: string, meta?: LogMetadata) => {
+    const { error, ...rest } = meta ?? {};
+    logger[temporalToPino[level]](error === undefined ? rest : { ...rest, err: error }, message);
+  };
   return {
     log: write,
     trace: (message, meta) => write('TRACE', message, meta),

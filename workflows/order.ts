@@ -118,6 +118,10 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
         if (order.status !== 'awaiting_confirmation' || cancelRequested() || settling) {
           throw invalidState(`the order is ${order.status}, not awaiting confirmation`);
         }
+        // The deadline's timer may not have run yet (the workers were down): the clock decides.
+        const confirmBy = order.current.confirmBy;
+        if (confirmBy && workflowNow().getTime() > Date.parse(confirmBy))
+          throw invalidState(`the confirmation deadline (${confirmBy}) has passed`);
         vertical.checkConfirmation(order.current, decision);
       },
     },

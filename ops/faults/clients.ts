@@ -1,0 +1,303 @@
+// The app's side: places the planned orders through checkout with their Idempotency-Key,
+// retries with the same key on a 503 or a lost connection (bounded, with backoff), and
+// records every answer: what it said, how long it took, and which order it named.
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RETRYABLE_FAILURES } from '../../domain/checkout';
+import { bump, errorCode, isServerError, type Findings, type Tally } from './findings';
+import type { PlannedOrder } from './plan';
+
+export interface CheckoutAttempt {
+  /** Milliseconds since the load started. */
+  startedAtMs: number;
+  latencyMs: number;
+  /** The HTTP status, or why there was none. */
+  status: number | 'connection_failed' | 'no_answer';
+  code?: string;
+  orderId?: string;
+  replayed?: boolean;
+}
+
+export type FinalAnswer =
+  | { kind: 'accepted'; orderId: string }
+  | { kind: 'declined'; orderId?: string; code: string }
+  | { kind: 'refused'; status: number; code?: string }
+  | { kind: 'gave_up'; last: string };
+
+export interface CheckoutRecord {
+  order: PlannedOrder;
+  attempts: CheckoutAttempt[];
+  final?: FinalAnswer;
+  /** Orders an answer said charged nothing (503 with a retryable code, or 402). */
+  nothingCharged: { orderId: string; code: string }[];
+  /** Every order id a 201 named (more than one would be a violation). */
+  acceptedOrderIds: string[];
+  cancellation?: { status: number | 'gave_up'; code?: string };
+}
+
+export interface CheckoutClientOptions {
+  apiUrl: string;
+  appToken: string;
+  /** CHECKOUT_WAIT_SECONDS in ms. */
+  waitMs: number;
+  /** How much longer than the wait an answer may take before it counts as too slow. */
+  marginMs: number;
+  findings: Findings;
+}
+
+/** Retries per order, and the longest a client keeps trying. */
+const MAX_ATTEMPTS = 14;
+const MAX_RETRY_MS = 90_000;
+/** Past this, a request counts as hung and is abandoned. */
+const HANG_AFTER_EXTRA_MS = 30_000;
+
+export function createCheckoutClient(options: CheckoutClientOptions) {
+  const { findings } = options;
+  const answers: Tally = {};
+  let maxLatencyMs = 0;
+  /** Cancellations the provider simulator waits for (customer_cancel). */
+  const cancelled = new Map<string, Promise<void>>();
+
+  async function post(path: string, body: unknown, key?: string) {
+    const started = findings.now();
+    const t0 = performance.now();
+    try {
+      const response = await fetch(`${options.apiUrl}${path}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${options.appToken}`,
+          'content-type': 'application/json',
+          ...(key ? { 'idempotency-key': key } : {}),
+        },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(options.waitMs + HANG_AFTER_EXTRA_MS),
+      });
+      const text = await response.text();
+      let json: unknown;
+      try {
+        json = text ? JSON.parse(text) : undefined;
+      } catch {
+        json = { unparsable: text.slice(0, 200) };
+      }
+      return {
+        started,
+        latencyMs: performance.now() - t0,
+        status: response.status as number,
+        body: json,
+        replayed: response.headers.get('idempotent-replayed') === 'true',
+      };
+    } catch (error) {
+      const hung = error instanceof Error && error.name === 'TimeoutError';
+      return {
+        started,
+        latencyMs: performance.now() - t0,
+        status: hung ? ('no_answer' as const) : ('connection_failed' as const),
+        body: undefined,
+        replayed: false,
+      };
+    }
+  }
+
+  /** One checkout request, recorded and judged. */
+  async function attempt(record: CheckoutRecord, body: unknown): Promise<CheckoutAttempt> {
+    const answer = await post('/v1/orders', body, record.order.key);
+    const code = errorCode(answer.body);
+    const named =
+      (answer.body as { orderId?: string } | undefined)?.orderId ??
+      (answer.body as { error?: { details?: { orderId?: string }[] } } | undefined)?.error
+        ?.details?.[0]?.orderId;
+    const attempt: CheckoutAttempt = {
+      startedAtMs: answer.started,
+      latencyMs: Math.round(answer.latencyMs),
+      status: answer.status,
+      ...(code ? { code } : {}),
+      ...(named ? { orderId: named } : {}),
+      ...(answer.replayed ? { replayed: true } : {}),
+    };
+    record.attempts.push(attempt);
+    bump(answers, `${answer.status}${code ? ` ${code}` : ''}`);
+    if (typeof answer.status === 'number') {
+      maxLatencyMs = Math.max(maxLatencyMs, attempt.latencyMs);
+      if (attempt.latencyMs > options.waitMs + options.marginMs)
+        findings.violation(
+          'checkout_too_slow',
+          `key ${record.order.key}: ${answer.status} ${code ?? ''} after ${attempt.latencyMs} ms (wait ${options.waitMs} ms + margin ${options.marginMs} ms)`,
+          named,
+        );
+      if (isServerError(answer.status, answer.body))
+        findings.violation(
+          'server_error',
+          `checkout for key ${record.order.key} answered ${answer.status}: ${JSON.stringify(answer.body).slice(0, 300)}`,
+          named,
+        );
+    } else if (answer.status === 'no_answer') {
+      findings.violation(
+        'request_hung',
+        `checkout for key ${record.order.key} had no answer after ${attempt.latencyMs} ms`,
+      );
+    }
+    if (
+      typeof answer.status === 'number' &&
+      answer.status >= 400 &&
+      answer.status < 500 &&
+      answer.status !== 402
+    )
+      findings.violation(
+        'unexpected_checkout_answer',
+        `checkout for key ${record.order.key} (a valid order) answered ${answer.status} ${code ?? ''}`,
+        named,
+      );
+    if (named && answer.status === 201) {
+      if (!record.acceptedOrderIds.includes(named)) record.acceptedOrderIds.push(named);
+    }
+    const nothingCharged =
+      (answer.status === 503 && code !== undefined && RETRYABLE_FAILURES.has(code)) ||
+      answer.status === 402;
+    if (nothingCharged && named) record.nothingCharged.push({ orderId: named, code: code ?? '' });
+    return attempt;
+  }
+
+  /** Places one planned order: retried with its key until a definitive answer. */
+  async function place(order: PlannedOrder, body: unknown): Promise<CheckoutRecord> {
+    const record: CheckoutRecord = {
+      order,
+      attempts: [],
+      nothingCharged: [],
+      acceptedOrderIds: [],
+    };
+    const firstAt = findings.now();
+    for (let n = 0; n < MAX_ATTEMPTS; n++) {
+      // Some apps fire the same checkout twice at once (a double tap): same key, same body.
+      const tries =
+        n === 0 && order.doubleSubmit
+          ? await Promise.all([attempt(record, body), attempt(record, body)])
+          : [await attempt(record, body)];
+      const final = tries.map(finalAnswer).find((answer) => answer !== undefined);
+      if (final) {
+        record.final = final;
+        break;
+      }
+      if (findings.now() - firstAt > MAX_RETRY_MS) break;
+      await sleep(Math.min(5_000, 400 * 2 ** n));
+    }
+    record.final ??= { kind: 'gave_up', last: describe(record.attempts.at(-1)) };
+    if (record.acceptedOrderIds.length > 1)
+      findings.violation(
+        'key_answered_two_orders',
+        `key ${order.key} was answered 201 with ${record.acceptedOrderIds.join(', ')}`,
+      );
+    return record;
+  }
+
+  /** The customer cancels an accepted order (customer_cancel), retrying like checkout. */
+  function cancel(record: CheckoutRecord, orderId: string): Promise<void> {
+    const done = (async () => {
+      for (let n = 0; n < MAX_ATTEMPTS; n++) {
+        const answer = await post(`/v1/orders/${orderId}/cancel`, { reason: 'changed my mind' });
+        if (typeof answer.status === 'number' && isServerError(answer.status, answer.body))
+          findings.violation(
+            'server_error',
+            `cancel of ${orderId} answered ${answer.status}: ${JSON.stringify(answer.body).slice(0, 300)}`,
+            orderId,
+          );
+        if (typeof answer.status === 'number' && answer.status !== 503 && answer.status < 500) {
+          const code = errorCode(answer.body);
+          record.cancellation = { status: answer.status, ...(code ? { code } : {}) };
+          if (answer.status !== 200 && !(answer.status === 409 && code === 'not_cancellable'))
+            findings.violation(
+              'unexpected_checkout_answer',
+              `cancellation of ${orderId} answered ${answer.status} ${code ?? ''}`,
+              orderId,
+            );
+          return;
+        }
+        await sleep(Math.min(5_000, 400 * 2 ** n));
+      }
+      record.cancellation = { status: 'gave_up' };
+    })();
+    cancelled.set(orderId, done);
+    return done;
+  }
+
+  return {
+    place,
+    cancel,
+    /** Resolves once the customer's cancellation of `orderId` was answered (or never asked). */
+    cancellationOf: (orderId: string) => cancelled.get(orderId),
+    stats: () => ({ answers, maxLatencyMs }),
+  };
+}
+
+/** A definitive answer ends the retries; a 503 or no answer asks for another try. */
+function finalAnswer(attempt: CheckoutAttempt): FinalAnswer | undefined {
+  const { status, code, orderId } = attempt;
+  if (status === 201 && orderId) return { kind: 'accepted', orderId };
+  if (status === 402)
+    return { kind: 'declined', code: code ?? 'payment_declined', ...(orderId ? { orderId } : {}) };
+  if (typeof status === 'number' && status < 500)
+    return { kind: 'refused', status, ...(code ? { code } : {}) };
+  return undefined;
+}
+
+function describe(attempt: CheckoutAttempt | undefined): string {
+  if (!attempt) return 'nothing';
+  return `${attempt.status}${attempt.code ? ` ${attempt.code}` : ''}`;
+}
+
+const DAY_MS = 86_400_000;
+const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** The checkout body of a planned order, built once when it is first placed (`now`). */
+export function checkoutBody(order: PlannedOrder, providerId: string, now: number) {
+  const base = {
+    customerId: order.customerId,
+    providerId,
+    currency: 'CNY',
+    payment: { token: order.token },
+  };
+  switch (order.vertical) {
+    case 'grocery':
+      return {
+        ...base,
+        vertical: 'grocery',
+        grocery: {
+          items: [
+            { sku: 'apple', name: 'Fuji apples 1kg', quantity: 2, unitPrice: 1299 },
+            { sku: 'milk', name: 'Fresh milk 1L', quantity: 3, unitPrice: 1550 },
+            { sku: 'bread', name: 'Sourdough', quantity: 1 + (order.variant % 3), unitPrice: 890 },
+          ],
+          deliveryAddress: `${order.index} Fault Road, Hangzhou`,
+          deliveryWindow: {
+            start: new Date(now + 20 * 60_000).toISOString(),
+            end: new Date(now + 80 * 60_000).toISOString(),
+          },
+        },
+      };
+    case 'hotel': {
+      // Two days ahead: always before the check-in time, whatever the hour.
+      const checkIn = now + 2 * DAY_MS;
+      return {
+        ...base,
+        vertical: 'hotel',
+        hotel: {
+          roomType: 'deluxe-double',
+          checkIn: isoDate(checkIn),
+          checkOut: isoDate(checkIn + (1 + (order.variant % 3)) * DAY_MS),
+          guests: 1 + (order.variant % 2),
+          nightlyRate: 30_000 + (order.variant % 5) * 5_000,
+        },
+      };
+    }
+    case 'teleconsultation':
+      return {
+        ...base,
+        vertical: 'teleconsultation',
+        teleconsultation: {
+          specialty: 'dermatology',
+          slotStart: new Date(now + order.slotInMs).toISOString(),
+          durationMinutes: 15,
+          fee: 9_000 + (order.variant % 10) * 100,
+        },
+      };
+  }
+}

@@ -1,0 +1,310 @@
+// The system under fault: a Temporal dev server and FerretDB (dev/embedded.ts) on fixed ports
+// and one data dir, so each can be stopped and started again on its persisted state, and the
+// order worker and the API as separate Node processes that can be killed and restarted.
+// Like a process manager, the stack restarts a worker or API that exits on its own, and
+// records that it did.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, createWriteStream, openSync, readSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import {
+  freePort,
+  startFerretDb,
+  startTemporalDevServer,
+  type FerretDbServer,
+  type TemporalDevServer,
+} from '../../dev/embedded';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** A worker or API process that ended without being told to. */
+export interface UnexpectedExit {
+  service: string;
+  /** Milliseconds since the run started. */
+  atMs: number;
+  code: number | null;
+  signal: string | null;
+  /** Whether it had become ready before it ended (else it failed while starting). */
+  wasReady: boolean;
+  /** The end of its log, to see why. */
+  logTail: string;
+}
+
+export interface ServiceSpec {
+  name: string;
+  /** The TypeScript entry point, relative to the repository root. */
+  script: string;
+  env: Record<string, string>;
+  logDir: string;
+  /** A log line containing this means the process is ready... */
+  readyLine?: string;
+  /** ...or this answers true. */
+  readyProbe?: () => Promise<boolean>;
+  /** How long one start may take before it counts as failed. */
+  startTimeoutMs: number;
+}
+
+/**
+ * One process kept running: `start()` spawns it and waits until it is ready, starting it
+ * again when it exits while starting; an exit nobody asked for is recorded and followed by a
+ * restart. `kill()` is SIGKILL; `stop()` is SIGTERM (it drains), then SIGKILL.
+ */
+export class SupervisedService {
+  readonly unexpectedExits: UnexpectedExit[] = [];
+  starts = 0;
+  private child: ChildProcess | undefined;
+  private intended = false;
+  private stopped = false;
+  private recovering: Promise<void> | undefined;
+
+  constructor(
+    private readonly spec: ServiceSpec,
+    private readonly clock: () => number,
+    private readonly note: (message: string) => void,
+  ) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get logFile(): string {
+    return path.join(this.spec.logDir, `${this.spec.name}.log`);
+  }
+
+  /**
+   * Starts the process and resolves once it is ready (bounded: at most 20 attempts). After
+   * `stop()` it starts nothing: a stopped service stays stopped.
+   */
+  async start(): Promise<void> {
+    for (let attempt = 1; !this.stopped; attempt++) {
+      if (await this.spawnOnce()) return;
+      if (this.stopped) return;
+      if (attempt >= 20) throw new Error(`${this.spec.name} did not start in ${attempt} attempts`);
+      await sleep(1000);
+    }
+  }
+
+  /** Resolves when a restart after an unexpected exit (if any) has finished. */
+  async settled(): Promise<void> {
+    await this.recovering;
+  }
+
+  /** SIGKILL, as a crash would: no drain, no goodbye. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    this.intended = true;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** SIGTERM (the process drains), then SIGKILL after `graceMs`. No restart follows. */
+  async stop(graceMs = 30_000): Promise<void> {
+    this.stopped = true;
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    this.intended = true;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const done = await Promise.race([
+      exited.then(() => true),
+      sleep(graceMs, false, { ref: false }),
+    ]);
+    if (!done) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  }
+
+  /** One spawn; true once ready, false when it exited (or timed out) first. */
+  private async spawnOnce(): Promise<boolean> {
+    const { spec } = this;
+    this.starts += 1;
+    this.intended = false;
+    const log = createWriteStream(this.logFile, { flags: 'a' });
+    log.write(`\n==== ${spec.name} start #${this.starts} at +${this.clock()} ms ====\n`);
+    const child = spawn(process.execPath, ['--import', tsxLoader(), spec.script], {
+      cwd: ROOT,
+      // Its own process group: a Ctrl-C in the terminal reaches only the suite.
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...spec.env },
+    });
+    this.child = child;
+    const killOnExit = () => child.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    let ready = false;
+    let seen = '';
+    let sawReadyLine = false;
+    child.stdout?.on('data', (chunk: Buffer) => {
+      log.write(chunk);
+      if (spec.readyLine && !sawReadyLine) {
+        seen = (seen + chunk.toString('utf8')).slice(-4096);
+        sawReadyLine = seen.includes(spec.readyLine);
+      }
+    });
+    child.stderr?.on('data', (chunk: Buffer) => log.write(chunk));
+    const exited = new Promise<void>((resolve) =>
+      child.once('exit', (code, signal) => {
+        process.removeListener('exit', killOnExit);
+        log.end();
+        const expected = this.intended || this.stopped;
+        if (!expected) {
+          this.unexpectedExits.push({
+            service: spec.name,
+            atMs: this.clock(),
+            code,
+            signal,
+            wasReady: ready,
+            logTail: tail(this.logFile, 1500),
+          });
+          this.note(`${spec.name} exited on its own (code ${code}, signal ${signal})`);
+          // Once it was up, a crash is followed by a restart, as a process manager would.
+          if (ready) {
+            this.recovering = sleep(1000)
+              .then(() => this.start())
+              .catch((error: unknown) =>
+                this.note(`${spec.name} restart failed: ${String(error)}`),
+              );
+          }
+        }
+        resolve();
+      }),
+    );
+    let gone = false;
+    void exited.then(() => {
+      gone = true;
+    });
+    const deadline = Date.now() + spec.startTimeoutMs;
+    while (Date.now() < deadline && !gone && !this.stopped) {
+      const probed = spec.readyProbe ? await spec.readyProbe().catch(() => false) : false;
+      if (sawReadyLine || probed) {
+        ready = true;
+        return true;
+      }
+      await sleep(100);
+    }
+    if (!gone && !this.stopped) {
+      this.note(`${spec.name} not ready within ${spec.startTimeoutMs} ms: killing it`);
+      this.intended = true;
+      child.kill('SIGKILL');
+      await exited;
+    }
+    return false;
+  }
+}
+
+const tsxLoader = () => pathToFileURL(require.resolve('tsx')).href;
+
+function tail(file: string, bytes: number): string {
+  try {
+    const size = statSync(file).size;
+    const start = Math.max(0, size - bytes);
+    const buffer = Buffer.alloc(size - start);
+    const fd = openSync(file, 'r');
+    try {
+      readSync(fd, buffer, 0, buffer.length, start);
+    } finally {
+      closeSync(fd);
+    }
+    return buffer.toString('utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** An embedded server that can be stopped and started again on the same port and data. */
+export interface RestartableServer {
+  readonly running: boolean;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+function restartable<S extends { stop(): Promise<void> }>(
+  launch: () => Promise<S>,
+  first: S,
+): RestartableServer {
+  let current: S | undefined = first;
+  return {
+    get running() {
+      return current !== undefined;
+    },
+    async stop() {
+      const server = current;
+      current = undefined;
+      await server?.stop();
+    },
+    async start() {
+      if (current) return;
+      // The port was just released; a bind can fail while the kernel lets go of it.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          current = await launch();
+          return;
+        } catch (error) {
+          if (attempt >= 5) throw error;
+          await sleep(1000 * attempt);
+        }
+      }
+    },
+  };
+}
+
+export interface Servers {
+  temporalAddress: string;
+  /** Base URI without a database name. */
+  mongodbUri: string;
+  /** FerretDB's storage (EMBEDDED_DB_BACKEND chooses it; dev/embedded.ts). */
+  databaseBackend: string;
+  temporal: RestartableServer;
+  database: RestartableServer;
+  stop(): Promise<void>;
+}
+
+/** Starts both servers in `dataDir` on ports chosen once and kept across restarts. */
+export async function startServers(dataDir: string): Promise<Servers> {
+  const [temporalPort, uiPort, databasePort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
+  const launchTemporal = (): Promise<TemporalDevServer> =>
+    startTemporalDevServer({ dataDir, port: temporalPort, uiPort });
+  const launchDatabase = (): Promise<FerretDbServer> =>
+    startFerretDb({ dataDir, port: databasePort });
+  const [temporal, database] = await Promise.all([launchTemporal(), launchDatabase()]);
+  const servers = {
+    temporalAddress: temporal.address,
+    mongodbUri: database.uri,
+    databaseBackend: (database as { backend?: string }).backend ?? 'sqlite',
+    temporal: restartable(launchTemporal, temporal),
+    database: restartable(launchDatabase, database),
+    async stop() {
+      await servers.temporal.stop();
+      await servers.database.stop();
+    },
+  };
+  return servers;
+}
+
+/** The workflow code bundled once, so every worker (re)start skips the bundling. */
+export async function bundleWorkflows(file: string): Promise<string> {
+  const silent = () => undefined;
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    logger: {
+      log: silent,
+      trace: silent,
+      debug: silent,
+      info: silent,
+      warn: silent,
+      error: silent,
+    },
+  });
+  writeFileSync(file, bundle.code);
+  return file;
+}

@@ -1,0 +1,562 @@
+// The fault suite: orderflow's worker and API as separate processes on a Temporal dev server
+// and FerretDB of their own (fresh data dir), a few hundred orders of all three verticals
+// from retrying clients and chaotic providers, and faults on a timeline — the worker killed,
+// the API killed, the database stopped, Temporal restarted. It ends with the reconciliation
+// and the clients' view held against the ledger; `ok` only with zero breaches and zero
+// violations. `npm run faults` is ops/faults/cli.ts.
+
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Vertical } from '../../domain/order';
+import { loadConfig } from '../../infra/config';
+import { connectDatabase } from '../../infra/db';
+import { createLogger } from '../../infra/logger';
+import { createSandboxGateway } from '../../infra/payments/sandbox';
+import { connectClient } from '../../infra/temporal';
+import { freePort } from '../../dev/embedded';
+import type { BreachKind } from '../reconcile';
+import {
+  checkoutBody,
+  createCheckoutClient,
+  type CheckoutAttempt,
+  type CheckoutRecord,
+} from './clients';
+import { bump, Findings, type Tally, type Violation } from './findings';
+import {
+  FAULT_KINDS,
+  makePlan,
+  PROBES_PER_OUTAGE,
+  type FaultKind,
+  type Plan,
+  type PlannedFault,
+  type PlannedOrder,
+} from './plan';
+import { startChaoticProviders, type ProviderAccount, type ProviderStats } from './providers';
+import { derivedRandom } from './random';
+import { bundleWorkflows, startServers, SupervisedService, type UnexpectedExit } from './stack';
+import { verify, waitUntilSettled, type Census, type ClientViewChecked } from './verify';
+
+export interface FaultSuiteOptions {
+  /** Orders placed (default 300; 30 with `short`). */
+  orders?: number;
+  /** The CI run: few orders, one fault of each kind, a 5 s database outage. */
+  short?: boolean;
+  seed?: number;
+  /** Where the JSON report goes. */
+  out?: string;
+  /** A prebuilt workflow bundle; otherwise one is built in the data dir. */
+  workflowBundlePath?: string;
+  /** Keep the data dir (servers' data and every process's log) even when all is well. */
+  keepData?: boolean;
+  /** CHECKOUT_WAIT_SECONDS of the system under test. */
+  checkoutWaitSeconds?: number;
+  /** How much longer than the checkout wait an answer may take. */
+  checkoutMarginMs?: number;
+  /** How long to wait at the end for every order to settle. */
+  settleTimeoutMs?: number;
+  /** Progress lines (the CLI prints them). */
+  log?: (line: string) => void;
+}
+
+export interface FaultRecord extends PlannedFault {
+  /** When it struck and when the system was whole again (ms from the load's start). */
+  startedAtMs: number;
+  recoveredAtMs: number;
+  /** How long its steps took, e.g. `stopMs` and `startMs` of a server. */
+  steps: Record<string, number>;
+  /** Checkout answers to requests sent while it lasted, and the slowest of them. */
+  checkoutsDuring: Tally;
+  slowestCheckoutDuringMs: number;
+}
+
+export interface FaultSuiteReport {
+  ok: boolean;
+  seed: number;
+  short: boolean;
+  command: string;
+  machine: { cpus: number; cpuModel: string; memoryMb: number; node: string; platform: string };
+  /** FerretDB's storage in this run. */
+  databaseBackend: string;
+  durationMs: number;
+  loadMs: number;
+  settings: Record<string, string>;
+  orders: {
+    planned: number;
+    /** Of which placed by the database outages themselves. */
+    probes: number;
+    byVertical: Tally;
+    byScenario: Tally;
+    checkoutRequests: number;
+    finalAnswers: Tally;
+    /** Orders answered 201, by the status they ended in. */
+    acceptedByStatus: Tally;
+    /** The customers' cancellations (customer_cancel), by answer. */
+    cancellations: Tally;
+    /** Every order document (including attempts that charged nothing), by status. */
+    documents: Census;
+  };
+  checkout: { answers: Tally; maxLatencyMs: number; limitMs: number };
+  faults: { byKind: Record<FaultKind, number>; timeline: FaultRecord[] };
+  providers: ProviderStats;
+  processes: { starts: Record<string, number>; unexpectedExits: UnexpectedExit[] };
+  settle: { settled: boolean; waitedMs: number; stillOpen: Tally };
+  reconciliation: {
+    ordersChecked: number;
+    breaches: number;
+    breachesByKind: Record<BreachKind, number>;
+    breachList: { orderId: string; kind: string; detail: string }[];
+    unchecked: number;
+  };
+  /** What the clients were told, checked against the books (ops/faults/verify.ts). */
+  clientView: ClientViewChecked;
+  violations: Violation[];
+  violationsByKind: Tally;
+  notes: string[];
+  dataDir?: string;
+}
+
+const APP_CLIENT = 'faults-app';
+
+export async function runFaultSuite(options: FaultSuiteOptions = {}): Promise<FaultSuiteReport> {
+  const short = options.short ?? false;
+  const seed = options.seed ?? 1;
+  const plan = makePlan({ seed, short, orders: options.orders ?? (short ? 30 : 300) });
+  const waitSeconds = options.checkoutWaitSeconds ?? 5;
+  const marginMs = options.checkoutMarginMs ?? 3_000;
+  const log = options.log ?? (() => undefined);
+  const runStarted = Date.now();
+  let loadStarted = runStarted;
+  const findings = new Findings(() => Date.now() - loadStarted);
+  const say = (line: string) => {
+    findings.note(line);
+    log(`[faults +${((Date.now() - runStarted) / 1000).toFixed(1)}s] ${line}`);
+  };
+
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'orderflow-faults-'));
+  const logDir = path.join(dataDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  say(`data and logs in ${dataDir}`);
+  const [servers, bundlePath] = await Promise.all([
+    startServers(dataDir),
+    options.workflowBundlePath ?? bundleWorkflows(path.join(dataDir, 'workflow-bundle.js')),
+  ]);
+  say(
+    `Temporal at ${servers.temporalAddress}, FerretDB (${servers.databaseBackend}) at ${servers.mongodbUri}`,
+  );
+
+  const tokens = {
+    app: `faults-app-${randomBytes(12).toString('hex')}`,
+    admin: `faults-admin-${randomBytes(12).toString('hex')}`,
+    support: `faults-support-${randomBytes(12).toString('hex')}`,
+  };
+  const apiPort = await freePort();
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const settings: Record<string, string> = {
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'info',
+    HOST: '127.0.0.1',
+    PORT: String(apiPort),
+    MONGODB_URI: `${servers.mongodbUri}/orderflow`,
+    TEMPORAL_ADDRESS: servers.temporalAddress,
+    TEMPORAL_TASK_QUEUE: 'orders-faults',
+    API_TOKENS: [
+      `${APP_CLIENT}:app:${tokens.app}`,
+      `faults-support:support:${tokens.support}`,
+      `faults-admin:admin:${tokens.admin}`,
+    ].join(','),
+    PAYLOAD_ENCRYPTION_KEYS: `faults-1:${randomBytes(32).toString('base64')}`,
+    CHECKOUT_WAIT_SECONDS: String(waitSeconds),
+    CHECKOUT_PAYMENT_WINDOW_SECONDS: String(waitSeconds * 6),
+    REFUND_WINDOW_SECONDS: '0',
+    DELIVERY_OVERDUE_GRACE_SECONDS: '600',
+    WORKFLOW_BUNDLE_PATH: bundlePath,
+  };
+  const databaseBackend = servers.databaseBackend;
+  const config = loadConfig(settings);
+  const clock = () => Date.now() - loadStarted;
+  const worker = new SupervisedService(
+    {
+      name: 'worker',
+      script: 'workers/order-worker.ts',
+      env: settings,
+      logDir,
+      readyLine: '"msg":"order worker started"',
+      startTimeoutMs: 60_000,
+    },
+    clock,
+    say,
+  );
+  const api = new SupervisedService(
+    {
+      name: 'api',
+      script: 'api/server.ts',
+      env: settings,
+      logDir,
+      readyProbe: async () =>
+        (await fetch(`${apiUrl}/healthz`, { signal: AbortSignal.timeout(1000) })).ok,
+      startTimeoutMs: 60_000,
+    },
+    clock,
+    say,
+  );
+
+  const clients = createCheckoutClient({
+    apiUrl,
+    appToken: tokens.app,
+    waitMs: waitSeconds * 1000,
+    marginMs,
+    findings,
+  });
+  const providers = await startChaoticProviders({
+    plan,
+    findings,
+    cancellationOf: clients.cancellationOf,
+  });
+
+  let report: FaultSuiteReport | undefined;
+  try {
+    await Promise.all([worker.start(), api.start()]);
+    say('worker and API up');
+    const accounts = await registerProviders(apiUrl, tokens.admin, plan, providers.webhookUrl);
+    providers.use(Object.values(accounts), apiUrl);
+
+    // ---- The load, and the faults on their timeline ----
+    loadStarted = Date.now();
+    say(
+      `placing ${plan.orders.length} orders over ${plan.loadMs / 1000}s, ${plan.probes.length} more during database outages`,
+    );
+    const records: CheckoutRecord[] = [];
+    const placing: Promise<void>[] = [];
+    /** Places one order as the app would, and cancels it when the customer changes their mind. */
+    const placeOrder = async (order: PlannedOrder) => {
+      const body = checkoutBody(order, accounts[order.vertical].providerId, Date.now());
+      const record = await clients.place(order, body);
+      records.push(record);
+      if (order.scenario === 'customer_cancel' && record.final?.kind === 'accepted') {
+        await sleep(derivedRandom(seed, 'cancel', order.index).int(300, 1500));
+        await clients.cancel(record, record.final.orderId);
+      }
+    };
+    for (const order of plan.orders) placing.push(sleep(order.atMs).then(() => placeOrder(order)));
+    const probes = [...plan.probes];
+    const probe = () => {
+      const order = probes.shift();
+      if (order) placing.push(placeOrder(order));
+    };
+    const timed = async (step: () => Promise<void>) => {
+      const started = Date.now();
+      await step();
+      return Date.now() - started;
+    };
+    const timeline = await runFaults(plan, {
+      clock,
+      say,
+      inject: {
+        worker_kill: async (fault) => ({
+          killMs: await timed(() => worker.kill()),
+          startMs: await timed(async () => {
+            await sleep(fault.downMs);
+            await worker.start();
+          }),
+        }),
+        api_kill: async (fault) => ({
+          killMs: await timed(() => api.kill()),
+          startMs: await timed(async () => {
+            await sleep(fault.downMs);
+            await api.start();
+          }),
+        }),
+        database_outage: async (fault) => {
+          // One checkout as the database goes away, more while it is away.
+          const stopping = timed(() => servers.database.stop());
+          probe();
+          const stopMs = await stopping;
+          for (let i = 1; i < PROBES_PER_OUTAGE; i++) {
+            await sleep(fault.downMs / PROBES_PER_OUTAGE);
+            probe();
+          }
+          await sleep(fault.downMs / PROBES_PER_OUTAGE);
+          return { stopMs, startMs: await timed(() => servers.database.start()) };
+        },
+        temporal_restart: async (fault) => {
+          const stopMs = await timed(() => servers.temporal.stop());
+          await sleep(fault.downMs);
+          return { stopMs, startMs: await timed(() => servers.temporal.start()) };
+        },
+      },
+    });
+    await Promise.all(placing);
+    say('every checkout answered; waiting for the providers to finish');
+    await providers.idle();
+    await Promise.all([worker.settled(), api.settled()]);
+
+    // ---- Settle, reconcile, check the clients' view ----
+    const logger = createLogger('silent');
+    const database = await connectDatabase(config.mongodbUri, logger);
+    const temporal = await connectClient(config.temporal);
+    try {
+      const deps = {
+        temporal,
+        models: database.models,
+        gateway: createSandboxGateway(database.models),
+        taskQueue: config.temporal.taskQueue,
+      };
+      const settleTimeoutMs = options.settleTimeoutMs ?? (short ? 90_000 : 300_000);
+      say(`waiting up to ${settleTimeoutMs / 1000}s for every order to settle`);
+      const settle = await waitUntilSettled(deps, settleTimeoutMs, (running) =>
+        say(`${running} order workflows still running`),
+      );
+      say(
+        settle.settled
+          ? `every order settled (${Math.round(settle.waitedMs / 1000)}s)`
+          : `still open after ${settle.waitedMs / 1000}s: ${JSON.stringify(settle.stillOpen)}`,
+      );
+      say('reconciling');
+      const verification = await verify(deps, records, APP_CLIENT);
+      for (const violation of verification.violations)
+        findings.violation(violation.kind, violation.detail, violation.orderId);
+      for (const exit of [...worker.unexpectedExits, ...api.unexpectedExits]) {
+        if (exit.wasReady)
+          findings.violation(
+            'process_crashed',
+            `${exit.service} exited on its own at +${exit.atMs} ms (code ${exit.code}, signal ${exit.signal})`,
+          );
+      }
+      const acceptedStatus = await statusesOf(
+        database.models,
+        records.flatMap((r) => (r.final?.kind === 'accepted' ? [r.final.orderId] : [])),
+      );
+      report = buildReport({
+        plan,
+        records,
+        timeline,
+        findings,
+        settle,
+        verification,
+        acceptedStatus,
+        providers: providers.stats,
+        clientStats: clients.stats(),
+        limitMs: waitSeconds * 1000 + marginMs,
+        processes: {
+          starts: { worker: worker.starts, api: api.starts },
+          unexpectedExits: [...worker.unexpectedExits, ...api.unexpectedExits],
+        },
+        settings,
+        runStarted,
+        databaseBackend,
+      });
+    } finally {
+      await temporal.connection.close().catch(() => undefined);
+      await database.close().catch(() => undefined);
+    }
+  } finally {
+    await providers.close();
+    await api.stop(15_000);
+    await worker.stop(25_000);
+    await servers.stop();
+  }
+  if (!report) throw new Error('the fault suite ended without a report');
+  if (options.keepData || !report.ok) report.dataDir = dataDir;
+  else rmSync(dataDir, { recursive: true, force: true });
+  if (options.out) writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);
+  return report;
+}
+
+async function registerProviders(
+  apiUrl: string,
+  adminToken: string,
+  plan: Plan,
+  webhookUrl: (providerId: string) => string,
+): Promise<Record<Vertical, ProviderAccount>> {
+  const register = async (vertical: Vertical): Promise<ProviderAccount> => {
+    const providerId = `faults-${vertical}`;
+    const response = await fetch(`${apiUrl}/v1/admin/providers`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        providerId,
+        vertical,
+        name: `Chaotic ${vertical} provider`,
+        webhookUrl: webhookUrl(providerId),
+        confirmationTimeoutSeconds: plan.confirmationTimeoutSeconds,
+        ...(vertical === 'teleconsultation'
+          ? { doctorNoShowGraceSeconds: plan.doctorNoShowGraceSeconds }
+          : {}),
+      }),
+    });
+    const text = await response.text();
+    if (response.status !== 201)
+      throw new Error(`registering ${providerId} answered ${response.status}: ${text}`);
+    const { signingSecret } = JSON.parse(text) as { signingSecret: string };
+    return { providerId, vertical, signingSecret };
+  };
+  return {
+    grocery: await register('grocery'),
+    hotel: await register('hotel'),
+    teleconsultation: await register('teleconsultation'),
+  };
+}
+
+/** Runs the planned faults one after the other, each at its moment (or once the last ended). */
+async function runFaults(
+  plan: Plan,
+  deps: {
+    clock: () => number;
+    say: (line: string) => void;
+    /** Injects the fault and recovers from it; answers how long its steps took (ms). */
+    inject: Record<FaultKind, (fault: PlannedFault) => Promise<Record<string, number>>>;
+  },
+): Promise<FaultRecord[]> {
+  const timeline: FaultRecord[] = [];
+  for (const fault of plan.faults) {
+    await sleep(Math.max(0, fault.atMs - deps.clock()));
+    const startedAtMs = deps.clock();
+    deps.say(`fault: ${fault.kind} (down ${fault.downMs} ms)`);
+    const steps = await deps.inject[fault.kind](fault);
+    const recoveredAtMs = deps.clock();
+    deps.say(
+      `recovered from ${fault.kind} after ${recoveredAtMs - startedAtMs} ms (${Object.entries(steps)
+        .map(([step, ms]) => `${step} ${ms}`)
+        .join(', ')})`,
+    );
+    timeline.push({
+      ...fault,
+      startedAtMs,
+      recoveredAtMs,
+      steps,
+      checkoutsDuring: {},
+      slowestCheckoutDuringMs: 0,
+    });
+  }
+  return timeline;
+}
+
+async function statusesOf(
+  models: Awaited<ReturnType<typeof connectDatabase>>['models'],
+  orderIds: string[],
+): Promise<Map<string, string>> {
+  const docs = await models.Order.find({ _id: { $in: orderIds } })
+    .select({ _id: 1, status: 1 })
+    .lean<{ _id: string; status: string }[]>();
+  return new Map(docs.map((doc) => [doc._id, doc.status]));
+}
+
+function buildReport(input: {
+  plan: Plan;
+  records: CheckoutRecord[];
+  timeline: FaultRecord[];
+  findings: Findings;
+  settle: FaultSuiteReport['settle'];
+  verification: Awaited<ReturnType<typeof verify>>;
+  acceptedStatus: Map<string, string>;
+  providers: ProviderStats;
+  clientStats: { answers: Tally; maxLatencyMs: number };
+  limitMs: number;
+  processes: FaultSuiteReport['processes'];
+  settings: Record<string, string>;
+  runStarted: number;
+  databaseBackend: string;
+}): FaultSuiteReport {
+  const { plan, records, findings, verification } = input;
+  const attempts: CheckoutAttempt[] = records.flatMap((r) => r.attempts);
+  for (const fault of input.timeline) {
+    for (const attempt of attempts) {
+      if (attempt.startedAtMs < fault.startedAtMs || attempt.startedAtMs > fault.recoveredAtMs)
+        continue;
+      bump(fault.checkoutsDuring, `${attempt.status}${attempt.code ? ` ${attempt.code}` : ''}`);
+      fault.slowestCheckoutDuringMs = Math.max(fault.slowestCheckoutDuringMs, attempt.latencyMs);
+    }
+  }
+  const byVertical: Tally = {};
+  const byScenario: Tally = {};
+  const finalAnswers: Tally = {};
+  const acceptedByStatus: Tally = {};
+  const cancellations: Tally = {};
+  for (const record of records) {
+    if (record.cancellation)
+      bump(
+        cancellations,
+        `${record.cancellation.status}${record.cancellation.code ? ` ${record.cancellation.code}` : ''}`,
+      );
+    bump(byVertical, record.order.vertical);
+    bump(byScenario, `${record.order.vertical} ${record.order.scenario}`);
+    const final = record.final!;
+    bump(
+      finalAnswers,
+      final.kind === 'accepted'
+        ? '201 accepted'
+        : final.kind === 'declined'
+          ? `402 ${final.code}`
+          : final.kind === 'refused'
+            ? `${final.status} ${final.code ?? ''}`.trim()
+            : `gave up after ${final.last}`,
+    );
+    if (final.kind === 'accepted')
+      bump(acceptedByStatus, input.acceptedStatus.get(final.orderId) ?? 'no document');
+  }
+  const byKind = Object.fromEntries(
+    FAULT_KINDS.map((kind) => [kind, input.timeline.filter((f) => f.kind === kind).length]),
+  ) as Record<FaultKind, number>;
+  const violationsByKind: Tally = {};
+  for (const violation of findings.violations) bump(violationsByKind, violation.kind);
+  const reconciliation = verification.reconciliation;
+  const machine = os.cpus();
+  return {
+    ok:
+      reconciliation.breaches.length === 0 &&
+      findings.violations.length === 0 &&
+      FAULT_KINDS.every((kind) => byKind[kind] > 0),
+    seed: plan.seed,
+    short: plan.short,
+    command: `npm run faults -- ${plan.short ? '--short' : `--orders ${plan.orders.length}`} --seed ${plan.seed}`,
+    machine: {
+      cpus: os.availableParallelism(),
+      cpuModel: machine[0]?.model ?? 'unknown',
+      memoryMb: Math.round(os.totalmem() / 2 ** 20),
+      node: process.version,
+      platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    },
+    databaseBackend: input.databaseBackend,
+    durationMs: Date.now() - input.runStarted,
+    loadMs: plan.loadMs,
+    settings: Object.fromEntries(
+      Object.entries(input.settings).filter(
+        ([name]) => !['API_TOKENS', 'PAYLOAD_ENCRYPTION_KEYS'].includes(name),
+      ),
+    ),
+    orders: {
+      planned: records.length,
+      probes: plan.probes.length,
+      byVertical,
+      byScenario,
+      checkoutRequests: attempts.length,
+      finalAnswers,
+      acceptedByStatus,
+      cancellations,
+      documents: verification.census,
+    },
+    checkout: {
+      answers: input.clientStats.answers,
+      maxLatencyMs: input.clientStats.maxLatencyMs,
+      limitMs: input.limitMs,
+    },
+    faults: { byKind, timeline: input.timeline },
+    providers: input.providers,
+    processes: input.processes,
+    settle: input.settle,
+    reconciliation: {
+      ordersChecked: reconciliation.ordersChecked,
+      breaches: reconciliation.breaches.length,
+      breachesByKind: reconciliation.breachesByKind,
+      breachList: reconciliation.breaches.slice(0, 50),
+      unchecked: reconciliation.failures.length,
+    },
+    clientView: verification.checked,
+    violations: findings.violations,
+    violationsByKind,
+    notes: findings.notes,
+  };
+}
