@@ -1,12 +1,23 @@
-// The embedded runtime: starts a Temporal dev server and FerretDB as child processes on free
-// local ports, waits until each answers, and stops them cleanly. Binaries come from
-// dev/install-tools.sh (or TEMPORAL_CLI / PATH for Temporal).
+// The embedded runtime: starts a Temporal dev server and FerretDB (on SQLite, or on a private
+// PostgreSQL cluster) as child processes on free local ports, waits until each answers, and
+// stops them cleanly. Binaries come from dev/install-tools.sh (or TEMPORAL_CLI / PATH for
+// Temporal) and, for PostgreSQL, from Debian's `postgresql` package.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, createWriteStream } from 'node:fs';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, connect } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import mongoose from 'mongoose';
 import { ORDER_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
@@ -97,13 +108,29 @@ export interface EmbeddedServer {
   stop(): Promise<void>;
 }
 
-function launch(binary: string, args: string[], logFile: string): ChildProcess & EmbeddedServer {
+interface LaunchOptions {
+  /** Run as this user (PostgreSQL refuses to run as root). */
+  user?: { uid: number; gid: number };
+  /** Sent by stop() and, if we exit first, by the exit hook; else SIGTERM, then SIGKILL. */
+  stopSignal?: NodeJS.Signals;
+}
+
+function launch(
+  binary: string,
+  args: string[],
+  logFile: string,
+  options: LaunchOptions = {},
+): ChildProcess & EmbeddedServer {
   mkdirSync(path.dirname(logFile), { recursive: true });
   const log = createWriteStream(logFile, { flags: 'a' });
   // Own process group: a Ctrl-C in the terminal reaches only us, and we stop the servers
   // after the worker has drained. If we die without stopping them, the exit hook does.
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const killOnExit = () => child.kill('SIGKILL');
+  const child = spawn(binary, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+    ...options.user,
+  });
+  const killOnExit = () => child.kill(options.stopSignal ?? 'SIGKILL');
   process.once('exit', killOnExit);
   child.once('exit', () => process.removeListener('exit', killOnExit));
   child.stdout?.pipe(log);
@@ -112,7 +139,7 @@ function launch(binary: string, args: string[], logFile: string): ChildProcess &
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
+    child.kill(options.stopSignal ?? 'SIGTERM');
     const killed = await Promise.race([
       exited.then(() => true),
       sleep(10_000, undefined, { ref: false }).then(() => false),
@@ -125,6 +152,23 @@ function launch(binary: string, args: string[], logFile: string): ChildProcess &
   return Object.assign(child, { stop });
 }
 
+/**
+ * The dev server's dynamic config, for checkout latency (docs/BENCHMARKS.md, "Checkout latency:
+ * task handoffs"; docker-compose.yml's Temporal has the same in infra/temporal-dynamic-config.yaml).
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, string | number | boolean>> = {
+  // The worker that completes a workflow task gets the activities it scheduled back in the
+  // completion's answer (up to the SDK's 3 reserved slots), so authorisePayment starts at
+  // once instead of going through the transfer queue, matching and an activity poll.
+  'system.enableActivityEagerExecution': true,
+  // The dev server has one history shard, whose transfer queue (which hands every new
+  // workflow and activity task to matching) reads at most this many times a second: 20 by
+  // default, a token bucket that one caller's back-to-back checkouts (~4 tasks each) drain,
+  // after which each handoff waited for the next token, up to 50 ms. Reads only follow new
+  // tasks, so a higher cap costs nothing when idle.
+  'history.transferProcessorMaxPollRPS': 1000,
+};
+
 export interface TemporalDevServer extends EmbeddedServer {
   address: string;
   uiUrl: string;
@@ -136,6 +180,8 @@ export async function startTemporalDevServer(options: {
   uiPort?: number;
   /** The Web UI's codec server (`--ui-codec-endpoint`), e.g. `http://127.0.0.1:3000/codec`. */
   codecEndpoint?: string;
+  /** Dynamic config values over DEV_SERVER_DYNAMIC_CONFIG's (`--dynamic-config-value`). */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }): Promise<TemporalDevServer> {
   mkdirSync(options.dataDir, { recursive: true });
   const port = options.port ?? (await freePort());
@@ -156,6 +202,9 @@ export async function startTemporalDevServer(options: {
       '--log-level',
       'warn',
       ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
+      ...Object.entries({ ...DEV_SERVER_DYNAMIC_CONFIG, ...options.dynamicConfig }).flatMap(
+        ([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`],
+      ),
       ...Object.entries(ORDER_SEARCH_ATTRIBUTES).flatMap(([name, type]) => [
         '--search-attribute',
         `${name}=${type}`,
@@ -187,31 +236,269 @@ async function temporalAnswers(address: string): Promise<boolean> {
   }
 }
 
+/** The storage FerretDB 1.x runs on. */
+export type EmbeddedDbBackend = 'postgresql' | 'sqlite';
+export const EMBEDDED_DB_BACKENDS: readonly EmbeddedDbBackend[] = ['postgresql', 'sqlite'];
+
+/**
+ * The embedded database's backend when nothing chooses one: at 10 concurrent callers PostgreSQL
+ * measured 4–100× faster than SQLite for everything orderflow asks of it but inserts, since
+ * FerretDB on SQLite pushes down only `{_id}` filters (docs/BENCHMARKS.md, "Database
+ * backends"). Without PostgreSQL's binaries it falls back to SQLite with a warning.
+ */
+export const DEFAULT_EMBEDDED_DB_BACKEND: EmbeddedDbBackend = 'postgresql';
+
+/**
+ * `EMBEDDED_DB_BACKEND` (`postgresql` or `sqlite`): a setting of the dev tools (npm start, the
+ * tests, the benchmarks), not of orderflow, which only sees MONGODB_URI. Undefined when unset.
+ */
+export function embeddedDbBackendFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): EmbeddedDbBackend | undefined {
+  const value = env.EMBEDDED_DB_BACKEND?.trim();
+  if (!value) return undefined;
+  if (!(EMBEDDED_DB_BACKENDS as readonly string[]).includes(value))
+    throw new Error(
+      `EMBEDDED_DB_BACKEND must be one of ${EMBEDDED_DB_BACKENDS.join(', ')}, not ${JSON.stringify(value)}`,
+    );
+  return value as EmbeddedDbBackend;
+}
+
+const POSTGRES_MISSING =
+  "PostgreSQL's server binaries (initdb, postgres) were not found in /usr/lib/postgresql/*/bin or on PATH: install Debian's `postgresql` package (apt-get install -y postgresql)";
+
+/**
+ * The backend to use: the one asked for, else EMBEDDED_DB_BACKEND, else SQLite when `dataDir`
+ * already holds SQLite data and no PostgreSQL cluster (a `.data/` from before PostgreSQL was
+ * the default keeps its orders), else the default. A PostgreSQL that was asked for but is not
+ * installed is an error; a defaulted one falls back to SQLite with a warning.
+ */
+export function resolveEmbeddedDbBackend(options: {
+  dataDir: string;
+  backend?: EmbeddedDbBackend;
+}): EmbeddedDbBackend {
+  const chosen = options.backend ?? embeddedDbBackendFromEnv();
+  if (chosen === 'postgresql' && !postgresBinDir())
+    throw new Error(`${POSTGRES_MISSING}, or set EMBEDDED_DB_BACKEND=sqlite`);
+  if (chosen) return chosen;
+  const sqliteDir = path.join(options.dataDir, 'ferretdb');
+  const hasSqliteData =
+    existsSync(sqliteDir) && readdirSync(sqliteDir).some((f) => f.endsWith('.sqlite'));
+  if (hasSqliteData && !existsSync(path.join(options.dataDir, 'postgres'))) return 'sqlite';
+  if (DEFAULT_EMBEDDED_DB_BACKEND === 'postgresql' && !postgresBinDir()) {
+    process.stderr.write(
+      `orderflow: warning: ${POSTGRES_MISSING}; FerretDB runs on SQLite instead, many times slower for anything but inserts (set EMBEDDED_DB_BACKEND=sqlite to silence this)\n`,
+    );
+    return 'sqlite';
+  }
+  return DEFAULT_EMBEDDED_DB_BACKEND;
+}
+
 export interface FerretDbServer extends EmbeddedServer {
   /** Base URI without a database name; append `/<db>`. */
   uri: string;
+  backend: EmbeddedDbBackend;
 }
 
+/**
+ * FerretDB on `backend` (see resolveEmbeddedDbBackend). On PostgreSQL it uses `postgresUrl`,
+ * or starts a private cluster in `<dataDir>/postgres` and stops it after FerretDB.
+ */
 export async function startFerretDb(options: {
   dataDir: string;
   port?: number;
+  backend?: EmbeddedDbBackend;
+  /** A PostgreSQL database for FerretDB, e.g. `postgres://postgres@127.0.0.1:5432/ferretdb`. */
+  postgresUrl?: string;
 }): Promise<FerretDbServer> {
-  const dataDir = path.join(options.dataDir, 'ferretdb');
-  mkdirSync(dataDir, { recursive: true });
+  const backend = options.postgresUrl
+    ? (options.backend ?? 'postgresql')
+    : resolveEmbeddedDbBackend(options);
+  mkdirSync(options.dataDir, { recursive: true });
   const port = options.port ?? (await freePort());
+  let postgres: PostgresServer | undefined;
+  let backendArgs: string[];
+  if (backend === 'postgresql') {
+    let postgresUrl = options.postgresUrl;
+    if (!postgresUrl) {
+      postgres = await startPostgres({ dataDir: options.dataDir });
+      postgresUrl = postgres.url;
+    }
+    backendArgs = ['-handler', 'postgresql', '-postgresql-url', postgresUrl];
+  } else {
+    const dataDir = path.join(options.dataDir, 'ferretdb');
+    mkdirSync(dataDir, { recursive: true });
+    backendArgs = ['-handler', 'sqlite', '-sqlite-url', `file:${dataDir}/`];
+  }
   const child = launch(
     ferretdbBinary(),
-    ['-listen-addr', `127.0.0.1:${port}`, '-sqlite-url', `file:${dataDir}/`, '-log-level', 'warn'],
+    ['-listen-addr', `127.0.0.1:${port}`, ...backendArgs, '-log-level', 'warn'],
     path.join(options.dataDir, 'ferretdb.log'),
   );
+  const stop = async () => {
+    await child.stop();
+    await postgres?.stop();
+  };
   const uri = `mongodb://127.0.0.1:${port}`;
   try {
     await waitUntil('FerretDB', child, () => mongoAnswers(uri), 30_000);
   } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { uri, backend, stop };
+}
+
+/** Debian's PostgreSQL server binaries (the newest installed), else those on PATH. */
+export function postgresBinDir(): string | undefined {
+  const debian = '/usr/lib/postgresql';
+  const versions = existsSync(debian)
+    ? readdirSync(debian)
+        .filter((v) => existsSync(path.join(debian, v, 'bin', 'initdb')))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  if (versions[0]) return path.join(debian, versions[0], 'bin');
+  const initdb = onPath('initdb');
+  return initdb && existsSync(path.join(path.dirname(initdb), 'postgres'))
+    ? path.dirname(initdb)
+    : undefined;
+}
+
+export interface PostgresServer extends EmbeddedServer {
+  /** URL of the `ferretdb` database, superuser `postgres`, no password. */
+  url: string;
+  port: number;
+}
+
+const run = promisify(execFile);
+
+/**
+ * A private PostgreSQL cluster in `<dataDir>/postgres`, made once (initdb), listening on
+ * 127.0.0.1 only (trust auth: nothing else on the machine is let in by address, and the socket
+ * is inside the data directory), with a `ferretdb` database. As root it runs as the
+ * `postgres` user, which owns the cluster. Stopped with a fast shutdown (SIGINT).
+ */
+export async function startPostgres(options: {
+  dataDir: string;
+  port?: number;
+}): Promise<PostgresServer> {
+  const bin = postgresBinDir();
+  if (!bin) throw new Error(POSTGRES_MISSING);
+  mkdirSync(options.dataDir, { recursive: true });
+  const cluster = path.join(path.resolve(options.dataDir), 'postgres');
+  const user = postgresUser();
+  if (user) letPostgresReach(path.resolve(options.dataDir));
+  if (!existsSync(path.join(cluster, 'PG_VERSION'))) {
+    mkdirSync(cluster, { recursive: true, mode: 0o700 });
+    if (user) chownSync(cluster, user.uid, user.gid);
+    await run(
+      path.join(bin, 'initdb'),
+      [
+        '-D',
+        cluster,
+        '-U',
+        'postgres',
+        '--auth=trust',
+        '-E',
+        'UTF8',
+        '--locale=C',
+        '--no-instructions',
+      ],
+      { cwd: cluster, ...user },
+    ).catch((error: unknown) => {
+      throw new Error(
+        `initdb failed in ${cluster}: ${(error as { stderr?: string }).stderr ?? error}`,
+      );
+    });
+    const hba = path.join(cluster, 'pg_hba.conf');
+    writeFileSync(
+      hba,
+      "# orderflow's private cluster: the socket in this directory and 127.0.0.1 only.\n" +
+        'local all all trust\nhost all all 127.0.0.1/32 trust\n',
+    );
+    if (user) chownSync(hba, user.uid, user.gid);
+  }
+  if (existsSync(path.join(cluster, 'postmaster.pid'))) {
+    // Left running by a run that was killed outright (SIGKILL skips our exit hook): stop it,
+    // or the new postmaster refuses the data directory. A stale pid file alone is harmless.
+    await run(path.join(bin, 'pg_ctl'), ['stop', '-D', cluster, '-m', 'fast', '-w', '-t', '30'], {
+      cwd: cluster,
+      ...user,
+    }).catch(() => undefined);
+  }
+  const port = options.port ?? (await freePort());
+  const socketDir = path.join(cluster, '.s.PGSQL.65535').length < 104 ? cluster : '';
+  const child = launch(
+    path.join(bin, 'postgres'),
+    // The socket goes inside the cluster, unless that path is too long for a socket (then TCP only).
+    ['-D', cluster, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-k', socketDir],
+    path.join(options.dataDir, 'postgres.log'),
+    { ...(user ? { user } : {}), stopSignal: 'SIGINT' },
+  );
+  const psql = (sql: string) =>
+    run(path.join(bin, 'psql'), [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-U',
+      'postgres',
+      '-d',
+      'postgres',
+      '-tAc',
+      sql,
+    ]);
+  try {
+    const ready = () =>
+      run(path.join(bin, 'pg_isready'), [
+        '-q',
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-U',
+        'postgres',
+        '-d',
+        'postgres',
+      ]).then(
+        () => true,
+        () => false,
+      );
+    await waitUntil('PostgreSQL', child, ready, 60_000);
+    const { stdout } = await psql("SELECT 1 FROM pg_database WHERE datname = 'ferretdb'");
+    if (stdout.trim() !== '1') await psql('CREATE DATABASE ferretdb');
+  } catch (error) {
     await child.stop();
     throw error;
   }
-  return { uri, stop: child.stop };
+  return { url: `postgres://postgres@127.0.0.1:${port}/ferretdb`, port, stop: child.stop };
+}
+
+/** PostgreSQL refuses to run as root: as root, the cluster belongs to the `postgres` user. */
+function postgresUser(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  try {
+    const id = (flag: string) =>
+      Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }));
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    throw new Error(
+      "running as root, PostgreSQL needs the `postgres` user to own its cluster, and there is none: install Debian's `postgresql` package (apt-get install -y postgresql)",
+    );
+  }
+}
+
+/** The `postgres` user must reach `<dataDir>/postgres`: a 0700 temp dir gets o+x (no listing). */
+function letPostgresReach(dataDir: string): void {
+  const mode = statSync(dataDir).mode;
+  if (!(mode & 0o001)) chmodSync(dataDir, (mode & 0o7777) | 0o001);
+  for (let dir = path.dirname(dataDir); ; dir = path.dirname(dir)) {
+    if (!(statSync(dir).mode & 0o001))
+      throw new Error(
+        `the postgres user cannot reach ${dataDir}: ${dir} is not searchable by others (chmod o+x ${dir})`,
+      );
+    if (dir === path.dirname(dir)) return;
+  }
 }
 
 async function mongoAnswers(uri: string): Promise<boolean> {

@@ -41,14 +41,29 @@ build_temporal() {
   to_cache "temporal-$temporal_version/temporal" "$target"
 }
 
+# The launcher's binary is keyed on FerretDB's version and a hash of its source (main.go,
+# go.mod, go.sum), so a changed launcher is rebuilt even where an older build is cached.
+ferretdb_source_key() {
+  local sum
+  sum=$(cd "$root/dev/tools/ferretdb" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum)
+  echo "$ferretdb_version-${sum:0:16}"
+}
+
 build_ferretdb() {
-  local target=$tools_dir/ferretdb-$ferretdb_version/ferretdb
-  if [ -x "$target" ]; then return; fi
-  if from_cache "ferretdb-$ferretdb_version/ferretdb" "$target"; then return; fi
-  echo "orderflow: building FerretDB $ferretdb_version from the Go module proxy (first time only; about 2 minutes)..." >&2
+  local target=$tools_dir/ferretdb-$ferretdb_version/ferretdb key
+  key=$(ferretdb_source_key)
+  if [ -x "$target" ] && [ "$(cat "$target.source" 2>/dev/null)" = "$key" ]; then return; fi
+  if from_cache "ferretdb-$key/ferretdb" "$target"; then
+    echo "$key" >"$target.source"
+    return
+  fi
+  echo "orderflow: building FerretDB $ferretdb_version from the Go module proxy (first time, or after dev/tools/ferretdb changed; about 2 minutes)..." >&2
   mkdir -p "$(dirname "$target")"
-  (cd "$root/dev/tools/ferretdb" && go build -trimpath -o "$target" .)
-  to_cache "ferretdb-$ferretdb_version/ferretdb" "$target"
+  # Built beside the target, then moved into place: a running server keeps its old binary.
+  (cd "$root/dev/tools/ferretdb" && go build -trimpath -o "$target.tmp" .)
+  mv "$target.tmp" "$target"
+  echo "$key" >"$target.source"
+  to_cache "ferretdb-$key/ferretdb" "$target"
 }
 
 # Both builds are independent; run them side by side.

@@ -1,5 +1,6 @@
 // `npm start`: the whole system on its embedded default. Starts (unless TEMPORAL_ADDRESS /
-// MONGODB_URI point elsewhere) a Temporal dev server and FerretDB with their data in .data/,
+// MONGODB_URI point elsewhere) a Temporal dev server and FerretDB (on the backend
+// EMBEDDED_DB_BACKEND names, PostgreSQL by default) with their data in .data/,
 // then the order worker, the API and the demo provider simulator, prints where everything
 // is, and on Ctrl-C stops all of it in reverse order.
 
@@ -11,7 +12,13 @@ import { loadConfig, tokenDigest } from '../infra/config';
 import { newestSecret } from '../infra/provider-secrets';
 import pinoPretty from 'pino-pretty';
 import { createLogger, temporalLogger } from '../infra/logger';
-import { preferPort, startFerretDb, startTemporalDevServer, type EmbeddedServer } from './embedded';
+import {
+  embeddedDbBackendFromEnv,
+  preferPort,
+  startFerretDb,
+  startTemporalDevServer,
+  type EmbeddedServer,
+} from './embedded';
 import { startInProcess } from './in-process';
 import { DEMO_PROVIDERS, seedDemoProviders } from './seed';
 import { startProviderSimulator } from './simulator';
@@ -27,6 +34,7 @@ async function main(): Promise<void> {
   const env = { ...process.env };
   const servers: EmbeddedServer[] = [];
   let temporalUi: string | undefined;
+  let databaseNote = '';
   env.PORT ??= String(await preferPort(3000));
   env.PAYLOAD_ENCRYPTION_KEYS ||= devPayloadKeys();
 
@@ -45,8 +53,13 @@ async function main(): Promise<void> {
     env.CODEC_CORS_ORIGINS ??= `${temporal.uiUrl},http://localhost:${uiPort}`;
   }
   if (!env.MONGODB_URI) {
-    const ferret = await startFerretDb({ dataDir: DATA_DIR, port: await preferPort(27017) });
+    const ferret = await startFerretDb({
+      dataDir: DATA_DIR,
+      port: await preferPort(27017),
+      backend: embeddedDbBackendFromEnv(env),
+    });
     servers.push(ferret);
+    databaseNote = `   (FerretDB on ${ferret.backend === 'postgresql' ? 'PostgreSQL' : 'SQLite'})`;
     env.MONGODB_URI = `${ferret.uri}/orderflow`;
   }
   env.API_TOKENS ??= `checkout:app:${DEV_TOKENS.app},support:support:${DEV_TOKENS.support},admin:admin:${DEV_TOKENS.admin}`;
@@ -113,6 +126,7 @@ async function main(): Promise<void> {
     temporalUi,
     temporalAddress: config.temporal.address,
     mongodbUri: config.mongodbUri,
+    databaseNote,
   });
 
   let stopping = false;
@@ -157,6 +171,7 @@ function printBanner(where: {
   temporalUi?: string;
   temporalAddress: string;
   mongodbUri: string;
+  databaseNote: string;
 }) {
   const body = JSON.stringify({
     vertical: 'grocery',
@@ -180,7 +195,7 @@ function printBanner(where: {
     `  Support console  ${where.apiUrl}/support/   (sign in with the support or admin token)`,
     `  Codec server     ${where.apiUrl}/codec   (for the Web UI: sign in at ${where.apiUrl}/codec/session)`,
     `  Temporal         ${where.temporalAddress}${where.temporalUi ? `   Web UI: ${where.temporalUi}` : ''}`,
-    `  Database         ${where.mongodbUri}`,
+    `  Database         ${where.mongodbUri}${where.databaseNote}`,
     `  Dev tokens       app=${DEV_TOKENS.app} support=${DEV_TOKENS.support} admin=${DEV_TOKENS.admin}`,
     '',
     'Place a grocery order; the demo store accepts it and the courier delivers it within ~10 s:',

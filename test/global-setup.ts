@@ -1,19 +1,21 @@
 // Starts one Temporal dev server and one FerretDB for the whole integration run, on free
-// ports with throwaway data, and bundles the workflow code once for every test worker.
+// ports with throwaway data (FerretDB on EMBEDDED_DB_BACKEND's backend, PostgreSQL by
+// default, its cluster in the same temp dir), and bundles the workflow code once for every
+// test worker.
 // Each test file then uses its own database and task queue (test/support/harness.ts).
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { startFerretDb, startTemporalDevServer } from '../dev/embedded';
+import { embeddedDbBackendFromEnv, startFerretDb, startTemporalDevServer } from '../dev/embedded';
 import { setServers } from './support/servers';
 
 export default async function globalSetup(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'orderflow-test-'));
   const [temporal, ferret, bundle] = await Promise.all([
     startTemporalDevServer({ dataDir }),
-    startFerretDb({ dataDir }),
+    startFerretDb({ dataDir, backend: embeddedDbBackendFromEnv() }),
     bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: silentLogger }),
   ]);
   const bundlePath = path.join(dataDir, 'workflow-bundle.js');
@@ -23,6 +25,9 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEST_TEMPORAL_ADDRESS = temporal.address;
   process.env.TEST_MONGODB_URI = ferret.uri;
   process.env.TEST_WORKFLOW_BUNDLE_PATH = bundlePath;
+  process.stderr.write(
+    `\nintegration tests: FerretDB on ${ferret.backend} (EMBEDDED_DB_BACKEND)\n`,
+  );
   setServers({ dataDir, servers: [temporal, ferret] });
 }
 
