@@ -1,0 +1,109 @@
+// The load generator's one table: orderflow and bare side by side, then the ratio.
+
+import type { Arrival } from './plan';
+import type { MeasuredProcess, PhaseReport } from './phase';
+import type { LatencySummary } from './stats';
+
+export interface Ratio {
+  /** orderflow ÷ bare on `basis`. */
+  value: number | null;
+  basis: 'highest_held_rate' | 'projected_cpu_ceiling' | 'completed_per_second';
+  highestHeldRate: number | null;
+  /** False when the bare ramp never became unstable: its held rate is only a lower bound. */
+  bareCeilingReached: boolean;
+  completedPerSecond: number | null;
+  projectedCpuCeiling: number | null;
+}
+
+export function describeArrival(arrival: Arrival): string {
+  return arrival.kind === 'fixed'
+    ? `fixed ${arrival.rate}/s`
+    : `ramp ${arrival.start}/s +${arrival.step} every ${arrival.everySeconds}s`;
+}
+
+const ms = (s: LatencySummary) =>
+  s.count === 0 ? '-' : `${s.p50} / ${s.p95} / ${s.p99} / ${s.max}`;
+const num = (n: number | null | undefined, digits = 3) =>
+  n === null || n === undefined ? '-' : String(Number(n.toFixed(digits)));
+
+const PROCESSES: [MeasuredProcess | 'server', string][] = [
+  ['api', 'API'],
+  ['worker', 'worker'],
+  ['temporal', 'Temporal server'],
+  ['database', 'database (with PostgreSQL)'],
+  ['server', 'all serving processes'],
+  ['generator', 'load generator'],
+];
+
+export function renderTable(
+  runs: { orderflow?: PhaseReport; bare?: PhaseReport },
+  ratio: Ratio | null,
+): string {
+  const systems = (['orderflow', 'bare'] as const).filter((name) => runs[name]);
+  const rows: [string, ...string[]][] = [];
+  const row = (label: string, pick: (run: PhaseReport) => string) =>
+    rows.push([label, ...systems.map((name) => pick(runs[name]!))]);
+  row('arrival', (r) => describeArrival(r.arrival));
+  row('database (FerretDB storage)', (r) => r.databaseBackend ?? '-');
+  row(
+    'orders sent / accepted / completed',
+    (r) => `${r.orders.sent} / ${r.orders.accepted} / ${r.orders.completed}`,
+  );
+  row(
+    'accepted/s, completed/s',
+    (r) => `${r.throughput.acceptedPerSecond}, ${r.throughput.completedPerSecond}`,
+  );
+  row(
+    'highest rate held (all held?)',
+    (r) => `${r.highestHeldRate}/s (${r.sustainable ? 'yes' : 'no'}; stop: ${r.stoppedBecause})`,
+  );
+  row('checkout ms p50/p95/p99/max', (r) => ms(r.latencyMs.checkout));
+  row('callback ms p50/p95/p99/max', (r) => ms(r.latencyMs.callback));
+  row('  confirmation', (r) => ms(r.latencyMs.confirmationCallback));
+  row('  events', (r) => ms(r.latencyMs.eventCallback));
+  row('webhook after checkout ms', (r) => ms(r.latencyMs.webhookAfterCheckout));
+  row('end to end ms p50/p95/p99/max', (r) => ms(r.latencyMs.endToEnd));
+  row('  minus provider delays', (r) => ms(r.latencyMs.overhead));
+  for (const vertical of ['grocery', 'hotel', 'teleconsultation'] as const)
+    row(`history events/order ${vertical}`, (r) => {
+      const stats = r.historyEventsPerOrder[vertical];
+      return stats ? `${stats.mean} (n=${stats.sampled})` : '-';
+    });
+  row('database ops/order', (r) => num(r.databaseOpsPerOrder?.total, 2));
+  for (const [name, label] of PROCESSES)
+    row(`CPU s/order ${label}`, (r) => num(r.cpuSecondsPerOrder[name], 4));
+  row('projected CPU ceiling orders/s', (r) => num(r.projectedCpuCeilingPerSecond, 1));
+  row('machine CPU s busy (not ours)', (r) =>
+    r.machineCpuSeconds
+      ? `${num(r.machineCpuSeconds.busy, 1)} (${num(r.machineCpuSeconds.unaccounted, 1)})`
+      : '-',
+  );
+  row('errors', (r) =>
+    r.errors.total === 0
+      ? '0'
+      : `${r.errors.total}: ${Object.entries(r.errors.byKind)
+          .map(([kind, n]) => `${kind} ${n}`)
+          .join(', ')}`,
+  );
+  const header: [string, ...string[]] = ['', ...systems];
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) =>
+    r
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
+  if (ratio) {
+    out.push('');
+    out.push(
+      `orderflow / bare: ${num(ratio.value)} (${ratio.basis.replaceAll('_', ' ')}` +
+        `${ratio.basis === 'highest_held_rate' && !ratio.bareCeilingReached ? '; bare ceiling not reached: an upper bound' : ''})`,
+    );
+    out.push(
+      `  by highest held rate ${num(ratio.highestHeldRate)}, by completed/s ${num(ratio.completedPerSecond)},` +
+        ` by projected CPU ceiling ${num(ratio.projectedCpuCeiling)}`,
+    );
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,231 @@
+// The system under load: the embedded Temporal dev server and FerretDB (started here in a
+// throwaway data dir, or given), and orderflow's API and worker — or the bare worker — as
+// child processes of their own, so each one's CPU time can be read from /proc.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, Connection } from '@temporalio/client';
+import { temporal as proto } from '@temporalio/proto';
+import mongoose from 'mongoose';
+import { startFerretDb, startTemporalDevServer, type EmbeddedServer } from '../../dev/embedded';
+import { commandLineOf, pidListeningOn, portOf } from './proc';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+export interface Servers {
+  temporalAddress: string;
+  /** Base URI without a database name. */
+  mongodbUri: string;
+  /** Where logs of the processes started here go. */
+  dataDir: string;
+  /** The servers' processes; the database's are FerretDB and, under it, its PostgreSQL. */
+  pids: { temporal?: number; database?: number[] };
+  /** FerretDB's storage: `sqlite` or `postgresql` (undefined: not FerretDB, or not found). */
+  databaseBackend?: string;
+  /** A plain client (no payload codec): starts bare workflows and reads histories. */
+  client: Client;
+  /** A connection to the database server, for its command counters. */
+  admin: mongoose.Connection;
+  stop(): Promise<void>;
+}
+
+/** Given servers are used as they are; otherwise embedded ones start in a temp data dir. */
+export async function startServers(
+  given: { temporalAddress: string; mongodbUri: string } | undefined,
+  options: { keepData?: boolean } = {},
+): Promise<Servers> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'orderflow-load-'));
+  const started: EmbeddedServer[] = [];
+  const stopStarted = async () => {
+    for (const server of started.reverse()) await server.stop();
+    if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
+  };
+  let temporalAddress: string;
+  let mongodbUri: string;
+  let connection: Connection;
+  let admin: mongoose.Connection;
+  try {
+    if (given) {
+      ({ temporalAddress, mongodbUri } = given);
+    } else {
+      const [temporal, ferret] = await Promise.all([
+        retried(() => startTemporalDevServer({ dataDir })),
+        retried(() => startFerretDb({ dataDir })),
+      ]);
+      started.push(temporal, ferret);
+      temporalAddress = temporal.address;
+      mongodbUri = ferret.uri;
+    }
+    connection = await Connection.connect({ address: temporalAddress });
+    admin = mongoose.createConnection(`${mongodbUri}/admin`);
+    await admin.asPromise();
+  } catch (error) {
+    await stopStarted();
+    throw error;
+  }
+  const client = new Client({ connection, namespace: 'default' });
+  const database = databaseProcesses(portOf(mongodbUri));
+  return {
+    temporalAddress,
+    mongodbUri,
+    dataDir,
+    pids: { temporal: pidListeningOn(portOf(temporalAddress)), database: database.pids },
+    databaseBackend: database.backend,
+    client,
+    admin,
+    async stop() {
+      await admin.close().catch(() => undefined);
+      await connection.close().catch(() => undefined);
+      await stopStarted();
+    },
+  };
+}
+
+/** FerretDB's process and, when it stores in PostgreSQL, that server's postmaster. */
+function databaseProcesses(port: number): { pids?: number[]; backend?: string } {
+  const ferret = pidListeningOn(port);
+  if (ferret === undefined) return {};
+  const args = commandLineOf(ferret);
+  const option = (name: string) => {
+    const at = args.indexOf(name);
+    return at >= 0 ? args[at + 1] : undefined;
+  };
+  const backend = option('-handler');
+  const postgresUrl = option('-postgresql-url');
+  const postgres = postgresUrl ? pidListeningOn(portOf(new URL(postgresUrl).host)) : undefined;
+  return { pids: postgres === undefined ? [ferret] : [ferret, postgres], backend };
+}
+
+/** Another process may take a free port between its choice and the server's bind: retry. */
+async function retried<T>(start: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+    }
+  }
+}
+
+/** Commands the database server has run, by name, since it started (FerretDB and MongoDB). */
+export async function databaseCommandCounts(
+  admin: mongoose.Connection,
+): Promise<Record<string, number> | undefined> {
+  try {
+    const status = (await admin.db!.admin().command({ serverStatus: 1 })) as {
+      metrics?: { commands?: Record<string, { total?: number | { toNumber(): number } }> };
+    };
+    const commands = status.metrics?.commands;
+    if (!commands) return undefined;
+    const counts: Record<string, number> = {};
+    for (const [name, entry] of Object.entries(commands)) {
+      const total = entry?.total;
+      if (total !== undefined) counts[name] = typeof total === 'number' ? total : total.toNumber();
+    }
+    return counts;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface ChildService {
+  name: string;
+  pid: number;
+  /** Resolves when the process has exited. */
+  exited: Promise<void>;
+  /** SIGTERM (the process drains), then SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const tsxLoader = () => pathToFileURL(require.resolve('tsx')).href;
+
+/** Runs a TypeScript entry point of this repository in its own Node process. */
+export function spawnService(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  logDir: string,
+): ChildService {
+  mkdirSync(logDir, { recursive: true });
+  const log = createWriteStream(path.join(logDir, `${name}.log`), { flags: 'a' });
+  const child: ChildProcess = spawn(process.execPath, ['--import', tsxLoader(), script], {
+    cwd: ROOT,
+    // Its own process group: a Ctrl-C reaches only the generator, which stops it in order.
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), ...env },
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      process.removeListener('exit', killOnExit);
+      resolve();
+    }),
+  );
+  child.once('close', () => log.end());
+  if (child.pid === undefined) throw new Error(`${name} did not start`);
+  return {
+    name,
+    pid: child.pid,
+    exited,
+    async stop(graceMs = 25_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const done = await Promise.race([
+        exited.then(() => true),
+        sleep(graceMs, false, { ref: false }),
+      ]);
+      if (!done) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
+}
+
+/** Waits until `probe` holds, failing early when the service exits, or after `timeoutMs`. */
+export async function waitUntilReady(
+  service: ChildService,
+  probe: () => Promise<boolean>,
+  timeoutMs: number,
+  logDir: string,
+): Promise<void> {
+  let gone = false;
+  void service.exited.then(() => {
+    gone = true;
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (gone)
+      throw new Error(
+        `${service.name} exited while starting; see ${path.join(logDir, `${service.name}.log`)}`,
+      );
+    if (await probe().catch(() => false)) return;
+    await sleep(200);
+  }
+  throw new Error(`${service.name} was not ready within ${timeoutMs / 1000}s`);
+}
+
+/** Whether workers poll both the workflow and the activity side of `taskQueue`. */
+export async function workersPolling(client: Client, taskQueue: string): Promise<boolean> {
+  const { TaskQueueType } = proto.api.enums.v1;
+  for (const taskQueueType of [
+    TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+  ]) {
+    const described = await client.workflowService.describeTaskQueue({
+      namespace: client.options.namespace,
+      taskQueue: { name: taskQueue },
+      taskQueueType,
+    });
+    if ((described.pollers ?? []).length === 0) return false;
+  }
+  return true;
+}

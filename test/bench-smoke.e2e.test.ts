@@ -1,0 +1,79 @@
+// The load generator's smoke run, so bench/load.ts cannot rot: six orders (two of each
+// vertical) through orderflow's API and worker processes, played by the generator's app and
+// providers, then six bare orders, on this run's servers. Asserts the report, not speed.
+
+import { runLoad } from '../bench/load';
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run through jest (test/global-setup.ts)`);
+  return value;
+}
+
+/**
+ * The event types that make an order's shape: activities, updates, timers, status upserts.
+ * (Markers are left out: a provider event that arrives before its step adds a local write.)
+ */
+const SHAPE = [
+  'ACTIVITY_TASK_SCHEDULED',
+  'WORKFLOW_EXECUTION_UPDATE_ACCEPTED',
+  'TIMER_STARTED',
+  'UPSERT_WORKFLOW_SEARCH_ATTRIBUTES',
+];
+
+test('the load generator follows every vertical to its end and measures the bare ceiling', async () => {
+  const report = await runLoad({
+    mode: 'both',
+    arrival: { kind: 'fixed', rate: 4 },
+    count: 6,
+    confirmDelayMs: 100,
+    eventDelayMs: 100,
+    orderTimeoutMs: 30_000,
+    historySample: 2,
+    warmupOrders: 0,
+    servers: {
+      temporalAddress: required('TEST_TEMPORAL_ADDRESS'),
+      mongodbUri: required('TEST_MONGODB_URI'),
+    },
+    workflowBundlePath: required('TEST_WORKFLOW_BUNDLE_PATH'),
+  });
+  // What the command line writes.
+  const json = JSON.parse(JSON.stringify(report)) as typeof report;
+  const { orderflow, bare } = json.runs;
+
+  expect(orderflow).toBeDefined();
+  expect(orderflow!.errors).toEqual({ total: 0, byKind: {} });
+  expect(orderflow!.orders).toMatchObject({ sent: 6, accepted: 6, completed: 6, failed: 0 });
+  for (const vertical of ['grocery', 'hotel', 'teleconsultation'] as const) {
+    expect(orderflow!.orders.byVertical[vertical]).toEqual({ sent: 2, accepted: 2, completed: 2 });
+    expect(orderflow!.historyEventsPerOrder[vertical]!.mean).toBeGreaterThan(0);
+  }
+  expect(orderflow!.latencyMs.checkout.count).toBe(6);
+  // A confirmation and two events per order.
+  expect(orderflow!.latencyMs.callback.count).toBe(18);
+  expect(orderflow!.latencyMs.checkout.p50).toBeGreaterThan(0);
+  expect(orderflow!.latencyMs.checkout.max).toBeGreaterThanOrEqual(
+    orderflow!.latencyMs.checkout.p99,
+  );
+  expect(orderflow!.throughput.acceptedPerSecond).toBeGreaterThan(0);
+  expect(orderflow!.throughput.completedPerSecond).toBeGreaterThan(0);
+  expect(orderflow!.databaseOpsPerOrder!.total).toBeGreaterThan(0);
+  expect(orderflow!.cpuSecondsPerOrder.api).toBeGreaterThan(0);
+  expect(orderflow!.cpuSecondsPerOrder.worker).toBeGreaterThan(0);
+  expect(orderflow!.cpuSecondsPerOrder.temporal).toBeGreaterThan(0);
+  expect(orderflow!.sustainable).toBe(true);
+  expect(orderflow!.highestHeldRate).toBe(4);
+
+  expect(bare).toBeDefined();
+  expect(bare!.errors.total).toBe(0);
+  expect(bare!.orders).toMatchObject({ sent: 6, completed: 6 });
+  expect(bare!.cpuSecondsPerOrder.worker).toBeGreaterThan(0);
+  // The bare workflow has the shape of orderflow's grocery order.
+  const shapeOf = (byType: Record<string, number>) => SHAPE.map((type) => byType[type]);
+  expect(shapeOf(bare!.historyEventsPerOrder.grocery!.byType)).toEqual(
+    shapeOf(orderflow!.historyEventsPerOrder.grocery!.byType),
+  );
+
+  expect(json.ratio!.value).toBeGreaterThan(0);
+  expect(json.machine.nproc).toBeGreaterThan(0);
+});
