@@ -44,7 +44,7 @@ export default tseslint.config(
   {
     // Workflow code runs in Temporal's deterministic sandbox: only @temporalio/workflow,
     // domain/ and type-only imports are allowed there.
-    files: ['workflows/**/*.ts'],
+    files: ['workflows/**/*.ts', 'bench/bare/workflow.ts'],
     ignores: ['workflows/**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
