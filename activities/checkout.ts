@@ -5,7 +5,7 @@
 
 import { ApplicationFailure } from '@temporalio/activity';
 import type { OrderSnapshot } from '../domain/order';
-import { isDuplicateKeyError } from '../infra/db';
+import { recordCheckoutAnswer } from '../infra/models/idempotency';
 import type { ActivityDeps } from './deps';
 import { saveSnapshot } from './orders';
 
@@ -15,26 +15,13 @@ export const CheckoutFailureTypes = {
 } as const;
 
 export function createCheckoutActivities({ models }: Pick<ActivityDeps, 'models'>) {
-  /** Records `answer` unless an answer is already recorded; returns the one that stands. */
-  async function recordAnswer(answer: OrderSnapshot): Promise<OrderSnapshot> {
-    try {
-      await models.CheckoutAnswer.create({ _id: answer.orderId, answer });
-      return answer;
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-      const standing = await models.CheckoutAnswer.findById(answer.orderId).lean();
-      if (!standing) throw error; // cannot happen: answers are never deleted while in use
-      return standing.answer;
-    }
-  }
-
   return {
     /**
      * The authorised order as checkout's answer, unless checkout answered first. When ours
      * stands, the read model gets it too, so a GET after the answer shows it.
      */
     async recordPaymentDecision(decided: OrderSnapshot): Promise<OrderSnapshot> {
-      const standing = await recordAnswer(decided);
+      const standing = await recordCheckoutAnswer(models.CheckoutAnswer, decided);
       const ours = standing.status === decided.status && standing.revision === decided.revision;
       if (ours) await saveSnapshot(models, decided);
       return standing;

@@ -23,7 +23,11 @@ import { placedOrder, type OrderRequest, type OrderSnapshot } from '../domain/or
 import { orderTotal } from '../domain/pricing';
 import type { ApiClient } from '../infra/config';
 import { isDuplicateKeyError, type Models } from '../infra/db';
-import { attemptOrderId, type IdempotencyDocument } from '../infra/models/idempotency';
+import {
+  attemptOrderId,
+  recordCheckoutAnswer,
+  type IdempotencyDocument,
+} from '../infra/models/idempotency';
 import {
   awaitPaymentDecisionUpdate,
   orderWorkflowId,
@@ -150,20 +154,7 @@ export function createCheckout(deps: CheckoutDeps) {
     );
   }
 
-  /**
-   * Records `order` as the order's answer unless one is recorded already (the workflow's, or a
-   * concurrent call's); answers with the one that stands.
-   */
-  async function recordAnswer(order: OrderSnapshot): Promise<OrderSnapshot> {
-    try {
-      await models.CheckoutAnswer.create({ _id: order.orderId, answer: order });
-      return order;
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-      const standing = await models.CheckoutAnswer.findById(order.orderId).lean();
-      return standing?.answer ?? order;
-    }
-  }
+  const recordAnswer = (order: OrderSnapshot) => recordCheckoutAnswer(models.CheckoutAnswer, order);
 
   /**
    * Checkout could not hear the payment decision (it waited too long, or Temporal failed).

@@ -47,12 +47,7 @@ export async function connectDatabase(uri: string, logger: Logger): Promise<Data
   return { connection, models, close: () => connection.close() };
 }
 
-/** True for a unique-index violation: the write lost a race to an identical one. */
-export function isDuplicateKeyError(error: unknown): boolean {
-  return (
-    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000
-  );
-}
+export { isDuplicateKeyError } from './duplicate-key';
 
 /** Answers within a second whether the database is reachable (readiness checks). */
 export async function pingDatabase(connection: Connection): Promise<boolean> {

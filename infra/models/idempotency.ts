@@ -3,7 +3,8 @@
 // came with and which order it started; a checkout answer is kept per order id once given.
 
 import { createHash } from 'node:crypto';
-import { Schema, type Connection } from 'mongoose';
+import { Schema, type Connection, type Model } from 'mongoose';
+import { isDuplicateKeyError } from '../duplicate-key';
 import type { OrderSnapshot } from '../../domain/order';
 
 export interface IdempotencyDocument {
@@ -63,4 +64,24 @@ export function attemptOrderId(firstOrderId: string, attempt: number): string {
   if (attempt === 0) return firstOrderId;
   const digest = createHash('sha256').update(`${firstOrderId}#${attempt}`).digest('hex');
   return `ord_${digest.slice(0, 24)}`;
+}
+
+/**
+ * Records `answer` as its order's checkout answer unless one is recorded already; answers with
+ * the one that stands. Checkout (when it stops waiting) and the workflow (when the payment is
+ * authorised) both call this: the first insert wins, on MongoDB and FerretDB alike.
+ */
+export async function recordCheckoutAnswer(
+  CheckoutAnswer: Model<CheckoutAnswerDocument>,
+  answer: OrderSnapshot,
+): Promise<OrderSnapshot> {
+  try {
+    await CheckoutAnswer.create({ _id: answer.orderId, answer });
+    return answer;
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+    const standing = await CheckoutAnswer.findById(answer.orderId).lean();
+    if (!standing) throw error; // purged meanwhile: let the caller retry or fail
+    return standing.answer;
+  }
 }
