@@ -6,8 +6,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { OrderSnapshot } from '../domain/order';
 import { recordCheckoutAnswer } from '../infra/models/idempotency';
+import { publishSnapshot } from '../infra/read-model';
 import type { ActivityDeps } from './deps';
-import { saveSnapshot } from './orders';
 
 export const CheckoutFailureTypes = {
   /** Checkout already answered that nothing was charged: the payment must not begin. */
@@ -18,12 +18,16 @@ export function createCheckoutActivities({ models }: Pick<ActivityDeps, 'models'
   return {
     /**
      * The authorised order as checkout's answer, unless checkout answered first. When ours
-     * stands, the read model gets it too, so a GET after the answer shows it.
+     * stands, the read model gets it too (as the workflow's `publication`-th snapshot), so a
+     * GET after the answer shows it.
      */
-    async recordPaymentDecision(decided: OrderSnapshot): Promise<OrderSnapshot> {
+    async recordPaymentDecision(
+      decided: OrderSnapshot,
+      publication?: number,
+    ): Promise<OrderSnapshot> {
       const standing = await recordCheckoutAnswer(models.CheckoutAnswer, decided);
       const ours = standing.status === decided.status && standing.revision === decided.revision;
-      if (ours) await saveSnapshot(models, decided);
+      if (ours) await publishSnapshot(models, decided, publication);
       return standing;
     },
   };

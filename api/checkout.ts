@@ -13,6 +13,9 @@
 // the payment is authorised, or checkout when it stops waiting. An answer that says nothing
 // was charged is therefore never contradicted by a late authorisation (the workflow releases
 // it), and when neither can be recorded the app hears that the outcome is unknown.
+//
+// Every call answers within CHECKOUT_WAIT_SECONDS, whatever is down: its database calls and
+// its wait for the workflow share one deadline, with a little kept back to record the answer.
 
 import { createHash, randomBytes } from 'node:crypto';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
@@ -40,8 +43,10 @@ import {
   ProviderIdAttribute,
   VerticalAttribute,
 } from '../workflows/search-attributes';
+import { Deadline } from './deadline';
 import { ApiError } from './errors';
 import { CreateOrderRequestSchema, type CreateOrderRequest } from './schemas';
+import { readOrder } from '../infra/read-model';
 
 export interface CheckoutDeps {
   models: Models;
@@ -94,13 +99,19 @@ function toOrderRequest(body: CreateOrderRequest): OrderRequest {
 /** A key whose orders keep answering "try again" stops being retried after this many. */
 const MAX_ATTEMPTS_PER_KEY = 20;
 
+/** Kept back from the wait for the payment decision to record checkout's answer. */
+const answerReserveMs = (waitMs: number) => Math.min(1_000, waitMs / 5);
+
 export function createCheckout(deps: CheckoutDeps) {
   const { models, temporal, taskQueue, maxOrderAmount } = deps;
   const recordIdOf = (client: ApiClient, key: string) => `${client.name}:${key}`;
 
   /** The earlier call's record for this key, or 409 when it came with another body. */
-  async function earlierCall(recordId: string, fingerprint: string) {
-    const existing = await models.IdempotencyRecord.findById(recordId).lean();
+  async function earlierCall(deadline: Deadline, recordId: string, fingerprint: string) {
+    const existing = await deadline.within(
+      models.IdempotencyRecord.findById(recordId).lean().exec(),
+      answerReserveMs(deps.waitMs),
+    );
     if (existing && existing.requestHash !== fingerprint) {
       throw new ApiError(
         409,
@@ -112,26 +123,33 @@ export function createCheckout(deps: CheckoutDeps) {
   }
 
   /** The key's record, created with a fresh first order id when the key is new. */
-  async function claimKey(recordId: string, fingerprint: string) {
+  async function claimKey(deadline: Deadline, recordId: string, fingerprint: string) {
     try {
-      const record = await models.IdempotencyRecord.create({
-        _id: recordId,
-        requestHash: fingerprint,
-        orderId: newOrderId(),
-      });
+      const record = await deadline.within(
+        models.IdempotencyRecord.create({
+          _id: recordId,
+          requestHash: fingerprint,
+          orderId: newOrderId(),
+        }),
+        answerReserveMs(deps.waitMs),
+      );
       return { record: record.toObject(), created: true };
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
-      return { record: (await earlierCall(recordId, fingerprint))!, created: false };
+      return { record: (await earlierCall(deadline, recordId, fingerprint))!, created: false };
     }
   }
 
   /** What checkout answered (or would have) for an order, once its payment was decided. */
-  async function answerFor(orderId: string): Promise<OrderSnapshot | null> {
-    const kept = await models.CheckoutAnswer.findById(orderId).lean();
+  async function answerFor(deadline: Deadline, orderId: string): Promise<OrderSnapshot | null> {
+    const reserve = answerReserveMs(deps.waitMs);
+    const kept = await deadline.within(
+      models.CheckoutAnswer.findById(orderId).lean().exec(),
+      reserve,
+    );
     if (kept) return kept.answer;
     // A caller that died before keeping its answer: the read model has the decided order.
-    const order = await models.Order.findById(orderId).lean<OrderSnapshot>();
+    const order = await deadline.within(readOrder(models, orderId), reserve);
     return order && order.status !== 'pending_payment' ? order : null;
   }
 
@@ -140,11 +158,12 @@ export function createCheckout(deps: CheckoutDeps) {
    * or the decided answer to replay. "Try again" answers move on to the next attempt.
    */
   async function currentAttempt(
+    deadline: Deadline,
     record: IdempotencyDocument,
   ): Promise<{ orderId: string; answer: OrderSnapshot | null; attempt: number }> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS_PER_KEY; attempt++) {
       const orderId = attemptOrderId(record.orderId, attempt);
-      const answer = await answerFor(orderId);
+      const answer = await answerFor(deadline, orderId);
       if (!answer || !isRetryableAnswer(answer)) return { orderId, answer, attempt };
     }
     throw new ApiError(
@@ -154,30 +173,46 @@ export function createCheckout(deps: CheckoutDeps) {
     );
   }
 
-  const recordAnswer = (order: OrderSnapshot) => recordCheckoutAnswer(models.CheckoutAnswer, order);
+  /** Records `order` as checkout's answer (or learns the one that stands) by the deadline. */
+  async function recordAnswer(
+    deadline: Deadline,
+    order: OrderSnapshot,
+    cause?: unknown,
+  ): Promise<OrderSnapshot> {
+    try {
+      return await deadline.within(recordCheckoutAnswer(models.CheckoutAnswer, order));
+    } catch (error) {
+      const why = cause ?? error;
+      throw new ApiError(
+        503,
+        'checkout_outcome_unknown',
+        'the payment decision could not be confirmed; retry with the same Idempotency-Key to learn it',
+        [{ orderId: order.orderId, cause: why instanceof Error ? why.name : 'unknown' }],
+      );
+    }
+  }
 
   /**
    * Checkout could not hear the payment decision (it waited too long, or Temporal failed).
    * It records that nothing was charged, which the workflow keeps to, unless the workflow
    * recorded its decision first; if neither can be said for sure, the outcome is unknown.
    */
-  async function stopWaiting(input: OrderWorkflowInput, cause: unknown): Promise<OrderSnapshot> {
+  async function stopWaiting(
+    deadline: Deadline,
+    input: OrderWorkflowInput,
+    cause: unknown,
+  ): Promise<OrderSnapshot> {
     const now = new Date().toISOString();
     const placed = placedOrder({ ...input, total: orderTotal(input.request), now });
-    try {
-      return await recordAnswer(timedOutCheckoutAnswer(placed, now));
-    } catch {
-      throw new ApiError(
-        503,
-        'checkout_outcome_unknown',
-        'the payment decision could not be confirmed; retry with the same Idempotency-Key to learn it',
-        [{ orderId: input.orderId, cause: cause instanceof Error ? cause.name : 'unknown' }],
-      );
-    }
+    return recordAnswer(deadline, timedOutCheckoutAnswer(placed, now), cause);
   }
 
   /** Starts the order's workflow, or joins it, and waits for the payment decision. */
-  async function awaitPaymentDecision(input: OrderWorkflowInput): Promise<OrderSnapshot> {
+  async function awaitPaymentDecision(
+    deadline: Deadline,
+    input: OrderWorkflowInput,
+  ): Promise<OrderSnapshot> {
+    const reserve = answerReserveMs(deps.waitMs);
     const startWorkflowOperation = new WithStartWorkflowOperation<typeof orderWorkflow>(
       'orderWorkflow',
       {
@@ -197,7 +232,7 @@ export function createCheckout(deps: CheckoutDeps) {
     );
     try {
       // Bounded: with no worker polling, Temporal would accept the start and wait for ever.
-      return await temporal.connection.withDeadline(Date.now() + deps.waitMs, () =>
+      return await temporal.connection.withDeadline(deadline.at - reserve, () =>
         temporal.workflow.executeUpdateWithStart(awaitPaymentDecisionUpdate, {
           startWorkflowOperation,
           updateId: 'payment-decision',
@@ -207,17 +242,22 @@ export function createCheckout(deps: CheckoutDeps) {
       // The workflow has finished (a first call died before remembering its answer): the
       // read model holds the order.
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
-        const finished = await models.Order.findById(input.orderId).lean<OrderSnapshot>();
+        const finished = await deadline
+          .within(readOrder(models, input.orderId), reserve)
+          .catch(() => null);
         if (finished) return finished;
       }
-      return stopWaiting(input, error);
+      return stopWaiting(deadline, input, error);
     }
   }
 
   /** The request as the workflow takes it, or 404/422 when it cannot be an order. */
-  async function validOrder(rawBody: object) {
+  async function validOrder(deadline: Deadline, rawBody: object) {
     const body = CreateOrderRequestSchema.parse(rawBody);
-    const provider = await models.Provider.findById(body.providerId).lean();
+    const provider = await deadline.within(
+      models.Provider.findById(body.providerId).lean().exec(),
+      answerReserveMs(deps.waitMs),
+    );
     if (!provider) throw new ApiError(404, 'provider_not_found', 'no such provider');
     if (provider.active === false)
       throw new ApiError(422, 'provider_inactive', `provider ${provider._id} takes no new orders`);
@@ -259,21 +299,22 @@ export function createCheckout(deps: CheckoutDeps) {
         'the request body must be a JSON object sent as application/json',
       );
     }
+    const deadline = Deadline.in(deps.waitMs);
     const recordId = recordIdOf(client, idempotencyKey);
     const fingerprint = requestFingerprint(rawBody);
-    const earlier = await earlierCall(recordId, fingerprint);
+    const earlier = await earlierCall(deadline, recordId, fingerprint);
     if (earlier) {
-      const { answer } = await currentAttempt(earlier);
+      const { answer } = await currentAttempt(deadline, earlier);
       if (answer) return { order: answer, replayed: true };
     }
 
-    const { request, provider } = await validOrder(rawBody);
-    const { record } = await claimKey(recordId, fingerprint);
-    const current = await currentAttempt(record);
+    const { request, provider } = await validOrder(deadline, rawBody);
+    const { record } = await claimKey(deadline, recordId, fingerprint);
+    const current = await currentAttempt(deadline, record);
     if (current.answer) return { order: current.answer, replayed: true };
     // Unique even when a client sends the same X-Request-Id with each retry.
     const callId = `${requestId}#${randomBytes(4).toString('hex')}`;
-    const decided = await awaitPaymentDecision({
+    const decided = await awaitPaymentDecision(deadline, {
       orderId: current.orderId,
       request,
       placedBy: client.name,
@@ -292,7 +333,7 @@ export function createCheckout(deps: CheckoutDeps) {
         ? { deliveryOverdueGraceSeconds: deps.deliveryOverdueGraceSeconds }
         : {}),
     });
-    const order = await recordAnswer(decided);
+    const order = await recordAnswer(deadline, decided);
     // Joining a call that started the order is a replay; starting it (even on a retry) is not.
     return { order, replayed: order.checkoutCallId !== callId };
   };

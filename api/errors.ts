@@ -12,6 +12,7 @@ import {
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import mongoose from 'mongoose';
 import { FailureTypes } from '../workflows/messages';
+import { DeadlinePassed } from './deadline';
 
 export class ApiError extends Error {
   constructor(
@@ -147,6 +148,8 @@ function fromClientError(error: unknown): ApiError | undefined {
 function isDependencyDown(error: unknown): boolean {
   return (
     error instanceof ServiceError ||
+    // A dependency that did not answer within the request's own deadline (api/deadline.ts).
+    error instanceof DeadlinePassed ||
     error instanceof WorkflowUpdateRPCTimeoutOrCancelledError ||
     error instanceof mongoose.Error.MongooseServerSelectionError ||
     // The driver's network family (pool cleared, timeouts, selection...), by class not name.

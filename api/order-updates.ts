@@ -6,12 +6,12 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
 import type { OrderSnapshot } from '../domain/order';
-import type { Models } from '../infra/db';
+import { readOrder, type ReadModels } from '../infra/read-model';
 import { orderWorkflowId } from '../workflows/messages';
 import { ApiError } from './errors';
 
 export async function updateOrderWorkflow<Arg>(
-  deps: { temporal: Client; models: Pick<Models, 'Order'> },
+  deps: { temporal: Client; models: ReadModels },
   orderId: string,
   update: UpdateDefinition<OrderSnapshot, [Arg]>,
   arg: Arg,
@@ -28,7 +28,7 @@ export async function updateOrderWorkflow<Arg>(
     });
   } catch (error) {
     if (!(error instanceof WorkflowNotFoundError)) throw error;
-    const latest = await deps.models.Order.findById(orderId).lean<OrderSnapshot>();
+    const latest = await readOrder(deps.models, orderId);
     if (latest && alreadyApplied(latest)) return latest;
     throw new ApiError(
       409,

@@ -5,10 +5,10 @@ import { ApiError } from './errors';
 
 export type OrderView = Omit<OrderSnapshot, 'revision'>;
 
-export function toOrderView(document: OrderSnapshot & { _id?: unknown }): OrderView {
-  const { _id, revision, ...view } = document;
-  void _id;
-  void revision;
+export function toOrderView(
+  document: OrderSnapshot & { _id?: unknown; publication?: unknown },
+): OrderView {
+  const { _id: _id, revision: _revision, publication: _publication, ...view } = document;
   return view;
 }
 

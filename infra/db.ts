@@ -4,6 +4,7 @@
 import mongoose, { type Connection } from 'mongoose';
 import type { Logger } from './logger';
 import { defineOrderModel } from './models/order';
+import { defineOrderPublicationModel } from './models/order-publication';
 import { defineProviderModel, defineProviderSecretModel } from './models/provider';
 import { defineIdempotencyModels } from './models/idempotency';
 import { defineSandboxPaymentModels } from './models/sandbox-payment';
@@ -13,6 +14,7 @@ import { defineAuditModels } from './models/audit';
 export function defineModels(connection: Connection) {
   return {
     Order: defineOrderModel(connection),
+    OrderPublication: defineOrderPublicationModel(connection),
     Provider: defineProviderModel(connection),
     ProviderSecret: defineProviderSecretModel(connection),
     ...defineIdempotencyModels(connection),

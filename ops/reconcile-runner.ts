@@ -24,10 +24,11 @@ import {
   type ReconcileReport,
   type WorkflowEvidence,
 } from './reconcile';
+import { readOrder } from '../infra/read-model';
 
 export interface ReconcileDeps {
   temporal: Client;
-  models: Pick<Models, 'Order'>;
+  models: Pick<Models, 'Order' | 'OrderPublication'>;
   gateway: Pick<PaymentGateway, 'ledger'>;
   /** Only order workflows on this task queue are listed (one deployment's orders). */
   taskQueue: string;
@@ -83,7 +84,7 @@ export async function readEvidence(
 ): Promise<OrderEvidence> {
   for (let attempt = 0; ; attempt++) {
     const workflow = await describeWorkflow(deps.temporal, orderId);
-    const document = await deps.models.Order.findById(orderId).lean<OrderSnapshot>();
+    const document = await readOrder(deps.models, orderId);
     // A workflow writes its document after it starts: one not found a moment before its
     // document appeared may just have started. Look once more.
     if (!workflow.found && document && attempt === 0) continue;

@@ -251,8 +251,9 @@ test('orders that went every legitimate way reconcile; breaches made behind thei
   });
   // The declined order's document says otherwise than its workflow.
   await models().Order.updateOne({ _id: declined }, { $set: { status: 'completed' } });
-  // Another's document is lost: only Temporal still knows the order.
+  // Another's read model is lost, copy and publications: only Temporal still knows the order.
   await models().Order.deleteOne({ _id: undocumented });
+  await models().OrderPublication.deleteMany({ orderId: undocumented });
   // A workflow ended by hand while it held the money.
   await harness.temporal.workflow.getHandle(orderWorkflowId(toTerminate)).terminate('test');
   // A hotel stay whose workflow waits for nothing that can come.

@@ -22,17 +22,22 @@ export interface ReadModelPublisher {
 /** Call once, at the start of the workflow (it decides its patches there). */
 export function readModelPublisher(order: OrderRecord, has: Changes): ReadModelPublisher {
   let publishedRevision = 0;
+  // Serial writes are numbered so reads can follow them (infra/read-model.ts); the count is
+  // rebuilt on replay from the same writes.
+  let publications = 0;
   // A local database write needs no round trip through Temporal's task queue: it runs inside
   // the workflow task (one history event instead of six). Older runs wrote through the queue.
   const store = has('local-read-model-writes') ? localReadModel : readModel;
-  const write = async () => {
-    const snapshot = order.snapshot;
-    await store.saveOrderSnapshot(snapshot);
-    publishedRevision = Math.max(publishedRevision, snapshot.revision);
-  };
   // One write at a time, each with the latest snapshot: a database without atomic updates
   // (FerretDB) could otherwise let an older snapshot land last. Older runs wrote in parallel.
   const serialWrites = has('serial-read-model-writes');
+  const nextPublication = () => (serialWrites ? publications + 1 : undefined);
+  const write = async () => {
+    const snapshot = order.snapshot;
+    await store.saveOrderSnapshot(snapshot, nextPublication());
+    publications += 1;
+    publishedRevision = Math.max(publishedRevision, snapshot.revision);
+  };
   // So a caller's next GET shows what the answer said. Older runs answered at once.
   const answersAfterPublish = has('answers-after-read-model');
   let lastWrite: Promise<unknown> = Promise.resolve();
@@ -50,9 +55,11 @@ export function readModelPublisher(order: OrderRecord, has: Changes): ReadModelP
     recordPaymentDecision() {
       return serially(async () => {
         const snapshot = order.snapshot;
-        const standing = await store.recordPaymentDecision(snapshot);
-        if (standing.revision === snapshot.revision && standing.status === snapshot.status)
+        const standing = await store.recordPaymentDecision(snapshot, nextPublication());
+        if (standing.revision === snapshot.revision && standing.status === snapshot.status) {
+          publications += 1;
           publishedRevision = Math.max(publishedRevision, snapshot.revision);
+        }
         return standing;
       });
     },

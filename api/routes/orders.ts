@@ -14,6 +14,7 @@ import type { createCheckout } from '../checkout';
 import { RETRYABLE_FAILURES } from '../../domain/checkout';
 import type { ApiMetrics } from '../metrics';
 import { cancellationQuote } from '../cancellation-quote';
+import { readOrder } from '../../infra/read-model';
 
 export function ordersRouter(deps: {
   models: Models;
@@ -59,7 +60,7 @@ export function ordersRouter(deps: {
 
   /** The calling app's own order, or 404: an app never learns about another app's orders. */
   async function appOrder(res: Response, orderId: string): Promise<OrderSnapshot> {
-    const order = await deps.models.Order.findById(orderId).lean<OrderSnapshot>();
+    const order = await readOrder(deps.models, orderId);
     const placedByOther = order?.placedBy !== undefined && order.placedBy !== apiClientOf(res).name;
     if (!order || placedByOther) throw new ApiError(404, 'order_not_found', 'no such order');
     return order;

@@ -21,6 +21,7 @@ import {
   ProviderOrderParamsSchema,
   ProviderOrdersQuerySchema,
 } from '../schemas';
+import { readOrder } from '../../infra/read-model';
 
 export function providersRouter(deps: {
   models: Models;
@@ -32,7 +33,7 @@ export function providersRouter(deps: {
 
   /** The provider's own order, or 404: a provider never learns about other providers' orders. */
   async function providerOrder(providerId: string, orderId: string): Promise<OrderSnapshot> {
-    const order = await models.Order.findById(orderId).lean<OrderSnapshot>();
+    const order = await readOrder(models, orderId);
     if (!order || order.providerId !== providerId)
       throw new ApiError(404, 'order_not_found', 'no such order');
     return order;

@@ -5,7 +5,6 @@ import { Router } from 'express';
 import { isGrpcServiceError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { temporal as proto } from '@temporalio/proto';
-import type { OrderSnapshot } from '../../domain/order';
 import { decodePayloadsWithin } from '../../infra/codec';
 import type { Models } from '../../infra/db';
 import { orderWorkflowId } from '../../workflows/messages';
@@ -13,6 +12,7 @@ import { ApiError } from '../errors';
 import { OrderIdParamsSchema } from '../schemas';
 import { SupportHistoryQuerySchema } from '../support/schemas';
 import { toTimeline, type DecodePayloads } from '../support/timeline';
+import { readOrder } from '../../infra/read-model';
 
 /** gRPC's NOT_FOUND: what the history call answers for a workflow Temporal no longer keeps. */
 const GRPC_NOT_FOUND = 5;
@@ -32,7 +32,7 @@ export function supportHistoryRouter(deps: { temporal: Client; models: Models })
   router.get('/:orderId/history', async (req, res) => {
     const { orderId } = OrderIdParamsSchema.parse(req.params);
     const { format } = SupportHistoryQuerySchema.parse(req.query);
-    const order = await deps.models.Order.findById(orderId).lean<OrderSnapshot>();
+    const order = await readOrder(deps.models, orderId);
     if (!order) throw new ApiError(404, 'order_not_found', 'no such order');
 
     const handle = deps.temporal.workflow.getHandle(orderWorkflowId(orderId));

@@ -32,6 +32,7 @@ import {
 } from '../support/order-schemas';
 import { attentionOf, encodeCursor, SEARCH_SORT, searchFilter } from '../support/order-search';
 import { WorkflowNotFoundError } from '@temporalio/common';
+import { readOrder } from '../../infra/read-model';
 
 export interface SupportDeps {
   models: Models;
@@ -46,7 +47,7 @@ export function supportRouter(deps: SupportDeps): Router {
   const { models, temporal } = deps;
 
   async function knownOrder(orderId: string): Promise<OrderSnapshot> {
-    const order = await models.Order.findById(orderId).lean<OrderSnapshot>();
+    const order = await readOrder(models, orderId);
     if (!order) throw new ApiError(404, 'order_not_found', 'no such order');
     return order;
   }

@@ -1,11 +1,16 @@
-// The order read model: the latest snapshot each order workflow published.
-// The workflow is the source of truth; this copy serves reads and search. Writes carry the
-// snapshot's revision and only a newer revision replaces an older one (saveSnapshot).
+// The order read model's listing copy: the latest snapshot each order workflow published.
+// The workflow is the source of truth; this copy serves listings and search, and is where a
+// read by id starts (infra/read-model.ts). Writes carry the snapshot's revision and only a
+// newer revision replaces an older one, except on FerretDB, where that guard is not atomic.
 
 import { Schema, type Connection } from 'mongoose';
 import type { OrderSnapshot } from '../../domain/order';
 
-export type OrderDocument = OrderSnapshot & { _id: string };
+export type OrderDocument = OrderSnapshot & {
+  _id: string;
+  /** The publication this copy was made from; absent on copies written before publications. */
+  publication?: number;
+};
 
 const orderSchema = new Schema(
   {
@@ -17,6 +22,7 @@ const orderSchema = new Schema(
     providerId: { type: String, required: true },
     createdAt: { type: String, required: true },
     revision: { type: Number, required: true },
+    publication: { type: Number },
   },
   // The rest of the snapshot is stored as the workflow wrote it.
   { strict: false, versionKey: false, collection: 'orders' },

@@ -1,0 +1,112 @@
+// The read model never goes back in time, even when a stale write lands on the listing copy
+// last (FerretDB evaluates the revision guard and the replace separately, so it can). The
+// stale write is made here directly, unguarded, as FerretDB lets it land; reads by id follow
+// the insert-only publications past it and repair the copy.
+
+import type { OrderSnapshot } from '../domain/order';
+import { publicationId } from '../infra/models/order-publication';
+import { publishSnapshot, readOrder } from '../infra/read-model';
+import { startHarness, type Harness, type RegisteredProvider } from './support/harness';
+import { getOrder, groceryOrder, placeOrder } from './support/orders';
+
+let harness: Harness;
+let store: RegisteredProvider;
+
+beforeAll(async () => {
+  harness = await startHarness();
+  store = await harness.registerProvider({ vertical: 'grocery' });
+});
+
+afterAll(async () => {
+  await harness?.close();
+});
+
+const models = () => harness.database.models;
+
+/** What a stale write does when it lands last: replaces the listing copy, whatever it held. */
+async function landStaleWrite(snapshot: OrderSnapshot, publication: number) {
+  await models().Order.replaceOne(
+    { _id: snapshot.orderId },
+    { _id: snapshot.orderId, ...snapshot, publication },
+  );
+}
+
+function snapshotOf(orderId: string, revision: number, status: OrderSnapshot['status']) {
+  return { orderId, revision, status, vertical: 'grocery' } as unknown as OrderSnapshot;
+}
+
+async function listed(orderId: string) {
+  return models().Order.findById(orderId).lean<OrderSnapshot & { publication?: number }>();
+}
+
+describe('reading an order by id', () => {
+  it('answers the newest publication when an older one landed on the listing last, and repairs it', async () => {
+    const orderId = `ord_rm_${Date.now()}`;
+    await publishSnapshot(models(), snapshotOf(orderId, 1, 'pending_payment'), 1);
+    await publishSnapshot(models(), snapshotOf(orderId, 3, 'awaiting_confirmation'), 2);
+    await publishSnapshot(models(), snapshotOf(orderId, 4, 'confirmed'), 3);
+    await landStaleWrite(snapshotOf(orderId, 1, 'pending_payment'), 1);
+
+    const order = await readOrder(models(), orderId);
+
+    expect(order).toMatchObject({ revision: 4, status: 'confirmed' });
+    expect(order).not.toHaveProperty('publication');
+    expect(order).not.toHaveProperty('_id');
+    expect(await listed(orderId)).toMatchObject({ revision: 4, publication: 3 });
+  });
+
+  it('keeps the first snapshot of a publication written twice (a retried attempt)', async () => {
+    const orderId = `ord_rm_retry_${Date.now()}`;
+    await publishSnapshot(models(), snapshotOf(orderId, 2, 'awaiting_confirmation'), 1);
+    await publishSnapshot(models(), snapshotOf(orderId, 2, 'awaiting_confirmation'), 1);
+
+    expect(await models().OrderPublication.countDocuments({ orderId })).toBe(1);
+    expect(await readOrder(models(), orderId)).toMatchObject({ revision: 2 });
+  });
+
+  it('finds an order whose listing copy was never written', async () => {
+    const orderId = `ord_rm_nocopy_${Date.now()}`;
+    await models().OrderPublication.create({
+      _id: publicationId(orderId, 1),
+      orderId,
+      publication: 1,
+      snapshot: snapshotOf(orderId, 2, 'awaiting_confirmation'),
+    });
+
+    expect(await readOrder(models(), orderId)).toMatchObject({ revision: 2 });
+    expect(await listed(orderId)).toMatchObject({ revision: 2, publication: 1 });
+  });
+
+  it('reads a copy written before publications were numbered', async () => {
+    const orderId = `ord_rm_legacy_${Date.now()}`;
+    await publishSnapshot(models(), snapshotOf(orderId, 5, 'completed'));
+
+    expect(await readOrder(models(), orderId)).toMatchObject({ revision: 5, status: 'completed' });
+    expect(await readOrder(models(), `ord_rm_missing_${Date.now()}`)).toBeNull();
+  });
+
+  it('GET after a stale write shows the order as its workflow last published it', async () => {
+    const placed = await placeOrder(harness.apiUrl, groceryOrder(store.providerId));
+    expect(placed.status).toBe(201);
+    const orderId: string = placed.body.orderId;
+    const confirmed = await store.client.confirm(orderId, { decision: 'accept' });
+    expect(confirmed.status).toBe(200);
+    const publications = await models()
+      .OrderPublication.find({ orderId })
+      .sort({ publication: 1 })
+      .lean();
+    expect(publications.length).toBeGreaterThanOrEqual(2);
+    const first = publications[0]!;
+    const newest = publications[publications.length - 1]!;
+    expect(newest.snapshot.status).not.toBe(first.snapshot.status);
+    await landStaleWrite(first.snapshot, first.publication);
+
+    const response = await getOrder(harness.apiUrl, orderId);
+
+    expect(response.status).toBe(200);
+    expect(response.body.status).toBe(newest.snapshot.status);
+    expect(response.body.updatedAt).toBe(newest.snapshot.updatedAt);
+    expect(response.body).not.toHaveProperty('publication');
+    expect((await listed(orderId))?.revision).toBe(newest.snapshot.revision);
+  });
+});
