@@ -1,6 +1,9 @@
 // Payment steps of an order. Each derives its gateway idempotency key from the order and the
 // step, so Temporal's retries (and any replay) never move money twice. Gateway business
 // refusals become non-retryable ApplicationFailures the workflow can branch on.
+//
+// Results also name what was asked (the authorisation, the refund and its reason): run as
+// local activities their inputs are not in the history, and support's timeline reads them.
 
 import { ApplicationFailure } from '@temporalio/activity';
 import {
@@ -65,26 +68,28 @@ export function createPaymentActivities({
       orderId: string;
       authorisationId: string;
       amount: number;
-    }): Promise<CaptureResult> {
-      return translateGatewayErrors(() =>
+    }): Promise<CaptureResult & { authorisationId: string }> {
+      const captured = await translateGatewayErrors(() =>
         gateway.capture({
           idempotencyKey: paymentKey(input.orderId, 'capture'),
           authorisationId: input.authorisationId,
           amount: input.amount,
         }),
       );
+      return { ...captured, authorisationId: input.authorisationId };
     },
 
     async voidAuthorisation(input: {
       orderId: string;
       authorisationId: string;
-    }): Promise<VoidResult> {
-      return translateGatewayErrors(() =>
+    }): Promise<VoidResult & { authorisationId: string }> {
+      const voided = await translateGatewayErrors(() =>
         gateway.void({
           idempotencyKey: paymentKey(input.orderId, 'void'),
           authorisationId: input.authorisationId,
         }),
       );
+      return { ...voided, authorisationId: input.authorisationId };
     },
 
     /** Releases whatever an unanswered authorisation may have held. */
@@ -106,8 +111,8 @@ export function createPaymentActivities({
       amount: number;
       refundId: string;
       reason?: string;
-    }): Promise<RefundResult> {
-      return translateGatewayErrors(() =>
+    }): Promise<RefundResult & { refundId: string; reason?: string }> {
+      const refunded = await translateGatewayErrors(() =>
         gateway.refund({
           idempotencyKey: paymentKey(input.orderId, `refund:${input.refundId}`),
           authorisationId: input.authorisationId,
@@ -115,6 +120,11 @@ export function createPaymentActivities({
           reason: input.reason,
         }),
       );
+      return {
+        ...refunded,
+        refundId: input.refundId,
+        ...(input.reason !== undefined ? { reason: input.reason } : {}),
+      };
     },
   };
 }

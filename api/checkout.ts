@@ -309,8 +309,11 @@ export function createCheckout(deps: CheckoutDeps) {
     }
 
     const { request, provider } = await validOrder(deadline, rawBody);
-    const { record } = await claimKey(deadline, recordId, fingerprint);
-    const current = await currentAttempt(deadline, record);
+    const { record, created } = await claimKey(deadline, recordId, fingerprint);
+    // A key created by this call has a brand-new first order: nothing can have answered for it.
+    const current = created
+      ? { orderId: record.orderId, answer: null }
+      : await currentAttempt(deadline, record);
     if (current.answer) return { order: current.answer, replayed: true };
     // Unique even when a client sends the same X-Request-Id with each retry.
     const callId = `${requestId}#${randomBytes(4).toString('hex')}`;

@@ -2,7 +2,7 @@
 // vertical) through orderflow's API and worker processes, played by the generator's app and
 // providers, then six bare orders, on this run's servers. Asserts the report, not speed.
 
-import { runLoad } from '../bench/load';
+import { runLoad, type PhaseReport } from '../bench/load';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -61,6 +61,25 @@ test('the load generator follows every vertical to its end and measures the bare
   expect(orderflow!.cpuSecondsPerOrder.api).toBeGreaterThan(0);
   expect(orderflow!.cpuSecondsPerOrder.worker).toBeGreaterThan(0);
   expect(orderflow!.cpuSecondsPerOrder.temporal).toBeGreaterThan(0);
+  // Resident memory of every serving process (and the generator), from start to end.
+  const memoryOf = (run: PhaseReport | undefined, name: keyof PhaseReport['memory']['byProcess']) =>
+    run!.memory.byProcess[name];
+  for (const name of ['api', 'worker', 'temporal', 'database', 'generator'] as const) {
+    const memory = memoryOf(orderflow, name)!;
+    expect(memory.status).toBe('running');
+    expect(memory.samples).toBeGreaterThanOrEqual(2);
+    expect(memory.rss!.startMb).toBeGreaterThan(0);
+    expect(memory.rss!.endMb).toBeGreaterThan(0);
+    expect(memory.rss!.maxMb).toBeGreaterThanOrEqual(
+      Math.max(memory.rss!.startMb, memory.rss!.endMb!),
+    );
+  }
+  // FerretDB and its PostgreSQL (when the suite's FerretDB stores in it): their shared
+  // buffers count once in the PSS, once per process in the RSS.
+  const database = memoryOf(orderflow, 'database')!;
+  expect(database.pss!.endMb).toBeGreaterThan(0);
+  expect(database.pss!.endMb).toBeLessThanOrEqual(database.rss!.endMb!);
+  expect(orderflow!.memory.timeline.length).toBe(database.samples);
   expect(orderflow!.sustainable).toBe(true);
   expect(orderflow!.highestHeldRate).toBe(4);
 
@@ -68,6 +87,10 @@ test('the load generator follows every vertical to its end and measures the bare
   expect(bare!.errors.total).toBe(0);
   expect(bare!.orders).toMatchObject({ sent: 6, completed: 6 });
   expect(bare!.cpuSecondsPerOrder.worker).toBeGreaterThan(0);
+  for (const name of ['worker', 'temporal', 'database'] as const) {
+    expect(memoryOf(bare, name)!.status).toBe('running');
+    expect(memoryOf(bare, name)!.rss!.endMb).toBeGreaterThan(0);
+  }
   // The bare workflow has the shape of orderflow's grocery order.
   const shapeOf = (byType: Record<string, number>) => SHAPE.map((type) => byType[type]);
   expect(shapeOf(bare!.historyEventsPerOrder.grocery!.byType)).toEqual(

@@ -149,15 +149,14 @@ test('a partial confirmation shows what was captured and what was released, whil
   expect(await harness.ledgerOf(orderId)).toContainEqual(['capture', 2849]);
 });
 
-test('a flaky gateway: the authorisation shows the attempt it took and the error before it', async () => {
+test('a flaky gateway: the authorisation shows the attempt it took', async () => {
   const store = await harness.registerProvider({ vertical: 'grocery', webhookUrl: webhooks.url });
   const orderId = await placedGroceryOrder(store.providerId, 'tok_flaky');
 
   const authorised = (await timelineOf(orderId)).find((e) => e.kind === 'payment_authorised');
+  // A local activity's marker keeps the attempt that succeeded, not the errors before it.
   expect(authorised).toMatchObject({
-    title: expect.stringMatching(
-      /^payment authorised ¥41\.48 \(attempt 3, last error: .*simulated network failure 2 \(tok_flaky\)\)$/,
-    ),
+    title: 'payment authorised ¥41.48 (attempt 3)',
     details: { amount: GROCERY_TOTAL, currency: 'CNY', attempt: 3 },
   });
 });
@@ -265,7 +264,7 @@ test('only support and admin read it; unknown orders, forgotten histories and ba
     expect.objectContaining({
       eventType: 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED',
       activityTaskScheduledEventAttributes: expect.objectContaining({
-        activityType: { name: 'authorisePayment' },
+        activityType: { name: 'notifyProvider' },
       }),
     }),
   );

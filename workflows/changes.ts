@@ -12,6 +12,21 @@ import { patched } from '@temporalio/workflow';
 
 const GENERATIONS = [
   {
+    id: 'order-workflow-2026-11-26',
+    changes: [
+      'serial-read-model-writes',
+      'answers-after-read-model',
+      'expiry-notifies-provider',
+      'payment-decision-recorded',
+      'order-search-attributes',
+      'refund-window-after-close',
+      'delivery-overdue-attention',
+      'local-read-model-writes',
+      'settlement-attention',
+      'local-payment-and-dispatch',
+    ],
+  },
+  {
     id: 'order-workflow-2026-11-25',
     changes: [
       'serial-read-model-writes',
@@ -26,8 +41,11 @@ const GENERATIONS = [
   },
 ] as const;
 
-/** Changes made since the newest generation, each guarded by its own patch marker. */
-type LaterChange = 'settlement-attention';
+/**
+ * Changes made since the newest generation, each guarded by its own patch marker. Runs of
+ * older generations check the changes they lack this way too (and find no marker).
+ */
+type LaterChange = never;
 
 export type ChangeId = (typeof GENERATIONS)[number]['changes'][number] | LaterChange;
 

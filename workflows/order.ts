@@ -26,7 +26,7 @@ import {
 } from '../domain/order';
 import { orderTotal } from '../domain/pricing';
 import { checkRefund, type RefundRecord } from '../domain/refunds';
-import { authorisation, notifyProviderUntil, settlement } from './activities';
+import { notifyProviderUntil, orderSteps } from './activities';
 import { workflowNow, workflowNowIso } from './clock';
 import {
   idempotencyConflict,
@@ -63,6 +63,7 @@ const REDELIVERY_MS = 30 * 1000;
 export async function orderWorkflow(input: OrderWorkflowInput) {
   const vertical = verticals[input.request.vertical];
   const has = changesOfThisRun();
+  const { authorisation, settlement, dispatch } = orderSteps(has);
   // Older runs kept no search attributes (checkout did not set them at start either).
   const searchable = has('order-search-attributes');
   const order = new OrderRecord(input, orderTotal(input.request), (status) => {
@@ -574,6 +575,7 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
   const fulfilment = await vertical.fulfil({
     input,
     has,
+    dispatch,
     order,
     publish,
     msUntil: (epochMs) => Math.max(0, epochMs - workflowNow().getTime()),

@@ -32,9 +32,18 @@ function recorded(name: string): proto.api.history.v1.History {
   return loadHistory(JSON.parse(json));
 }
 
+/** Histories of runs that made payments and dispatch as (not local) activities. */
+const BEFORE_LOCAL_STEPS = 'earlier/before-local-payments';
+
 beforeAll(async () => {
   const codec = payloadCodec([TEST_PAYLOAD_KEY])!;
-  for (const file of readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json'))) {
+  const files = [
+    ...readdirSync(HISTORIES_DIR),
+    ...readdirSync(path.join(HISTORIES_DIR, BEFORE_LOCAL_STEPS)).map(
+      (file) => `${BEFORE_LOCAL_STEPS}/${file}`,
+    ),
+  ].filter((f) => f.endsWith('.json'));
+  for (const file of files) {
     const history = loadHistory(JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8')));
     await decodePayloadsWithin(history, [codec]);
     const plain = proto.api.history.v1.History.toObject(history, {
@@ -89,6 +98,22 @@ function updateAccepted(after: HistoryEvent, name: string, arg: unknown): Histor
       },
     },
   });
+}
+
+/** The marker a local activity of `type` left, with its data (type, attempt…) decoded. */
+function localActivityMarker(events: HistoryEvent[], type: string) {
+  for (const event of events) {
+    const payload = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0];
+    if (!payload?.data) continue;
+    const data = JSON.parse(Buffer.from(payload.data).toString('utf8'));
+    if (data.activity_type === type) {
+      const rewrite = (change: object) => {
+        payload.data = Buffer.from(JSON.stringify({ ...data, ...change }));
+      };
+      return { event, data, rewrite };
+    }
+  }
+  throw new Error(`no local ${type} in this history`);
 }
 
 function scheduledEvent(events: HistoryEvent[], type: string): HistoryEvent {
@@ -453,8 +478,17 @@ describe('a running order', () => {
 // ---- Retries, give-ups, refusals ----
 
 describe('retries and failures', () => {
-  test('a step that succeeded after retries says which attempt and the error before it', () => {
+  test('a local step that succeeded after retries says which attempt', () => {
     const events = recorded('grocery-completed').events;
+    localActivityMarker(events, 'authorisePayment').rewrite({ attempt: 3 });
+    const authorised = only(timeline(events), 'payment_authorised')[0]!;
+    // A local activity's marker keeps its attempt, not the error of the one before.
+    expect(authorised.title).toBe('payment authorised ¥41.48 (attempt 3)');
+    expect(authorised.details).toMatchObject({ attempt: 3, amount: 4148 });
+  });
+
+  test('a step that succeeded after retries says which attempt and the error before it', () => {
+    const events = recorded(`${BEFORE_LOCAL_STEPS}/grocery-completed`).events;
     const authorise = scheduledEvent(events, 'authorisePayment');
     const started = events.find(
       (e) =>
@@ -547,14 +581,22 @@ describe('retries and failures', () => {
     ];
     expect(kinds(timeline([...events, ...odd]))).toEqual(kinds(timeline(events)));
 
-    const broken = toTimeline({
-      history: { events },
-      decode: () => {
-        throw new Error('no codec for binary/encrypted');
-      },
-    }).entries;
-    expect(broken[0]!.title).toBe('order placed');
-    expect(titles(broken)).toContain('payment authorised an unknown amount');
+    const undecodable = (name: string) =>
+      toTimeline({
+        history: { events: recorded(name).events },
+        decode: () => {
+          throw new Error('no codec for binary/encrypted');
+        },
+      }).entries;
+    // An activity's type is outside its payloads: its step still shows, without the amount.
+    const remote = undecodable(`${BEFORE_LOCAL_STEPS}/grocery-completed`);
+    expect(remote[0]!.title).toBe('order placed');
+    expect(titles(remote)).toContain('payment authorised an unknown amount');
+    // A local activity's type is inside its marker's payload: its step cannot be named.
+    const local = undecodable('grocery-completed');
+    expect(local[0]!.title).toBe('order placed');
+    expect(titles(local)).toContain('order closed: amounts unknown');
+    expect(titles(local).join('\n')).not.toContain('nothing charged');
   });
 });
 

@@ -171,6 +171,8 @@ const activityDescribers: Record<string, ActivityDescriber> = {
   },
   capturePayment: {
     label: () => 'payment capture',
+    // Its result names the authorisation too (see activities/payments.ts).
+    localInput: (result) => result,
     completed: (input, result, order) => [
       step('captured', `${order.money(result.captured)} captured`, {
         ...order.amount(result.captured),
@@ -188,6 +190,7 @@ const activityDescribers: Record<string, ActivityDescriber> = {
   },
   voidAuthorisation: {
     label: () => 'release of the authorisation',
+    localInput: (result) => result,
     completed: (input, result, order) => [
       step('released', `${order.money(result.released)} released`, {
         ...order.amount(result.released),
@@ -209,6 +212,8 @@ const activityDescribers: Record<string, ActivityDescriber> = {
   },
   refundPayment: {
     label: () => 'refund',
+    // Its result names the refund and its reason too (see activities/payments.ts).
+    localInput: (result) => result,
     completed: (input, result, order) => [
       step(
         'refunded',
@@ -614,16 +619,19 @@ function closedOrder(snapshot: Json, order: OrderContext): Draft {
     (snapshot.cancellation
       ? `by ${canceller(cancellation).actorName ? '' : 'the '}${canceller(cancellation).who}`
       : undefined);
-  return step(
-    kind,
-    `${title}${why ? ` (${why})` : ''}: ${money.length > 0 ? money.join(', ') : 'nothing charged'}`,
-    {
-      status,
-      amounts: { ...amounts, currency: order.currency },
-      failure: snapshot.failure,
-      cancellation: snapshot.cancellation,
-    },
-  );
+  // An undecodable snapshot (no codec key) says nothing of the money: never "nothing charged".
+  const settled =
+    snapshot.amounts === undefined
+      ? 'amounts unknown'
+      : money.length > 0
+        ? money.join(', ')
+        : 'nothing charged';
+  return step(kind, `${title}${why ? ` (${why})` : ''}: ${settled}`, {
+    status,
+    amounts: { ...amounts, currency: order.currency },
+    failure: snapshot.failure,
+    cancellation: snapshot.cancellation,
+  });
 }
 
 // ---- Reading the history ----
@@ -784,21 +792,32 @@ class Translation {
     };
     this.activities.set(idOf(event.eventId), activity);
     this.activitiesById.set(activity.activityId, activity);
-    if (
-      type === 'notifyProvider' &&
-      activity.input.event === 'order.created' &&
-      !this.progress.captured
-    )
-      this.progress.awaitingProvider = true;
-    if (type === 'openVideoSession') this.progress.videoSession = true;
+    this.noteScheduled(activity);
     for (const draft of activity.describer.scheduled?.(activity.input, this.order, this.progress) ??
       [])
       this.emit(at, draft);
   }
 
+  /** What a step's start tells of the order's progress (which timers mean what). */
+  private noteScheduled(activity: ScheduledActivity): void {
+    if (
+      activity.type === 'notifyProvider' &&
+      activity.input.event === 'order.created' &&
+      !this.progress.captured
+    )
+      this.progress.awaitingProvider = true;
+    if (activity.type === 'openVideoSession') this.progress.videoSession = true;
+  }
+
+  /** What a step's success tells of the order's progress. */
+  private noteCompleted(activity: ScheduledActivity): void {
+    if (activity.type === 'capturePayment') this.progress.captured = true;
+  }
+
   /**
-   * A local activity (the read model writes, checkout's recorded answer) leaves one marker
-   * with its type, attempt and result, and no input: its describer reads the result.
+   * A local activity (the read model writes, checkout's recorded answer, and in newer runs the
+   * payment and dispatch steps) leaves one marker with its type, attempt and result, and no
+   * input: its describer reads what it needs from the result.
    */
   localActivity(event: HistoryEvent, at: string): void {
     const marker = event.markerRecordedEventAttributes!;
@@ -816,21 +835,14 @@ class Translation {
       attempt: int(data.attempt) ?? 1,
       closed: true,
     };
+    this.noteScheduled(activity);
     for (const draft of describer.scheduled?.(input, this.order, this.progress) ?? [])
       this.emit(at, draft);
     if (marker.failure) {
-      const failure = this.failure(marker.failure);
-      const label = describer.label(input, this.order);
-      this.emit(
-        at,
-        step('activity_failed', `${label} failed (last error: ${brief(failure.lastError)})`, {
-          activityType: type,
-          attempt: activity.attempt,
-          error: failure.lastError,
-        }),
-      );
+      this.emitFailure(at, activity, this.failure(marker.failure), false);
       return;
     }
+    this.noteCompleted(activity);
     for (const draft of describer.completed?.(input, obj(result), this.order) ?? [])
       this.emit(at, this.withAttempts(draft, activity));
   }
@@ -848,7 +860,7 @@ class Translation {
     const attributes = event.activityTaskCompletedEventAttributes!;
     const activity = this.closeActivity(attributes.scheduledEventId);
     if (!activity) return;
-    if (activity.type === 'capturePayment') this.progress.captured = true;
+    this.noteCompleted(activity);
     const result = obj(this.first(attributes.result));
     for (const draft of activity.describer.completed?.(activity.input, result, this.order) ?? [])
       this.emit(at, this.withAttempts(draft, activity));
@@ -859,13 +871,22 @@ class Translation {
       event.activityTaskFailedEventAttributes ?? event.activityTaskTimedOutEventAttributes!;
     const activity = this.closeActivity(attributes.scheduledEventId);
     if (!activity) return;
-    const failure = this.failure(attributes.failure);
+    const timedOut = Boolean(event.activityTaskTimedOutEventAttributes);
+    this.emitFailure(at, activity, this.failure(attributes.failure), timedOut);
+  }
+
+  /** A step that failed for good: in its own words when it has them (a declined card). */
+  private emitFailure(
+    at: string,
+    activity: ScheduledActivity,
+    failure: FailureInfo,
+    timedOut: boolean,
+  ): void {
     const special = activity.describer.failed?.(activity.input, failure);
     if (special) {
       this.emit(at, this.withAttempts(special, activity));
       return;
     }
-    const timedOut = Boolean(event.activityTaskTimedOutEventAttributes);
     const label = activity.describer.label(activity.input, this.order);
     this.emit(
       at,

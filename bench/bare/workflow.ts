@@ -1,10 +1,10 @@
 // The bare order: the shape of a completed grocery order (test/histories/grocery-completed.json)
 // with empty bodies, so its throughput is Temporal's ceiling for that shape on this machine.
-// Event for event: one patch marker; started by update-with-start, answered after the first
-// activity and a local write; 4 activities (authorise, notify, capture, assign a courier),
-// 6 local activities (the read-model writes), 4 updates (payment decision, confirmation,
-// picked_up, delivered), 2 timers started and cancelled (the confirmation deadline, the
-// delivery-overdue wait), 6 search-attribute upserts and 8 workflow tasks.
+// Event for event: one patch marker; started by update-with-start, answered after the
+// authorisation and a write, both local; 1 activity (notify the provider), 9 local activities
+// (authorise, capture, assign a courier, 6 read-model writes), 4 updates (payment decision,
+// confirmation, picked_up, delivered), 2 timers started and cancelled (the confirmation
+// deadline, the delivery-overdue wait), 6 search-attribute upserts.
 
 import {
   allHandlersFinished,
@@ -27,17 +27,22 @@ import {
   type BareOrderInput,
 } from './messages';
 
-// The same timeouts and retries as the order workflow's groups (workflows/activities.ts).
-const { authorisePayment } = proxyActivities<BareActivities>({
+// The same timeouts and retries as the order workflow's groups (workflows/activities.ts),
+// local where the order workflow's are.
+const { authorisePayment } = proxyLocalActivities<BareActivities>({
   startToCloseTimeout: '10s',
   scheduleToCloseTimeout: '30s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '5s' },
 });
-const { capturePayment, notifyProvider } = proxyActivities<BareActivities>({
+const { capturePayment } = proxyLocalActivities<BareActivities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 });
-const { assignCourier } = proxyActivities<BareActivities>({
+const { notifyProvider } = proxyActivities<BareActivities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+const { assignCourier } = proxyLocalActivities<BareActivities>({
   startToCloseTimeout: '10s',
   scheduleToCloseTimeout: '10m',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m' },
@@ -48,7 +53,7 @@ const { saveOrderSnapshot, recordPaymentDecision } = proxyLocalActivities<BareAc
 });
 
 export async function bareOrderWorkflow(input: BareOrderInput): Promise<void> {
-  patched('bare-order-2026-11-25');
+  patched('bare-order-2026-11-26');
   let status = 'pending_payment';
   const setStatus = (next: string) => {
     status = next;

@@ -4,7 +4,6 @@
 
 import { log } from '@temporalio/workflow';
 import { confirmedGroceryTotal, confirmGroceryLines } from '../../domain/pricing';
-import { dispatch } from '../activities';
 import { workflowNowIso } from '../clock';
 import { invalidRequest } from '../errors';
 import type { VerticalFlow, WaitResult } from './vertical';
@@ -45,7 +44,7 @@ export const grocery: VerticalFlow = {
     };
   },
 
-  async fulfil({ input, has, order, publish, waitFor, msUntil }) {
+  async fulfil({ input, has, dispatch, order, publish, waitFor, msUntil }) {
     const details = order.current.grocery!;
     try {
       const courier = await dispatch.assignCourier({

@@ -3,7 +3,6 @@
 // reported by the hotel or not.
 
 import { hotelCheckInAt, hotelCheckOutAt } from '../../domain/schedule';
-import { dispatch } from '../activities';
 import { invalidRequest } from '../errors';
 import { checkWholeOrderConfirmation, type VerticalFlow } from './vertical';
 
@@ -23,7 +22,7 @@ export const hotel: VerticalFlow = {
 
   confirmBefore: (order) => hotelCheckInAt(order.hotel!),
 
-  async fulfil({ order, publish, waitFor, msUntil }) {
+  async fulfil({ dispatch, order, publish, waitFor, msUntil }) {
     const stay = order.current.hotel!;
     try {
       const voucher = await dispatch.issueVoucher({

@@ -10,7 +10,6 @@ import {
   slotStartAt,
   VIDEO_SESSION_LEAD_MS,
 } from '../../domain/schedule';
-import { dispatch } from '../activities';
 import { invalidRequest } from '../errors';
 import { checkWholeOrderConfirmation, type VerticalFlow } from './vertical';
 
@@ -29,7 +28,7 @@ export const teleconsultation: VerticalFlow = {
 
   confirmBefore: (order) => slotStartAt(order.teleconsultation!),
 
-  async fulfil({ input, order, publish, waitFor, msUntil }) {
+  async fulfil({ input, dispatch, order, publish, waitFor, msUntil }) {
     const consultation = order.current.teleconsultation!;
     const slotStart = slotStartAt(consultation);
 

@@ -7,6 +7,7 @@ import type {
   OrderStatus,
   ProviderEventType,
 } from '../../domain/order';
+import type { orderSteps } from '../activities';
 import type { Changes } from '../changes';
 import type { OrderWorkflowInput } from '../messages';
 import type { OrderRecord } from '../order-record';
@@ -29,6 +30,8 @@ export interface FulfilmentContext {
   input: OrderWorkflowInput;
   /** Which guarded workflow changes this run has (see workflows/changes.ts). */
   has: Changes;
+  /** Hands the order to whoever carries it out (courier, voucher, video session). */
+  dispatch: ReturnType<typeof orderSteps>['dispatch'];
   order: OrderRecord;
   /** Writes the current snapshot to the read model. */
   publish(): Promise<void>;
