@@ -12,7 +12,9 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       transform,
-      testMatch: ['<rootDir>/{domain,workflows,activities,api,infra,workers,dev,ops}/**/*.test.ts'],
+      testMatch: [
+        '<rootDir>/{domain,workflows,activities,api,infra,workers,dev,ops,bench}/**/*.test.ts',
+      ],
     },
     {
       displayName: 'integration',

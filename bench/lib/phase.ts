@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { temporal as proto } from '@temporalio/proto';
 import type { Vertical } from '../../domain/order';
 import type { Driver, ProcessName } from './driver';
+import { MemorySampler, type MemoryReport, type MemoryTarget } from './memory';
 import {
   arrivals,
   DEFAULT_DURATION_SECONDS,
@@ -32,6 +33,8 @@ const WARMUP_RATE = 2;
 const WARMUP_SEQ = 1_000_000;
 /** The CPU timeline takes a point this often. */
 const TIMELINE_EVERY_MS = 10_000;
+/** Resident memory is sampled this often, and at each window's end. */
+const MEMORY_EVERY_MS = 5_000;
 /** A ramp step is judged this long after it ends (its last checkouts answer meanwhile). */
 const JUDGE_AFTER_MS = 2_000;
 /** Handshakes and monitoring, not the application's database work. */
@@ -73,6 +76,8 @@ export interface WindowReport {
   checkoutP99Ms: number;
   overheadP99Ms: number;
   generatorLagP95Ms: number;
+  /** Resident memory (MB) of each process at the window's end (the ones gone are left out). */
+  rssMb?: Partial<Record<MeasuredProcess, number>>;
   held: boolean;
   /** Why not held. */
   problems: string[];
@@ -131,6 +136,13 @@ export interface PhaseReport {
   historyEventsPerOrder: Partial<Record<Vertical, HistoryStats>>;
   databaseOpsPerOrder: { total: number; byCommand: Record<string, number> } | null;
   cpuSeconds: Partial<Record<MeasuredProcess, number>>;
+  /**
+   * Resident memory of each measured process (the database: FerretDB and its PostgreSQL, with
+   * its backends; also their PSS), every 5 s and at each window's end, from the end of the
+   * warm-up to the run's end: start, end, max, and growth in MB/min (least squares, over the
+   * run and its second half). A process gone during the run says so, from when.
+   */
+  memory: MemoryReport<MeasuredProcess>;
   cpuSecondsPerOrder: Partial<Record<MeasuredProcess | 'server', number>>;
   /**
    * The machine's busy CPU seconds during the run, and the part no measured process used:
@@ -154,6 +166,20 @@ function cpuSnapshot(pids: Pids) {
       snapshot[name] = seconds.reduce((sum: number, s) => sum + s!, 0);
   }
   return snapshot;
+}
+
+/** What the memory sampler reads: each serving process's tree, the generator alone. */
+function memoryTargets(pids: Pids): Partial<Record<MeasuredProcess, MemoryTarget>> {
+  const targets: Partial<Record<MeasuredProcess, MemoryTarget>> = {
+    // Its children are the API and worker (and the embedded servers): itself only.
+    generator: { pids: [process.pid], ownOnly: true },
+  };
+  for (const [name, entry] of Object.entries(pids) as [MeasuredProcess, Pids[MeasuredProcess]][]) {
+    const roots = entry === undefined ? [] : Array.isArray(entry) ? entry : [entry];
+    // PostgreSQL's processes share its buffers: their RSS counts each shared page again.
+    if (roots.length > 0) targets[name] = { pids: roots, withPss: name === 'database' };
+  }
+  return targets;
 }
 
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
@@ -196,8 +222,22 @@ export async function runPhase(
   const cpuBefore = cpuSnapshot(pids);
   const machineBefore = machineBusySeconds();
   const dbBefore = await databaseCommandCounts(servers.admin);
+  const memory = new MemorySampler(memoryTargets(pids), MEMORY_EVERY_MS / 1000);
+  memory.sample(0);
   const started = performance.now();
   const elapsed = () => performance.now() - started;
+  let nextMemorySample = MEMORY_EVERY_MS;
+  let windowsSampled = 0;
+  /** Samples memory when 5 s have passed or a window has ended since the last sample. */
+  const sampleMemory = (final: boolean) => {
+    const now = elapsed();
+    const ended: number[] = [];
+    while (windowsSampled < windows.length && windows[windowsSampled]!.endMs <= now)
+      ended.push(windowsSampled++);
+    if (!final && ended.length === 0 && now < nextMemorySample) return;
+    while (nextMemorySample <= now) nextMemorySample += MEMORY_EVERY_MS;
+    memory.sample(now / 1000, ended);
+  };
 
   // Ramp: a step with errors or an unstable checkout p99 ends the climb.
   let judged = 0;
@@ -228,6 +268,7 @@ export async function runPhase(
   let nextTimelinePoint = TIMELINE_EVERY_MS;
   const progress = setInterval(() => {
     judgeSteps();
+    sampleMemory(false);
     if (elapsed() >= nextTimelinePoint) {
       nextTimelinePoint += TIMELINE_EVERY_MS;
       const now = cpuSnapshot(pids);
@@ -293,6 +334,7 @@ export async function runPhase(
     judgeSteps();
     const total = elapsed();
     const cpuAfter = cpuSnapshot(pids);
+    sampleMemory(true);
     const machineAfter = machineBusySeconds();
     const dbAfter = await databaseCommandCounts(servers.admin);
 
@@ -329,10 +371,11 @@ export async function runPhase(
       generatorLagMs: summarise(records.map((r) => r.startedAt - started - r.plannedAt)),
       warmup,
       cpuTimeline,
-      ...judgeWindows(windows, records, options, started),
+      ...withMemory(judgeWindows(windows, records, options, started), memory),
       historyEventsPerOrder: await sampleHistories(driver, servers, completed, options),
       databaseOpsPerOrder: databaseOps(dbBefore, dbAfter, completed.length),
       cpuSeconds,
+      memory: memory.report(),
       cpuSecondsPerOrder,
       machineCpuSeconds:
         machineBefore === undefined || machineAfter === undefined
@@ -527,6 +570,18 @@ function judgeWindows(
     sustainable: reports.length > 0 && reports.every((r) => r.held),
     highestHeldRate,
   };
+}
+
+/** Each window's report with the resident memory sampled at its end. */
+function withMemory<T extends { windows: WindowReport[] }>(
+  judged: T,
+  memory: MemorySampler<MeasuredProcess>,
+): T {
+  for (const window of judged.windows) {
+    const rssMb = memory.rssAtWindowEnd(window.index);
+    if (rssMb) window.rssMb = rssMb;
+  }
+  return judged;
 }
 
 function databaseOps(

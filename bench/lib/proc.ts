@@ -1,5 +1,6 @@
-// Per-process CPU time from Linux's /proc, and which process listens on a local TCP port (the
-// embedded servers are started by dev/embedded.ts, which does not hand out their pids).
+// Per-process CPU time and resident memory from Linux's /proc, and which process listens on a
+// local TCP port (the embedded servers are started by dev/embedded.ts, which does not hand out
+// their pids).
 
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
@@ -45,14 +46,21 @@ export function treeCpuSeconds(root: number): number | undefined {
   return ticks / ticksPerSecond();
 }
 
-function descendantsOf(root: number): number[] {
-  const children = new Map<number, number[]>();
+/** Every live process's children, by parent pid. */
+export type ProcessTable = Map<number, number[]>;
+
+export function processTable(): ProcessTable {
+  const children: ProcessTable = new Map();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const parent = Number(statFields(Number(entry))?.[1]);
     if (!Number.isInteger(parent)) continue;
     children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
   }
+  return children;
+}
+
+export function descendantsOf(root: number, children: ProcessTable = processTable()): number[] {
   const found: number[] = [];
   const queue = [root];
   while (queue.length > 0) {
@@ -62,6 +70,65 @@ function descendantsOf(root: number): number[] {
     }
   }
   return found;
+}
+
+/**
+ * When a process started (clock ticks after boot, /proc/<pid>/stat field 22): with the pid, it
+ * names one process, so a pid the kernel handed to another process is not taken for ours.
+ */
+export function startTicksOf(pid: number): number | undefined {
+  const start = Number(statFields(pid)?.[19]);
+  return Number.isFinite(start) ? start : undefined;
+}
+
+/** The resident set of /proc/<pid>/status, in kB (undefined: no `VmRSS`, e.g. a kernel thread). */
+export function parseStatusMemory(
+  text: string,
+): { rssKb: number; anonKb?: number; fileKb?: number; shmemKb?: number } | undefined {
+  const kb = (field: string) => {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(text);
+    return match ? Number(match[1]) : undefined;
+  };
+  const rssKb = kb('VmRSS');
+  if (rssKb === undefined) return undefined;
+  const parts = { anonKb: kb('RssAnon'), fileKb: kb('RssFile'), shmemKb: kb('RssShmem') };
+  return {
+    rssKb,
+    ...Object.fromEntries(Object.entries(parts).filter(([, value]) => value !== undefined)),
+  };
+}
+
+/**
+ * The proportional set size of /proc/<pid>/smaps_rollup, in kB: the resident set with each
+ * shared page divided among the processes that map it, so the PSS of processes sharing memory
+ * (PostgreSQL's shared buffers) adds up, where their RSS counts the shared pages once each.
+ */
+export function parseSmapsRollupPss(text: string): number | undefined {
+  const match = /^Pss:\s+(\d+) kB$/m.exec(text);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Resident memory of a live process in kB, and its PSS when asked (and readable). */
+export function memoryOf(
+  pid: number,
+  withPss: boolean,
+): { rssKb: number; pssKb?: number } | undefined {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const memory = parseStatusMemory(status);
+  if (!memory) return undefined;
+  if (!withPss) return { rssKb: memory.rssKb };
+  let pssKb: number | undefined;
+  try {
+    pssKb = parseSmapsRollupPss(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+  } catch {
+    // Another user's process without the right to read its mappings, or gone meanwhile.
+  }
+  return pssKb === undefined ? { rssKb: memory.rssKb } : { rssKb: memory.rssKb, pssKb };
 }
 
 /** A process's command line, split into its arguments. */

@@ -1,5 +1,6 @@
 // The load generator's one table: orderflow and bare side by side, then the ratio.
 
+import type { MemorySeries, ProcessMemory } from './memory';
 import type { Arrival } from './plan';
 import type { MeasuredProcess, PhaseReport } from './phase';
 import type { LatencySummary } from './stats';
@@ -34,6 +35,30 @@ const PROCESSES: [MeasuredProcess | 'server', string][] = [
   ['server', 'all serving processes'],
   ['generator', 'load generator'],
 ];
+
+const MEMORY_PROCESSES: [MeasuredProcess, string][] = [
+  ['api', 'API'],
+  ['worker', 'worker'],
+  ['temporal', 'Temporal server'],
+  ['database', 'database (with PostgreSQL)'],
+  ['generator', 'load generator'],
+];
+
+const signed = (n: number | null) => (n === null ? '-' : `${n > 0 ? '+' : ''}${n.toFixed(2)}`);
+
+/** `start / end / max, growth (second half)`; a process gone says when, and its last figure. */
+export function memoryCell(memory: ProcessMemory | undefined, pick: 'rss' | 'pss'): string {
+  if (!memory) return '-';
+  const series: MemorySeries | undefined = memory[pick];
+  const gone =
+    memory.status === 'running'
+      ? ''
+      : `${memory.status === 'replaced' ? 'gone (pid reused)' : 'vanished'} at ${memory.lostAtSecond} s`;
+  if (!series) return gone || '-';
+  const figures = `${series.startMb} / ${series.endMb ?? `gone (last ${series.lastMb})`} / ${series.maxMb}`;
+  const growth = `${signed(series.growthMbPerMin)} (${signed(series.secondHalfGrowthMbPerMin)})`;
+  return `${figures}, ${growth}${gone ? `; ${gone}` : ''}`;
+}
 
 export function renderTable(
   runs: { orderflow?: PhaseReport; bare?: PhaseReport },
@@ -72,6 +97,10 @@ export function renderTable(
   row('database ops/order', (r) => num(r.databaseOpsPerOrder?.total, 2));
   for (const [name, label] of PROCESSES)
     row(`CPU s/order ${label}`, (r) => num(r.cpuSecondsPerOrder[name], 4));
+  row('memory MB start / end / max, MB/min (2nd half)', () => '');
+  for (const [name, label] of MEMORY_PROCESSES)
+    row(`  RSS ${label}`, (r) => memoryCell(r.memory.byProcess[name], 'rss'));
+  row('  PSS database (shared pages split)', (r) => memoryCell(r.memory.byProcess.database, 'pss'));
   row('projected CPU ceiling orders/s', (r) => num(r.projectedCpuCeilingPerSecond, 1));
   row('machine CPU s busy (not ours)', (r) =>
     r.machineCpuSeconds
