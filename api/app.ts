@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../infra/config';
 import type { Database } from '../infra/db';
 import type { Logger } from '../infra/logger';
+import { createAdmission } from './admission';
 import { createCheckout } from './checkout';
 import { errorHandler, notFoundHandler } from './errors';
 import { createApiMetrics } from './metrics';
@@ -66,6 +67,11 @@ export function createApp({ config, database, temporal, logger, paymentLedger }:
       models,
       temporal,
       metrics,
+      admission: createAdmission({
+        maxInFlight: config.checkout.maxInFlight,
+        retryAfterSeconds: config.checkout.busyRetryAfterSeconds,
+        onShed: () => metrics.checkoutsShed.inc(),
+      }),
       placeOrder: createCheckout({
         models,
         temporal,

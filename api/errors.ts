@@ -20,6 +20,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown[],
+    /** Response headers that go with it, e.g. `Retry-After`. */
+    readonly headers?: Readonly<Record<string, string>>,
   ) {
     super(message);
   }
@@ -198,6 +200,7 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   const apiError = toApiError(error);
   if (apiError) {
     if (apiError.status >= 500) req.log.warn({ err: error }, apiError.message);
+    if (apiError.headers) res.set(apiError.headers);
     res.status(apiError.status).json({
       error: {
         code: apiError.code,

@@ -20,6 +20,12 @@ export function createApiMetrics() {
     registers: [registry],
   });
 
+  const checkoutsShed = new Counter({
+    name: 'orderflow_checkouts_shed_total',
+    help: 'Checkouts refused with 503 server_busy because too many were in flight',
+    registers: [registry],
+  });
+
   /** Times each request; the route label is the matched pattern, never the raw URL. */
   const observeRequests: RequestHandler = (req, res, next) => {
     const stop = requestDuration.startTimer({ method: req.method });
@@ -30,7 +36,7 @@ export function createApiMetrics() {
     next();
   };
 
-  return { registry, checkouts, observeRequests };
+  return { registry, checkouts, checkoutsShed, observeRequests };
 }
 
 export type ApiMetrics = ReturnType<typeof createApiMetrics>;

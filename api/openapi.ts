@@ -86,7 +86,25 @@ export function buildOpenApiDocument() {
     },
     responses: {
       201: json(OrderSchema, 'the payment was authorised; the order awaits the provider'),
-      ...errors(400, 401, 402, 403, 404, 409, 422, 503),
+      ...errors(400, 401, 402, 403, 404, 409, 422),
+      503: {
+        ...json(
+          ErrorSchema,
+          [
+            'nothing was decided for sure; retry with the same Idempotency-Key:',
+            '`checkout_timeout`, `payment_unavailable`, `checkout_expired` (nothing was charged),',
+            '`checkout_outcome_unknown` (the retry learns the outcome),',
+            '`server_busy` (too many checkouts in progress, nothing was started; see Retry-After),',
+            '`dependency_unavailable`',
+          ].join(' '),
+        ),
+        headers: {
+          'Retry-After': {
+            description: 'seconds to wait before retrying (with `server_busy`)',
+            schema: { type: 'integer' },
+          },
+        },
+      },
     },
   });
   registry.registerPath({

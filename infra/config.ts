@@ -153,6 +153,14 @@ const envSchema = z.object({
   SECRET_ROTATION_GRACE_SECONDS: z.coerce.number().int().min(0).max(604_800).default(86_400),
   /** How long checkout waits for the payment decision before answering 503. */
   CHECKOUT_WAIT_SECONDS: z.coerce.number().positive().default(35),
+  /**
+   * Checkouts one API process runs at once; beyond it callers get `503 server_busy` at once
+   * (api/admission.ts). Far above a healthy load (checkout takes ~0.1 s: 64 in flight is
+   * hundreds a second); reached when dependencies fall behind.
+   */
+  CHECKOUT_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(64),
+  /** How long until the next checkout try, for callers turned away as busy. */
+  CHECKOUT_BUSY_RETRY_AFTER_SECONDS: z.coerce.number().int().positive().default(1),
   /** How long after checkout an order may still start authorising; must exceed the wait. */
   CHECKOUT_PAYMENT_WINDOW_SECONDS: z.coerce.number().positive().default(60),
   /** Upper bound for one order's total, in minor units: a guard against typos and abuse. */
@@ -210,7 +218,12 @@ export interface Config {
   signatureToleranceSeconds: number;
   secretRotationGraceSeconds: number;
   maxOrderAmount: number;
-  checkout: { waitMs: number; paymentWindowMs: number };
+  checkout: {
+    waitMs: number;
+    paymentWindowMs: number;
+    maxInFlight: number;
+    busyRetryAfterSeconds: number;
+  };
   support: { refundWindowSeconds: number; refundApprovalThreshold: number };
   deliveryOverdueGraceSeconds: number;
   settlementAttentionSeconds: number;
@@ -287,6 +300,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
     checkout: {
       waitMs: env.CHECKOUT_WAIT_SECONDS * 1000,
       paymentWindowMs: env.CHECKOUT_PAYMENT_WINDOW_SECONDS * 1000,
+      maxInFlight: env.CHECKOUT_MAX_IN_FLIGHT,
+      busyRetryAfterSeconds: env.CHECKOUT_BUSY_RETRY_AFTER_SECONDS,
     },
     support: {
       refundWindowSeconds: env.REFUND_WINDOW_SECONDS,

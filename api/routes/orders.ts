@@ -12,6 +12,7 @@ import { cancelOrderUpdate } from '../../workflows/messages';
 import type { Client } from '@temporalio/client';
 import type { createCheckout } from '../checkout';
 import { RETRYABLE_FAILURES } from '../../domain/checkout';
+import type { Admission } from '../admission';
 import type { ApiMetrics } from '../metrics';
 import { cancellationQuote } from '../cancellation-quote';
 import { readOrder } from '../../infra/read-model';
@@ -20,6 +21,7 @@ export function ordersRouter(deps: {
   models: Models;
   temporal: Client;
   placeOrder: ReturnType<typeof createCheckout>;
+  admission: Admission;
   metrics: ApiMetrics;
 }): Router {
   const router = Router();
@@ -36,11 +38,8 @@ export function ordersRouter(deps: {
         'Idempotency-Key must be 1-255 printable ASCII characters',
       );
     }
-    const { order, replayed } = await deps.placeOrder(
-      apiClientOf(res),
-      parsedKey.data,
-      req.body,
-      String(req.id),
+    const { order, replayed } = await deps.admission.admit(() =>
+      deps.placeOrder(apiClientOf(res), parsedKey.data, req.body, String(req.id)),
     );
     deps.metrics.checkouts.inc({ vertical: order.vertical, status: order.status });
     if (replayed) res.setHeader('Idempotent-Replayed', 'true');
