@@ -5,40 +5,34 @@
 // next generation takes it in; runs of older generations replay as they were recorded.
 //
 // Adding a change: guard it with `has('<new-id>')` and add the id to LaterChange. Starting a
-// generation: add it first in GENERATIONS with every change so far (never edit an existing
-// generation: runs of it are out there), empty LaterChange, re-record the histories.
+// generation: add it first in GENERATIONS with the previous generation's changes and
+// LaterChange's (never edit an existing generation: runs of it are out there), empty
+// LaterChange, move the recorded histories under test/histories/earlier/ and re-record them.
 
 import { patched } from '@temporalio/workflow';
 
+/** The first generation: every change made before generations existed. Never edit it. */
+const FIRST_GENERATION = {
+  id: 'order-workflow-2026-11-25',
+  changes: [
+    'serial-read-model-writes',
+    'answers-after-read-model',
+    'expiry-notifies-provider',
+    'payment-decision-recorded',
+    'order-search-attributes',
+    'refund-window-after-close',
+    'delivery-overdue-attention',
+    'local-read-model-writes',
+  ],
+} as const;
+
+/** Newest first; each takes in every change of the one before it and those made since. */
 const GENERATIONS = [
   {
     id: 'order-workflow-2026-11-26',
-    changes: [
-      'serial-read-model-writes',
-      'answers-after-read-model',
-      'expiry-notifies-provider',
-      'payment-decision-recorded',
-      'order-search-attributes',
-      'refund-window-after-close',
-      'delivery-overdue-attention',
-      'local-read-model-writes',
-      'settlement-attention',
-      'local-payment-and-dispatch',
-    ],
+    changes: [...FIRST_GENERATION.changes, 'settlement-attention', 'local-payment-and-dispatch'],
   },
-  {
-    id: 'order-workflow-2026-11-25',
-    changes: [
-      'serial-read-model-writes',
-      'answers-after-read-model',
-      'expiry-notifies-provider',
-      'payment-decision-recorded',
-      'order-search-attributes',
-      'refund-window-after-close',
-      'delivery-overdue-attention',
-      'local-read-model-writes',
-    ],
-  },
+  FIRST_GENERATION,
 ] as const;
 
 /**
