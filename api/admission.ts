@@ -1,30 +1,59 @@
 // Admission control for checkout. An API that takes every call while its dependencies fall
 // behind makes every caller wait up to CHECKOUT_WAIT_SECONDS, answers "try again" late, and
 // the retries pile on (measured: an overloaded run went from ~40 to 110 database commands an
-// order). Past a number of checkouts in flight this process answers at once
+// order). Beyond a limit of checkouts in flight this process answers at once
 // `503 server_busy` with `Retry-After`, before it reads or writes anything: nothing is charged,
 // the Idempotency-Key stays free, and the checkouts already admitted keep their pace.
+//
+// The limit adapts (additive increase, multiplicative decrease, as TCP's congestion window):
+// each checkout answered within the latency target lets it grow by 1/limit, each slower one
+// shrinks it by a tenth, between a floor and CHECKOUT_MAX_IN_FLIGHT. By Little's law the
+// checkouts in flight divided by the rate served is the time each one waits, so holding the
+// latency near the target holds the queue to what the machine serves in that time.
 
 import { ApiError } from './errors';
+
+export interface AdmissionOptions {
+  /** The most checkouts in flight, however fast they are answered. */
+  maxInFlight: number;
+  /** The fewest the limit shrinks to. */
+  minInFlight: number;
+  /** A checkout answered slower than this counts as a sign of overload. */
+  targetLatencyMs: number;
+  retryAfterSeconds: number;
+  onShed?: () => void;
+  now?: () => number;
+}
 
 export interface Admission {
   /** Runs `work` if fewer than the limit are in flight; otherwise refuses at once. */
   admit<T>(work: () => Promise<T>): Promise<T>;
   readonly inFlight: number;
+  readonly limit: number;
 }
 
-export function createAdmission(options: {
-  maxInFlight: number;
-  retryAfterSeconds: number;
-  onShed?: () => void;
-}): Admission {
+export function createAdmission(options: AdmissionOptions): Admission {
+  const now = options.now ?? (() => performance.now());
+  const floor = Math.min(options.minInFlight, options.maxInFlight);
+  let limit = options.maxInFlight;
   let inFlight = 0;
+
+  const answeredIn = (latencyMs: number) => {
+    limit =
+      latencyMs > options.targetLatencyMs
+        ? Math.max(floor, limit * 0.9)
+        : Math.min(options.maxInFlight, limit + 1 / limit);
+  };
+
   return {
     get inFlight() {
       return inFlight;
     },
+    get limit() {
+      return limit;
+    },
     async admit(work) {
-      if (inFlight >= options.maxInFlight) {
+      if (inFlight >= Math.floor(limit)) {
         options.onShed?.();
         throw new ApiError(
           503,
@@ -35,10 +64,12 @@ export function createAdmission(options: {
         );
       }
       inFlight += 1;
+      const started = now();
       try {
         return await work();
       } finally {
         inFlight -= 1;
+        answeredIn(now() - started);
       }
     },
   };

@@ -41,6 +41,14 @@ export function createApp({ config, database, temporal, logger, paymentLedger }:
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   const metrics = createApiMetrics();
+  const admission = createAdmission({
+    maxInFlight: config.checkout.maxInFlight,
+    minInFlight: config.checkout.minInFlight,
+    targetLatencyMs: config.checkout.targetLatencyMs,
+    retryAfterSeconds: config.checkout.busyRetryAfterSeconds,
+    onShed: () => metrics.checkoutsShed.inc(),
+  });
+  metrics.observeAdmission(admission);
   const { models } = database;
   useSecretKeys(models, config.secretEncryptionKeys);
   const requireRole = bearerAuth(config.apiClients);
@@ -67,11 +75,7 @@ export function createApp({ config, database, temporal, logger, paymentLedger }:
       models,
       temporal,
       metrics,
-      admission: createAdmission({
-        maxInFlight: config.checkout.maxInFlight,
-        retryAfterSeconds: config.checkout.busyRetryAfterSeconds,
-        onShed: () => metrics.checkoutsShed.inc(),
-      }),
+      admission,
       placeOrder: createCheckout({
         models,
         temporal,

@@ -302,13 +302,21 @@ export function createCheckout(deps: CheckoutDeps) {
     const deadline = Deadline.in(deps.waitMs);
     const recordId = recordIdOf(client, idempotencyKey);
     const fingerprint = requestFingerprint(rawBody);
-    const earlier = await earlierCall(deadline, recordId, fingerprint);
+    // The key's record and the provider are read at once; a retry of a decided call replays its
+    // answer whatever the validation says now (a date may have passed since).
+    const [earlier, validation] = await Promise.all([
+      earlierCall(deadline, recordId, fingerprint),
+      validOrder(deadline, rawBody).then(
+        (valid) => ({ valid }),
+        (invalid: unknown) => ({ invalid }),
+      ),
+    ]);
     if (earlier) {
       const { answer } = await currentAttempt(deadline, earlier);
       if (answer) return { order: answer, replayed: true };
     }
-
-    const { request, provider } = await validOrder(deadline, rawBody);
+    if ('invalid' in validation) throw validation.invalid;
+    const { request, provider } = validation.valid;
     const { record, created } = await claimKey(deadline, recordId, fingerprint);
     // A key created by this call has a brand-new first order: nothing can have answered for it.
     const current = created
@@ -336,8 +344,9 @@ export function createCheckout(deps: CheckoutDeps) {
         ? { deliveryOverdueGraceSeconds: deps.deliveryOverdueGraceSeconds }
         : {}),
     });
-    const order = await recordAnswer(deadline, decided);
+    // The workflow recorded what it answered (or kept to checkout's earlier answer): nothing
+    // more to record here.
     // Joining a call that started the order is a replay; starting it (even on a retry) is not.
-    return { order, replayed: order.checkoutCallId !== callId };
+    return { order: decided, replayed: decided.checkoutCallId !== callId };
   };
 }

@@ -1,7 +1,7 @@
 // Prometheus metrics of the API process, on a registry of its own (one per app instance).
 
 import type { RequestHandler } from 'express';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export function createApiMetrics() {
   const registry = new Registry();
@@ -36,7 +36,27 @@ export function createApiMetrics() {
     next();
   };
 
-  return { registry, checkouts, checkoutsShed, observeRequests };
+  /** Reports checkout's admission: its current limit and the checkouts in flight. */
+  const observeAdmission = (admission: { readonly limit: number; readonly inFlight: number }) => {
+    new Gauge({
+      name: 'orderflow_checkout_admission_limit',
+      help: 'Checkouts this process admits at once (adapts to their latency)',
+      registers: [registry],
+      collect() {
+        this.set(admission.limit);
+      },
+    });
+    new Gauge({
+      name: 'orderflow_checkouts_in_flight',
+      help: 'Checkouts this process is running',
+      registers: [registry],
+      collect() {
+        this.set(admission.inFlight);
+      },
+    });
+  };
+
+  return { registry, checkouts, checkoutsShed, observeRequests, observeAdmission };
 }
 
 export type ApiMetrics = ReturnType<typeof createApiMetrics>;

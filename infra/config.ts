@@ -154,11 +154,13 @@ const envSchema = z.object({
   /** How long checkout waits for the payment decision before answering 503. */
   CHECKOUT_WAIT_SECONDS: z.coerce.number().positive().default(35),
   /**
-   * Checkouts one API process runs at once; beyond it callers get `503 server_busy` at once
-   * (api/admission.ts). Far above a healthy load (checkout takes ~0.1 s: 64 in flight is
-   * hundreds a second); reached when dependencies fall behind.
+   * Checkouts one API process runs at once at most; beyond its adaptive limit callers get
+   * `503 server_busy` at once (api/admission.ts). The limit shrinks while checkouts take
+   * longer than CHECKOUT_TARGET_LATENCY_MS, down to CHECKOUT_MIN_IN_FLIGHT, and grows back.
    */
   CHECKOUT_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(64),
+  CHECKOUT_MIN_IN_FLIGHT: z.coerce.number().int().positive().default(4),
+  CHECKOUT_TARGET_LATENCY_MS: z.coerce.number().int().positive().default(2_000),
   /** How long until the next checkout try, for callers turned away as busy. */
   CHECKOUT_BUSY_RETRY_AFTER_SECONDS: z.coerce.number().int().positive().default(1),
   /** How long after checkout an order may still start authorising; must exceed the wait. */
@@ -222,6 +224,8 @@ export interface Config {
     waitMs: number;
     paymentWindowMs: number;
     maxInFlight: number;
+    minInFlight: number;
+    targetLatencyMs: number;
     busyRetryAfterSeconds: number;
   };
   support: { refundWindowSeconds: number; refundApprovalThreshold: number };
@@ -301,6 +305,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
       waitMs: env.CHECKOUT_WAIT_SECONDS * 1000,
       paymentWindowMs: env.CHECKOUT_PAYMENT_WINDOW_SECONDS * 1000,
       maxInFlight: env.CHECKOUT_MAX_IN_FLIGHT,
+      minInFlight: env.CHECKOUT_MIN_IN_FLIGHT,
+      targetLatencyMs: env.CHECKOUT_TARGET_LATENCY_MS,
       busyRetryAfterSeconds: env.CHECKOUT_BUSY_RETRY_AFTER_SECONDS,
     },
     support: {

@@ -2,7 +2,7 @@
 // it has been shown before, on a database without atomic updates.
 //
 // The workflow publishes its snapshots one at a time, numbered 1, 2, 3…: each is inserted as
-// an `order_publications` record (insert-only, so never overwritten), then copied onto the
+// an `order_publications` record (insert-only, so never overwritten) and copied onto the
 // order's `orders` document for listings. A stale write (an abandoned attempt whose request
 // reached FerretDB late) can land on the copy after a newer one: FerretDB evaluates the
 // revision guard and the replace separately. So a read by id starts at the copy and follows
@@ -28,22 +28,25 @@ export async function publishSnapshot(
   snapshot: OrderSnapshot,
   publication?: number,
 ): Promise<void> {
-  if (publication !== undefined) {
-    try {
-      await models.OrderPublication.create({
-        _id: publicationId(snapshot.orderId, publication),
-        orderId: snapshot.orderId,
-        publication,
-        snapshot,
-      });
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-    }
+  // Both at once: a reader follows publications from the copy's number up, and this one's
+  // predecessors are all stored (the workflow publishes one at a time).
+  await Promise.all([
+    publication !== undefined && insertPublication(models, snapshot, publication),
+    copyToListing(models, { ...snapshot, ...(publication !== undefined ? { publication } : {}) }),
+  ]);
+}
+
+async function insertPublication(models: ReadModels, snapshot: OrderSnapshot, publication: number) {
+  try {
+    await models.OrderPublication.create({
+      _id: publicationId(snapshot.orderId, publication),
+      orderId: snapshot.orderId,
+      publication,
+      snapshot,
+    });
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
   }
-  await copyToListing(models, {
-    ...snapshot,
-    ...(publication !== undefined ? { publication } : {}),
-  });
 }
 
 /** The order's latest published snapshot, or null when it has none. */

@@ -8,19 +8,9 @@ import { brotliCompressSync, gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { startApi, type RunningApi } from '../api/server';
 import { createLogger } from '../infra/logger';
-import { startHarness, TOKENS, type Harness, type RegisteredProvider } from './support/harness';
+import { TOKENS, useHarnessWithStore } from './support/harness';
 
-let harness: Harness;
-let store: RegisteredProvider;
-
-beforeAll(async () => {
-  harness = await startHarness();
-  store = await harness.registerProvider({ vertical: 'grocery' });
-});
-
-afterAll(async () => {
-  await harness?.close();
-});
+const suite = useHarnessWithStore();
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -40,11 +30,11 @@ function expectJsonError(
 
 describe('malformed percent-escapes in the path', () => {
   test('on app routes: 400 malformed_path', async () => {
-    const response = await request(harness.apiUrl)
+    const response = await request(suite.harness.apiUrl)
       .get('/v1/orders/%ZZ')
       .set('Authorization', `Bearer ${TOKENS.app}`);
     expectJsonError(response, 400, 'malformed_path');
-    const cancel = await request(harness.apiUrl)
+    const cancel = await request(suite.harness.apiUrl)
       .post('/v1/orders/%E0%A4%A/cancel')
       .set('Authorization', `Bearer ${TOKENS.app}`)
       .send({ reason: 'x' });
@@ -56,7 +46,7 @@ describe('malformed percent-escapes in the path', () => {
     ['post', '/v1/providers/p1/orders/%ZZ/confirmation'],
     ['get', '/v1/providers/%ZZ/orders'],
   ] as const)('on provider routes (%s %s): 400 malformed_path', async (method, path) => {
-    const probe = request(harness.apiUrl)[method](path).set('X-Request-Id', 'probe-1');
+    const probe = request(suite.harness.apiUrl)[method](path).set('X-Request-Id', 'probe-1');
     const response =
       method === 'post'
         ? await probe.set('Content-Type', 'application/json').send('{"type":"picked_up"}')
@@ -82,7 +72,7 @@ describe('bodies that do not decode with their Content-Encoding', () => {
   test.each(corrupt)(
     'checkout with a %s body: 400 malformed_body',
     async (label, encoding, body) => {
-      const response = await request(harness.apiUrl)
+      const response = await request(suite.harness.apiUrl)
         .post('/v1/orders')
         .set('Authorization', `Bearer ${TOKENS.app}`)
         .set('Idempotency-Key', `corrupt-${label.replace(' ', '-')}`)
@@ -96,8 +86,8 @@ describe('bodies that do not decode with their Content-Encoding', () => {
   test.each(corrupt)(
     'a provider callback with a %s body: 400 malformed_body',
     async (_label, encoding, body) => {
-      const response = await request(harness.apiUrl)
-        .post(`/v1/providers/${store.providerId}/orders/ord_x/events`)
+      const response = await request(suite.harness.apiUrl)
+        .post(`/v1/providers/${suite.store.providerId}/orders/ord_x/events`)
         .set('Orderflow-Signature', 't=1,v1=00')
         .set('Content-Type', 'application/json')
         .set('Content-Encoding', encoding)
@@ -107,7 +97,7 @@ describe('bodies that do not decode with their Content-Encoding', () => {
   );
 
   test('an encoding the server does not speak: 415 unsupported_encoding', async () => {
-    const response = await request(harness.apiUrl)
+    const response = await request(suite.harness.apiUrl)
       .post('/v1/orders')
       .set('Authorization', `Bearer ${TOKENS.app}`)
       .set('Idempotency-Key', 'corrupt-compress')
@@ -158,7 +148,7 @@ function rawExchange(url: string, data: string): Promise<RawResponse> {
 describe("requests Node's HTTP parser rejects", () => {
   test('20 KB of headers: 431 with a JSON body and an X-Request-Id', async () => {
     const response = await rawExchange(
-      harness.apiUrl,
+      suite.harness.apiUrl,
       `GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
     );
     expectJsonError(response, 431, 'headers_too_large');
@@ -170,7 +160,7 @@ describe("requests Node's HTTP parser rejects", () => {
     ['a garbage request line', 'this is not http at all\r\n\r\n'],
     ['an invalid header', 'GET /healthz HTTP/1.1\r\nHost: localhost\r\nBad Header: x\r\n\r\n'],
   ])('%s: 400 with a JSON body and an X-Request-Id', async (_name, data) => {
-    const response = await rawExchange(harness.apiUrl, data);
+    const response = await rawExchange(suite.harness.apiUrl, data);
     expectJsonError(response, 400, 'malformed_request');
     expect(response.headers['x-request-id']).toMatch(UUID);
   });
@@ -182,9 +172,9 @@ describe('shutdown', () => {
 
   beforeEach(async () => {
     api = await startApi({
-      config: harness.config,
-      database: harness.database,
-      temporal: harness.temporal,
+      config: suite.harness.config,
+      database: suite.harness.database,
+      temporal: suite.harness.temporal,
       logger: createLogger('silent'),
     });
   });
@@ -213,7 +203,7 @@ describe('shutdown', () => {
   const nextRequestReceived = () =>
     new Promise<void>((resolve) => api.server.once('request', () => resolve()));
 
-  const eventsPath = () => `/v1/providers/${store.providerId}/orders/ord_x/events`;
+  const eventsPath = () => `/v1/providers/${suite.store.providerId}/orders/ord_x/events`;
   const eventBody = JSON.stringify({ type: 'picked_up', at: '2030-01-01T00:00:00.000Z' });
 
   /** A raw connection: what it received once the server closed it. */

@@ -10,26 +10,18 @@ import type { OrderStatus } from '../domain/order';
 import { createLogger } from '../infra/logger';
 import { ensureSchedules, purgeScheduleId, registerSchedules } from '../workers/schedules';
 import type { PurgeTotals } from '../workflows/maintenance';
-import { eventually, startHarness, type Harness, type RegisteredProvider } from './support/harness';
+import { eventually, useHarnessWithStore } from './support/harness';
 import { GROCERY_TOTAL, groceryOrder, placeOrder } from './support/orders';
 
-let harness: Harness;
-let store: RegisteredProvider;
-
-beforeAll(async () => {
-  harness = await startHarness();
-  store = await harness.registerProvider({ vertical: 'grocery' });
-});
-
-afterAll(async () => {
-  await harness?.close();
-});
+const suite = useHarnessWithStore();
 
 const HOUR_MS = 3_600_000;
 const pastRetention = () => new Date(Date.now() - 25 * HOUR_MS);
-const models = () => harness.database.models;
+const models = () => suite.harness.database.models;
 const schedule = () =>
-  harness.temporal.schedule.getHandle(purgeScheduleId(harness.config.temporal.taskQueue));
+  suite.harness.temporal.schedule.getHandle(
+    purgeScheduleId(suite.harness.config.temporal.taskQueue),
+  );
 
 /** A key record created `createdAt` (past the retention by default), as checkout writes it. */
 async function keyRecord(name: string, createdAt = pastRetention()) {
@@ -66,7 +58,7 @@ async function answered(
       ...snapshot,
       vertical: 'grocery',
       customerId: 'cust_1',
-      providerId: store.providerId,
+      providerId: suite.store.providerId,
       createdAt: pastRetention().toISOString(),
     });
   }
@@ -86,7 +78,7 @@ async function triggerPurge(): Promise<PurgeTotals> {
     15_000,
     'the triggered purge to start',
   );
-  return harness.temporal.workflow
+  return suite.harness.temporal.workflow
     .getHandle<() => Promise<PurgeTotals>>(action.action.workflow.workflowId)
     .result();
 }
@@ -99,14 +91,14 @@ test('the schedule is registered at start: hourly, an overlapping run skipped, o
   expect(description.action).toMatchObject({
     type: 'startWorkflow',
     workflowType: 'purgeExpiredIdempotencyRecords',
-    taskQueue: harness.config.temporal.taskQueue,
+    taskQueue: suite.harness.config.temporal.taskQueue,
     args: [{ retentionHours: 24 }],
   });
   expect(purgeScheduleId('orders')).toBe('purge-idempotency-records');
 });
 
 test('registering again changes nothing; a new retention updates the schedule', async () => {
-  const { config, temporal } = harness;
+  const { config, temporal } = suite.harness;
   const id = purgeScheduleId(config.temporal.taskQueue);
   expect(await ensureSchedules(temporal, config)).toEqual({ [id]: 'unchanged' });
   // What a worker process does at start, with a connection of its own.
@@ -121,7 +113,7 @@ test('registering again changes nothing; a new retention updates the schedule', 
 
 test('a triggered run purges records past the retention with their answers; recent and undecided ones stay', async () => {
   // A real order placed just now: its key and answer are well within the retention.
-  const recent = await placeOrder(harness.apiUrl, groceryOrder(store.providerId));
+  const recent = await placeOrder(suite.harness.apiUrl, groceryOrder(suite.store.providerId));
   expect(recent.status).toBe(201);
   const recentOrderId: string = recent.body.orderId;
 
@@ -176,10 +168,10 @@ test('records go in batches; a repeated batch deletes nothing more', async () =>
 });
 
 test('after the retention, a retry with the same Idempotency-Key places a new order', async () => {
-  const body = groceryOrder(store.providerId);
-  const first = await placeOrder(harness.apiUrl, body, { key: 'kept-for-a-day' });
+  const body = groceryOrder(suite.store.providerId);
+  const first = await placeOrder(suite.harness.apiUrl, body, { key: 'kept-for-a-day' });
   expect(first.status).toBe(201);
-  const replay = await placeOrder(harness.apiUrl, body, { key: 'kept-for-a-day' });
+  const replay = await placeOrder(suite.harness.apiUrl, body, { key: 'kept-for-a-day' });
   expect(replay.body.orderId).toBe(first.body.orderId);
   expect(replay.headers['idempotent-replayed']).toBe('true');
 
@@ -190,9 +182,11 @@ test('after the retention, a retry with the same Idempotency-Key places a new or
   await triggerPurge();
   expect(await recordExists(first.body.orderId)).toBe(false);
 
-  const later = await placeOrder(harness.apiUrl, body, { key: 'kept-for-a-day' });
+  const later = await placeOrder(suite.harness.apiUrl, body, { key: 'kept-for-a-day' });
   expect(later.status).toBe(201);
   expect(later.body.orderId).not.toBe(first.body.orderId);
   expect(later.headers['idempotent-replayed']).toBeUndefined();
-  expect(await harness.ledgerOf(later.body.orderId)).toEqual([['authorisation', GROCERY_TOTAL]]);
+  expect(await suite.harness.ledgerOf(later.body.orderId)).toEqual([
+    ['authorisation', GROCERY_TOTAL],
+  ]);
 });

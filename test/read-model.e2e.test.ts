@@ -6,22 +6,12 @@
 import type { OrderSnapshot } from '../domain/order';
 import { publicationId } from '../infra/models/order-publication';
 import { publishSnapshot, readOrder } from '../infra/read-model';
-import { startHarness, type Harness, type RegisteredProvider } from './support/harness';
+import { useHarnessWithStore } from './support/harness';
 import { getOrder, groceryOrder, placeOrder } from './support/orders';
 
-let harness: Harness;
-let store: RegisteredProvider;
+const suite = useHarnessWithStore();
 
-beforeAll(async () => {
-  harness = await startHarness();
-  store = await harness.registerProvider({ vertical: 'grocery' });
-});
-
-afterAll(async () => {
-  await harness?.close();
-});
-
-const models = () => harness.database.models;
+const models = () => suite.harness.database.models;
 
 /** What a stale write does when it lands last: replaces the listing copy, whatever it held. */
 async function landStaleWrite(snapshot: OrderSnapshot, publication: number) {
@@ -86,10 +76,10 @@ describe('reading an order by id', () => {
   });
 
   it('GET after a stale write shows the order as its workflow last published it', async () => {
-    const placed = await placeOrder(harness.apiUrl, groceryOrder(store.providerId));
+    const placed = await placeOrder(suite.harness.apiUrl, groceryOrder(suite.store.providerId));
     expect(placed.status).toBe(201);
     const orderId: string = placed.body.orderId;
-    const confirmed = await store.client.confirm(orderId, { decision: 'accept' });
+    const confirmed = await suite.store.client.confirm(orderId, { decision: 'accept' });
     expect(confirmed.status).toBe(200);
     const publications = await models()
       .OrderPublication.find({ orderId })
@@ -101,7 +91,7 @@ describe('reading an order by id', () => {
     expect(newest.snapshot.status).not.toBe(first.snapshot.status);
     await landStaleWrite(first.snapshot, first.publication);
 
-    const response = await getOrder(harness.apiUrl, orderId);
+    const response = await getOrder(suite.harness.apiUrl, orderId);
 
     expect(response.status).toBe(200);
     expect(response.body.status).toBe(newest.snapshot.status);

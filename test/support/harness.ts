@@ -81,6 +81,29 @@ export interface HarnessOptions {
   withWorker?: boolean;
 }
 
+/** A test file's harness and the grocery store its tests order from. */
+export interface SuiteWithStore {
+  readonly harness: Harness;
+  readonly store: RegisteredProvider;
+}
+
+/**
+ * Starts a harness and registers a grocery store before the file's tests, and closes the
+ * harness after them. Call at the top level of a test file; read `harness` and `store` inside
+ * tests (they are set once `beforeAll` has run).
+ */
+export function useHarnessWithStore(options: HarnessOptions = {}): SuiteWithStore {
+  const suite = {} as { harness: Harness; store: RegisteredProvider };
+  beforeAll(async () => {
+    suite.harness = await startHarness(options);
+    suite.store = await suite.harness.registerProvider({ vertical: 'grocery' });
+  });
+  afterAll(async () => {
+    await suite.harness?.close();
+  });
+  return suite;
+}
+
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const suffix = randomBytes(6).toString('hex');
   const config = loadConfig({
