@@ -50,10 +50,31 @@ describe('checkout admission', () => {
 
   it('shrinks the limit while checkouts are slower than the target, never below the floor', async () => {
     const { admission, answerAfter } = admissionWithClock();
-    await answerAfter(5_000);
+    // A little slow: by a tenth. Far too slow: by half at most.
+    await answerAfter(1_050);
     expect(admission.limit).toBeCloseTo(9);
+    await answerAfter(5_000);
+    expect(admission.limit).toBeCloseTo(4.5);
     for (let i = 0; i < 50; i++) await answerAfter(5_000);
     expect(admission.limit).toBe(2);
+  });
+
+  it('shrinks once for a burst of slow checkouts admitted before the cut', async () => {
+    let clock = 0;
+    const admission = createAdmission({
+      maxInFlight: 10,
+      minInFlight: 2,
+      targetLatencyMs: 1_000,
+      retryAfterSeconds: 1,
+      now: () => clock,
+    });
+    let release!: () => void;
+    const backlog = new Promise<void>((resolve) => (release = resolve));
+    const running = Array.from({ length: 8 }, () => admission.admit(() => backlog));
+    clock += 1_250;
+    release();
+    await Promise.all(running);
+    expect(admission.limit).toBeCloseTo(8);
   });
 
   it('grows it back by about one per limit of fast checkouts, up to the maximum', async () => {

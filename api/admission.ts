@@ -6,8 +6,11 @@
 // the Idempotency-Key stays free, and the checkouts already admitted keep their pace.
 //
 // The limit adapts (additive increase, multiplicative decrease, as TCP's congestion window):
-// each checkout answered within the latency target lets it grow by 1/limit, each slower one
-// shrinks it by a tenth, between a floor and CHECKOUT_MAX_IN_FLIGHT. By Little's law the
+// each checkout answered within the latency target lets it grow by 1/limit, a slower one
+// shrinks it by the ratio of the target to its latency (by a tenth to a half), between a floor
+// and CHECKOUT_MAX_IN_FLIGHT. Like TCP, it shrinks once
+// per round: checkouts admitted before the last cut say nothing new about the cut limit (a
+// backlog draining would otherwise cut it to the floor in one burst). By Little's law the
 // checkouts in flight divided by the rate served is the time each one waits, so holding the
 // latency near the target holds the queue to what the machine serves in that time.
 
@@ -37,12 +40,16 @@ export function createAdmission(options: AdmissionOptions): Admission {
   const floor = Math.min(options.minInFlight, options.maxInFlight);
   let limit = options.maxInFlight;
   let inFlight = 0;
+  let lastCutAt = -Infinity;
 
-  const answeredIn = (latencyMs: number) => {
-    limit =
-      latencyMs > options.targetLatencyMs
-        ? Math.max(floor, limit * 0.9)
-        : Math.min(options.maxInFlight, limit + 1 / limit);
+  const answered = (startedAt: number, answeredAt: number) => {
+    if (answeredAt - startedAt <= options.targetLatencyMs) {
+      limit = Math.min(options.maxInFlight, limit + 1 / limit);
+    } else if (startedAt >= lastCutAt) {
+      const ratio = options.targetLatencyMs / (answeredAt - startedAt);
+      limit = Math.max(floor, limit * Math.min(0.9, Math.max(0.5, ratio)));
+      lastCutAt = answeredAt;
+    }
   };
 
   return {
@@ -64,12 +71,12 @@ export function createAdmission(options: AdmissionOptions): Admission {
         );
       }
       inFlight += 1;
-      const started = now();
+      const startedAt = now();
       try {
         return await work();
       } finally {
         inFlight -= 1;
-        answeredIn(now() - started);
+        answered(startedAt, now());
       }
     },
   };
