@@ -7,6 +7,7 @@ function admissionWithClock(options: Partial<AdmissionOptions> = {}) {
   const admission = createAdmission({
     maxInFlight: 10,
     minInFlight: 2,
+    initialInFlight: 10,
     targetLatencyMs: 1_000,
     retryAfterSeconds: 1,
     now: () => clock,
@@ -25,6 +26,7 @@ describe('checkout admission', () => {
     const admission = createAdmission({
       maxInFlight: 2,
       minInFlight: 1,
+      initialInFlight: 2,
       targetLatencyMs: 1_000,
       retryAfterSeconds: 3,
       onShed: shed,
@@ -64,6 +66,7 @@ describe('checkout admission', () => {
     const admission = createAdmission({
       maxInFlight: 10,
       minInFlight: 2,
+      initialInFlight: 10,
       targetLatencyMs: 1_000,
       retryAfterSeconds: 1,
       now: () => clock,
@@ -85,6 +88,16 @@ describe('checkout admission', () => {
     expect(admission.limit).toBeLessThan(4);
     for (let i = 0; i < 500; i++) await answerAfter(100);
     expect(admission.limit).toBe(10);
+  });
+
+  it('starts at a quarter of the maximum unless told', () => {
+    const admission = createAdmission({
+      maxInFlight: 64,
+      minInFlight: 4,
+      targetLatencyMs: 1_000,
+      retryAfterSeconds: 1,
+    });
+    expect(admission.limit).toBe(16);
   });
 
   it('counts a failed checkout as answered', async () => {

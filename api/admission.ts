@@ -8,7 +8,7 @@
 // The limit adapts (additive increase, multiplicative decrease, as TCP's congestion window):
 // each checkout answered within the latency target lets it grow by 1/limit, a slower one
 // shrinks it by the ratio of the target to its latency (by a tenth to a half), between a floor
-// and CHECKOUT_MAX_IN_FLIGHT. Like TCP, it shrinks once
+// and CHECKOUT_MAX_IN_FLIGHT; it starts at a quarter of the maximum. Like TCP, it shrinks once
 // per round: checkouts admitted before the last cut say nothing new about the cut limit (a
 // backlog draining would otherwise cut it to the floor in one burst). By Little's law the
 // checkouts in flight divided by the rate served is the time each one waits, so holding the
@@ -21,6 +21,8 @@ export interface AdmissionOptions {
   maxInFlight: number;
   /** The fewest the limit shrinks to. */
   minInFlight: number;
+  /** Where the limit starts; a quarter of the maximum unless said. */
+  initialInFlight?: number;
   /** A checkout answered slower than this counts as a sign of overload. */
   targetLatencyMs: number;
   retryAfterSeconds: number;
@@ -38,7 +40,12 @@ export interface Admission {
 export function createAdmission(options: AdmissionOptions): Admission {
   const now = options.now ?? (() => performance.now());
   const floor = Math.min(options.minInFlight, options.maxInFlight);
-  let limit = options.maxInFlight;
+  // Starts at a quarter of the maximum: a process that has just started under a surge must not
+  // admit the whole maximum before it knows how fast checkouts are answered.
+  let limit = Math.min(
+    options.maxInFlight,
+    Math.max(floor, options.initialInFlight ?? options.maxInFlight / 4),
+  );
   let inFlight = 0;
   let lastCutAt = -Infinity;
 

@@ -316,6 +316,7 @@ export async function startOrderflowDriver(
       const started = performance.now();
       let status: number;
       let answer: unknown;
+      let retryAfterMs = 0;
       try {
         const response = await fetch(`${apiUrl}/v1/orders`, {
           method: 'POST',
@@ -331,6 +332,7 @@ export async function startOrderflowDriver(
           ]),
         });
         status = response.status;
+        retryAfterMs = Number(response.headers.get('retry-after') ?? 0) * 1000 || 0;
         answer = parse(await response.text());
       } catch (error) {
         if (signal.aborted) throw error;
@@ -350,7 +352,8 @@ export async function startOrderflowDriver(
         record.outcome = `checkout_${status}`;
         return undefined;
       }
-      await sleep(200 * attempt, undefined, { signal });
+      // As an app should: no sooner than the server's Retry-After (503 server_busy sends one).
+      await sleep(Math.max(200 * attempt, retryAfterMs), undefined, { signal });
     }
     record.outcome = 'checkout_gave_up';
     return undefined;
