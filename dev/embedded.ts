@@ -377,10 +377,15 @@ const run = promisify(execFile);
  * 127.0.0.1 only (trust auth: nothing else on the machine is let in by address, and the socket
  * is inside the data directory), with a `ferretdb` database. As root it runs as the
  * `postgres` user, which owns the cluster. Stopped with a fast shutdown (SIGINT).
+ *
+ * The `ferretdb` database gets, at every start, GIN siblings of FerretDB's indexes
+ * (dev/ferretdb-gin-indexes.sql): without them every FerretDB query scans its table.
+ * `ginIndexes: false` leaves them out, only for measuring what they change (bench/db-growth.ts).
  */
 export async function startPostgres(options: {
   dataDir: string;
   port?: number;
+  ginIndexes?: boolean;
 }): Promise<PostgresServer> {
   const bin = postgresBinDir();
   if (!bin) throw new Error(POSTGRES_MISSING);
@@ -435,7 +440,7 @@ export async function startPostgres(options: {
     path.join(options.dataDir, 'postgres.log'),
     { ...(user ? { user } : {}), stopSignal: 'SIGINT' },
   );
-  const psql = (sql: string) =>
+  const psql = (database: string, ...args: string[]) =>
     run(path.join(bin, 'psql'), [
       '-h',
       '127.0.0.1',
@@ -444,9 +449,11 @@ export async function startPostgres(options: {
       '-U',
       'postgres',
       '-d',
-      'postgres',
-      '-tAc',
-      sql,
+      database,
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-tA',
+      ...args,
     ]);
   try {
     const ready = () =>
@@ -465,8 +472,14 @@ export async function startPostgres(options: {
         () => false,
       );
     await waitUntil('PostgreSQL', child, ready, 60_000);
-    const { stdout } = await psql("SELECT 1 FROM pg_database WHERE datname = 'ferretdb'");
-    if (stdout.trim() !== '1') await psql('CREATE DATABASE ferretdb');
+    const { stdout } = await psql(
+      'postgres',
+      '-c',
+      "SELECT 1 FROM pg_database WHERE datname = 'ferretdb'",
+    );
+    if (stdout.trim() !== '1') await psql('postgres', '-c', 'CREATE DATABASE ferretdb');
+    if (options.ginIndexes !== false)
+      await psql('ferretdb', '-q', '-f', path.join(root, 'dev', 'ferretdb-gin-indexes.sql'));
   } catch (error) {
     await child.stop();
     throw error;

@@ -25,6 +25,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEST_TEMPORAL_ADDRESS = temporal.address;
   process.env.TEST_MONGODB_URI = ferret.uri;
   process.env.TEST_WORKFLOW_BUNDLE_PATH = bundlePath;
+  process.env.TEST_DB_BACKEND = ferret.backend;
   process.stderr.write(
     `\nintegration tests: FerretDB on ${ferret.backend} (EMBEDDED_DB_BACKEND)\n`,
   );

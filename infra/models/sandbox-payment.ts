@@ -44,7 +44,10 @@ export interface SandboxPaymentDocument {
 }
 
 export interface SandboxOperationDocument {
-  /** `<authorisation id>#<seq>`: one writer per slot. */
+  /**
+   * `<authorisation id>#<seq>`: one writer per slot. Slots are taken in order from 0, so an
+   * authorisation whose slot 0 is free has no operation (infra/payments/sandbox.ts relies on it).
+   */
   _id: string;
   authorisationId: string;
   orderId: string;

@@ -11,7 +11,9 @@
 // The books are append-only (see models/sandbox-payment.ts): an operation is applied by
 // inserting it into the next sequence slot of its authorisation after checking the limits
 // against everything before that slot. A writer that loses the slot to another looks again,
-// so an idempotency key is applied once and the limits hold under any concurrency.
+// so an idempotency key is applied once and the limits hold under any concurrency. Slots are
+// taken in order (0, 1, 2…), so a won slot 0 also proves the authorisation had no operation
+// before: an authorisation's first operation needs no read of its books (see applyOnce).
 
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -90,6 +92,15 @@ function authorisationIdFor(authoriseKey: string): string {
   return `auth_${createHash('sha256').update(authoriseKey).digest('hex').slice(0, 32)}`;
 }
 
+/** Whether a call with this token (for this operation; none: an authorisation) plays network. */
+function playsNetwork(token: string, operation?: SandboxOperationDocument['operation']): boolean {
+  return (
+    token === 'tok_slow' ||
+    token === 'tok_flaky' ||
+    (token === 'tok_settlement_outage' && (operation === 'void' || operation === 'refund'))
+  );
+}
+
 function authorisationOf(header: SandboxPaymentDocument): Authorisation {
   if (header.outcome === 'declined')
     throw new PaymentDeclinedError(header.declineReason ?? 'card_declined');
@@ -103,12 +114,13 @@ export function createSandboxGateway(
 ): PaymentGateway {
   const { SandboxPayment, SandboxOperation, SandboxCall } = models;
 
-  /** Plays the token's network behaviour for one call. */
+  /** Plays the token's network behaviour for one call (`playsNetwork` says whether it has any). */
   async function simulateNetwork(
     token: string,
     idempotencyKey: string,
     operation?: SandboxOperationDocument['operation'],
   ): Promise<void> {
+    if (!playsNetwork(token, operation)) return;
     if (token === 'tok_slow') await sleep(SLOW_RESPONSE_MS);
     if (token === 'tok_settlement_outage' && (operation === 'void' || operation === 'refund'))
       throw new GatewayUnavailableError(
@@ -147,21 +159,31 @@ export function createSandboxGateway(
     ...(reason ? { reason } : {}),
   });
 
-  async function load(authorisationId: string): Promise<PaymentState> {
-    const [header, operations] = await Promise.all([
-      SandboxPayment.findById(authorisationId).lean(),
-      SandboxOperation.find({ authorisationId }).sort({ seq: 1 }).lean(),
-    ]);
+  /** The authorisation's header; only an authorised one takes operations. */
+  async function authorisedHeader(authorisationId: string): Promise<SandboxPaymentDocument> {
+    const header = await SandboxPayment.findById(authorisationId).lean();
     if (!header || header.outcome !== 'authorised') {
       throw new PaymentOperationRejectedError(`no authorisation ${authorisationId}`);
     }
-    return stateOf(header, operations);
+    return header;
+  }
+
+  /** The authorisation's operations, in slot order. */
+  async function operationsOf(authorisationId: string): Promise<SandboxOperationDocument[]> {
+    return SandboxOperation.find({ authorisationId }).sort({ seq: 1 }).lean();
   }
 
   /**
    * Applies the operation `plan` makes of the current state, once per key: a key already in
    * the books answers from them; otherwise the operation takes the next slot, and a lost race
    * for the slot means planning again on the newer state.
+   *
+   * Every read of the books costs a scan of the collection on FerretDB 1.x (its filters use no
+   * index; docs/BENCHMARKS.md, "Queries as data grows"), so the operations are read only when
+   * needed. The first attempt plans on no operations at all, which is an authorisation's state
+   * before its first operation (its capture or void, most calls): operations fill slots 0, 1,
+   * 2… in order, so winning slot 0 proves there were none. A taken slot 0 (a repeat, or a later
+   * operation) or a refusal made on that guess reads the books and plans again, as before.
    */
   async function applyOnce<T extends Record<string, number>>(
     request: { authorisationId: string; idempotencyKey: string },
@@ -170,11 +192,14 @@ export function createSandboxGateway(
     result: (after: PaymentState, entries: LedgerEntry[]) => T,
   ): Promise<T> {
     const { authorisationId, idempotencyKey: key } = request;
-    const { header } = await load(authorisationId);
+    // Written once, never changed: read once.
+    const header = await authorisedHeader(authorisationId);
     await simulateNetwork(header.token, key, kind);
+    let operations: SandboxOperationDocument[] = [];
+    let read = false;
     for (;;) {
-      const state = await load(authorisationId);
-      const previous = state.operations.find((op) => op.key === key);
+      const state = stateOf(header, operations);
+      const previous = operations.find((op) => op.key === key);
       if (previous) {
         // A repeat answers exactly as the first call did; a key is never reused across kinds.
         if (previous.operation !== kind) {
@@ -184,28 +209,37 @@ export function createSandboxGateway(
         }
         return previous.result as T;
       }
-      const seq = state.operations.length;
+      let entries: LedgerEntry[];
+      try {
+        entries = plan(state);
+      } catch (error) {
+        // Refused on the guess: decide on the books.
+        if (read) throw error;
+        operations = await operationsOf(authorisationId);
+        read = true;
+        continue;
+      }
+      const seq = operations.length;
       const operation: SandboxOperationDocument = {
         _id: `${authorisationId}#${String(seq).padStart(6, '0')}`,
         authorisationId,
-        orderId: state.header.orderId,
+        orderId: header.orderId,
         seq,
         key,
         at: clock(),
         operation: kind,
-        entries: plan(state),
+        entries,
         result: {},
       };
-      operation.result = result(
-        stateOf(state.header, [...state.operations, operation]),
-        operation.entries,
-      );
+      operation.result = result(stateOf(header, [...operations, operation]), operation.entries);
       try {
         await SandboxOperation.create(operation);
         return operation.result as T;
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
       }
+      operations = await operationsOf(authorisationId);
+      read = true;
     }
   }
 
@@ -220,10 +254,14 @@ export function createSandboxGateway(
   const gateway: PaymentGateway = {
     async authorise(request: AuthoriseRequest): Promise<Authorisation> {
       const authorisationId = authorisationIdFor(request.idempotencyKey);
-      const existing = await SandboxPayment.findById(authorisationId).lean();
-      if (existing) return authorisationOf(existing);
-
-      await simulateNetwork(request.token, request.idempotencyKey);
+      if (playsNetwork(request.token)) {
+        // A repeat answers at once, without playing the network again.
+        const existing = await SandboxPayment.findById(authorisationId).lean();
+        if (existing) return authorisationOf(existing);
+        await simulateNetwork(request.token, request.idempotencyKey);
+      }
+      // Otherwise straight to the insert: its primary key says whether the key came before
+      // (a read first would cost a scan on FerretDB 1.x, see applyOnce).
       const declineReason =
         request.token === 'tok_declined'
           ? 'card_declined'
@@ -318,7 +356,7 @@ export function createSandboxGateway(
         }
       }
       if (!header || header.outcome !== 'authorised') return { released: 0 };
-      const state = await load(authorisationId);
+      const state = stateOf(header, await operationsOf(authorisationId));
       if (state.status !== 'authorised') return { released: state.released };
       return gateway.void({ idempotencyKey: request.idempotencyKey, authorisationId });
     },
