@@ -9,6 +9,7 @@ import {
   type PaymentGateway,
 } from '../infra/payments/gateway';
 import { startHarness, type Harness } from './support/harness';
+import { authorisedPayment } from './support/payments';
 
 let harness: Harness;
 let gateway: PaymentGateway;
@@ -22,20 +23,8 @@ afterAll(async () => {
   await harness?.close();
 });
 
-async function authorised(amount = 10_000, token = 'tok_ok') {
-  const orderId = `ord_${randomUUID()}`;
-  const auth = await gateway.authorise({
-    idempotencyKey: `${orderId}:authorise`,
-    orderId,
-    amount,
-    currency: 'CNY',
-    token,
-  });
-  return { orderId, ...auth };
-}
-
 test('a repeated authorisation key answers with the first authorisation', async () => {
-  const { orderId, authorisationId } = await authorised();
+  const { orderId, authorisationId } = await authorisedPayment(gateway);
   const again = await gateway.authorise({
     idempotencyKey: `${orderId}:authorise`,
     orderId,
@@ -47,7 +36,7 @@ test('a repeated authorisation key answers with the first authorisation', async 
 });
 
 test('a capture is applied once per key, and never above the authorisation', async () => {
-  const { orderId, authorisationId } = await authorised();
+  const { orderId, authorisationId } = await authorisedPayment(gateway);
   await expect(
     gateway.capture({ idempotencyKey: 'k-over', authorisationId, amount: 10_001 }),
   ).rejects.toBeInstanceOf(PaymentOperationRejectedError);
@@ -68,7 +57,7 @@ test('a capture is applied once per key, and never above the authorisation', asy
 });
 
 test('racing refunds never together exceed what was captured', async () => {
-  const { orderId, authorisationId } = await authorised();
+  const { orderId, authorisationId } = await authorisedPayment(gateway);
   await gateway.capture({ idempotencyKey: 'cap', authorisationId, amount: 10_000 });
   const attempts = await Promise.allSettled(
     [1, 2, 3, 4, 5].map((n) =>
@@ -89,7 +78,7 @@ test('racing refunds never together exceed what was captured', async () => {
 });
 
 test('a void releases the hold once; capturing afterwards is refused', async () => {
-  const { authorisationId } = await authorised();
+  const { authorisationId } = await authorisedPayment(gateway);
   expect(await gateway.void({ idempotencyKey: 'void', authorisationId })).toEqual({
     released: 10_000,
   });
@@ -102,7 +91,7 @@ test('a void releases the hold once; capturing afterwards is refused', async () 
 });
 
 test('reversing an authorisation that was made releases it', async () => {
-  const { orderId } = await authorised();
+  const { orderId } = await authorisedPayment(gateway);
   const reversed = await gateway.reverseAuthorisation({
     idempotencyKey: `${orderId}:reverse`,
     authoriseKey: `${orderId}:authorise`,
@@ -134,13 +123,13 @@ test('an authorisation arriving after its reversal is refused and holds nothing'
 });
 
 test('an unknown token is declined as invalid', async () => {
-  await expect(authorised(100, 'tok_unheard_of')).rejects.toMatchObject({
+  await expect(authorisedPayment(gateway, 100, 'tok_unheard_of')).rejects.toMatchObject({
     reason: 'invalid_token',
   });
 });
 
 test('a repeated refund answers as it first did, and a key never changes kind', async () => {
-  const { authorisationId } = await authorised();
+  const { authorisationId } = await authorisedPayment(gateway);
   await gateway.capture({ idempotencyKey: 'cap', authorisationId, amount: 10_000 });
   const first = await gateway.refund({ idempotencyKey: 'r1', authorisationId, amount: 1_500 });
   await gateway.refund({ idempotencyKey: 'r2', authorisationId, amount: 2_000 });

@@ -12,6 +12,7 @@ import {
 import type { Models } from '../infra/db';
 import { createSandboxGateway } from '../infra/payments/sandbox';
 import { startHarness, type Harness } from './support/harness';
+import { authorisedPayment } from './support/payments';
 
 let harness: Harness;
 let models: Models;
@@ -44,21 +45,11 @@ async function readsDuring(run: () => Promise<unknown>) {
   }
 }
 
-async function authorised(amount = 10_000, token = 'tok_ok') {
-  const orderId = `ord_${randomUUID()}`;
-  const auth = await gateway.authorise({
-    idempotencyKey: `${orderId}:authorise`,
-    orderId,
-    amount,
-    currency: 'CNY',
-    token,
-  });
-  return { orderId, ...auth };
-}
-
 test('an authorisation and its capture read only the header once', async () => {
   let authorisationId = '';
-  expect(await readsDuring(async () => ({ authorisationId } = await authorised()))).toEqual({
+  expect(
+    await readsDuring(async () => ({ authorisationId } = await authorisedPayment(gateway))),
+  ).toEqual({
     headers: 0,
     operations: 0,
   });
@@ -96,7 +87,7 @@ test('repeated authorisations answer as the first did, declined ones too', async
 });
 
 test('a void after a capture is refused, and a capture key is never reused as a void', async () => {
-  const { authorisationId } = await authorised();
+  const { authorisationId } = await authorisedPayment(gateway);
   await gateway.capture({ idempotencyKey: 'cap', authorisationId, amount: 10_000 });
   await expect(gateway.void({ idempotencyKey: 'void', authorisationId })).rejects.toThrow(
     'cannot void a payment that is captured',
@@ -107,7 +98,7 @@ test('a void after a capture is refused, and a capture key is never reused as a 
 });
 
 test('a refund refused on the first guess is decided on the books', async () => {
-  const { orderId, authorisationId } = await authorised();
+  const { orderId, authorisationId } = await authorisedPayment(gateway);
   // Nothing captured yet: refused on the books too.
   await expect(
     gateway.refund({ idempotencyKey: 'r0', authorisationId, amount: 1 }),
@@ -138,7 +129,7 @@ test('a refund refused on the first guess is decided on the books', async () => 
 });
 
 test('concurrent first operations of one authorisation: exactly one wins', async () => {
-  const { orderId, authorisationId } = await authorised();
+  const { orderId, authorisationId } = await authorisedPayment(gateway);
   const attempts = await Promise.allSettled([
     gateway.capture({ idempotencyKey: 'cap-a', authorisationId, amount: 10_000 }),
     gateway.capture({ idempotencyKey: 'cap-b', authorisationId, amount: 4_000 }),
