@@ -198,6 +198,8 @@ const HELP = `npm run bench -- [options]
   --log-level LEVEL            LOG_LEVEL of the API and workers (default warn)
   --temporal-address H:P --mongodb-uri URI   use running servers instead of embedded ones
   --keep-data                  keep the temp dir (server data, process logs)
+  --cpu-prof DIR               write the API's and workers' V8 CPU profiles to DIR/<process>/
+                               (npm run bench:profile -- DIR summarises them)
   --out FILE                   the JSON report (default bench/results/<timestamp>.json)
 `;
 
@@ -244,6 +246,7 @@ export function parseCommandLine(argv: string[]): {
       'temporal-address': { type: 'string' },
       'mongodb-uri': { type: 'string' },
       'keep-data': { type: 'boolean' },
+      'cpu-prof': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -296,6 +299,7 @@ export function parseCommandLine(argv: string[]): {
       mongodbUri: values['mongodb-uri'],
     };
   if (values['keep-data']) options.keepData = true;
+  if (values['cpu-prof'] !== undefined) options.cpuProfileDir = values['cpu-prof'];
   return { options, out: values.out, help: values.help === true };
 }
 

@@ -47,6 +47,7 @@ export async function startBareDriver(
       ...workerSizing(),
     },
     servers.dataDir,
+    options,
   );
   try {
     await waitUntilReady(worker, () => workersPolling(client, taskQueue), 120_000, servers.dataDir);

@@ -243,8 +243,8 @@ export async function startOrderflowDriver(
   };
   const logDir = servers.dataDir;
   const services: ChildService[] = [
-    spawnService('order-worker', 'workers/order-worker.ts', env, logDir),
-    spawnService('api', 'api/server.ts', env, logDir),
+    spawnService('order-worker', 'workers/order-worker.ts', env, logDir, options),
+    spawnService('api', 'api/server.ts', env, logDir, options),
   ];
   const [worker, api] = services as [ChildService, ChildService];
   const providers = new Map<string, Provider>();

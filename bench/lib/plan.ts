@@ -50,6 +50,8 @@ export interface LoadOptions {
   workflowBundlePath?: string;
   /** Keep the temp data dir (servers' data, process logs). */
   keepData?: boolean;
+  /** Write the API's and workers' V8 CPU profiles here, one folder per process. */
+  cpuProfileDir?: string;
   /** Aborts the run (Ctrl-C): no new orders, the others are given up, the report is written. */
   signal?: AbortSignal;
   /** Progress: a status line about once a second (`periodic`), and each step as it begins. */

@@ -143,22 +143,34 @@ export interface ChildService {
 
 const tsxLoader = () => pathToFileURL(require.resolve('tsx')).href;
 
-/** Runs a TypeScript entry point of this repository in its own Node process. */
+/**
+ * Runs a TypeScript entry point of this repository in its own Node process; with
+ * `cpuProfileDir`, V8 writes its CPU profiles (one per thread) to `<cpuProfileDir>/<name>/`
+ * when it exits (`npm run bench:profile` summarises them).
+ */
 export function spawnService(
   name: string,
   script: string,
   env: Record<string, string>,
   logDir: string,
+  options: { cpuProfileDir?: string } = {},
 ): ChildService {
   mkdirSync(logDir, { recursive: true });
   const log = createWriteStream(path.join(logDir, `${name}.log`), { flags: 'a' });
-  const child: ChildProcess = spawn(process.execPath, ['--import', tsxLoader(), script], {
-    cwd: ROOT,
-    // Its own process group: a Ctrl-C reaches only the generator, which stops it in order.
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), ...env },
-  });
+  const profiling = options.cpuProfileDir
+    ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.cpuProfileDir, name)}`]
+    : [];
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...profiling, '--import', tsxLoader(), script],
+    {
+      cwd: ROOT,
+      // Its own process group: a Ctrl-C reaches only the generator, which stops it in order.
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), ...env },
+    },
+  );
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   const killOnExit = () => child.kill('SIGKILL');
