@@ -284,7 +284,7 @@ export function buildOpenApiDocument() {
     path: '/v1/support/orders/{orderId}/history',
     summary: "What happened to the order and why, from its workflow's history (support, admin)",
     description:
-      'One entry per step (payment, provider, money, dispatch, timers, retries with their error), each with time, actor and details; `?format=raw` gives the Temporal events. `404 history_not_found` when Temporal no longer keeps the history.',
+      'One entry per step (payment, provider, money, dispatch, timers, retries with their error), each with time, actor and details; `?format=raw` gives the Temporal events, their payloads decrypted and payment tokens replaced by `[redacted]`. `404 history_not_found` when Temporal no longer keeps the history.',
     security: [{ [bearer.name]: [] }],
     request: { params: OrderIdParamsSchema, query: SupportHistoryQuerySchema },
     responses: {

@@ -167,9 +167,7 @@ export async function decodePayloadsWithin(
   codecs: readonly PayloadCodec[],
 ): Promise<void> {
   if (codecs.length === 0) return;
-  const found: Payload[] = [];
-  collectPayloads(root, found);
-  for (const payload of found) {
+  for (const payload of payloadsWithin(root)) {
     try {
       const [decoded] = await decodePayloads(codecs, [payload]);
       if (decoded && decoded !== payload) {
@@ -190,6 +188,13 @@ function isPayload(value: object): value is Payload {
     Object.values(metadata).every((v) => v instanceof Uint8Array) &&
     (data === undefined || data === null || data instanceof Uint8Array)
   );
+}
+
+/** Every payload found anywhere in `root` (the objects themselves: changing one changes `root`). */
+export function payloadsWithin(root: unknown): Payload[] {
+  const found: Payload[] = [];
+  collectPayloads(root, found);
+  return found;
 }
 
 function collectPayloads(value: unknown, found: Payload[]): void {

@@ -281,3 +281,32 @@ test('only support and admin read it; unknown orders, forgotten histories and ba
   const openapi = await request(harness.apiUrl).get('/openapi.json');
   expect(openapi.body.paths['/v1/support/orders/{orderId}/history']).toHaveProperty('get');
 });
+
+test('the raw history never shows the payment token, to support or admin; the rest stays readable', async () => {
+  const store = await harness.registerProvider({ vertical: 'grocery', webhookUrl: webhooks.url });
+  const orderId = await placedGroceryOrder(store.providerId);
+
+  for (const token of [TOKENS.support, TOKENS.admin]) {
+    const raw = await history(orderId, { token, format: 'raw' });
+    expect(raw.status).toBe(200);
+    // Every payload's data, as the JSON it carries (bytes come base64-encoded).
+    const payloads: unknown[] = [];
+    const collect = (value: unknown): void => {
+      if (value === null || typeof value !== 'object') return;
+      const { metadata, data } = value as { metadata?: unknown; data?: unknown };
+      if (metadata && typeof data === 'string') {
+        payloads.push(JSON.parse(Buffer.from(data, 'base64').toString('utf8')));
+        return;
+      }
+      Object.values(value).forEach(collect);
+    };
+    collect(raw.body.events);
+    const text = JSON.stringify(payloads);
+    expect(text).not.toContain('tok_ok');
+    // The workflow's input: the order request, its token replaced, the rest as placed.
+    expect(payloads[0]).toMatchObject({
+      orderId,
+      request: { providerId: store.providerId, paymentToken: '[redacted]' },
+    });
+  }
+});

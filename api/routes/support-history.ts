@@ -10,6 +10,7 @@ import type { Models } from '../../infra/db';
 import { orderWorkflowId } from '../../workflows/messages';
 import { ApiError } from '../errors';
 import { OrderIdParamsSchema } from '../schemas';
+import { redactSecretsWithin } from '../support/redact';
 import { SupportHistoryQuerySchema } from '../support/schemas';
 import { toTimeline, type DecodePayloads } from '../support/timeline';
 import { readOrder } from '../../infra/read-model';
@@ -38,6 +39,7 @@ export function supportHistoryRouter(deps: { temporal: Client; models: Models })
     const handle = deps.temporal.workflow.getHandle(orderWorkflowId(orderId));
     if (format === 'raw') {
       const history = await fetchDecoded(handle);
+      redactSecretsWithin(history);
       res.json({ events: rawEvents(history) });
       return;
     }
