@@ -1,5 +1,5 @@
-// The sandbox gateway reads its books only when it must (each read is a scan of the collection
-// on FerretDB 1.x): an authorisation with a token that plays no network is a bare insert, an
+// The sandbox gateway reads its books only when it must (each read is a round trip on the
+// payment's path): an authorisation with a token that plays no network is a bare insert, an
 // authorisation's first operation reads only its header, and whatever that first attempt
 // guessed wrong (a repeat, a later operation, a refusal) is decided on the books as before.
 

@@ -178,9 +178,10 @@ export function createSandboxGateway(
    * the books answers from them; otherwise the operation takes the next slot, and a lost race
    * for the slot means planning again on the newer state.
    *
-   * Every read of the books costs a scan of the collection on FerretDB 1.x (its filters use no
-   * index; docs/BENCHMARKS.md, "Queries as data grows"), so the operations are read only when
-   * needed. The first attempt plans on no operations at all, which is an authorisation's state
+   * Every read of the books is a database round trip on the payment's path (and, on FerretDB
+   * without the embedded PostgreSQL's GIN indexes, a scan of the collection: docs/BENCHMARKS.md,
+   * "Queries as data grows"), so the operations are read only when needed. The first attempt
+   * plans on no operations at all, which is an authorisation's state
    * before its first operation (its capture or void, most calls): operations fill slots 0, 1,
    * 2… in order, so winning slot 0 proves there were none. A taken slot 0 (a repeat, or a later
    * operation) or a refusal made on that guess reads the books and plans again, as before.
@@ -261,7 +262,7 @@ export function createSandboxGateway(
         await simulateNetwork(request.token, request.idempotencyKey);
       }
       // Otherwise straight to the insert: its primary key says whether the key came before
-      // (a read first would cost a scan on FerretDB 1.x, see applyOnce).
+      // (a read first would be one more round trip, see applyOnce).
       const declineReason =
         request.token === 'tok_declined'
           ? 'card_declined'
