@@ -57,14 +57,16 @@ test.each([
     order('completed', { captured: 5000 }),
     5001,
     CLOSED_AT,
-    refusedWith('only 5000'),
+    refusedWith(
+      'only ¥50.00 can still be refunded (captured ¥50.00, refunded ¥0.00, in progress ¥0.00)',
+    ),
   ],
   [
     'above what is left after earlier refunds',
     order('completed', { captured: 5000, refunded: 4000 }),
     1001,
     CLOSED_AT,
-    refusedWith('only 1000'),
+    refusedWith('only ¥10.00'),
   ],
   [
     'exactly what is left',
@@ -81,7 +83,9 @@ test.each([
     ]),
     501,
     CLOSED_AT,
-    refusedWith('only 500'),
+    refusedWith(
+      'only ¥5.00 can still be refunded (captured ¥50.00, refunded ¥0.00, in progress ¥45.00)',
+    ),
   ],
   [
     'a declined refund holds nothing back',

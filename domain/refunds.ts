@@ -5,6 +5,7 @@
 //   when        once money is captured; after the order closes, until the refund window ends
 //   approval    a support refund above the approval threshold waits for an admin's decision
 
+import { formatMoney } from './money';
 import type { OrderSnapshot } from './order';
 import { TERMINAL_STATUSES } from './order';
 
@@ -94,9 +95,10 @@ export function checkRefund(
   }
   const available = refundableAmount(order);
   if (amount > available) {
+    const money = (minorUnits: number) => formatMoney(minorUnits, order.currency);
     return {
       allowed: false,
-      reason: `only ${available} can still be refunded (captured ${order.amounts.captured}, refunded ${order.amounts.refunded}, in progress ${refundsInProgress(order)})`,
+      reason: `only ${money(available)} can still be refunded (captured ${money(order.amounts.captured)}, refunded ${money(order.amounts.refunded)}, in progress ${money(refundsInProgress(order))})`,
     };
   }
   return { allowed: true };

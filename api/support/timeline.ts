@@ -7,6 +7,7 @@
 
 import type { google, temporal } from '@temporalio/proto';
 import { TERMINAL_STATUSES, type OrderRequest, type OrderStatus } from '../../domain/order';
+import { formatMoney } from '../../domain/money';
 import { orderTotal } from '../../domain/pricing';
 import type { TimelineActor, TimelineEntry, TimelineKind } from './schemas';
 
@@ -39,26 +40,6 @@ export function toTimeline({ history, pendingActivities, decode }: TimelineSourc
   for (const event of history.events ?? []) translation.read(event);
   for (const pending of pendingActivities ?? []) translation.readPending(pending);
   return { entries: translation.finish() };
-}
-
-/** `formatMoney(4148, 'CNY')` → `¥41.48`; `formatMoney(4148, 'JPY')` → `¥4,148`. */
-export function formatMoney(amount: number, currency: string): string {
-  let formatter: Intl.NumberFormat;
-  try {
-    formatter = new Intl.NumberFormat('en', {
-      style: 'currency',
-      currency,
-      currencyDisplay: 'narrowSymbol',
-    });
-  } catch {
-    return `${amount} ${currency} (minor units)`;
-  }
-  const digits = formatter.resolvedOptions().maximumFractionDigits ?? 2;
-  const units = String(Math.abs(amount)).padStart(digits + 1, '0');
-  const decimal = digits === 0 ? units : `${units.slice(0, -digits)}.${units.slice(-digits)}`;
-  // Intl formats a decimal string exactly (ES2023): no floating point touches the amount.
-  const exact = formatter as unknown as { format(value: string): string };
-  return exact.format(`${amount < 0 ? '-' : ''}${decimal}`);
 }
 
 // ---- What describers see and give back ----
