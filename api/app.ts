@@ -10,7 +10,8 @@ import { createAdmission } from './admission';
 import { createCheckout } from './checkout';
 import { errorHandler, notFoundHandler } from './errors';
 import { createApiMetrics } from './metrics';
-import { bearerAuth } from './middleware/auth';
+import { apiClientOf, bearerAuth } from './middleware/auth';
+import { StaffSchema } from './support/order-schemas';
 import { jsonBody, limitBodySize } from './middleware/body';
 import { requestContext } from './middleware/request-context';
 import { securityHeaders } from './middleware/security-headers';
@@ -97,6 +98,11 @@ export function createApp({ config, database, temporal, logger, paymentLedger }:
     adminProvidersRouter({ models, defaultGraceSeconds: config.secretRotationGraceSeconds }),
   );
 
+  // Who the token belongs to: the console shows admin-only actions to admins alone.
+  app.get('/v1/support/me', requireRole('support', 'admin'), (_req, res) => {
+    const { name, role } = apiClientOf(res);
+    res.json(StaffSchema.parse({ name, role }));
+  });
   app.use(
     '/v1/support/orders',
     requireRole('support', 'admin'),

@@ -19,6 +19,7 @@ import {
 } from './schemas';
 import { CodecPayloadsSchema } from './routes/codec';
 import { registerSupportPaths } from './support/openapi-paths';
+import { StaffSchema } from './support/order-schemas';
 import { OrderHistoryResponseSchema, SupportHistoryQuerySchema } from './support/schemas';
 import {
   AdminProviderListSchema,
@@ -279,6 +280,15 @@ export function buildOpenApiDocument() {
   });
 
   registerSupportPaths(registry, { bearer: bearer.name, json, errors });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/support/me',
+    summary: 'Who this token belongs to (support, admin)',
+    description:
+      "The token's name and role, so that a console shows admin-only actions (approving or declining a refund) to admins alone.",
+    security: [{ [bearer.name]: [] }],
+    responses: { 200: json(StaffSchema, 'the name and role'), ...errors(401, 403) },
+  });
   registry.registerPath({
     method: 'get',
     path: '/v1/support/orders/{orderId}/history',

@@ -262,7 +262,7 @@ test('support finds an order, reads its timeline and ledger, and refunds part of
   await page.context().close();
 });
 
-test('an admin opens an order by its link and approves the refund waiting for approval', async () => {
+test('support sees a refund waiting for approval; an admin opens the order by its link and approves it', async () => {
   const store = await harness.registerProvider({ vertical: 'grocery' });
   const checkout = await placeOrder(harness.apiUrl, groceryOrder(store.providerId));
   const orderId: string = checkout.body.orderId;
@@ -273,9 +273,18 @@ test('an admin opens an order by its link and approves the refund waiting for ap
 
   const { page, problems } = await openConsole();
   await page.goto(`${harness.apiUrl}/support/#/orders/${orderId}`);
-  await signIn(page, TOKENS.admin);
+  // Support sees the refund waiting, and no decision it could not make.
+  await signIn(page, TOKENS.support);
   const refunds = panel(page, 'Refunds');
-  await refunds.waitFor();
+  await refunds.getByText('pending approval').waitFor();
+  await refunds.getByText('needs an admin to approve or decline it').waitFor();
+  expect(await refunds.getByRole('button', { name: /Approve|Decline/ }).count()).toBe(0);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+
+  await page.goto(`${harness.apiUrl}/support/#/orders/${orderId}`);
+  await signIn(page, TOKENS.admin);
+  await refunds.getByRole('button', { name: 'Approve' }).waitFor();
+  expect(await refunds.getByText('needs an admin').count()).toBe(0);
   expect((await rowsOf(refunds.locator('table')))[0]).toEqual(
     expect.arrayContaining(['¥35.00', 'goodwill', 'support', 'pending approval']),
   );

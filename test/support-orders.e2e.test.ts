@@ -255,3 +255,17 @@ test('a hold the gateway keeps refusing to release needs attention while the wor
   expect(await harness.ledgerOf(orderId)).toEqual([['authorisation', GROCERY_TOTAL]]);
   await harness.temporal.workflow.getHandle(`order-${orderId}`).terminate('test over');
 });
+
+test('a token says who it belongs to: support and admin by name and role, nobody else', async () => {
+  const me = (token?: string) => {
+    const call = request(harness.apiUrl).get('/v1/support/me');
+    return token === undefined ? call : call.set('Authorization', `Bearer ${token}`);
+  };
+  expect((await me(TOKENS.support)).body).toEqual({ name: 'support', role: 'support' });
+  expect((await me(TOKENS.admin)).body).toEqual({ name: 'admin', role: 'admin' });
+  const asApp = await me(TOKENS.app);
+  expect(asApp.status).toBe(403);
+  expect(asApp.body.error.code).toBe('forbidden');
+  expect((await me()).status).toBe(401);
+  expect((await me('not-a-real-token-0000')).status).toBe(401);
+});

@@ -2,11 +2,17 @@
 // whose failures arrive as ApiFailure with the API's own code and message.
 
 const TOKEN_KEY = 'orderflow.support.token';
+const ROLE_KEY = 'orderflow.support.role';
 const ORDERS = '/v1/support/orders';
 
 export const session = {
   token: () => sessionStorage.getItem(TOKEN_KEY),
-  signIn: (token) => sessionStorage.setItem(TOKEN_KEY, token),
+  /** `support` or `admin`: what the API said of the token at sign-in. */
+  role: () => sessionStorage.getItem(ROLE_KEY),
+  signIn: (token, role) => {
+    sessionStorage.setItem(TOKEN_KEY, token);
+    sessionStorage.setItem(ROLE_KEY, role);
+  },
   // The token and the last search: nothing of the session stays in the tab.
   signOut: () => sessionStorage.clear(),
 };
@@ -67,8 +73,8 @@ export async function request(
 const order = (orderId) => `${ORDERS}/${encodeURIComponent(orderId)}`;
 
 export const support = {
-  /** Whether `token` may use the support API, before it is kept. */
-  check: (token) => request(`${ORDERS}?limit=1`, { token }),
+  /** Who `token` belongs to (`{name, role}`), if it may use the support API at all. */
+  whoIs: (token) => request('/v1/support/me', { token }),
   search: (params) => request(`${ORDERS}?${params}`),
   order: (orderId) => request(order(orderId)),
   history: (orderId) => request(`${order(orderId)}/history`),

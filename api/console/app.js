@@ -103,8 +103,8 @@ async function signIn(event, input, button, error) {
   }
   button.disabled = true;
   try {
-    await support.check(token);
-    session.signIn(token);
+    const { body: staff } = await support.whoIs(token);
+    session.signIn(token, staff.role);
     await route();
   } catch (failure) {
     error.textContent = `Sign-in failed: ${signInProblem(failure)}`;

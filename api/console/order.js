@@ -1,7 +1,7 @@
 // The order page: what the order is, what happened to it (the timeline), where its money went
 // (the ledger), what the provider said (callbacks), what staff did (audit), and the actions.
 
-import { support } from './api.js';
+import { session, support } from './api.js';
 import { badge, facts, h, section, table } from './dom.js';
 import { formatMoney, formatTime, words } from './format.js';
 import { cancelAction, decisionAction, redeliverAction, refundAction } from './actions.js';
@@ -300,6 +300,8 @@ function quotePanel(quote, money) {
 function refundsPanel(context) {
   const { order, money } = context;
   const pending = order.refunds.some((refund) => refund.status === 'pending_approval');
+  // Only an admin may decide; support sees what waits (the API would refuse it anyway: 403).
+  const decides = session.role() === 'admin';
   return section(
     'Refunds',
     table(
@@ -312,6 +314,7 @@ function refundsPanel(context) {
         {
           label: '',
           cell: (r) =>
+            decides &&
             r.status === 'pending_approval' && [
               h(
                 'button',
@@ -328,6 +331,12 @@ function refundsPanel(context) {
       ],
       order.refunds,
     ),
-    pending && h('p', { class: 'hint' }, 'Only an admin can approve or decline a refund.'),
+    pending &&
+      !decides &&
+      h(
+        'p',
+        { class: 'hint' },
+        'A refund waiting for approval needs an admin to approve or decline it.',
+      ),
   );
 }

@@ -67,7 +67,10 @@ export const SupportCancelBodySchema = z
 
 export const RefundParamsSchema = z.object({ orderId: identifier, refundId: identifier });
 
-const StaffSchema = z.object({ name: z.string(), role: z.enum(['support', 'admin']) });
+/** Who a support or admin token belongs to (`GET /v1/support/me`, and every refund's actors). */
+export const StaffSchema = z
+  .object({ name: z.string(), role: z.enum(['support', 'admin']) })
+  .meta({ id: 'Staff' });
 
 export const RefundSchema = z
   .object({
