@@ -202,7 +202,7 @@ let revisionBump = 10;
 const QUERIES: Query[] = [
   {
     name: '`SandboxOperation.find({authorisationId}).sort({seq: 1})`',
-    usedBy: 'sandbox capture / void / refund (`load`)',
+    usedBy: 'sandbox capture / void / refund, when it must read the operations (`operationsOf`)',
     collection: 'sandbox_operations',
     run: (m, i) =>
       m.SandboxOperation.find({ authorisationId: authorisationId(i) })

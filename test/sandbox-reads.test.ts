@@ -10,7 +10,6 @@ import {
   type PaymentGateway,
 } from '../infra/payments/gateway';
 import type { Models } from '../infra/db';
-import { createSandboxGateway } from '../infra/payments/sandbox';
 import { startHarness, type Harness } from './support/harness';
 import { authorisedPayment } from './support/payments';
 
@@ -21,7 +20,7 @@ let gateway: PaymentGateway;
 beforeAll(async () => {
   harness = await startHarness();
   models = harness.database.models;
-  gateway = createSandboxGateway(models);
+  gateway = harness.gateway;
 });
 
 afterAll(async () => {
