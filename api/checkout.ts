@@ -22,6 +22,7 @@ import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { isRetryableAnswer, timedOutCheckoutAnswer } from '../domain/checkout';
 import { confirmationTimeoutSeconds } from '../domain/deadlines';
+import { horizonProblems } from '../domain/horizons';
 import { placedOrder, type OrderRequest, type OrderSnapshot } from '../domain/order';
 import { orderTotal } from '../domain/pricing';
 import type { ApiClient } from '../infra/config';
@@ -270,6 +271,15 @@ export function createCheckout(deps: CheckoutDeps) {
       );
     }
     const request = toOrderRequest(body);
+    const outOfHorizon = horizonProblems(request, new Date());
+    if (outOfHorizon.length > 0) {
+      throw new ApiError(
+        422,
+        'out_of_horizon',
+        `${outOfHorizon.map((p) => `${p.path} ${p.message}`).join('; ')}: nothing was charged`,
+        outOfHorizon,
+      );
+    }
     let total: number;
     try {
       total = orderTotal(request);

@@ -34,6 +34,7 @@ const updateFailureStatus: Record<string, { status: number; code: string }> = {
   [FailureTypes.notCancellable]: { status: 409, code: 'not_cancellable' },
   [FailureTypes.refundNotAllowed]: { status: 409, code: 'refund_not_allowed' },
   [FailureTypes.idempotencyConflict]: { status: 409, code: 'idempotency_key_reused' },
+  [FailureTypes.eventOutOfSchedule]: { status: 422, code: 'event_out_of_schedule' },
 };
 
 function fromUpdateFailure(error: WorkflowUpdateFailedError): ApiError | undefined {

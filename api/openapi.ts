@@ -80,6 +80,8 @@ export function buildOpenApiDocument() {
     method: 'post',
     path: '/v1/orders',
     summary: 'Place an order; answers after the payment decision',
+    description:
+      "Dates outside the vertical's horizon (see the fields' descriptions) are `422 out_of_horizon`, naming the field in `details`; nothing is charged. A retry of a placed order replays its answer without checking them again.",
     security: [{ [bearer.name]: [] }],
     request: {
       headers: z.object({ 'Idempotency-Key': z.string().min(1).max(255) }),
@@ -148,6 +150,8 @@ export function buildOpenApiDocument() {
     method: 'post',
     path: '/v1/providers/{providerId}/orders/{orderId}/events',
     summary: 'The provider reports dispatch progress (signed)',
+    description:
+      "Events are facts: one that arrives before the order reaches its step (even before the provider's acceptance has reached us) is kept and applied once it does; one reported after the order completed but dated before the completion is recorded and changes nothing. An event dated outside the order's schedule (a check-in before the check-in day, a check-out before the check-in, a consultation started more than 15 minutes before its slot, completed before it started) is `422 event_out_of_schedule` and changes nothing; `409` when the order was rejected, cancelled or ended otherwise.",
     security: [{ [signature.name]: [] }],
     request: {
       params: ProviderOrderParamsSchema,

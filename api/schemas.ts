@@ -4,7 +4,6 @@
 import { z } from 'zod';
 import { ORDER_STATUSES, PROVIDER_EVENT_TYPES, VERTICALS } from '../domain/order';
 import { nightsBetween } from '../domain/pricing';
-import { HOTEL_CHECK_IN_HOUR_UTC, hotelCheckInAt } from '../domain/schedule';
 
 const identifier = z
   .string()
@@ -46,6 +45,10 @@ export const GroceryDetailsSchema = z
       .refine((w) => Date.parse(w.end) > Date.parse(w.start), {
         message: 'end must be after start',
         path: ['end'],
+      })
+      .meta({
+        description:
+          'starts no earlier than 15 minutes ago and within 14 days, ends within 24 hours of its start (else 422 out_of_horizon)',
       }),
   })
   .meta({ id: 'GroceryDetails' });
@@ -53,21 +56,18 @@ export const GroceryDetailsSchema = z
 export const HotelDetailsSchema = z
   .object({
     roomType: text(100),
-    checkIn: z.iso.date(),
-    checkOut: z.iso.date(),
+    checkIn: z.iso.date().meta({
+      description:
+        "the hotel's calendar day: from today to 365 days ahead (else 422 out_of_horizon)",
+    }),
+    checkOut: z.iso
+      .date()
+      .meta({ description: 'after checkIn, at most 30 nights later (else 422 out_of_horizon)' }),
     guests: z.number().int().min(1).max(20),
     nightlyRate: minorUnits,
   })
-  .refine((h) => hotelCheckInAt(h) > Date.now(), {
-    message: `must not be past today's check-in time (${HOTEL_CHECK_IN_HOUR_UTC}:00 UTC)`,
-    path: ['checkIn'],
-  })
   .refine((h) => nightsBetween(h.checkIn, h.checkOut) >= 1, {
     message: 'must be after checkIn',
-    path: ['checkOut'],
-  })
-  .refine((h) => nightsBetween(h.checkIn, h.checkOut) <= 90, {
-    message: 'stays are at most 90 nights',
     path: ['checkOut'],
   })
   .meta({ id: 'HotelDetails' });
@@ -75,13 +75,11 @@ export const HotelDetailsSchema = z
 export const TeleconsultationDetailsSchema = z
   .object({
     specialty: text(100),
-    slotStart: dateTime,
+    slotStart: dateTime.meta({
+      description: 'in the future and within 90 days (else 422 out_of_horizon)',
+    }),
     durationMinutes: z.number().int().min(5).max(240),
     fee: minorUnits,
-  })
-  .refine((t) => Date.parse(t.slotStart) > Date.now(), {
-    message: 'must be in the future',
-    path: ['slotStart'],
   })
   .meta({ id: 'TeleconsultationDetails' });
 

@@ -173,6 +173,7 @@ function printBanner(where: {
   mongodbUri: string;
   databaseNote: string;
 }) {
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
   const body = JSON.stringify({
     vertical: 'grocery',
     customerId: 'cust_demo',
@@ -185,7 +186,8 @@ function printBanner(where: {
         { sku: 'milk', name: 'Fresh milk 1L', quantity: 1, unitPrice: 1550 },
       ],
       deliveryAddress: '1 Demo Road, Hangzhou',
-      deliveryWindow: { start: '2030-01-01T10:00:00Z', end: '2030-01-01T11:00:00Z' },
+      // Tomorrow morning: a window must start within 14 days (API.md, "Conventions").
+      deliveryWindow: { start: `${tomorrow}T10:00:00Z`, end: `${tomorrow}T11:00:00Z` },
     },
   });
   const lines = [

@@ -2,7 +2,7 @@
 // dates; the property's standard check-in and check-out hours turn them into instants.
 // Orders carry no property time zone yet, so the hours are taken in UTC.
 
-import type { HotelDetails, TeleconsultationDetails } from './order';
+import type { HotelDetails, OrderSnapshot, ProviderEvent, TeleconsultationDetails } from './order';
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -26,6 +26,16 @@ export function hotelCheckInAt(hotel: Pick<HotelDetails, 'checkIn'>): number {
   return Date.parse(`${hotel.checkIn}T00:00:00Z`) + HOTEL_CHECK_IN_HOUR_UTC * HOUR;
 }
 
+/** The first instant of the check-in day: a guest cannot check in before it. */
+export function hotelCheckInDayStartsAt(hotel: Pick<HotelDetails, 'checkIn'>): number {
+  return Date.parse(`${hotel.checkIn}T00:00:00Z`);
+}
+
+/** A booking for today can be confirmed until the day ends: guests arrive late. */
+export function hotelCheckInDayEndsAt(hotel: Pick<HotelDetails, 'checkIn'>): number {
+  return hotelCheckInDayStartsAt(hotel) + 24 * HOUR;
+}
+
 export function hotelCheckOutAt(hotel: Pick<HotelDetails, 'checkOut'>): number {
   return Date.parse(`${hotel.checkOut}T00:00:00Z`) + HOTEL_CHECK_OUT_HOUR_UTC * HOUR;
 }
@@ -41,3 +51,48 @@ export function slotEndAt(
 }
 
 export const HOURS = (n: number) => n * HOUR;
+
+/** A consultation may start this long before its slot (a doctor ahead of time). */
+export const CONSULTATION_EARLY_START_MS = 15 * MINUTE;
+
+/**
+ * Why a provider event cannot have happened when it says, given the order's schedule
+ * (API.md: `422 event_out_of_schedule`); undefined when it fits. A stay cannot begin before
+ * its check-in day, a checkout cannot precede the check-in, a consultation cannot begin long
+ * before its slot or end before it began.
+ */
+export function eventScheduleProblem(
+  order: Pick<OrderSnapshot, 'hotel' | 'teleconsultation' | 'dispatch'>,
+  event: ProviderEvent,
+): string | undefined {
+  const at = Date.parse(event.at);
+  const earlier = (type: ProviderEvent['type']) =>
+    order.dispatch.events.find((recorded) => recorded.type === type);
+  const notBefore = (limit: number, what: string) =>
+    at < limit ? `${event.type} at ${event.at} is before ${what}` : undefined;
+  const stay = order.hotel;
+  const consultation = order.teleconsultation;
+  switch (event.type) {
+    case 'checked_in':
+      return stay && notBefore(hotelCheckInDayStartsAt(stay), `the check-in day (${stay.checkIn})`);
+    case 'checked_out': {
+      const checkedIn = earlier('checked_in');
+      if (checkedIn) return notBefore(Date.parse(checkedIn.at), `the check-in (${checkedIn.at})`);
+      return stay && notBefore(hotelCheckInDayStartsAt(stay), `the check-in day (${stay.checkIn})`);
+    }
+    case 'consultation_started':
+      return (
+        consultation &&
+        notBefore(
+          slotStartAt(consultation) - CONSULTATION_EARLY_START_MS,
+          `15 minutes before the slot (${consultation.slotStart})`,
+        )
+      );
+    case 'consultation_completed': {
+      const started = earlier('consultation_started');
+      return started && notBefore(Date.parse(started.at), `the start (${started.at})`);
+    }
+    default:
+      return undefined;
+  }
+}

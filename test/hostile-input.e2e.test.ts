@@ -584,6 +584,7 @@ type Semantic = [fault: string, make: (base: Record<string, unknown>) => unknown
 /** Bodies the schema allows but the server must refuse, by operation. */
 function semanticFaults(op: Operation): Semantic[] {
   const DAY = 86_400_000;
+  const inDays = (days: number) => new Date(Date.now() + days * DAY).toISOString();
   const grocery = (base: Record<string, unknown>, change: Record<string, unknown>) => ({
     ...base,
     grocery: { ...(base.grocery as object), ...change },
@@ -610,6 +611,17 @@ function semanticFaults(op: Operation): Semantic[] {
             deliveryWindow: { start: '2030-01-01T11:00:00Z', end: '2030-01-01T11:00:00Z' },
           }),
       ],
+      ...(
+        [
+          ['a delivery window in 1970', '1970-01-01T10:00:00Z', '1970-01-01T11:00:00Z'],
+          ['a delivery window in 9999', '9999-12-31T10:00:00Z', '9999-12-31T11:00:00Z'],
+          ['a delivery window in 15 days', inDays(15), inDays(15.1)],
+          ['a two-day delivery window', inDays(1), inDays(3)],
+        ] as const
+      ).map(([fault, start, end]): Semantic => [
+        `out of horizon: ${fault}`,
+        (b) => grocery(b, { deliveryWindow: { start, end } }),
+      ]),
       ['a sku twice', (b) => grocery(b, { items: [item('a', 1, 100), item('a', 2, 100)] })],
       ['total above the maximum', (b) => grocery(b, { items: [item('a', 1000, 2 ** 40)] })],
       ['total of zero', (b) => grocery(b, { items: [item('a', 1, 0)] })],

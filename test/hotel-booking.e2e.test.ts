@@ -90,7 +90,8 @@ function checkInWithin24Hours(): string {
 
 describe('booking', () => {
   test('a stay goes from checkout to check-out: captured on confirmation, vouchered, completed at check-out', async () => {
-    const checkIn = dateFromToday(7);
+    // Today: the guest checks in during the test, and a stay cannot begin before its day.
+    const checkIn = dateFromToday(0);
     const body = hotelOrder(hotel.providerId, {
       checkIn,
       nights: NIGHTS,
@@ -106,7 +107,7 @@ describe('booking', () => {
       amounts: { total: TOTAL, authorised: TOTAL, captured: 0, refunded: 0 },
       hotel: {
         checkIn,
-        checkOut: dateFromToday(7 + NIGHTS),
+        checkOut: dateFromToday(NIGHTS),
         nightlyRate: NIGHTLY_RATE,
         guests: 2,
       },
@@ -287,7 +288,7 @@ describe('cancellation policy', () => {
   });
 
   test('after the guest has checked in a cancellation is 409 not_cancellable and nothing is refunded', async () => {
-    const orderId = await vouchered();
+    const orderId = await vouchered({ checkIn: dateFromToday(0) });
     expect((await hotel.client.reportEvent(orderId, 'checked_in')).body.status).toBe('in_progress');
 
     const refused = await cancelOrder(harness.apiUrl, orderId);
@@ -380,7 +381,7 @@ describe('cancellation policy', () => {
   });
 
   test('a completed stay cannot be cancelled (409) and nothing is refunded', async () => {
-    const orderId = await vouchered();
+    const orderId = await vouchered({ checkIn: dateFromToday(0) });
     expect((await hotel.client.reportEvent(orderId, 'checked_out')).body.status).toBe('completed');
     await workflowResult(orderId);
 
@@ -404,10 +405,14 @@ describe('bad bookings', () => {
     validationHotel = await harness.registerProvider({ vertical: 'hotel' });
   });
 
-  async function expectRejectedBooking(body: ReturnType<typeof hotelOrder>, path: string) {
+  async function expectRejectedBooking(
+    body: ReturnType<typeof hotelOrder>,
+    path: string,
+    code = 'validation_failed',
+  ) {
     const response = await placeOrder(harness.apiUrl, body);
     expect(response.status).toBe(422);
-    expect(response.body.error.code).toBe('validation_failed');
+    expect(response.body.error.code).toBe(code);
     expect(response.body.error.details.map((d: { path: string }) => d.path)).toContain(path);
     // Nothing was booked and nothing authorised.
     expect(
@@ -423,9 +428,9 @@ describe('bad bookings', () => {
     await expectRejectedBooking(body, 'hotel.checkOut');
   });
 
-  test('a check-in in the past is 422 naming hotel.checkIn', async () => {
+  test('a check-in in the past is 422 out_of_horizon naming hotel.checkIn', async () => {
     const body = hotelOrder(validationHotel.providerId, { checkIn: dateFromToday(-1) });
-    await expectRejectedBooking(body, 'hotel.checkIn');
+    await expectRejectedBooking(body, 'hotel.checkIn', 'out_of_horizon');
   });
 
   test('a booking for no guests is 422 naming hotel.guests', async () => {

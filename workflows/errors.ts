@@ -37,6 +37,15 @@ export function refundNotAllowed(message: string): ApplicationFailure {
   });
 }
 
+export function eventOutOfSchedule(message: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureTypes.eventOutOfSchedule,
+    message,
+    details: [{ path: 'at', message }],
+    nonRetryable: true,
+  });
+}
+
 export function idempotencyConflict(message: string): ApplicationFailure {
   return ApplicationFailure.create({
     type: FailureTypes.idempotencyConflict,

@@ -103,4 +103,6 @@ export const FailureTypes = {
   refundNotAllowed: 'RefundNotAllowed',
   /** The same refund id came with a different request (409 idempotency_key_reused). */
   idempotencyConflict: 'IdempotencyConflict',
+  /** A provider event dated outside the order's schedule (422 event_out_of_schedule). */
+  eventOutOfSchedule: 'EventOutOfSchedule',
 } as const;

@@ -25,10 +25,12 @@ import {
   type ProviderEvent,
 } from '../domain/order';
 import { orderTotal } from '../domain/pricing';
+import { eventScheduleProblem } from '../domain/schedule';
 import { checkRefund, type RefundRecord } from '../domain/refunds';
 import { notifyProviderUntil, orderSteps } from './activities';
 import { workflowNow, workflowNowIso } from './clock';
 import {
+  eventOutOfSchedule,
   idempotencyConflict,
   invalidRequest,
   invalidState,
@@ -129,8 +131,10 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
   );
 
   // Provider events are facts: one that arrives before the order reaches its step (a store
-  // reporting the pickup while the courier is still being assigned) is kept and applied, in
-  // the order the provider says things happened, once the order gets there.
+  // reporting the pickup while the courier is still being assigned, or before its own
+  // acceptance has reached us) is kept and applied, in the order the provider says things
+  // happened, once the order gets there. One that arrives after the order completed but
+  // happened before (a retried pickup overtaken by the delivery) is recorded, changing nothing.
   const nextEarlyEvent = () =>
     order.earlyEvents.find((event) =>
       vertical.eventTransitions[event.type]!.from.includes(order.status),
@@ -151,7 +155,10 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
     async (event) => {
       if (!order.hasEvent(event.type)) {
         const transition = vertical.eventTransitions[event.type]!;
-        if (transition.from.includes(order.status)) {
+        if (TERMINAL_STATUSES.has(order.status)) {
+          order.recordEvent(event);
+          await publish();
+        } else if (transition.from.includes(order.status)) {
           order.recordEvent(event, transition.to);
           if (!transition.to) await condition(() => TERMINAL_STATUSES.has(order.status));
           else await publish();
@@ -169,15 +176,27 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
         if (!transition) {
           throw invalidRequest(`${event.type} does not apply to ${order.current.vertical} orders`);
         }
+        const outOfSchedule = eventScheduleProblem(order.current, event);
+        if (outOfSchedule) throw eventOutOfSchedule(outOfSchedule);
+        if (isLateFact(event, transition)) return; // recorded; the order stays completed
         if (settling || TERMINAL_STATUSES.has(order.status))
           throw invalidState(`the order is ${order.status} and can no longer change`);
         if (cancelRequested()) throw invalidState('the order is being cancelled');
-        if (order.current.confirmation?.decision !== 'accept')
+        const confirmation = order.current.confirmation;
+        if (confirmation?.decision === 'reject')
+          throw invalidState(`the order was rejected: ${event.type} cannot have happened`);
+        if (!confirmation && order.status !== 'awaiting_confirmation')
           throw invalidState(`${event.type} cannot be reported before the order is confirmed`);
         // Applies now, or is kept until the order reaches its step.
       },
     },
   );
+
+  /** An event of a completed order that happened before it completed: a fact to record. */
+  const isLateFact = (event: ProviderEvent, transition: { to?: OrderStatus }) =>
+    order.status === 'completed' &&
+    transition.to !== undefined &&
+    Date.parse(event.at) <= Date.parse(order.current.closedAt ?? order.current.updatedAt);
 
   setHandler(
     cancelOrderUpdate,
@@ -442,7 +461,7 @@ export async function orderWorkflow(input: OrderWorkflowInput) {
   };
 
   // ---- 2. Ask the provider, and wait for its answer until the deadline ----
-  const latest = vertical.confirmBefore?.(order.current);
+  const latest = vertical.confirmBefore?.(order.current, has);
   const deadlineMs = Math.min(
     input.confirmationTimeoutSeconds * 1000,
     // A slot or a check-in that has passed cannot be confirmed any more (at least 1 s).

@@ -8,6 +8,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import type { ZodType } from 'zod';
 import type { Models } from '../../infra/db';
 import type { OrderSnapshot } from '../../domain/order';
+import { eventScheduleProblem } from '../../domain/schedule';
 import { confirmOrderUpdate, reportProviderEventUpdate } from '../../workflows/messages';
 import { ApiError } from '../errors';
 import { logProviderCallbacks } from '../middleware/callback-log';
@@ -84,6 +85,13 @@ export function providersRouter(deps: {
       if (Date.parse(event.at) < Date.parse(order.createdAt) - EVENT_TIME_WINDOW.aheadMs) {
         throw new ApiError(422, 'validation_failed', 'the event cannot precede the order', [
           { path: 'at', message: `must not be before the order was placed (${order.createdAt})` },
+        ]);
+      }
+      // The workflow checks again against the order as it is; this answers without a round trip.
+      const outOfSchedule = eventScheduleProblem(order, event);
+      if (outOfSchedule) {
+        throw new ApiError(422, 'event_out_of_schedule', outOfSchedule, [
+          { path: 'at', message: outOfSchedule },
         ]);
       }
     },

@@ -60,7 +60,7 @@ function orderBody(vertical: Vertical, providerId: string, seq: number, options:
             { sku: 'milk', name: 'Fresh milk 1L', quantity: 1, unitPrice: 1550 },
           ],
           deliveryAddress: '1 Load Road, Hangzhou',
-          deliveryWindow: { start: '2030-01-01T10:00:00Z', end: '2030-01-01T11:00:00Z' },
+          deliveryWindow: { start: `${dateIn(1)}T10:00:00Z`, end: `${dateIn(1)}T11:00:00Z` },
         },
       };
     case 'hotel':
@@ -68,8 +68,9 @@ function orderBody(vertical: Vertical, providerId: string, seq: number, options:
         ...base,
         hotel: {
           roomType: 'double',
-          checkIn: dateIn(7),
-          checkOut: dateIn(9),
+          // Today: the hotel reports the check-in at once, and a stay cannot begin before its day.
+          checkIn: dateIn(0),
+          checkOut: dateIn(2),
           guests: 2,
           nightlyRate: 45_000,
         },

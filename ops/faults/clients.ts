@@ -274,8 +274,9 @@ export function checkoutBody(order: PlannedOrder, providerId: string, now: numbe
         },
       };
     case 'hotel': {
-      // Two days ahead: always before the check-in time, whatever the hour.
-      const checkIn = now + 2 * DAY_MS;
+      // Today: the hotel reports the check-in during the run, and a stay cannot begin before
+      // its day (a same-day booking can be confirmed until the day ends).
+      const checkIn = now;
       return {
         ...base,
         vertical: 'hotel',

@@ -236,8 +236,9 @@ export async function startChaoticProviders(options: {
         return;
       }
       case 'early': {
-        // Before the confirmation, no event applies.
-        await report('event before confirmation', first, [409]);
+        // Before the confirmation an event applies to nothing yet: it is kept for its step
+        // (409 only if the order closed meanwhile, its deadline passed during an outage).
+        await report('event before confirmation', first, [200, 409]);
         if ((await confirm('confirmation', accept, [200, 409])) !== 200) return;
         // Right away: dispatch has not started, so the events wait for their step.
         await report('early event', first, [200, 409]);

@@ -20,9 +20,18 @@ export function groceryOrder(
         { sku: 'milk', name: 'Fresh milk 1L', quantity: 1, unitPrice: 1550 },
       ],
       deliveryAddress: '1 Test Road, Hangzhou',
-      deliveryWindow: { start: '2030-01-01T10:00:00Z', end: '2030-01-01T11:00:00Z' },
+      deliveryWindow: tomorrowsDeliveryWindow(),
     },
   };
+}
+
+/**
+ * Tomorrow 10:00–11:00 UTC: inside the delivery horizon, and the same all day long, so a
+ * test that builds the same order twice sends the same body.
+ */
+export function tomorrowsDeliveryWindow(): { start: string; end: string } {
+  const tomorrow = dateFromToday(1);
+  return { start: `${tomorrow}T10:00:00Z`, end: `${tomorrow}T11:00:00Z` };
 }
 
 /** 2 × 1299 + 1 × 1550 */

@@ -2,7 +2,7 @@
 // and a voucher is issued. The guest checks in and out; the order completes at check-out,
 // reported by the hotel or not.
 
-import { hotelCheckInAt, hotelCheckOutAt } from '../../domain/schedule';
+import { hotelCheckInAt, hotelCheckInDayEndsAt, hotelCheckOutAt } from '../../domain/schedule';
 import { invalidRequest } from '../errors';
 import { checkWholeOrderConfirmation, type VerticalFlow } from './vertical';
 
@@ -20,7 +20,12 @@ export const hotel: VerticalFlow = {
     return { kind: 'accepted', captureAmount: order.amounts.total, changes: {} };
   },
 
-  confirmBefore: (order) => hotelCheckInAt(order.hotel!),
+  // A booking for today may be confirmed until the day ends (guests arrive late); runs from
+  // before that change stopped at the check-in hour.
+  confirmBefore: (order, has) =>
+    has('hotel-same-day-bookings')
+      ? hotelCheckInDayEndsAt(order.hotel!)
+      : hotelCheckInAt(order.hotel!),
 
   async fulfil({ dispatch, order, publish, waitFor, msUntil }) {
     const stay = order.current.hotel!;

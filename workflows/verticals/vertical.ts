@@ -61,7 +61,7 @@ export interface VerticalFlow {
    * The latest moment (epoch ms) a confirmation still makes sense, e.g. the slot's start;
    * the provider's deadline never runs past it.
    */
-  confirmBefore?(order: Readonly<OrderSnapshot>): number;
+  confirmBefore?(order: Readonly<OrderSnapshot>, has: Changes): number;
   /** Runs from capture until the order is served, cancelled or failed. */
   fulfil(context: FulfilmentContext): Promise<FulfilmentOutcome>;
   /** The provider events this vertical accepts. */

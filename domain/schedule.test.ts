@@ -1,0 +1,98 @@
+import fc from 'fast-check';
+import type { OrderSnapshot, ProviderEvent } from './order';
+import { CONSULTATION_EARLY_START_MS, eventScheduleProblem } from './schedule';
+
+type Scheduled = Pick<OrderSnapshot, 'hotel' | 'teleconsultation' | 'dispatch'>;
+type Recorded = OrderSnapshot['dispatch']['events'];
+
+const stay = (events: Recorded = []): Scheduled => ({
+  hotel: {
+    roomType: 'double',
+    checkIn: '2026-12-10',
+    checkOut: '2026-12-12',
+    guests: 2,
+    nightlyRate: 100,
+  },
+  dispatch: { events },
+});
+const SLOT = '2026-12-10T09:00:00.000Z';
+const consultation = (events: Recorded = []): Scheduled => ({
+  teleconsultation: { specialty: 'gp', slotStart: SLOT, durationMinutes: 20, fee: 100 },
+  dispatch: { events },
+});
+const recorded = (type: ProviderEvent['type'], at: string) => ({ type, at, receivedAt: at });
+const event = (type: ProviderEvent['type'], at: string): ProviderEvent => ({ type, at });
+
+test.each<[string, Scheduled, ProviderEvent, boolean]>([
+  ['check-in at the start of its day', stay(), event('checked_in', '2026-12-10T00:00:00Z'), true],
+  ['check-in the evening before', stay(), event('checked_in', '2026-12-09T23:59:59Z'), false],
+  [
+    'check-out before the check-in day',
+    stay(),
+    event('checked_out', '2026-12-09T12:00:00Z'),
+    false,
+  ],
+  [
+    'check-out on the check-in day, no check-in reported',
+    stay(),
+    event('checked_out', '2026-12-10T18:00:00Z'),
+    true,
+  ],
+  [
+    'check-out before the reported check-in',
+    stay([recorded('checked_in', '2026-12-10T15:00:00Z')]),
+    event('checked_out', '2026-12-10T14:59:59Z'),
+    false,
+  ],
+  [
+    'check-out after the reported check-in',
+    stay([recorded('checked_in', '2026-12-10T15:00:00Z')]),
+    event('checked_out', '2026-12-11T10:00:00Z'),
+    true,
+  ],
+  [
+    'a consultation started 15 minutes early',
+    consultation(),
+    event('consultation_started', '2026-12-10T08:45:00Z'),
+    true,
+  ],
+  [
+    'a consultation started 16 minutes early',
+    consultation(),
+    event('consultation_started', '2026-12-10T08:44:00Z'),
+    false,
+  ],
+  [
+    'a consultation completed before it started',
+    consultation([recorded('consultation_started', '2026-12-10T09:01:00Z')]),
+    event('consultation_completed', '2026-12-10T09:00:00Z'),
+    false,
+  ],
+  [
+    'a consultation completed after it started',
+    consultation([recorded('consultation_started', '2026-12-10T09:01:00Z')]),
+    event('consultation_completed', '2026-12-10T09:20:00Z'),
+    true,
+  ],
+  [
+    'a pickup has no schedule of its own',
+    { dispatch: { events: [] } },
+    event('picked_up', '2001-01-01T00:00:00Z'),
+    true,
+  ],
+])('%s', (_case, order, reported, fits) => {
+  expect(eventScheduleProblem(order, reported) === undefined).toBe(fits);
+});
+
+test('property: a consultation start fits exactly from 15 minutes before the slot on', () => {
+  const slot = Date.parse(SLOT);
+  fc.assert(
+    fc.property(fc.integer({ min: -86_400_000, max: 86_400_000 }), (offset) => {
+      const at = new Date(slot + offset).toISOString();
+      const fits = offset >= -CONSULTATION_EARLY_START_MS;
+      expect(
+        eventScheduleProblem(consultation(), event('consultation_started', at)) === undefined,
+      ).toBe(fits);
+    }),
+  );
+});

@@ -1,0 +1,76 @@
+// Provider events race each other and the acceptance, and a store retries what was refused.
+// Orders stay open after they close (the refund window, 30 days in production; an hour here),
+// so a fact that reaches us after the order completed, but happened before, is still
+// recorded: it changes no status and moves no money. One dated after the completion is 409.
+
+import { useHarnessWithStore } from './support/harness';
+import { GROCERY_TOTAL, getOrder, groceryOrder, placeOrder, waitForStatus } from './support/orders';
+
+const suite = useHarnessWithStore({ env: { REFUND_WINDOW_SECONDS: '3600' } });
+
+async function acceptedOrder(): Promise<string> {
+  const checkout = await placeOrder(suite.harness.apiUrl, groceryOrder(suite.store.providerId));
+  expect(checkout.status).toBe(201);
+  return checkout.body.orderId;
+}
+
+const typesOf = (order: { dispatch: { events: { type: string }[] } }) =>
+  order.dispatch.events.map((e) => e.type).sort();
+
+test('pickup and delivery reported together with the acceptance are all taken, and the order completes with both', async () => {
+  const orderId = await acceptedOrder();
+  const now = Date.now();
+  const answers = await Promise.all([
+    suite.store.client.confirm(orderId, { decision: 'accept' }),
+    suite.store.client.reportEvent(orderId, 'picked_up', new Date(now - 2_000).toISOString()),
+    suite.store.client.reportEvent(orderId, 'delivered', new Date(now - 1_000).toISOString()),
+  ]);
+  // Kept before the acceptance, applied at their step, or recorded after the completion:
+  // never refused.
+  expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
+
+  const completed = await waitForStatus(suite.harness.apiUrl, orderId, 'completed');
+  expect(completed.dispatch.courier).toBeDefined();
+  expect(typesOf(completed)).toEqual(['delivered', 'picked_up']);
+  expect(completed.dispatch.events.some((e: { pending?: boolean }) => e.pending)).toBe(false);
+  expect(await suite.harness.ledgerOf(orderId)).toEqual([
+    ['authorisation', GROCERY_TOTAL],
+    ['capture', GROCERY_TOTAL],
+  ]);
+});
+
+test('a pickup retried after the delivery completed the order is recorded; the order stays completed and no money moves', async () => {
+  const orderId = await acceptedOrder();
+  expect((await suite.store.client.confirm(orderId, { decision: 'accept' })).status).toBe(200);
+  await waitForStatus(suite.harness.apiUrl, orderId, 'dispatching');
+  const pickedUpAt = new Date().toISOString();
+  expect((await suite.store.client.reportEvent(orderId, 'delivered')).status).toBe(200);
+  await waitForStatus(suite.harness.apiUrl, orderId, 'completed');
+
+  const late = await suite.store.client.reportEvent(orderId, 'picked_up', pickedUpAt);
+  expect(late.status).toBe(200);
+  expect(late.body.status).toBe('completed');
+  expect(typesOf(late.body)).toEqual(['delivered', 'picked_up']);
+  // Repeating it is harmless.
+  expect((await suite.store.client.reportEvent(orderId, 'picked_up', pickedUpAt)).status).toBe(200);
+  const order = (await getOrder(suite.harness.apiUrl, orderId)).body;
+  expect(order.status).toBe('completed');
+  expect(order.amounts).toMatchObject({ captured: GROCERY_TOTAL, refunded: 0 });
+  expect(await suite.harness.ledgerOf(orderId)).toEqual([
+    ['authorisation', GROCERY_TOTAL],
+    ['capture', GROCERY_TOTAL],
+  ]);
+});
+
+test('a pickup dated after the order completed cannot have happened: 409, nothing recorded', async () => {
+  const orderId = await acceptedOrder();
+  expect((await suite.store.client.confirm(orderId, { decision: 'accept' })).status).toBe(200);
+  await waitForStatus(suite.harness.apiUrl, orderId, 'dispatching');
+  expect((await suite.store.client.reportEvent(orderId, 'delivered')).status).toBe(200);
+  await waitForStatus(suite.harness.apiUrl, orderId, 'completed');
+
+  const after = new Date(Date.now() + 60_000).toISOString();
+  const late = await suite.store.client.reportEvent(orderId, 'picked_up', after);
+  expect(late.status).toBe(409);
+  expect(typesOf((await getOrder(suite.harness.apiUrl, orderId)).body)).toEqual(['delivered']);
+});
