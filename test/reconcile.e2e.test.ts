@@ -31,7 +31,9 @@ let slowStore: RegisteredProvider;
 
 beforeAll(async () => {
   // Completed orders that kept money stay open for refunds: the reconciler must accept that.
-  harness = await startHarness({ env: { REFUND_WINDOW_SECONDS: '600' } });
+  harness = await startHarness({
+    env: { REFUND_WINDOW_SECONDS: '600', DELIVERY_OVERDUE_GRACE_SECONDS: '1' },
+  });
   store = await harness.registerProvider({ vertical: 'grocery' });
   slowStore = await harness.registerProvider({
     vertical: 'grocery',
@@ -200,12 +202,13 @@ test('orders that went every legitimate way reconcile; breaches made behind thei
   const awaiting = await newOrder();
   const toTerminate = await newOrder();
 
-  // Delivery window long past: the overdue timer fired at once, support is asked to look, and
-  // the order waits for the store's report with no timer of its own.
+  // Delivery window already over (as far back as its horizon allows): the overdue timer fires
+  // a second later, support is asked to look, and the order waits for the store's report with
+  // no timer of its own.
   const body = groceryOrder(store.providerId);
   body.grocery.deliveryWindow = {
-    start: new Date(Date.now() - 4 * 3_600_000).toISOString(),
-    end: new Date(Date.now() - 3 * 3_600_000).toISOString(),
+    start: new Date(Date.now() - 10 * 60_000).toISOString(),
+    end: new Date(Date.now() - 9 * 60_000).toISOString(),
   };
   const overdue = await dispatchingOrder(body);
   await eventually(
