@@ -1,11 +1,16 @@
-// The order's state inside its workflow: one snapshot, changed only through `update`, which
-// stamps every change with a new revision and the workflow's (deterministic) clock.
+// The order's state inside its workflow: one snapshot, changed only through `update` and,
+// for its status, `moveTo`, which keeps to the status machine (domain/order-status.ts). Each
+// change is stamped with a new revision and the workflow's (deterministic) clock.
 
 import type { OrderSnapshot, OrderStatus, ProviderEvent } from '../domain/order';
+import { canMove } from '../domain/order-status';
 import type { RefundRecord } from '../domain/refunds';
 import { placedOrder } from '../domain/order';
 import { workflowNowIso } from './clock';
 import type { OrderWorkflowInput } from './messages';
+
+/** A change to the order other than its status. */
+export type OrderChange = Partial<Omit<OrderSnapshot, 'revision' | 'updatedAt' | 'status'>>;
 
 export class OrderRecord {
   private state: OrderSnapshot;
@@ -39,7 +44,19 @@ export class OrderRecord {
     return this.state;
   }
 
-  update(change: Partial<Omit<OrderSnapshot, 'revision' | 'updatedAt'>>): void {
+  /** Changes anything but the status (see `moveTo`). */
+  update(change: OrderChange): void {
+    this.apply(change);
+  }
+
+  /** Moves the order to `status` (with `change`), as the status machine allows, or throws. */
+  moveTo(status: OrderStatus, change: OrderChange = {}): void {
+    if (!canMove(this.state.status, status))
+      throw new Error(`an order cannot move from ${this.state.status} to ${status}`);
+    this.apply({ ...change, status });
+  }
+
+  private apply(change: OrderChange & { status?: OrderStatus }): void {
     if (change.status && change.status !== this.state.status) this.onStatusChange(change.status);
     this.state = {
       ...this.state,
@@ -60,13 +77,14 @@ export class OrderRecord {
   /** Records a provider event, moving the order to `status` when given. */
   recordEvent(event: ProviderEvent, status?: OrderStatus): void {
     const receivedAt = workflowNowIso();
-    this.update({
-      ...(status ? { status } : {}),
+    const change = {
       dispatch: {
         ...this.state.dispatch,
         events: [...this.state.dispatch.events, { ...event, receivedAt }],
       },
-    });
+    };
+    if (status) this.moveTo(status, change);
+    else this.update(change);
   }
 
   /** Keeps an event that arrived before the order reached its step. */
@@ -91,15 +109,16 @@ export class OrderRecord {
 
   /** Applies a kept event now that the order has reached its step. */
   applyEarlyEvent(type: ProviderEvent['type'], status?: OrderStatus): void {
-    this.update({
-      ...(status ? { status } : {}),
+    const change = {
       dispatch: {
         ...this.state.dispatch,
         events: this.state.dispatch.events.map(({ pending, ...event }) =>
           event.type === type ? event : { ...event, ...(pending ? { pending } : {}) },
         ),
       },
-    });
+    };
+    if (status) this.moveTo(status, change);
+    else this.update(change);
   }
 
   refund(refundId: string): RefundRecord | undefined {

@@ -44,7 +44,7 @@ export const grocery: VerticalFlow = {
     };
   },
 
-  async fulfil({ input, has, dispatch, order, publish, waitFor, msUntil }) {
+  async fulfil({ input, has, dispatch, order, dispatched, publish, waitFor, msUntil }) {
     const details = order.current.grocery!;
     try {
       const courier = await dispatch.assignCourier({
@@ -52,7 +52,7 @@ export const grocery: VerticalFlow = {
         pickupFrom: order.current.providerId,
         deliverTo: details.deliveryAddress,
       });
-      order.update({ status: 'dispatching', dispatch: { ...order.current.dispatch, courier } });
+      dispatched({ dispatch: { ...order.current.dispatch, courier } });
     } catch {
       return {
         kind: 'failed',
@@ -88,9 +88,5 @@ export const grocery: VerticalFlow = {
     return delivered === 'cancelled' ? { kind: 'cancelled' } : { kind: 'completed' };
   },
 
-  // A store that forgets to report the pickup may still report the delivery.
-  eventTransitions: {
-    picked_up: { from: ['dispatching'], to: 'in_progress' },
-    delivered: { from: ['dispatching', 'in_progress'], to: 'completed' },
-  },
+  events: ['picked_up', 'delivered'],
 };

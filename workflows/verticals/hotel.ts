@@ -27,7 +27,7 @@ export const hotel: VerticalFlow = {
       ? hotelCheckInDayEndsAt(order.hotel!)
       : hotelCheckInAt(order.hotel!),
 
-  async fulfil({ dispatch, order, publish, waitFor, msUntil }) {
+  async fulfil({ dispatch, order, dispatched, publish, waitFor, msUntil }) {
     const stay = order.current.hotel!;
     try {
       const voucher = await dispatch.issueVoucher({
@@ -38,10 +38,7 @@ export const hotel: VerticalFlow = {
         checkIn: stay.checkIn,
         checkOut: stay.checkOut,
       });
-      order.update({
-        status: 'dispatching',
-        dispatch: { ...order.current.dispatch, voucherCode: voucher.voucherCode },
-      });
+      dispatched({ dispatch: { ...order.current.dispatch, voucherCode: voucher.voucherCode } });
     } catch {
       return {
         kind: 'failed',
@@ -58,8 +55,5 @@ export const hotel: VerticalFlow = {
     return { kind: 'completed' };
   },
 
-  eventTransitions: {
-    checked_in: { from: ['dispatching'], to: 'in_progress' },
-    checked_out: { from: ['dispatching', 'in_progress'], to: 'completed' },
-  },
+  events: ['checked_in', 'checked_out'],
 };

@@ -28,7 +28,7 @@ export const teleconsultation: VerticalFlow = {
 
   confirmBefore: (order) => slotStartAt(order.teleconsultation!),
 
-  async fulfil({ input, dispatch, order, publish, waitFor, msUntil }) {
+  async fulfil({ input, dispatch, order, dispatched, publish, waitFor, msUntil }) {
     const consultation = order.current.teleconsultation!;
     const slotStart = slotStartAt(consultation);
 
@@ -42,10 +42,7 @@ export const teleconsultation: VerticalFlow = {
         slotStart: consultation.slotStart,
         durationMinutes: consultation.durationMinutes,
       });
-      order.update({
-        status: 'dispatching',
-        dispatch: { ...order.current.dispatch, sessionLink: session.sessionLink },
-      });
+      dispatched({ dispatch: { ...order.current.dispatch, sessionLink: session.sessionLink } });
     } catch {
       return {
         kind: 'failed',
@@ -74,10 +71,5 @@ export const teleconsultation: VerticalFlow = {
     return { kind: 'completed' };
   },
 
-  eventTransitions: {
-    consultation_started: { from: ['dispatching'], to: 'in_progress' },
-    consultation_completed: { from: ['in_progress'], to: 'completed' },
-    // The workflow refunds the customer; the answer waits for that.
-    no_show: { from: ['dispatching'] },
-  },
+  events: ['consultation_started', 'consultation_completed', 'no_show'],
 };

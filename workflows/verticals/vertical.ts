@@ -4,13 +4,15 @@ import type {
   ConfirmationDecision,
   OrderFailure,
   OrderSnapshot,
-  OrderStatus,
   ProviderEventType,
 } from '../../domain/order';
 import type { orderSteps } from '../activities';
 import type { Changes } from '../changes';
 import type { OrderWorkflowInput } from '../messages';
-import type { OrderRecord } from '../order-record';
+import type { OrderChange, OrderRecord } from '../order-record';
+
+/** What a vertical may do with the order: read it and note details, never set its status. */
+export type OrderView = Pick<OrderRecord, 'current' | 'status' | 'hasEvent' | 'update'>;
 
 export type ConfirmationOutcome =
   | { kind: 'accepted'; captureAmount: number; changes: Partial<OrderSnapshot> }
@@ -32,21 +34,15 @@ export interface FulfilmentContext {
   has: Changes;
   /** Hands the order to whoever carries it out (courier, voucher, video session). */
   dispatch: ReturnType<typeof orderSteps>['dispatch'];
-  order: OrderRecord;
+  order: OrderView;
+  /** The order is on its way (courier assigned, voucher issued, session open), with `change`. */
+  dispatched(change: OrderChange): void;
   /** Writes the current snapshot to the read model. */
   publish(): Promise<void>;
   /** Waits until `done()` holds, a cancellation is requested, or `timeoutMs` passes. */
   waitFor(done: () => boolean, timeoutMs?: number): Promise<WaitResult>;
   /** Milliseconds from now (workflow time) until `epochMs`, never negative. */
   msUntil(epochMs: number): number;
-}
-
-export interface EventTransition {
-  /** The statuses in which the event may be reported. */
-  from: readonly OrderStatus[];
-  /** The status the event moves the order to at once... */
-  to?: OrderStatus;
-  /** ...or, without `to`, the workflow settles it (e.g. refunds) and the answer waits for that. */
 }
 
 export interface VerticalFlow {
@@ -64,8 +60,8 @@ export interface VerticalFlow {
   confirmBefore?(order: Readonly<OrderSnapshot>, has: Changes): number;
   /** Runs from capture until the order is served, cancelled or failed. */
   fulfil(context: FulfilmentContext): Promise<FulfilmentOutcome>;
-  /** The provider events this vertical accepts. */
-  eventTransitions: Partial<Record<ProviderEventType, EventTransition>>;
+  /** The provider events this vertical takes (what each does: domain/order-status.ts). */
+  events: readonly ProviderEventType[];
 }
 
 /** Checks shared by verticals whose providers accept the whole order or nothing. */

@@ -1,0 +1,180 @@
+// What the order workflow knows and how it answers the provider and the customer: the order
+// record, the flags the story raises, and the handlers of the provider's decision, its events
+// and the customer's cancellation (each a validator that refuses without changing anything,
+// and a handler that changes the order). The workflow installs them as one-line calls.
+
+import { condition, upsertSearchAttributes } from '@temporalio/workflow';
+import { decideCancellation } from '../domain/cancellation';
+import {
+  TERMINAL_STATUSES,
+  type CancellationRequest,
+  type ConfirmationDecision,
+  type OrderSnapshot,
+  type ProviderEvent,
+} from '../domain/order';
+import { EVENT_EFFECTS, type EventEffect } from '../domain/order-status';
+import { orderTotal } from '../domain/pricing';
+import { eventScheduleProblem } from '../domain/schedule';
+import type { Changes } from './changes';
+import { workflowNow, workflowNowIso } from './clock';
+import { eventOutOfSchedule, invalidRequest, invalidState, notCancellable } from './errors';
+import type { OrderWorkflowInput } from './messages';
+import { OrderRecord } from './order-record';
+import { readModelPublisher, type ReadModelPublisher } from './read-model';
+import { OrderStatusAttribute } from './search-attributes';
+import { verticals } from './verticals';
+import type { VerticalFlow } from './verticals/vertical';
+
+export class OrderState {
+  readonly record: OrderRecord;
+  readonly vertical: VerticalFlow;
+  readonly publisher: ReadModelPublisher;
+  /** Raised once the workflow closes the order's books: nothing else may change it then. */
+  closing = false;
+  /** Checkout's Update answers once this is set. */
+  paymentDecided = false;
+  /** The gateway's authorisation, once the money is held. */
+  authorisationId: string | undefined;
+
+  constructor(
+    readonly input: OrderWorkflowInput,
+    readonly has: Changes,
+  ) {
+    this.vertical = verticals[input.request.vertical];
+    // Older runs kept no search attributes (checkout did not set them at start either).
+    const searchable = has('order-search-attributes');
+    this.record = new OrderRecord(input, orderTotal(input.request), (status) => {
+      if (searchable) upsertSearchAttributes([{ key: OrderStatusAttribute, value: status }]);
+    });
+    this.publisher = readModelPublisher(this.record, has);
+  }
+
+  get snapshot(): OrderSnapshot {
+    return this.record.snapshot;
+  }
+
+  get cancelRequested(): boolean {
+    return this.record.current.cancellation !== undefined;
+  }
+
+  publish(): Promise<void> {
+    return this.publisher.publish();
+  }
+
+  // ---- The provider's decision ----
+
+  checkConfirmation(decision: ConfirmationDecision): void {
+    const order = this.record;
+    const previous = order.current.confirmation;
+    if (previous) {
+      if (previous.decision === decision.decision) return; // a repeated callback is harmless
+      throw invalidState(`the provider already answered "${previous.decision}"`);
+    }
+    if (order.status !== 'awaiting_confirmation' || this.cancelRequested || this.closing) {
+      throw invalidState(`the order is ${order.status}, not awaiting confirmation`);
+    }
+    // The deadline's timer may not have run yet (the workers were down): the clock decides.
+    const confirmBy = order.current.confirmBy;
+    if (confirmBy && workflowNow().getTime() > Date.parse(confirmBy))
+      throw invalidState(`the confirmation deadline (${confirmBy}) has passed`);
+    this.vertical.checkConfirmation(order.current, decision);
+  }
+
+  async confirm(decision: ConfirmationDecision): Promise<OrderSnapshot> {
+    if (!this.record.current.confirmation) {
+      this.record.update({ confirmation: { ...decision, receivedAt: workflowNowIso() } });
+    }
+    // Answer once the workflow has acted on the decision (captured, or released).
+    await condition(() => this.record.status !== 'awaiting_confirmation');
+    return this.publisher.answer();
+  }
+
+  // ---- Provider events: facts. One that arrives before the order reaches its step (a store
+  // reporting the pickup while the courier is still being assigned, or before its own
+  // acceptance has reached us) is kept and applied, in the order the provider says things
+  // happened, once the order gets there. One that arrives after the order completed but
+  // happened before (a retried pickup overtaken by the delivery) is recorded, changing nothing.
+
+  checkEvent(event: ProviderEvent): void {
+    const order = this.record;
+    if (order.hasEvent(event.type)) return; // a repeated callback is harmless
+    if (!this.vertical.events.includes(event.type)) {
+      throw invalidRequest(`${event.type} does not apply to ${order.current.vertical} orders`);
+    }
+    const outOfSchedule = eventScheduleProblem(order.current, event);
+    if (outOfSchedule) throw eventOutOfSchedule(outOfSchedule);
+    if (this.isLateFact(event, EVENT_EFFECTS[event.type])) return;
+    if (this.closing || TERMINAL_STATUSES.has(order.status))
+      throw invalidState(`the order is ${order.status} and can no longer change`);
+    if (this.cancelRequested) throw invalidState('the order is being cancelled');
+    const confirmation = order.current.confirmation;
+    if (confirmation?.decision === 'reject')
+      throw invalidState(`the order was rejected: ${event.type} cannot have happened`);
+    if (!confirmation && order.status !== 'awaiting_confirmation')
+      throw invalidState(`${event.type} cannot be reported before the order is confirmed`);
+    // Applies now, or is kept until the order reaches its step.
+  }
+
+  async reportEvent(event: ProviderEvent): Promise<OrderSnapshot> {
+    const order = this.record;
+    if (!order.hasEvent(event.type)) {
+      const effect = EVENT_EFFECTS[event.type];
+      if (TERMINAL_STATUSES.has(order.status)) {
+        order.recordEvent(event);
+        await this.publish();
+      } else if (effect.from.includes(order.status)) {
+        order.recordEvent(event, effect.to);
+        if (!effect.to) await condition(() => TERMINAL_STATUSES.has(order.status));
+        else await this.publish();
+      } else {
+        order.recordEarlyEvent(event);
+        await this.publish();
+      }
+    }
+    return this.publisher.answer();
+  }
+
+  /** Applies kept events as the order reaches their steps, until the order closes. */
+  async applyEarlyEvents(): Promise<void> {
+    const order = this.record;
+    const next = () =>
+      order.earlyEvents.find((event) => EVENT_EFFECTS[event.type].from.includes(order.status));
+    for (;;) {
+      await condition(() => this.closing || next() !== undefined);
+      if (this.closing) return;
+      const event = next()!;
+      order.applyEarlyEvent(event.type, EVENT_EFFECTS[event.type].to);
+      await this.publish();
+    }
+  }
+
+  /** An event of a completed order that happened before it completed: a fact to record. */
+  private isLateFact(event: ProviderEvent, effect: EventEffect): boolean {
+    const order = this.record.current;
+    return (
+      order.status === 'completed' &&
+      effect.to !== undefined &&
+      Date.parse(event.at) <= Date.parse(order.closedAt ?? order.updatedAt)
+    );
+  }
+
+  // ---- The customer's (or support's) cancellation ----
+
+  checkCancellation(_request: CancellationRequest): void {
+    if (this.cancelRequested) return; // a repeated cancellation is harmless
+    if (this.closing) throw notCancellable('the order is already being closed');
+    const decision = decideCancellation(this.record.current, workflowNow());
+    if (!decision.allowed) throw notCancellable(decision.reason);
+  }
+
+  async cancel(request: CancellationRequest): Promise<OrderSnapshot> {
+    if (!this.cancelRequested) {
+      // The validator accepted this request in this same workflow task: same order, same time.
+      const decision = decideCancellation(this.record.current, workflowNow());
+      const fee = decision.allowed && !request.waiveFee ? decision.fee : 0;
+      this.record.update({ cancellation: { ...request, requestedAt: workflowNowIso(), fee } });
+    }
+    await condition(() => TERMINAL_STATUSES.has(this.record.status));
+    return this.publisher.answer();
+  }
+}
