@@ -310,16 +310,19 @@ export function buildOpenApiDocument() {
     description: 'Set by `POST /codec/session` for browsers (the Temporal Web UI); /codec only.',
   });
   const codecPaths = [
-    ['decode', 'Decrypt payloads for the Temporal Web UI or CLI (support, admin)'],
-    ['encode', 'Encrypt payloads under the current key (support, admin)'],
+    [
+      'decode',
+      'Decrypt payloads for the Temporal Web UI or CLI (support, admin)',
+      ' Admins get whole payloads; support gets payment tokens replaced by `[redacted]`, as in the raw history.',
+    ],
+    ['encode', 'Encrypt payloads under the current key (support, admin)', ''],
   ] as const;
-  for (const [path, summary] of codecPaths) {
+  for (const [path, summary, visibility] of codecPaths) {
     registry.registerPath({
       method: 'post',
       path: `/codec/${path}`,
       summary,
-      description:
-        "Temporal's remote codec protocol: protobuf JSON payloads in, the same shape out. Bearer token, or the cookie set by `POST /codec/session` (browsers). CORS for CODEC_CORS_ORIGINS, preflight without credentials. A payload under a key the service does not hold is `422 payload_not_decodable`.",
+      description: `Temporal's remote codec protocol: protobuf JSON payloads in, the same shape out.${visibility} Bearer token, or the cookie set by \`POST /codec/session\` (browsers). CORS for CODEC_CORS_ORIGINS, preflight without credentials. A payload under a key the service does not hold is \`422 payload_not_decodable\`.`,
       security: [{ [bearer.name]: [] }, { [codecSession.name]: [] }],
       request: {
         headers: z.object({ 'X-Namespace': z.string().optional() }),

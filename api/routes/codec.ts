@@ -1,8 +1,9 @@
 // The remote codec endpoint (roles `support`, `admin`): the Temporal Web UI and the `temporal`
 // CLI (`--codec-endpoint …/codec --codec-auth 'Bearer <token>'`) send the payloads they show to
 // POST /codec/decode (and /codec/encode when an operator sends input) and get them back
-// decrypted with the service's payload keys. Temporal's codec server protocol: payloads as
-// protobuf JSON `{payloads: [{metadata: {key: base64}, data: base64}]}` both ways.
+// decrypted with the service's payload keys: whole for admins, for support with payment tokens
+// redacted as in the raw history (api/support/redact.ts). Temporal's codec server protocol:
+// payloads as protobuf JSON `{payloads: [{metadata: {key: base64}, data: base64}]}` both ways.
 //
 // Browsers: the Web UI calls from its own origin, allowed by CODEC_CORS_ORIGINS. It cannot send
 // one of our bearer tokens (its "pass access token" sends its own OIDC login, over HTTPS
@@ -16,8 +17,9 @@ import type { Payload, PayloadCodec } from '@temporalio/common';
 import { DecryptionError, decodePayloads, encodePayloads } from '../../infra/codec';
 import type { ApiClient, Role } from '../../infra/config';
 import { ApiError } from '../errors';
-import { authorise, bearerToken, tokenOwner } from '../middleware/auth';
+import { apiClientOf, authorise, bearerToken, tokenOwner } from '../middleware/auth';
 import { jsonBody } from '../middleware/body';
+import { redactSecretsWithin } from '../support/redact';
 
 const ROLES: readonly Role[] = ['support', 'admin'];
 const COOKIE = 'orderflow_codec';
@@ -75,7 +77,10 @@ export function codecRouter(deps: {
   };
   const json = jsonBody();
   const convert =
-    (run: (codecs: readonly PayloadCodec[], payloads: Payload[]) => Promise<Payload[]>) =>
+    (
+      run: (codecs: readonly PayloadCodec[], payloads: Payload[]) => Promise<Payload[]>,
+      reveal: (client: ApiClient, payloads: Payload[]) => Payload[] = (_client, p) => p,
+    ) =>
     async (req: Request, res: Response) => {
       const { payloads } = CodecPayloadsSchema.parse(req.body);
       let converted: Payload[];
@@ -86,9 +91,10 @@ export function codecRouter(deps: {
           throw new ApiError(422, 'payload_not_decodable', error.message);
         throw error;
       }
-      res.json({ payloads: converted.map(toJson) });
+      res.json({ payloads: reveal(apiClientOf(res), converted).map(toJson) });
     };
-  router.post('/codec/decode', operator, json, convert(decodePayloads));
+  router.post('/codec/decode', operator, json, convert(decodePayloads, asSeenBy));
+  // Encoding reveals nothing (operators send input through it): both roles, unchanged.
   router.post('/codec/encode', operator, json, convert(encodePayloads));
 
   router.get('/codec/session', (_req, res) => {
@@ -138,6 +144,15 @@ export function codecRouter(deps: {
     },
   );
   return router;
+}
+
+/**
+ * Decoded payloads as `client` may see them: whole for admins; for support with payment tokens
+ * replaced by `[redacted]`, as in the raw history (API.md).
+ */
+function asSeenBy(client: ApiClient, payloads: Payload[]): Payload[] {
+  if (client.role !== 'admin') redactSecretsWithin(payloads);
+  return payloads;
 }
 
 /** CORS for the Web UI's origins: credentials allowed, preflight answered without auth. */
