@@ -129,6 +129,7 @@ export function createApp({ config, database, temporal, logger, paymentLedger }:
       codecs: temporal.options.loadedDataConverter.payloadCodecs,
       clients: config.apiClients,
       corsOrigins: config.codec.corsOrigins,
+      sessionModel: models.CodecSession,
     }),
   );
   app.use(notFoundHandler);

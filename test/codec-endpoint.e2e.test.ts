@@ -1,9 +1,10 @@
 // The codec endpoint the Temporal Web UI decrypts payloads through, over HTTP against the real
-// servers: support and admin get an order's stored payloads back in clear, others are refused;
-// encode and decode round-trip; a payload under an unknown key is named, not guessed; the Web
-// UI's origin passes CORS and others do not; and in a real browser (Debian's chromium), an
-// operator signed in at /codec/session decodes from the UI's origin with cookies, as the UI's
-// "include cross-origin credentials" does.
+// servers: admins get an order's stored payloads back whole, support with its payment tokens
+// redacted, others are refused; encode and decode round-trip; a payload under an unknown key is
+// named, not guessed; the Web UI's origin passes CORS and others do not; and in a real browser
+// (Debian's chromium), an operator signed in at /codec/session decodes from the UI's origin
+// with cookies, as the UI's "include cross-origin credentials" does. Sessions themselves:
+// codec-sessions.e2e.test.ts.
 
 import { createServer, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -209,42 +210,7 @@ test("CORS: the Web UI's origins may call with credentials, preflight needs no t
   expect(noCors.headers['access-control-allow-origin']).toBeUndefined();
 });
 
-test('sign-in sets an HttpOnly, SameSite=Strict cookie for /codec that authorises decoding; sign-out clears it', async () => {
-  const form = await request(harness.apiUrl).get('/codec/session');
-  expect(form.status).toBe(200);
-  expect(form.text).toContain('<form method="post" action="/codec/session">');
-
-  const refused = await request(harness.apiUrl)
-    .post('/codec/session')
-    .type('form')
-    .send({ token: TOKENS.app });
-  expect(refused.status).toBe(403);
-  expect(refused.headers['set-cookie']).toBeUndefined();
-
-  const signedIn = await request(harness.apiUrl)
-    .post('/codec/session')
-    .type('form')
-    .send({ token: TOKENS.support });
-  expect(signedIn.status).toBe(200);
-  const [cookie] = signedIn.headers['set-cookie'] as unknown as string[];
-  expect(cookie).toMatch(
-    /^orderflow_codec=[^;]+; Path=\/codec; HttpOnly; SameSite=Strict; Max-Age=\d+$/,
-  );
-  const sent = cookie!.split(';')[0]!;
-  const decoded = await request(harness.apiUrl)
-    .post('/codec/decode')
-    .set('Cookie', sent)
-    .send({ payloads: [] });
-  expect(decoded.status).toBe(200);
-
-  const signedOut = await request(harness.apiUrl)
-    .post('/codec/session')
-    .type('form')
-    .send({ signOut: '1' });
-  expect(signedOut.headers['set-cookie']![0]).toMatch(/^orderflow_codec=; .*Max-Age=0$/);
-});
-
-test('in a browser: signed in once, the Web UI origin decodes with credentials; without, it cannot', async () => {
+test("in a browser: signed in once, the Web UI origin decodes with credentials (support's view); signed out, it cannot; another page cannot sign it in", async () => {
   const stored = await storedOrderInput();
   let browser: Browser | undefined;
   try {
@@ -285,6 +251,26 @@ test('in a browser: signed in once, the Web UI origin decodes with credentials; 
     expect(fromB64(payload.data)).toContain('1 Test Road, Hangzhou');
     expect(fromB64(payload.data)).not.toContain('tok_ok');
     expect((await decodeFromUi('same-origin')).status).toBe(401);
+
+    // Sign-out on the API's page ends the session: the Web UI's calls fail from then on.
+    await page.goto(`${harness.apiUrl}/codec/session`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Signed out' }).waitFor();
+    await page.goto(uiOrigin);
+    expect((await decodeFromUi('include')).status).toBe(401);
+
+    // A page of another origin (here the Web UI's) posting the sign-in form is refused.
+    await page.setContent(
+      `<form method="post" action="${harness.apiUrl}/codec/session">` +
+        `<input name="token" value="${TOKENS.admin}"><button>Go</button></form>`,
+    );
+    await Promise.all([
+      page.waitForURL(`${harness.apiUrl}/codec/session`),
+      page.getByRole('button', { name: 'Go' }).click(),
+    ]);
+    expect(await page.textContent('body')).toContain('cross_site_request');
+    await page.goto(uiOrigin);
+    expect((await decodeFromUi('include')).status).toBe(401);
   } finally {
     await browser?.close();
   }
