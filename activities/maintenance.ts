@@ -1,6 +1,8 @@
 // Housekeeping the embedded database cannot do itself (FerretDB has no TTL indexes): checkout's
 // idempotency records past their retention are deleted, with the answers recorded for their
-// orders. Run by the purge workflow (workflows/maintenance.ts) on a Temporal Schedule.
+// orders, and expired codec sign-in sessions (infra/models/codec-session.ts) with the first
+// batch of each run. Run by the purge workflow (workflows/maintenance.ts) on a Temporal
+// Schedule; the sessions ride on its first batch so that the workflow stays as it is.
 //
 // A key's orders are its first order id and the ids derived from it for each "try again"
 // answer (`attemptOrderId`, infra/models/idempotency.ts); the answers recorded for them form a chain that
@@ -10,6 +12,7 @@
 // with such an answer is kept and looked at again on the next run. Answers go before their
 // key, and deleting what is gone does nothing, so a retried or interrupted batch is harmless.
 
+import { deleteExpiredCodecSessions } from '../infra/models/codec-session';
 import { attemptOrderId } from '../infra/models/idempotency';
 import { isRetryableAnswer } from '../domain/checkout';
 import type { ActivityDeps } from './deps';
@@ -38,7 +41,8 @@ export interface PurgeBatch {
 export function createMaintenanceActivities({
   models,
   logger,
-}: Pick<ActivityDeps, 'models' | 'logger'>) {
+  clock = () => new Date(),
+}: Pick<ActivityDeps, 'models' | 'logger'> & Partial<Pick<ActivityDeps, 'clock'>>) {
   /** The recorded answers of each record's orders, and whether all those orders are decided. */
   async function answersOf(records: { _id: string; orderId: string }[]) {
     const answerIds = new Map<string, string[]>(records.map((r) => [r._id, []]));
@@ -72,8 +76,15 @@ export function createMaintenanceActivities({
   }
 
   return {
-    /** Deletes one batch of idempotency records created before `olderThan`, with their answers. */
+    /**
+     * Deletes one batch of idempotency records created before `olderThan`, with their answers;
+     * the first batch of a run (no `after`) deletes the expired codec sessions too.
+     */
     async purgeIdempotencyRecords(request: PurgeRequest): Promise<PurgeBatch> {
+      if (request.after === undefined) {
+        const sessionsDeleted = await deleteExpiredCodecSessions(models.CodecSession, clock());
+        if (sessionsDeleted > 0) logger.info({ sessionsDeleted }, 'expired codec sessions deleted');
+      }
       const batchSize = request.batchSize ?? DEFAULT_BATCH_SIZE;
       const olderThan = new Date(request.olderThan);
       const records = await models.IdempotencyRecord.find({

@@ -40,7 +40,9 @@ export interface AppDeps {
 export function createApp({ config, database, temporal, logger, paymentLedger }: AppDeps) {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  // Whose X-Forwarded-* headers count (TRUST_PROXY): `req.secure` behind a TLS proxy sets the
+  // codec cookie's Secure flag.
+  app.set('trust proxy', config.http.trustProxy);
   const metrics = createApiMetrics();
   const admission = createAdmission({
     maxInFlight: config.checkout.maxInFlight,
@@ -127,6 +129,7 @@ export function createApp({ config, database, temporal, logger, paymentLedger }:
       codecs: temporal.options.loadedDataConverter.payloadCodecs,
       clients: config.apiClients,
       corsOrigins: config.codec.corsOrigins,
+      sessionModel: models.CodecSession,
     }),
   );
   app.use(notFoundHandler);

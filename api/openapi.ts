@@ -311,19 +311,23 @@ export function buildOpenApiDocument() {
     type: 'apiKey',
     in: 'cookie',
     name: 'orderflow_codec',
-    description: 'Set by `POST /codec/session` for browsers (the Temporal Web UI); /codec only.',
+    description:
+      'Set by `POST /codec/session` for browsers (the Temporal Web UI); /codec only. A random server-side session id, never the token: 8 hours, ended by sign-out or when its token leaves API_TOKENS (`401 unauthenticated`); expired: `401 session_expired`.',
   });
   const codecPaths = [
-    ['decode', 'Decrypt payloads for the Temporal Web UI or CLI (support, admin)'],
-    ['encode', 'Encrypt payloads under the current key (support, admin)'],
+    [
+      'decode',
+      'Decrypt payloads for the Temporal Web UI or CLI (support, admin)',
+      ' Admins get whole payloads; support gets payment tokens replaced by `[redacted]`, as in the raw history.',
+    ],
+    ['encode', 'Encrypt payloads under the current key (support, admin)', ''],
   ] as const;
-  for (const [path, summary] of codecPaths) {
+  for (const [path, summary, visibility] of codecPaths) {
     registry.registerPath({
       method: 'post',
       path: `/codec/${path}`,
       summary,
-      description:
-        "Temporal's remote codec protocol: protobuf JSON payloads in, the same shape out. Bearer token, or the cookie set by `POST /codec/session` (browsers). CORS for CODEC_CORS_ORIGINS, preflight without credentials. A payload under a key the service does not hold is `422 payload_not_decodable`.",
+      description: `Temporal's remote codec protocol: protobuf JSON payloads in, the same shape out.${visibility} Bearer token, or the cookie set by \`POST /codec/session\` (browsers). CORS for CODEC_CORS_ORIGINS, preflight without credentials. A payload under a key the service does not hold is \`422 payload_not_decodable\`.`,
       security: [{ [bearer.name]: [] }, { [codecSession.name]: [] }],
       request: {
         headers: z.object({ 'X-Namespace': z.string().optional() }),
@@ -347,7 +351,9 @@ export function buildOpenApiDocument() {
     method: 'post',
     path: '/codec/session',
     summary:
-      'Sign in with a support or admin token: an HttpOnly, SameSite=Strict cookie for /codec; `signOut=1` clears it',
+      'Sign in with a support or admin token (a server-side session, its id in an HttpOnly, SameSite=Strict cookie for /codec); `signOut=1` ends it',
+    description:
+      "The cookie is `Secure` when the request came over HTTPS (behind a proxy: one TRUST_PROXY trusts). Sign-out deletes the session, so its cookie stops working on every API process. A request from another site (an `Origin` other than this API's, or `Sec-Fetch-Site` other than `same-origin`/`none`) is `403 cross_site_request` and changes nothing.",
     request: {
       body: {
         content: {
@@ -359,7 +365,11 @@ export function buildOpenApiDocument() {
     },
     responses: {
       200: { description: 'signed in (or out)', content: { 'text/html': { schema: z.string() } } },
-      ...errors(401, 403, 422),
+      ...errors(400, 401, 413, 422),
+      403: json(
+        ErrorSchema,
+        'the token lacks the role, or the request comes from another site (`cross_site_request`)',
+      ),
     },
   });
 

@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
+import express from 'express';
+import fc from 'fast-check';
 import { ConfigError, loadConfig } from './config';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -43,6 +45,12 @@ describe('loadConfig', () => {
     ['SECRET_ENCRYPTION_KEYS', { SECRET_ENCRYPTION_KEYS: `bad id:${key32()}` }],
     ['CODEC_CORS_ORIGINS', { CODEC_CORS_ORIGINS: 'http://ui.example.com/path' }],
     ['PORT', { PORT: 'eighty' }],
+    ['TRUST_PROXY', { TRUST_PROXY: 'true' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '10.0.0.0/8,proxy.internal' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '0.0.0.0/0' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '::0.0.0.0' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '10.0.0.1,' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '-1' }],
   ])('names the bad variable %s', (name, override) => {
     expect(() => loadConfig({ ...valid, ...override })).toThrow(ConfigError);
     expect(() => loadConfig({ ...valid, ...override })).toThrow(name);
@@ -124,5 +132,77 @@ describe('loadConfig', () => {
         CODEC_CORS_ORIGINS: 'https://temporal.example.com, http://localhost:8080',
       }).codec.corsOrigins,
     ).toEqual(['https://temporal.example.com', 'http://localhost:8080']);
+  });
+
+  test('TRUST_PROXY: nobody by default; a hop count, or addresses, CIDRs and named ranges', () => {
+    expect(loadConfig(valid).http.trustProxy).toBe(false);
+    expect(loadConfig({ ...valid, TRUST_PROXY: 'false' }).http.trustProxy).toBe(false);
+    expect(loadConfig({ ...valid, TRUST_PROXY: '1' }).http.trustProxy).toBe(1);
+    expect(loadConfig({ ...valid, TRUST_PROXY: 'loopback' }).http.trustProxy).toEqual(['loopback']);
+    expect(
+      loadConfig({ ...valid, TRUST_PROXY: ' 10.0.0.0/8, fd00::/8 ,192.0.2.7,uniquelocal' }).http
+        .trustProxy,
+    ).toEqual(['10.0.0.0/8', 'fd00::/8', '192.0.2.7', 'uniquelocal']);
+  });
+});
+
+describe('TRUST_PROXY properties', () => {
+  const prefixed = (address: fc.Arbitrary<string>, max: number) =>
+    fc.tuple(address, fc.integer({ min: 1, max })).map(([a, bits]) => `${a}/${bits}`);
+  // IPv6 with an embedded IPv4 address after `::` is valid for Node but not for Express.
+  const ipV6 = fc.oneof(
+    fc.ipV6().filter((address) => !address.includes('.')),
+    fc.ipV4().map((v4) => `::ffff:${v4}`),
+  );
+  const goodEntry = fc.oneof(
+    fc.ipV4(),
+    ipV6,
+    prefixed(fc.ipV4(), 32),
+    prefixed(ipV6, 128),
+    fc.constantFrom('loopback', 'linklocal', 'uniquelocal'),
+  );
+  const badEntry = fc.oneof(
+    fc.constantFrom(
+      'true',
+      '*',
+      'localhost',
+      '0.0.0.0/0',
+      '::/0',
+      '::1.2.3.4',
+      '10.0.0.1/8/8',
+      '127.1',
+    ),
+    fc.tuple(fc.ipV4(), fc.integer({ min: 33, max: 999 })).map(([a, bits]) => `${a}/${bits}`),
+    fc.tuple(ipV6, fc.integer({ min: 129, max: 999 })).map(([a, bits]) => `${a}/${bits}`),
+    fc
+      .stringMatching(/^[a-z][a-z.-]{0,20}$/)
+      .filter((s) => !/^(loopback|linklocal|uniquelocal)$/.test(s)),
+  );
+  test('every list the configuration accepts, Express accepts as it is, trusting its addresses', () => {
+    fc.assert(
+      fc.property(fc.array(goodEntry, { minLength: 1, maxLength: 6 }), (entries) => {
+        const { trustProxy } = loadConfig({ ...valid, TRUST_PROXY: entries.join(', ') }).http;
+        expect(trustProxy).toEqual(entries);
+        const app = express();
+        app.set('trust proxy', trustProxy);
+        const trusts = app.get('trust proxy fn') as (address: string, hop: number) => boolean;
+        for (const address of entries.filter((e) => !e.includes('/') && /[.:]/.test(e)))
+          expect(trusts(address, 0)).toBe(true);
+      }),
+    );
+  });
+
+  test('a list with any entry Express would refuse or misread is refused, naming the variable', () => {
+    fc.assert(
+      fc.property(
+        fc.array(goodEntry, { maxLength: 3 }),
+        badEntry,
+        fc.array(goodEntry, { maxLength: 3 }),
+        (before, bad, after) => {
+          const value = [...before, bad, ...after].join(',');
+          expect(() => loadConfig({ ...valid, TRUST_PROXY: value })).toThrow(/TRUST_PROXY/);
+        },
+      ),
+    );
   });
 });

@@ -2,6 +2,7 @@
 // bad one stops the process with a message naming the variable.
 
 import { createHash } from 'node:crypto';
+import proxyAddr from 'proxy-addr';
 import { z } from 'zod';
 import { KEY_BYTES, type KeySpec } from './codec';
 
@@ -116,6 +117,50 @@ const origins = z
     z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'origins are scheme://host[:port], no path')),
   );
 
+/**
+ * Express's `trust proxy`: which peers may tell the API, through `X-Forwarded-Proto`/`-Host`/
+ * `-For`, that a request came over TLS (the codec cookie is `Secure` only then) and from where.
+ * `false` (nobody), a hop count, or addresses, CIDR ranges and Express's named ranges
+ * (`loopback`, `linklocal`, `uniquelocal`). Never `true`: that trusts any peer's headers.
+ */
+export type TrustProxy = false | number | readonly string[];
+
+/**
+ * Whether Express takes `entry` as a proxy address or range. Judged by proxy-addr, the
+ * library Express compiles the setting with, so that a value accepted here cannot stop the
+ * app from starting (Node's `isIP` accepts addresses such as `::0.0.0.0` that it refuses).
+ */
+function isTrustedProxyEntry(entry: string): boolean {
+  try {
+    proxyAddr.compile(entry);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const trustProxy = z
+  .string()
+  .optional()
+  .transform((value, ctx): TrustProxy => {
+    const text = value?.trim() ?? '';
+    if (text === '' || text === 'false') return false;
+    if (/^\d+$/.test(text)) {
+      const hops = Number(text);
+      if (hops <= 32) return hops;
+    }
+    const entries = text.split(',').map((e) => e.trim());
+    const bad = entries.filter((entry) => !isTrustedProxyEntry(entry));
+    if (bad.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected false, a hop count (0-32), or addresses/CIDRs/loopback/linklocal/uniquelocal separated by commas; not ${bad.map((e) => JSON.stringify(e)).join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    return entries;
+  });
+
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalString = z.string().min(1).optional();
 
@@ -124,6 +169,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   HOST: z.string().default('127.0.0.1'),
   PORT: port.default(3000),
+  /** Which reverse proxies' X-Forwarded-* headers the API believes (Express's `trust proxy`). */
+  TRUST_PROXY: trustProxy,
 
   MONGODB_URI: z
     .string()
@@ -202,7 +249,7 @@ type Env = z.infer<typeof envSchema>;
 export interface Config {
   env: Env['NODE_ENV'];
   logLevel: Env['LOG_LEVEL'];
-  http: { host: string; port: number };
+  http: { host: string; port: number; trustProxy: TrustProxy };
   mongodbUri: string;
   temporal: {
     address: string;
@@ -279,7 +326,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
   return deepFreeze({
     env: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
-    http: { host: env.HOST, port: env.PORT },
+    http: { host: env.HOST, port: env.PORT, trustProxy: env.TRUST_PROXY },
     mongodbUri: env.MONGODB_URI,
     temporal: {
       address: env.TEMPORAL_ADDRESS,

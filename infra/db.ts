@@ -10,6 +10,7 @@ import { defineIdempotencyModels } from './models/idempotency';
 import { defineSandboxPaymentModels } from './models/sandbox-payment';
 import { defineDispatchRecordModel } from './models/dispatch-record';
 import { defineAuditModels } from './models/audit';
+import { defineCodecSessionModel } from './models/codec-session';
 
 export function defineModels(connection: Connection) {
   return {
@@ -21,6 +22,7 @@ export function defineModels(connection: Connection) {
     ...defineSandboxPaymentModels(connection),
     DispatchRecord: defineDispatchRecordModel(connection),
     ...defineAuditModels(connection),
+    CodecSession: defineCodecSessionModel(connection),
   };
 }
 

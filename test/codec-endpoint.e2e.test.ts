@@ -1,15 +1,18 @@
 // The codec endpoint the Temporal Web UI decrypts payloads through, over HTTP against the real
-// servers: support and admin get an order's stored payloads back in clear, others are refused;
-// encode and decode round-trip; a payload under an unknown key is named, not guessed; the Web
-// UI's origin passes CORS and others do not; and in a real browser (Debian's chromium), an
-// operator signed in at /codec/session decodes from the UI's origin with cookies, as the UI's
-// "include cross-origin credentials" does.
+// servers: admins get an order's stored payloads back whole, support with its payment tokens
+// redacted, others are refused; encode and decode round-trip; a payload under an unknown key is
+// named, not guessed; the Web UI's origin passes CORS and others do not; and in a real browser
+// (Debian's chromium), an operator signed in at /codec/session decodes from the UI's origin
+// with cookies, as the UI's "include cross-origin credentials" does. Sessions themselves:
+// codec-sessions.e2e.test.ts.
 
 import { createServer, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { chromium, type Browser } from 'playwright-core';
 import request from 'supertest';
-import { EncryptionCodec, Keyring } from '../infra/codec';
+import type { Payload } from '@temporalio/common';
+import { EncryptionCodec, Keyring, payloadsWithin } from '../infra/codec';
+import { REDACTED } from '../api/support/redact';
 import { orderWorkflowId } from '../workflows/messages';
 import { startHarness, TEST_PAYLOAD_KEY, TOKENS, type Harness } from './support/harness';
 import { groceryOrder, placeOrder } from './support/orders';
@@ -39,21 +42,26 @@ afterAll(async () => {
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 const fromB64 = (text: string) => Buffer.from(text, 'base64').toString('utf8');
 
-/** The workflow input of a new order, as Temporal stores it, in the protocol's JSON form. */
-async function storedOrderInput() {
+/** A payload in the codec protocol's JSON form. */
+const toJson = (payload: Payload) => ({
+  metadata: Object.fromEntries(
+    Object.entries(payload.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+  ),
+  data: Buffer.from(payload.data!).toString('base64'),
+});
+
+/** The history of a new order's workflow, as Temporal stores it (payloads encrypted). */
+async function storedOrderHistory() {
   const store = await harness.registerProvider({ vertical: 'grocery' });
   const checkout = await placeOrder(harness.apiUrl, groceryOrder(store.providerId));
   expect(checkout.status).toBe(201);
-  const history = await harness.temporal.workflow
-    .getHandle(orderWorkflowId(checkout.body.orderId))
-    .fetchHistory();
-  const payload = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
-  return {
-    metadata: Object.fromEntries(
-      Object.entries(payload.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
-    ),
-    data: Buffer.from(payload.data!).toString('base64'),
-  };
+  return harness.temporal.workflow.getHandle(orderWorkflowId(checkout.body.orderId)).fetchHistory();
+}
+
+/** The workflow input of a new order, as Temporal stores it, in the protocol's JSON form. */
+async function storedOrderInput() {
+  const history = await storedOrderHistory();
+  return toJson(history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!);
 }
 
 const codec = (path: 'decode' | 'encode', body: object, token?: string) => {
@@ -64,20 +72,25 @@ const codec = (path: 'decode' | 'encode', body: object, token?: string) => {
   return token ? call.set('Authorization', `Bearer ${token}`) : call;
 };
 
-test('support and admin get stored payloads back in clear; nobody else does', async () => {
+test('admins get stored payloads back whole; support with payment tokens redacted, as in the raw history; nobody else', async () => {
   const stored = await storedOrderInput();
   expect(fromB64(stored.metadata.encoding!)).toBe('binary/encrypted');
   expect(fromB64(stored.metadata['encryption-key-id']!)).toBe(TEST_PAYLOAD_KEY.id);
 
-  for (const token of [TOKENS.support, TOKENS.admin]) {
+  const decodedAs = async (token: string) => {
     const decoded = await codec('decode', { payloads: [stored] }, token);
     expect(decoded.status).toBe(200);
     const [payload] = decoded.body.payloads;
     expect(fromB64(payload.metadata.encoding)).toBe('json/plain');
-    expect(JSON.parse(fromB64(payload.data))).toMatchObject({
-      request: { paymentToken: 'tok_ok', grocery: { deliveryAddress: '1 Test Road, Hangzhou' } },
-    });
-  }
+    return JSON.parse(fromB64(payload.data));
+  };
+  const address = { grocery: { deliveryAddress: '1 Test Road, Hangzhou' } };
+  expect(await decodedAs(TOKENS.admin)).toMatchObject({
+    request: { paymentToken: 'tok_ok', ...address },
+  });
+  const asSupport = await decodedAs(TOKENS.support);
+  expect(asSupport).toMatchObject({ request: { paymentToken: REDACTED, ...address } });
+  expect(JSON.stringify(asSupport)).not.toContain('tok_ok');
 
   const app = await codec('decode', { payloads: [stored] }, TOKENS.app);
   expect(app.status).toBe(403);
@@ -89,17 +102,34 @@ test('support and admin get stored payloads back in clear; nobody else does', as
   expect(JSON.stringify([app.body, none.body, wrong.body])).not.toContain(b64('tok_ok'));
 });
 
-test('encode encrypts under the current key; decode reverses it and passes plain payloads through', async () => {
-  const plain = { metadata: { encoding: b64('json/plain') }, data: b64('{"note":"hello"}') };
-  const encoded = await codec('encode', { payloads: [plain] }, TOKENS.support);
-  expect(encoded.status).toBe(200);
-  const [sealed] = encoded.body.payloads;
-  expect(fromB64(sealed.metadata.encoding)).toBe('binary/encrypted');
-  expect(fromB64(sealed.metadata['encryption-key-id'])).toBe(TEST_PAYLOAD_KEY.id);
-  expect(fromB64(sealed.data)).not.toContain('hello');
+test("every payload of an order's history (workflow input, the gateway calls' tokens): support never gets a payment token, admins do", async () => {
+  const payloads = payloadsWithin(await storedOrderHistory()).map(toJson);
+  expect(payloads.length).toBeGreaterThan(2);
+  const decodedAs = async (token: string) => {
+    const decoded = await codec('decode', { payloads }, token);
+    expect(decoded.status).toBe(200);
+    expect(decoded.body.payloads).toHaveLength(payloads.length);
+    return (decoded.body.payloads as { data: string }[]).map((p) => fromB64(p.data)).join('\n');
+  };
+  expect(await decodedAs(TOKENS.admin)).toContain('"tok_ok"');
+  const asSupport = await decodedAs(TOKENS.support);
+  expect(asSupport).not.toContain('tok_ok');
+  expect(asSupport).toContain(`"${REDACTED}"`);
+});
 
-  const decoded = await codec('decode', { payloads: [sealed, plain] }, TOKENS.support);
-  expect(decoded.body).toEqual({ payloads: [plain, plain] });
+test('encode (operators sending input; it reveals nothing) encrypts under the current key for support and admin; decode reverses it', async () => {
+  const plain = { metadata: { encoding: b64('json/plain') }, data: b64('{"note":"hello"}') };
+  for (const token of [TOKENS.support, TOKENS.admin]) {
+    const encoded = await codec('encode', { payloads: [plain] }, token);
+    expect(encoded.status).toBe(200);
+    const [sealed] = encoded.body.payloads;
+    expect(fromB64(sealed.metadata.encoding)).toBe('binary/encrypted');
+    expect(fromB64(sealed.metadata['encryption-key-id'])).toBe(TEST_PAYLOAD_KEY.id);
+    expect(fromB64(sealed.data)).not.toContain('hello');
+
+    const decoded = await codec('decode', { payloads: [sealed, plain] }, token);
+    expect(decoded.body).toEqual({ payloads: [plain, plain] });
+  }
   expect((await codec('decode', { payloads: [] }, TOKENS.support)).body).toEqual({ payloads: [] });
   // Protobuf JSON leaves an empty list out: the CLI sends `{}` for no payloads.
   expect((await codec('decode', {}, TOKENS.support)).body).toEqual({ payloads: [] });
@@ -180,42 +210,7 @@ test("CORS: the Web UI's origins may call with credentials, preflight needs no t
   expect(noCors.headers['access-control-allow-origin']).toBeUndefined();
 });
 
-test('sign-in sets an HttpOnly, SameSite=Strict cookie for /codec that authorises decoding; sign-out clears it', async () => {
-  const form = await request(harness.apiUrl).get('/codec/session');
-  expect(form.status).toBe(200);
-  expect(form.text).toContain('<form method="post" action="/codec/session">');
-
-  const refused = await request(harness.apiUrl)
-    .post('/codec/session')
-    .type('form')
-    .send({ token: TOKENS.app });
-  expect(refused.status).toBe(403);
-  expect(refused.headers['set-cookie']).toBeUndefined();
-
-  const signedIn = await request(harness.apiUrl)
-    .post('/codec/session')
-    .type('form')
-    .send({ token: TOKENS.support });
-  expect(signedIn.status).toBe(200);
-  const [cookie] = signedIn.headers['set-cookie'] as unknown as string[];
-  expect(cookie).toMatch(
-    /^orderflow_codec=[^;]+; Path=\/codec; HttpOnly; SameSite=Strict; Max-Age=\d+$/,
-  );
-  const sent = cookie!.split(';')[0]!;
-  const decoded = await request(harness.apiUrl)
-    .post('/codec/decode')
-    .set('Cookie', sent)
-    .send({ payloads: [] });
-  expect(decoded.status).toBe(200);
-
-  const signedOut = await request(harness.apiUrl)
-    .post('/codec/session')
-    .type('form')
-    .send({ signOut: '1' });
-  expect(signedOut.headers['set-cookie']![0]).toMatch(/^orderflow_codec=; .*Max-Age=0$/);
-});
-
-test('in a browser: signed in once, the Web UI origin decodes with credentials; without, it cannot', async () => {
+test("in a browser: signed in once, the Web UI origin decodes with credentials (support's view); signed out, it cannot; another page cannot sign it in", async () => {
   const stored = await storedOrderInput();
   let browser: Browser | undefined;
   try {
@@ -254,7 +249,28 @@ test('in a browser: signed in once, the Web UI origin decodes with credentials; 
     expect(withCookie.status).toBe(200);
     const [payload] = JSON.parse(withCookie.body).payloads;
     expect(fromB64(payload.data)).toContain('1 Test Road, Hangzhou');
+    expect(fromB64(payload.data)).not.toContain('tok_ok');
     expect((await decodeFromUi('same-origin')).status).toBe(401);
+
+    // Sign-out on the API's page ends the session: the Web UI's calls fail from then on.
+    await page.goto(`${harness.apiUrl}/codec/session`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Signed out' }).waitFor();
+    await page.goto(uiOrigin);
+    expect((await decodeFromUi('include')).status).toBe(401);
+
+    // A page of another origin (here the Web UI's) posting the sign-in form is refused.
+    await page.setContent(
+      `<form method="post" action="${harness.apiUrl}/codec/session">` +
+        `<input name="token" value="${TOKENS.admin}"><button>Go</button></form>`,
+    );
+    await Promise.all([
+      page.waitForURL(`${harness.apiUrl}/codec/session`),
+      page.getByRole('button', { name: 'Go' }).click(),
+    ]);
+    expect(await page.textContent('body')).toContain('cross_site_request');
+    await page.goto(uiOrigin);
+    expect((await decodeFromUi('include')).status).toBe(401);
   } finally {
     await browser?.close();
   }

@@ -12,7 +12,7 @@
 // (orders, the sandbox ledger, idempotency records, providers, their secrets, the workflows'
 // histories) has changed afterwards.
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import fc from 'fast-check';
 import request from 'supertest';
@@ -1548,7 +1548,11 @@ function problemsWith(probe: Probe, answer: Answer): string[] {
 
   if (headers['x-powered-by'] !== undefined) problems.push('X-Powered-By');
   if (headers['x-content-type-options'] !== 'nosniff') problems.push('no X-Content-Type-Options');
-  if (headers['referrer-policy'] !== 'no-referrer') problems.push('no Referrer-Policy');
+  // The codec sign-in pages keep referrers within the API so that their forms' POSTs carry the
+  // API's Origin (under no-referrer browsers send `Origin: null`, which sign-in must refuse).
+  const referrerPolicy =
+    !json && probe.target.split('?')[0] === '/codec/session' ? 'same-origin' : 'no-referrer';
+  if (headers['referrer-policy'] !== referrerPolicy) problems.push('no Referrer-Policy');
   if (json) {
     if (headers['cache-control'] !== 'no-store')
       problems.push(`Cache-Control ${String(headers['cache-control'])}`);
@@ -1756,6 +1760,133 @@ describe('signatures the provider-signature tests do not cover', () => {
       code: 'invalid_signature',
     });
     expect(await snapshot()).toEqual(before);
+  });
+});
+
+describe('codec sign-in sessions', () => {
+  const form = (fields: string) => ({
+    'Content-Type': 'application/x-www-form-urlencoded',
+    body: Buffer.from(fields),
+  });
+  const outcome = (answer: Answer) => ({
+    status: answer.status,
+    code: (JSON.parse(answer.text) as { error?: { code?: string } }).error?.code,
+    cookie: answer.headers['set-cookie'],
+  });
+
+  /** A real session, started before the properties run, that none of them may end. */
+  async function liveSession(): Promise<string> {
+    const { body, ...headers } = form(`token=${TOKENS.support}`);
+    const answer = await send({ method: 'POST', target: '/codec/session', headers, body });
+    expect(answer.status).toBe(200);
+    return /^orderflow_codec=([^;]*)/.exec(answer.headers['set-cookie']![0]!)![1]!;
+  }
+
+  /** Signs the session out, as its own page does, leaving the database as the world began. */
+  async function signOut(sessionId: string): Promise<void> {
+    const { body, ...headers } = form('signOut=1');
+    const answer = await send({
+      method: 'POST',
+      target: '/codec/session',
+      headers: { ...headers, Cookie: `orderflow_codec=${sessionId}` },
+      body,
+    });
+    expect(answer.status).toBe(200);
+    expect(await harness.database.models.CodecSession.countDocuments()).toBe(0);
+  }
+
+  test('from another site, sign-in and sign-out are 403 cross_site_request, set no cookie and change nothing', async () => {
+    const own = new URL(harness.apiUrl).origin;
+    const sessionId = await liveSession();
+    const before = await snapshot();
+    const printable = /^[\x21-\x7e]{1,60}$/;
+    const foreignOrigin = fc
+      .oneof(
+        fc.webUrl().map((url) => new URL(url).origin),
+        fc.constantFrom(
+          'null',
+          'http://127.0.0.1:8233',
+          own.replace('http:', 'https:'),
+          own.toUpperCase(),
+          `${own}/`,
+          `${own}.evil.example`,
+          own.replace(/:\d+$/, ''),
+        ),
+        fc.stringMatching(printable),
+      )
+      .filter((origin) => origin !== own);
+    const foreignSite = fc.oneof(
+      fc.constantFrom('cross-site', 'same-site', 'Cross-Site', ''),
+      fc.stringMatching(printable).filter((v) => !/^(same-origin|none)$/i.test(v.trim())),
+    );
+    const crossSite = fc.oneof(
+      fc.record({ Origin: foreignOrigin }),
+      fc.record({ 'Sec-Fetch-Site': foreignSite }),
+      fc.record({
+        Origin: foreignOrigin,
+        'Sec-Fetch-Site': fc.constantFrom('same-origin', 'none'),
+      }),
+      fc.record({ Origin: fc.constant(own), 'Sec-Fetch-Site': foreignSite }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        crossSite,
+        fc.constantFrom(`token=${TOKENS.support}`, `token=${TOKENS.admin}`, 'signOut=1', ''),
+        async (site, fields) => {
+          const { body, ...headers } = { ...form(fields), ...site };
+          const answer = await send({
+            method: 'POST',
+            target: '/codec/session',
+            headers: { ...headers, Cookie: `orderflow_codec=${sessionId}` },
+            body,
+          });
+          expect(outcome(answer)).toEqual({
+            status: 403,
+            code: 'cross_site_request',
+            cookie: undefined,
+          });
+        },
+      ),
+      { numRuns: 80 },
+    );
+    expect(await snapshot()).toEqual(before);
+    await signOut(sessionId);
+  });
+
+  test('a forged, altered or token-valued session cookie is 401 at the codec, and changes nothing', async () => {
+    const sessionId = await liveSession();
+    const before = await snapshot();
+    const digest = createHash('sha256').update(sessionId).digest('hex');
+    const forged = fc
+      .oneof(
+        fc.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+        fc.stringMatching(/^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]{1,100}$/),
+        fc.constantFrom(
+          TOKENS.support,
+          TOKENS.admin,
+          digest,
+          sessionId.slice(1),
+          `${sessionId}A`,
+          sessionId.toUpperCase(),
+          `${sessionId.slice(0, 42)}${sessionId.endsWith('A') ? 'B' : 'A'}`,
+          encodeURIComponent(`${sessionId}\u0000`),
+        ),
+      )
+      .filter((value) => value !== sessionId);
+    await fc.assert(
+      fc.asyncProperty(forged, fc.constantFrom('decode', 'encode'), async (value, path) => {
+        const answer = await send({
+          method: 'POST',
+          target: `/codec/${path}`,
+          headers: { 'Content-Type': 'application/json', Cookie: `orderflow_codec=${value}` },
+          body: Buffer.from('{"payloads":[]}'),
+        });
+        expect(outcome(answer)).toMatchObject({ status: 401, code: 'unauthenticated' });
+      }),
+      { numRuns: 80 },
+    );
+    expect(await snapshot()).toEqual(before);
+    await signOut(sessionId);
   });
 });
 

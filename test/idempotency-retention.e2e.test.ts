@@ -1,7 +1,8 @@
 // Idempotency records expire: a Temporal Schedule registered at start runs, every hour, a
 // workflow that deletes checkout's idempotency records older than the retention together with
 // the answers recorded for their orders. Recent records stay, and so does a record whose order
-// is not decided yet. After the retention a retry with the same key places a new order.
+// is not decided yet. After the retention a retry with the same key places a new order. The
+// same run deletes expired codec sign-in sessions (FerretDB has no TTL index for them either).
 
 import { attemptOrderId } from '../infra/models/idempotency';
 import { createMaintenanceActivities } from '../activities/maintenance';
@@ -142,6 +143,24 @@ test('a triggered run purges records past the retention with their answers; rece
   expect(await answerExists(recentOrderId)).toBe(true);
   // Order documents are not idempotency records: they stay.
   expect(await models().Order.exists({ _id: decided })).not.toBeNull();
+});
+
+test('a triggered run deletes expired codec sign-in sessions; live ones stay', async () => {
+  const session = (name: string, expiresAt: Date) => ({
+    _id: `${name}-${Date.now()}`.padEnd(64, '0'),
+    clientName: 'support',
+    role: 'support' as const,
+    tokenBinding: '0'.repeat(64),
+    createdAt: new Date(expiresAt.getTime() - 8 * HOUR_MS),
+    expiresAt,
+  });
+  const expired = session('expired', new Date(Date.now() - 1000));
+  const live = session('live', new Date(Date.now() + HOUR_MS));
+  await models().CodecSession.create([expired, live]);
+
+  await triggerPurge();
+  expect(await models().CodecSession.exists({ _id: expired._id })).toBeNull();
+  expect(await models().CodecSession.exists({ _id: live._id })).not.toBeNull();
 });
 
 test('records go in batches; a repeated batch deletes nothing more', async () => {

@@ -1,27 +1,40 @@
 // The remote codec endpoint (roles `support`, `admin`): the Temporal Web UI and the `temporal`
 // CLI (`--codec-endpoint …/codec --codec-auth 'Bearer <token>'`) send the payloads they show to
 // POST /codec/decode (and /codec/encode when an operator sends input) and get them back
-// decrypted with the service's payload keys. Temporal's codec server protocol: payloads as
-// protobuf JSON `{payloads: [{metadata: {key: base64}, data: base64}]}` both ways.
+// decrypted with the service's payload keys: whole for admins, for support with payment tokens
+// redacted as in the raw history (api/support/redact.ts). Temporal's codec server protocol:
+// payloads as protobuf JSON `{payloads: [{metadata: {key: base64}, data: base64}]}` both ways.
 //
 // Browsers: the Web UI calls from its own origin, allowed by CODEC_CORS_ORIGINS. It cannot send
 // one of our bearer tokens (its "pass access token" sends its own OIDC login, over HTTPS
 // only), but with "include cross-origin credentials" it sends cookies: an operator signs in
-// once at /codec/session with a support or admin token, which sets an HttpOnly, SameSite=Strict
-// cookie holding it for the /codec paths.
+// once at /codec/session with a support or admin token, which starts a server-side session
+// (api/codec-sessions.ts) and sets an HttpOnly, SameSite=Strict cookie for the /codec paths
+// holding its random id (`Secure` over HTTPS, behind a proxy TRUST_PROXY trusts). Sign-in and
+// sign-out are refused to other sites' pages (api/middleware/same-origin.ts).
 
-import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import express, {
+  Router,
+  type CookieOptions,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
+import type { Model } from 'mongoose';
 import { z } from 'zod';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { DecryptionError, decodePayloads, encodePayloads } from '../../infra/codec';
 import type { ApiClient, Role } from '../../infra/config';
+import type { CodecSessionDocument } from '../../infra/models/codec-session';
+import { CODEC_SESSION_SECONDS, codecSessions } from '../codec-sessions';
 import { ApiError } from '../errors';
-import { authorise, bearerToken, tokenOwner } from '../middleware/auth';
+import { apiClientOf, authorise, bearerToken, tokenOwner } from '../middleware/auth';
 import { jsonBody } from '../middleware/body';
+import { sameOriginOnly } from '../middleware/same-origin';
+import { redactSecretsWithin } from '../support/redact';
 
 const ROLES: readonly Role[] = ['support', 'admin'];
 const COOKIE = 'orderflow_codec';
-const SESSION_SECONDS = 8 * 3600;
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'must be base64');
 /** Temporal's `Payloads` in protobuf JSON: bytes as base64; an empty list may be left out. */
@@ -54,28 +67,44 @@ export function codecRouter(deps: {
   codecs: readonly PayloadCodec[];
   clients: readonly ApiClient[];
   corsOrigins: readonly string[];
+  /** Where browsers' sign-in sessions are kept, shared by every API process. */
+  sessionModel: Model<CodecSessionDocument>;
 }): Router {
   const router = Router();
   const ownerOf = tokenOwner(deps.clients);
+  const sessions = codecSessions({
+    model: deps.sessionModel,
+    clients: deps.clients,
+    roles: ROLES,
+  });
 
   router.use('/codec', cors(deps.corsOrigins));
 
-  const operator: RequestHandler = (req, res, next) => {
-    const presented = [bearerToken(req.headers.authorization), cookieOf(req)];
-    const token = presented.find((t) => t !== undefined && ownerOf(t)) ?? presented.find(Boolean);
-    if (!token) {
+  /**
+   * A valid bearer token (the CLI) or a session cookie (browsers). The Web UI may send a bearer
+   * token of its own (its OIDC login) alongside the cookie, so a token that is not ours does
+   * not hide a valid session.
+   */
+  const operator: RequestHandler = async (req, res, next) => {
+    const token = bearerToken(req.headers.authorization);
+    const sessionId = cookieOf(req);
+    if (token !== undefined && (ownerOf(token) || sessionId === undefined))
+      res.locals.apiClient = authorise(ownerOf, token, ROLES);
+    else if (sessionId !== undefined) res.locals.apiClient = await sessions.resolve(sessionId);
+    else
       throw new ApiError(
         401,
         'unauthenticated',
         'send Authorization: Bearer <token>, or sign in at /codec/session (browsers)',
       );
-    }
-    res.locals.apiClient = authorise(ownerOf, token, ROLES);
     next();
   };
   const json = jsonBody();
   const convert =
-    (run: (codecs: readonly PayloadCodec[], payloads: Payload[]) => Promise<Payload[]>) =>
+    (
+      run: (codecs: readonly PayloadCodec[], payloads: Payload[]) => Promise<Payload[]>,
+      reveal: (client: ApiClient, payloads: Payload[]) => Payload[] = (_client, p) => p,
+    ) =>
     async (req: Request, res: Response) => {
       const { payloads } = CodecPayloadsSchema.parse(req.body);
       let converted: Payload[];
@@ -86,9 +115,10 @@ export function codecRouter(deps: {
           throw new ApiError(422, 'payload_not_decodable', error.message);
         throw error;
       }
-      res.json({ payloads: converted.map(toJson) });
+      res.json({ payloads: reveal(apiClientOf(res), converted).map(toJson) });
     };
-  router.post('/codec/decode', operator, json, convert(decodePayloads));
+  router.post('/codec/decode', operator, json, convert(decodePayloads, asSeenBy));
+  // Encoding reveals nothing (operators send input through it): both roles, unchanged.
   router.post('/codec/encode', operator, json, convert(encodePayloads));
 
   router.get('/codec/session', (_req, res) => {
@@ -105,8 +135,9 @@ export function codecRouter(deps: {
   });
   router.post(
     '/codec/session',
+    sameOriginOnly,
     express.urlencoded({ extended: false, limit: '4kb' }),
-    (req: Request, res) => {
+    async (req: Request, res) => {
       if (
         req.body === undefined &&
         (req.headers['transfer-encoding'] !== undefined ||
@@ -121,23 +152,40 @@ export function codecRouter(deps: {
       const form = z
         .object({ token: z.string().max(512).optional(), signOut: z.string().optional() })
         .parse(req.body ?? {});
-      const cookie = [`${COOKIE}=`, 'Path=/codec', 'HttpOnly', 'SameSite=Strict'];
-      if (req.secure) cookie.push('Secure');
+      const cookie: CookieOptions = {
+        path: '/codec',
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: req.secure,
+      };
+      const previous = cookieOf(req);
       if (form.signOut || !form.token) {
-        res.setHeader('Set-Cookie', [...cookie, 'Max-Age=0'].join('; '));
+        if (previous !== undefined) await sessions.end(previous);
+        res.clearCookie(COOKIE, cookie);
         page(res, 200, 'Signed out', ['<p>The codec no longer answers this browser.</p>']);
         return;
       }
       const client = authorise(ownerOf, form.token, ROLES);
-      cookie[0] = `${COOKIE}=${encodeURIComponent(form.token)}`;
-      res.setHeader('Set-Cookie', [...cookie, `Max-Age=${SESSION_SECONDS}`].join('; '));
+      if (previous !== undefined) await sessions.end(previous);
+      const session = await sessions.start(client);
+      req.log.info({ client: client.name, role: client.role }, 'codec session started');
+      res.cookie(COOKIE, session.id, { ...cookie, maxAge: CODEC_SESSION_SECONDS * 1000 });
       page(res, 200, 'Signed in', [
-        `<p>Signed in as ${escapeHtml(client.name)} (${client.role}) for ${SESSION_SECONDS / 3600} hours.`,
+        `<p>Signed in as ${escapeHtml(client.name)} (${client.role}) for ${CODEC_SESSION_SECONDS / 3600} hours.`,
         'The Temporal Web UI can now decode payloads through this codec endpoint.</p>',
       ]);
     },
   );
   return router;
+}
+
+/**
+ * Decoded payloads as `client` may see them: whole for admins; for support with payment tokens
+ * replaced by `[redacted]`, as in the raw history (API.md).
+ */
+function asSeenBy(client: ApiClient, payloads: Payload[]): Payload[] {
+  if (client.role !== 'admin') redactSecretsWithin(payloads);
+  return payloads;
 }
 
 /** CORS for the Web UI's origins: credentials allowed, preflight answered without auth. */
@@ -193,6 +241,9 @@ function page(res: Response, status: number, title: string, body: string[]): voi
       'Content-Type': 'text/html; charset=utf-8',
       'Content-Security-Policy': "default-src 'none'; form-action 'self'; frame-ancestors 'none'",
       'Cache-Control': 'no-store',
+      // `no-referrer` (the API's default) makes browsers send `Origin: null` with the form's
+      // POST, which the same-origin check must refuse; the page links nowhere else.
+      'Referrer-Policy': 'same-origin',
     })
     .send(
       `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>orderflow · ${title}</title></head><body><h1>${title}</h1>${body.join('\n')}</body></html>`,

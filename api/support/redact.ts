@@ -1,8 +1,8 @@
 // What a raw history never shows, to support staff or admins: payment tokens. A card-on-file
 // token can charge the customer again, and nobody supporting an order needs it; the timeline
 // never shows it, and the raw events (`?format=raw`) have it replaced in their decoded
-// payloads before they leave the API. (Operators who hold the payload key still see whole
-// payloads through the codec endpoint and the Temporal Web UI.)
+// payloads before they leave the API. The codec endpoint (the Temporal Web UI, the CLI)
+// replaces it the same way in what it decodes for support; only admins get whole payloads.
 
 import type { Payload } from '@temporalio/common';
 import { payloadsWithin } from '../../infra/codec';
