@@ -48,6 +48,7 @@ const errorDescriptions: Record<number, string> = {
   403: 'the token lacks the role',
   404: 'unknown order or provider',
   409: "not allowed in the order's current state, or an idempotency conflict",
+  415: 'a body not sent as JSON (`Content-Type: application/json`, UTF-8): `unsupported_media_type`, or `unsupported_encoding` for another charset; nothing changes',
   422: 'validation failed; details name the field paths',
   503: 'a dependency is down',
 };
@@ -141,7 +142,7 @@ export function buildOpenApiDocument() {
     },
     responses: {
       200: json(OrderSchema, 'the order after the decision'),
-      ...errors(400, 401, 404, 409, 422),
+      ...errors(400, 401, 404, 409, 415, 422),
     },
   });
   registry.registerPath({
@@ -155,7 +156,7 @@ export function buildOpenApiDocument() {
     },
     responses: {
       200: json(OrderSchema, 'the order after the event'),
-      ...errors(400, 401, 404, 409, 422),
+      ...errors(400, 401, 404, 409, 415, 422),
     },
   });
   registry.registerPath({

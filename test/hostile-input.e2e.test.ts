@@ -1301,13 +1301,16 @@ function buildProbe(
   if (body !== undefined && body.length > MAX_BODY_BYTES && op.path.startsWith('/v1/'))
     faults.push('body over 256 kB');
   if (choice.body.semantic) faults.push(`body: ${choice.body.semantic}`);
-  if (op.body && body !== undefined && op.security !== 'signature') {
+  if (op.body && body !== undefined) {
     const json = contentType !== undefined && CONTENT_TYPES.json.includes(contentType);
-    // The JSON API refuses any other body; other routes (/codec) read only application/json.
+    // The JSON API, signed callbacks included, refuses any other body; other routes (/codec)
+    // read only application/json.
     if (op.path.startsWith('/v1/')) {
       if (body.length > 0 && !json) faults.push(`a ${contentType ?? 'typeless'} body`);
     }
-    if (contentType?.includes('latin1')) faults.push('unsupported charset');
+    // Signed callbacks look at the content type only when a body comes with it.
+    if (contentType?.includes('latin1') && (op.security !== 'signature' || body.length > 0))
+      faults.push('unsupported charset');
   }
   // Read by the route: the signed raw body, the JSON API's JSON, elsewhere application/json.
   const read =
@@ -1664,6 +1667,56 @@ describe('bodies', () => {
       status: 422,
       code: 'validation_failed',
     });
+    expect(await snapshot()).toEqual(before);
+  });
+});
+
+describe('signed callbacks: content type', () => {
+  const JSON_TYPES = /^application\/(json|[^/;]*\+json)$/;
+  /** A media type that is not JSON (a JSON one with other letter case would be JSON). */
+  const notJsonArb = fc
+    .tuple(
+      fc.constantFrom('text', 'application', 'multipart', 'image', 'x-custom'),
+      fc.stringMatching(/^[a-z0-9][a-z0-9.+-]{0,24}$/),
+      fc.constantFrom('', '; charset=utf-8', '; boundary=x'),
+    )
+    .map(([type, subtype, parameters]) => `${type}/${subtype}${parameters}`)
+    .filter((contentType) => !JSON_TYPES.test(contentType.split(';')[0]!));
+
+  test('a correctly signed, valid callback whose body is not typed as JSON is 415 and changes nothing', async () => {
+    const before = await snapshot();
+    const callbacks = operations.filter((op) => op.security === 'signature' && op.body);
+    expect(callbacks.map((op) => op.key)).toHaveLength(2);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...callbacks),
+        fc.option(notJsonArb, { nil: undefined }),
+        async (op, contentType) => {
+          const target = op.path
+            .replace('{providerId}', world.store.providerId)
+            .replace('{orderId}', world.orders[0]!.orderId);
+          const body = Buffer.from(toJsonText(validBody(op)));
+          const answer = await send({
+            method: op.method,
+            target,
+            headers: {
+              ...(contentType !== undefined ? { 'Content-Type': contentType } : {}),
+              [SIGNATURE_HEADER]: callbackSignatureHeader(world.store.signingSecret, {
+                method: op.method,
+                target,
+                rawBody: body,
+              }),
+            },
+            body,
+          });
+          expect({ status: answer.status, code: JSON.parse(answer.text).error?.code }).toEqual({
+            status: 415,
+            code: 'unsupported_media_type',
+          });
+        },
+      ),
+      { numRuns: 40 },
+    );
     expect(await snapshot()).toEqual(before);
   });
 });

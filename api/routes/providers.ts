@@ -10,6 +10,7 @@ import type { Models } from '../../infra/db';
 import type { OrderSnapshot } from '../../domain/order';
 import { confirmOrderUpdate, reportProviderEventUpdate } from '../../workflows/messages';
 import { ApiError } from '../errors';
+import { requireJsonBody } from '../middleware/body';
 import { logProviderCallbacks } from '../middleware/callback-log';
 import { providerOf } from '../middleware/signature';
 import { updateOrderWorkflow } from '../order-updates';
@@ -51,6 +52,7 @@ export function providersRouter(deps: {
     router.post(
       path,
       logProviderCallbacks(models, kind),
+      requireJsonBody,
       ...deps.verifySignature,
       async (req, res) => {
         const { providerId, orderId } = ProviderOrderParamsSchema.parse(req.params);
