@@ -43,6 +43,7 @@ describe('loadConfig', () => {
     ['SECRET_ENCRYPTION_KEYS', { SECRET_ENCRYPTION_KEYS: `bad id:${key32()}` }],
     ['CODEC_CORS_ORIGINS', { CODEC_CORS_ORIGINS: 'http://ui.example.com/path' }],
     ['PORT', { PORT: 'eighty' }],
+    ['ALLOW_PRIVATE_WEBHOOKS', { ALLOW_PRIVATE_WEBHOOKS: 'yes' }],
   ])('names the bad variable %s', (name, override) => {
     expect(() => loadConfig({ ...valid, ...override })).toThrow(ConfigError);
     expect(() => loadConfig({ ...valid, ...override })).toThrow(name);
@@ -124,5 +125,15 @@ describe('loadConfig', () => {
         CODEC_CORS_ORIGINS: 'https://temporal.example.com, http://localhost:8080',
       }).codec.corsOrigins,
     ).toEqual(['https://temporal.example.com', 'http://localhost:8080']);
+  });
+
+  test('private webhooks are refused unless ALLOW_PRIVATE_WEBHOOKS is true', () => {
+    expect(loadConfig(valid).webhooks).toEqual({ allowPrivate: false });
+    expect(loadConfig({ ...valid, ALLOW_PRIVATE_WEBHOOKS: 'false' }).webhooks).toEqual({
+      allowPrivate: false,
+    });
+    expect(loadConfig({ ...valid, ALLOW_PRIVATE_WEBHOOKS: 'true' }).webhooks).toEqual({
+      allowPrivate: true,
+    });
   });
 });
