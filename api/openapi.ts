@@ -41,6 +41,14 @@ const errors = (...statuses: number[]) =>
     statuses.map((status) => [status, json(ErrorSchema, errorDescriptions[status] ?? 'error')]),
   );
 
+/** The 422 of the routes that take a provider's webhook URL. */
+const webhookUrl422 = {
+  422: json(
+    ErrorSchema,
+    'validation failed (details name the field paths), or `webhook_url_not_allowed`: the webhook URL points at a cloud metadata address or, unless the server allows private webhooks, at a loopback, private or link-local one (by address or by what its name resolves to)',
+  ),
+};
+
 const errorDescriptions: Record<number, string> = {
   400: 'malformed request (bad JSON, missing header)',
   401: 'missing or bad credentials or signature',
@@ -180,7 +188,8 @@ export function buildOpenApiDocument() {
     },
     responses: {
       201: json(ProviderWithSecretSchema, 'registered; `Location` names the provider'),
-      ...errors(400, 401, 403, 409, 422),
+      ...errors(400, 401, 403, 409),
+      ...webhookUrl422,
     },
   });
   registry.registerPath({
@@ -215,7 +224,8 @@ export function buildOpenApiDocument() {
     },
     responses: {
       200: json(AdminProviderSchema, 'the provider as changed'),
-      ...errors(400, 401, 403, 404, 422),
+      ...errors(400, 401, 403, 404),
+      ...webhookUrl422,
     },
   });
   registry.registerPath({
