@@ -8,12 +8,15 @@
 
 import request from 'supertest';
 import {
+  eventually,
   startHarness,
   startWebhookReceiver,
   TOKENS,
   type Harness,
   type WebhookReceiver,
 } from './support/harness';
+import { groceryOrder, placeOrder } from './support/orders';
+import { support } from './support/staff';
 
 let allowing: Harness;
 let strict: Harness;
@@ -134,4 +137,65 @@ test('the OpenAPI document describes the 422 on registration and PATCH', async (
     paths['/v1/admin/providers/{providerId}'].patch,
   ])
     expect(operation.responses['422'].description).toContain('webhook_url_not_allowed');
+});
+
+describe('delivery to a provider registered before the rules, with a URL now refused', () => {
+  /** A store whose webhook URL was written before these rules existed (no check on the way in). */
+  async function storeRegisteredBefore(harness: Harness, webhookUrl: string) {
+    const registered = await admin(harness).register('https://store.example/hooks');
+    expect(registered.status).toBe(201);
+    const providerId: string = registered.body.providerId;
+    await harness.database.models.Provider.updateOne({ _id: providerId }, { $set: { webhookUrl } });
+    return providerId;
+  }
+
+  interface Entry {
+    kind: string;
+    title: string;
+    details: Record<string, unknown>;
+  }
+  const timelineOf = async (harness: Harness, orderId: string): Promise<Entry[]> =>
+    (
+      await request(harness.apiUrl)
+        .get(`/v1/support/orders/${orderId}/history`)
+        .set('Authorization', `Bearer ${TOKENS.support}`)
+    ).body.entries;
+
+  test('private webhooks allowed: the webhook arrives (the receiver sees deliveries)', async () => {
+    const providerId = await storeRegisteredBefore(allowing, receiver.url);
+    const order = await placeOrder(allowing.apiUrl, groceryOrder(providerId));
+    expect(order.status).toBe(201);
+    await receiver.waitForEvent('order.created', order.body.orderId);
+  });
+
+  test('not allowed: nothing reaches the server, the delivery fails at once for good, and support hears why', async () => {
+    const providerId = await storeRegisteredBefore(strict, receiver.url);
+    const order = await placeOrder(strict.apiUrl, groceryOrder(providerId));
+    expect(order.status).toBe(201);
+    const orderId: string = order.body.orderId;
+
+    const failed = await eventually(
+      async () => (await timelineOf(strict, orderId)).find((e) => e.kind === 'activity_failed'),
+      20_000,
+      'the failed notification',
+    );
+    expect(failed).toMatchObject({
+      title: expect.stringContaining('store notification failed after 1 attempt'),
+      details: {
+        activityType: 'notifyProvider',
+        attempt: 1,
+        errorType: 'WebhookTargetRefused',
+        error: expect.stringMatching(/127\.0\.0\.1 is a loopback address/),
+      },
+    });
+
+    const redelivery = await support(strict.apiUrl).redeliver(orderId);
+    expect(redelivery.status).toBe(200);
+    expect(redelivery.body).toEqual({
+      event: 'order.created',
+      delivered: false,
+      problem: expect.stringMatching(/127\.0\.0\.1 is a loopback address/),
+    });
+    expect(receiver.received.filter((w) => w.body.order.orderId === orderId)).toEqual([]);
+  });
 });
