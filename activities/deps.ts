@@ -6,6 +6,7 @@ import type { PaymentGateway } from '../infra/payments/gateway';
 import type { CourierNetwork } from '../infra/dispatch/couriers';
 import type { VoucherIssuer } from '../infra/dispatch/vouchers';
 import type { VideoSessions } from '../infra/dispatch/video-sessions';
+import type { WebhookClient } from '../infra/webhook-client';
 
 export interface ActivityDeps {
   models: Models;
@@ -14,7 +15,7 @@ export interface ActivityDeps {
   vouchers: VoucherIssuer;
   videoSessions: VideoSessions;
   logger: Logger;
-  /** Outbound HTTP for provider webhooks. */
-  fetch: typeof fetch;
+  /** Outbound HTTP for provider webhooks, only to allowed targets (infra/webhook-client.ts). */
+  webhooks: WebhookClient;
   clock: () => Date;
 }

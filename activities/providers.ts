@@ -2,13 +2,15 @@
 // signed like provider callbacks, with every secret valid at the time (one `v1=` each, so a
 // provider can switch to a rotated secret at its own pace). A failed delivery throws so
 // Temporal retries it with backoff; the workflow bounds the retries by the confirmation
-// deadline.
+// deadline. A URL that points where webhooks may not go (infra/webhook-targets.ts; a provider
+// registered before the rules, or a name that now resolves elsewhere) fails for good at once.
 
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { OrderSnapshot } from '../domain/order';
 import { validSecrets } from '../infra/provider-secrets';
 import { SIGNATURE_HEADER, webhookSignatureHeader } from '../infra/signing';
+import { targetRefusalOf } from '../infra/webhook-client';
 import type { ActivityDeps } from './deps';
 
 export type ProviderWebhookEvent = 'order.created' | 'order.cancelled';
@@ -22,7 +24,7 @@ export interface WebhookDelivery {
 
 const WEBHOOK_REQUEST_TIMEOUT_MS = 5000;
 
-export function createProviderActivities({ models, fetch, logger, clock }: ActivityDeps) {
+export function createProviderActivities({ models, webhooks, logger, clock }: ActivityDeps) {
   return {
     async notifyProvider(input: {
       event: ProviderWebhookEvent;
@@ -50,24 +52,34 @@ export function createProviderActivities({ models, fetch, logger, clock }: Activ
         order,
       });
       const attempt = Context.current().info.attempt;
-      const response = await fetch(provider.webhookUrl, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          [SIGNATURE_HEADER]: webhookSignatureHeader(
-            secrets.map((s) => s.secret),
-            body,
-            now,
-          ),
-          'Orderflow-Event-Id': eventId,
-          'Orderflow-Delivery-Attempt': String(attempt),
-        },
-        body,
-        signal: AbortSignal.timeout(WEBHOOK_REQUEST_TIMEOUT_MS),
-      });
-      // Drain the body so the connection can be reused.
-      await response.arrayBuffer().catch(() => undefined);
-      if (!response.ok) {
+      const response = await webhooks
+        .post(provider.webhookUrl, {
+          headers: {
+            'content-type': 'application/json',
+            [SIGNATURE_HEADER]: webhookSignatureHeader(
+              secrets.map((s) => s.secret),
+              body,
+              now,
+            ),
+            'Orderflow-Event-Id': eventId,
+            'Orderflow-Delivery-Attempt': String(attempt),
+          },
+          body,
+          timeoutMs: WEBHOOK_REQUEST_TIMEOUT_MS,
+        })
+        .catch((error: unknown) => {
+          const refusal = targetRefusalOf(error);
+          if (!refusal) throw error;
+          logger.warn(
+            { orderId: order.orderId, providerId: provider._id, reason: refusal.message },
+            'webhook target refused',
+          );
+          throw ApplicationFailure.nonRetryable(
+            `webhook not sent: ${refusal.message}`,
+            'WebhookTargetRefused',
+          );
+        });
+      if (response.status < 200 || response.status > 299) {
         logger.warn(
           { orderId: order.orderId, providerId: provider._id, status: response.status, attempt },
           'webhook refused',

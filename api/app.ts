@@ -27,6 +27,7 @@ import { supportHistoryRouter } from './routes/support-history';
 import type { LedgerEntry } from '../infra/models/sandbox-payment';
 import { createSandboxGateway } from '../infra/payments/sandbox';
 import { useSecretKeys } from '../infra/provider-secrets';
+import { webhookUrlRefusal } from '../infra/webhook-client';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -97,7 +98,11 @@ export function createApp({ config, database, temporal, logger, paymentLedger }:
     '/v1/admin/providers',
     requireRole('admin'),
     json,
-    adminProvidersRouter({ models, defaultGraceSeconds: config.secretRotationGraceSeconds }),
+    adminProvidersRouter({
+      models,
+      defaultGraceSeconds: config.secretRotationGraceSeconds,
+      webhookUrlRefusal: (url) => webhookUrlRefusal(url, config.webhooks),
+    }),
   );
 
   // Who the token belongs to: the console shows admin-only actions to admins alone.

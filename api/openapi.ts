@@ -41,6 +41,14 @@ const errors = (...statuses: number[]) =>
     statuses.map((status) => [status, json(ErrorSchema, errorDescriptions[status] ?? 'error')]),
   );
 
+/** The 422 of the routes that take a provider's webhook URL. */
+const webhookUrl422 = {
+  422: json(
+    ErrorSchema,
+    'validation failed (details name the field paths), or `webhook_url_not_allowed`: the webhook URL points at a cloud metadata address or, unless the server allows private webhooks, at a loopback, private or link-local one (by address or by what its name resolves to)',
+  ),
+};
+
 const errorDescriptions: Record<number, string> = {
   400: 'malformed request (bad JSON, missing header)',
   401: 'missing or bad credentials or signature',
@@ -48,6 +56,7 @@ const errorDescriptions: Record<number, string> = {
   403: 'the token lacks the role',
   404: 'unknown order or provider',
   409: "not allowed in the order's current state, or an idempotency conflict",
+  415: 'a body not sent as JSON (`Content-Type: application/json`, UTF-8): `unsupported_media_type`, or `unsupported_encoding` for another charset; nothing changes',
   422: 'validation failed; details name the field paths',
   503: 'a dependency is down',
 };
@@ -143,7 +152,7 @@ export function buildOpenApiDocument() {
     },
     responses: {
       200: json(OrderSchema, 'the order after the decision'),
-      ...errors(400, 401, 404, 409, 422),
+      ...errors(400, 401, 404, 409, 415, 422),
     },
   });
   registry.registerPath({
@@ -159,7 +168,7 @@ export function buildOpenApiDocument() {
     },
     responses: {
       200: json(OrderSchema, 'the order after the event'),
-      ...errors(400, 401, 404, 409, 422),
+      ...errors(400, 401, 404, 409, 415, 422),
     },
   });
   registry.registerPath({
@@ -183,7 +192,8 @@ export function buildOpenApiDocument() {
     },
     responses: {
       201: json(ProviderWithSecretSchema, 'registered; `Location` names the provider'),
-      ...errors(400, 401, 403, 409, 422),
+      ...errors(400, 401, 403, 409),
+      ...webhookUrl422,
     },
   });
   registry.registerPath({
@@ -218,7 +228,8 @@ export function buildOpenApiDocument() {
     },
     responses: {
       200: json(AdminProviderSchema, 'the provider as changed'),
-      ...errors(400, 401, 403, 404, 422),
+      ...errors(400, 401, 403, 404),
+      ...webhookUrl422,
     },
   });
   registry.registerPath({

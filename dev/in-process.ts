@@ -9,6 +9,7 @@ import type { Config } from '../infra/config';
 import { connectDatabase, type Database } from '../infra/db';
 import type { Logger } from '../infra/logger';
 import { connectClient, connectWorkerConnection } from '../infra/temporal';
+import { createWebhookClient } from '../infra/webhook-client';
 import { activityDeps, createOrderWorker } from '../workers/order-worker';
 import { ensureSchedules } from '../workers/schedules';
 
@@ -33,13 +34,14 @@ export async function startInProcess(
   const temporal = await connectClient(config.temporal);
   await ensureSchedules(temporal, config);
   const workerConnection: NativeConnection = await connectWorkerConnection(config.temporal);
+  const webhooks = createWebhookClient(config.webhooks);
   let worker: Worker | undefined;
   let workerRun: Promise<void> = Promise.resolve();
   const startWorker = async () => {
     worker = await createOrderWorker({
       config,
       connection: workerConnection,
-      deps: activityDeps(database.models, logger.child({ component: 'worker' })),
+      deps: activityDeps(database.models, logger.child({ component: 'worker' }), webhooks),
     });
     workerRun = worker.run();
   };
@@ -61,6 +63,7 @@ export async function startInProcess(
       await api.close();
       worker?.shutdown();
       await workerRun;
+      await webhooks.close();
       await workerConnection.close();
       await temporal.connection.close();
       await database.close();

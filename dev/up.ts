@@ -62,6 +62,8 @@ async function main(): Promise<void> {
     databaseNote = `   (FerretDB on ${ferret.backend === 'postgresql' ? 'PostgreSQL' : 'SQLite'})`;
     env.MONGODB_URI = `${ferret.uri}/orderflow`;
   }
+  // The demo provider simulator listens on 127.0.0.1: its webhooks are private ones.
+  env.ALLOW_PRIVATE_WEBHOOKS ??= 'true';
   env.API_TOKENS ??= `checkout:app:${DEV_TOKENS.app},support:support:${DEV_TOKENS.support},admin:admin:${DEV_TOKENS.admin}`;
 
   const config = loadConfig(env);

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import proxyAddr from 'proxy-addr';
 import { z } from 'zod';
 import { KEY_BYTES, type KeySpec } from './codec';
+import type { WebhookTargetPolicy } from './webhook-targets';
 
 const ROLES = ['app', 'support', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -196,6 +197,12 @@ const envSchema = z.object({
 
   /** Seconds a provider callback's timestamp may be off from our clock. */
   SIGNATURE_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
+  /**
+   * Whether provider webhooks may go to loopback, private and link-local addresses (the
+   * embedded development setup and the tests, whose simulators listen on 127.0.0.1). Cloud
+   * metadata addresses are refused either way (infra/webhook-targets.ts).
+   */
+  ALLOW_PRIVATE_WEBHOOKS: z.enum(['true', 'false']).default('false'),
   /** How long a provider's previous secrets stay valid after a rotation (0 … 7 days). */
   SECRET_ROTATION_GRACE_SECONDS: z.coerce.number().int().min(0).max(604_800).default(86_400),
   /** How long checkout waits for the payment decision before answering 503. */
@@ -265,6 +272,8 @@ export interface Config {
   secretEncryptionKeys?: readonly KeySpec[];
   codec: { corsOrigins: readonly string[] };
   signatureToleranceSeconds: number;
+  /** Where provider webhooks may go (infra/webhook-targets.ts). */
+  webhooks: WebhookTargetPolicy;
   secretRotationGraceSeconds: number;
   maxOrderAmount: number;
   checkout: {
@@ -346,6 +355,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
     secretEncryptionKeys: env.SECRET_ENCRYPTION_KEYS ?? env.PAYLOAD_ENCRYPTION_KEYS,
     codec: { corsOrigins: env.CODEC_CORS_ORIGINS },
     signatureToleranceSeconds: env.SIGNATURE_TOLERANCE_SECONDS,
+    webhooks: { allowPrivate: env.ALLOW_PRIVATE_WEBHOOKS === 'true' },
     secretRotationGraceSeconds: env.SECRET_ROTATION_GRACE_SECONDS,
     maxOrderAmount: env.MAX_ORDER_AMOUNT,
     checkout: {

@@ -581,6 +581,16 @@ function validBody(op: Operation): unknown {
 
 type Semantic = [fault: string, make: (base: Record<string, unknown>) => unknown];
 
+/** Webhook URLs refused even where private webhooks are allowed (as here). */
+const REFUSED_WEBHOOKS: [fault: string, url: string][] = [
+  ['a metadata webhook', 'http://169.254.169.254/latest/meta-data/'],
+  ['a metadata webhook in hex', 'http://0xa9fea9fe/'],
+  ['a mapped metadata webhook', 'http://[::ffff:169.254.169.254]/'],
+  ['a metadata webhook by name', 'http://metadata.google.internal/computeMetadata/v1/'],
+  ['a webhook with user info', 'https://user:secret@store.example/hooks'],
+  ['a webhook to 0.0.0.0', 'http://0.0.0.0:8080/'],
+];
+
 /** Bodies the schema allows but the server must refuse, by operation. */
 function semanticFaults(op: Operation): Semantic[] {
   const DAY = 86_400_000;
@@ -673,12 +683,17 @@ function semanticFaults(op: Operation): Semantic[] {
       ['an existing provider id', (b) => ({ ...b, providerId: world.store.providerId })],
       ['a no-show grace for a store', (b) => ({ ...b, doctorNoShowGraceSeconds: 60 })],
       ['an ftp webhook', (b) => ({ ...b, webhookUrl: 'ftp://example.com/hook' })],
+      ...REFUSED_WEBHOOKS.map(([fault, url]): Semantic => [
+        fault,
+        (b) => ({ ...b, webhookUrl: url }),
+      ]),
       ['a blank name', (b) => ({ ...b, name: '   ' })],
     ],
     'PATCH /v1/admin/providers/{providerId}': [
       ['nothing to change', () => ({})],
       ['a no-show grace for a store', () => ({ doctorNoShowGraceSeconds: 60 })],
       ['an ftp webhook', () => ({ webhookUrl: 'ftp://example.com/hook' })],
+      ...REFUSED_WEBHOOKS.map(([fault, url]): Semantic => [fault, () => ({ webhookUrl: url })]),
     ],
     'POST /v1/support/orders/{orderId}/refunds': [
       ['more than was captured', (b) => ({ ...b, amount: 1_000_000 })],
@@ -1313,13 +1328,16 @@ function buildProbe(
   if (body !== undefined && body.length > MAX_BODY_BYTES && op.path.startsWith('/v1/'))
     faults.push('body over 256 kB');
   if (choice.body.semantic) faults.push(`body: ${choice.body.semantic}`);
-  if (op.body && body !== undefined && op.security !== 'signature') {
+  if (op.body && body !== undefined) {
     const json = contentType !== undefined && CONTENT_TYPES.json.includes(contentType);
-    // The JSON API refuses any other body; other routes (/codec) read only application/json.
+    // The JSON API, signed callbacks included, refuses any other body; other routes (/codec)
+    // read only application/json.
     if (op.path.startsWith('/v1/')) {
       if (body.length > 0 && !json) faults.push(`a ${contentType ?? 'typeless'} body`);
     }
-    if (contentType?.includes('latin1')) faults.push('unsupported charset');
+    // Signed callbacks look at the content type only when a body comes with it.
+    if (contentType?.includes('latin1') && (op.security !== 'signature' || body.length > 0))
+      faults.push('unsupported charset');
   }
   // Read by the route: the signed raw body, the JSON API's JSON, elsewhere application/json.
   const read =
@@ -1680,6 +1698,136 @@ describe('bodies', () => {
       status: 422,
       code: 'validation_failed',
     });
+    expect(await snapshot()).toEqual(before);
+  });
+});
+
+describe('signed callbacks: content type', () => {
+  const JSON_TYPES = /^application\/(json|[^/;]*\+json)$/;
+  /** A media type that is not JSON (a JSON one with other letter case would be JSON). */
+  const notJsonArb = fc
+    .tuple(
+      fc.constantFrom('text', 'application', 'multipart', 'image', 'x-custom'),
+      fc.stringMatching(/^[a-z0-9][a-z0-9.+-]{0,24}$/),
+      fc.constantFrom('', '; charset=utf-8', '; boundary=x'),
+    )
+    .map(([type, subtype, parameters]) => `${type}/${subtype}${parameters}`)
+    .filter((contentType) => !JSON_TYPES.test(contentType.split(';')[0]!));
+
+  test('a correctly signed, valid callback whose body is not typed as JSON is 415 and changes nothing', async () => {
+    const before = await snapshot();
+    const callbacks = operations.filter((op) => op.security === 'signature' && op.body);
+    expect(callbacks.map((op) => op.key)).toHaveLength(2);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...callbacks),
+        fc.option(notJsonArb, { nil: undefined }),
+        async (op, contentType) => {
+          const target = op.path
+            .replace('{providerId}', world.store.providerId)
+            .replace('{orderId}', world.orders[0]!.orderId);
+          const body = Buffer.from(toJsonText(validBody(op)));
+          const answer = await send({
+            method: op.method,
+            target,
+            headers: {
+              ...(contentType !== undefined ? { 'Content-Type': contentType } : {}),
+              [SIGNATURE_HEADER]: callbackSignatureHeader(world.store.signingSecret, {
+                method: op.method,
+                target,
+                rawBody: body,
+              }),
+            },
+            body,
+          });
+          expect({ status: answer.status, code: JSON.parse(answer.text).error?.code }).toEqual({
+            status: 415,
+            code: 'unsupported_media_type',
+          });
+        },
+      ),
+      { numRuns: 40 },
+    );
+    expect(await snapshot()).toEqual(before);
+  });
+});
+
+describe('webhook URLs', () => {
+  const metadataIPv4 = fc.constantFrom('169.254.169.254', '100.100.100.200');
+  /** A host spelling of a metadata service: every form the URL parser reads as that address. */
+  const metadataHostArb = fc.oneof(
+    metadataIPv4.chain((ip) => {
+      const octets = ip.split('.').map(Number);
+      const integer = octets.reduce((n, o) => n * 256 + o, 0);
+      return fc.constantFrom(
+        ip,
+        `${ip}.`,
+        String(integer),
+        `0x${integer.toString(16)}`,
+        octets.map((o) => `0${o.toString(8)}`).join('.'),
+        `[::ffff:${ip}]`,
+        `[0:0:0:0:0:ffff:${ip}]`,
+        `[64:ff9b::${ip}]`,
+      );
+    }),
+    fc.constantFrom('[fd00:ec2::254]', '[fd00:ec2:0:0:0:0:0:254]'),
+    fc
+      .constantFrom('metadata.google.internal', 'metadata.google.internal.')
+      .chain((name) =>
+        fc
+          .array(fc.boolean(), { minLength: name.length, maxLength: name.length })
+          .map((upper) => [...name].map((c, i) => (upper[i] ? c.toUpperCase() : c)).join('')),
+      ),
+  );
+  const refusedUrlArb = fc.oneof(
+    fc
+      .tuple(
+        fc.constantFrom('http', 'https', 'HTTP'),
+        metadataHostArb,
+        fc.option(fc.integer({ min: 1, max: 65_535 }), { nil: undefined }),
+        fc.webPath(),
+      )
+      .map(([scheme, host, port, path]) => `${scheme}://${host}${port ? `:${port}` : ''}${path}`),
+    fc
+      .tuple(
+        fc.stringMatching(/^[a-z][a-z0-9]{0,8}$/),
+        fc.stringMatching(/^[a-z0-9]{0,8}$/),
+        fc.domain(),
+      )
+      .map(
+        ([user, password, host]) =>
+          `https://${user}${password ? `:${password}` : ''}@${host}/hooks`,
+      ),
+  );
+
+  test('a metadata service in any spelling, or user info, is 422 on registration and PATCH, and nothing changes', async () => {
+    const before = await snapshot();
+    await fc.assert(
+      fc.asyncProperty(refusedUrlArb, fc.boolean(), async (webhookUrl, patch) => {
+        const response = patch
+          ? await request(harness.apiUrl)
+              .patch(`/v1/admin/providers/${world.store.providerId}`)
+              .set('Authorization', `Bearer ${TOKENS.admin}`)
+              .send({ webhookUrl })
+          : await request(harness.apiUrl)
+              .post('/v1/admin/providers')
+              .set('Authorization', `Bearer ${TOKENS.admin}`)
+              .send({
+                providerId: `fuzz-${randomBytes(4).toString('hex')}`,
+                vertical: 'grocery',
+                name: 'Fuzz store',
+                webhookUrl,
+              });
+        expect(response.status).toBe(422);
+        expect(['webhook_url_not_allowed', 'validation_failed']).toContain(
+          response.body.error.code,
+        );
+        expect(response.body.error.details).toContainEqual(
+          expect.objectContaining({ path: 'webhookUrl' }),
+        );
+      }),
+      { numRuns: 60 },
+    );
     expect(await snapshot()).toEqual(before);
   });
 });

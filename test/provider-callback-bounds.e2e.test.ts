@@ -1,8 +1,11 @@
 // What a provider's callback may not say: a confirmation naming one item twice, and events
-// dated far from now or before the order existed. Each is 422 and changes nothing.
+// dated far from now or before the order existed (each 422), and a body that is not JSON (415,
+// before its signature is checked). None changes anything; the callback log records each.
 
-import { useHarnessWithStore } from './support/harness';
+import { callbackSignatureHeader, SIGNATURE_HEADER } from '../infra/signing';
+import { eventually, useHarnessWithStore } from './support/harness';
 import { GROCERY_TOTAL, getOrder, groceryOrder, placeOrder, waitForStatus } from './support/orders';
+import { support } from './support/staff';
 
 const suite = useHarnessWithStore();
 
@@ -28,7 +31,18 @@ test('a confirmation naming the same item twice is 422 and the order still await
   ]);
   expect((await getOrder(suite.harness.apiUrl, orderId)).body.status).toBe('awaiting_confirmation');
   expect(await suite.harness.ledgerOf(orderId)).toEqual([['authorisation', GROCERY_TOTAL]]);
+  expect(await loggedCallbacks(orderId)).toEqual([
+    expect.objectContaining({ status: 422, accepted: false, code: 'validation_failed' }),
+  ]);
 });
+
+/** The provider callbacks support reads for an order, once there are any (logged after the answer). */
+function loggedCallbacks(orderId: string): Promise<unknown[]> {
+  return eventually(async () => {
+    const { callbacks } = (await support(suite.harness.apiUrl).order(orderId)).body;
+    return callbacks.length > 0 ? (callbacks as unknown[]) : undefined;
+  }, 5_000);
+}
 
 describe('event times', () => {
   let orderId: string;
@@ -66,4 +80,69 @@ describe('event times', () => {
     expect(response.status).toBe(200);
     expect(response.body.status).toBe('in_progress');
   });
+});
+
+describe('content type', () => {
+  const ACCEPT = Buffer.from(JSON.stringify({ decision: 'accept' }));
+
+  /** A correctly signed confirmation whose body is sent with `contentType` (none: no header). */
+  async function confirmAs(orderId: string, contentType: string | undefined) {
+    const target = `/v1/providers/${suite.store.providerId}/orders/${orderId}/confirmation`;
+    const headers: Record<string, string> = {
+      [SIGNATURE_HEADER]: callbackSignatureHeader(suite.store.signingSecret, {
+        method: 'POST',
+        target,
+        rawBody: ACCEPT,
+      }),
+    };
+    if (contentType !== undefined) headers['content-type'] = contentType;
+    // Bytes, so that fetch adds no Content-Type of its own.
+    const response = await fetch(`${suite.harness.apiUrl}${target}`, {
+      method: 'POST',
+      headers,
+      body: new Uint8Array(ACCEPT),
+    });
+    const body = (await response.json()) as { status?: string; error?: { code?: string } };
+    return { status: response.status, code: body.error?.code, orderStatus: body.status };
+  }
+
+  test.each([
+    ['text/plain', 'text/plain', 'unsupported_media_type'],
+    ['a form', 'application/x-www-form-urlencoded', 'unsupported_media_type'],
+    ['multipart', 'multipart/form-data; boundary=x', 'unsupported_media_type'],
+    ['no content type', undefined, 'unsupported_media_type'],
+    ['JSON in Latin-1', 'application/json; charset=latin1', 'unsupported_encoding'],
+  ])(
+    'a signed accept sent as %s is 415 and changes nothing; the callback log records it',
+    async (_case, contentType, code) => {
+      const orderId = await newOrder();
+      expect(await confirmAs(orderId, contentType)).toEqual({
+        status: 415,
+        code,
+        orderStatus: undefined,
+      });
+      expect((await getOrder(suite.harness.apiUrl, orderId)).body.status).toBe(
+        'awaiting_confirmation',
+      );
+      expect(await suite.harness.ledgerOf(orderId)).toEqual([['authorisation', GROCERY_TOTAL]]);
+      expect(await loggedCallbacks(orderId)).toEqual([
+        expect.objectContaining({ kind: 'confirmation', status: 415, accepted: false, code }),
+      ]);
+
+      // The same signed bytes as JSON are taken: only the content type was wrong.
+      expect(await confirmAs(orderId, 'application/json; charset=utf-8')).toMatchObject({
+        status: 200,
+      });
+    },
+  );
+});
+
+test('the OpenAPI document lists the 415 on both callbacks', async () => {
+  const { paths } = (await fetch(`${suite.harness.apiUrl}/openapi.json`).then((r) => r.json())) as {
+    paths: Record<string, { post: { responses: Record<string, unknown> } }>;
+  };
+  for (const kind of ['confirmation', 'events'])
+    expect(
+      paths[`/v1/providers/{providerId}/orders/{orderId}/${kind}`]!.post.responses,
+    ).toHaveProperty('415');
 });

@@ -15,10 +15,15 @@ import { createLogger, temporalLogger, type Logger } from '../infra/logger';
 import { createSandboxGateway } from '../infra/payments/sandbox';
 import { useSecretKeys } from '../infra/provider-secrets';
 import { connectWorkerConnection } from '../infra/temporal';
+import { createWebhookClient, type WebhookClient } from '../infra/webhook-client';
 import { registerSchedules } from './schedules';
 import type { Models } from '../infra/db';
 
-export function activityDeps(models: Models, logger: Logger): ActivityDeps {
+export function activityDeps(
+  models: Models,
+  logger: Logger,
+  webhooks: WebhookClient,
+): ActivityDeps {
   const notifier = createSandboxCustomerNotifier(models.DispatchRecord);
   return {
     models,
@@ -27,7 +32,7 @@ export function activityDeps(models: Models, logger: Logger): ActivityDeps {
     vouchers: createSandboxVoucherIssuer(models.DispatchRecord, notifier),
     videoSessions: createSandboxVideoSessions(models.DispatchRecord, notifier),
     logger,
-    fetch: globalThis.fetch,
+    webhooks,
     clock: () => new Date(),
   };
 }
@@ -66,10 +71,11 @@ async function main(): Promise<void> {
   const database = await connectDatabase(config.mongodbUri, logger);
   const connection = await connectWorkerConnection(config.temporal);
   await registerSchedules(config);
+  const webhooks = createWebhookClient(config.webhooks);
   const worker = await createOrderWorker({
     config,
     connection,
-    deps: activityDeps(database.models, logger),
+    deps: activityDeps(database.models, logger, webhooks),
   });
   logger.info(
     { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace },
@@ -77,6 +83,7 @@ async function main(): Promise<void> {
   );
   // Worker.run resolves after the Runtime's SIGINT/SIGTERM handling has drained the worker.
   await worker.run();
+  await webhooks.close();
   await connection.close();
   await database.close();
   logger.info('order worker stopped');

@@ -15,7 +15,15 @@ const dateTime = z.iso.datetime({ offset: true });
 const webhookUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http or https URL' })
   .max(2048)
-  .meta({ description: 'where new orders and cancellations are POSTed, signed' });
+  // (Zod runs this even after the URL check failed, hence the guard.)
+  .refine((url) => {
+    const parsed = URL.canParse(url) ? new URL(url) : undefined;
+    return !parsed || (parsed.username === '' && parsed.password === '');
+  }, 'must not carry a user name or password')
+  .meta({
+    description:
+      'where new orders and cancellations are POSTed, signed. Not a cloud metadata address, nor (unless the server allows private webhooks) a loopback, private or link-local one, by address or by what its name resolves to: `422 webhook_url_not_allowed`',
+  });
 const confirmationTimeoutSeconds = z
   .number()
   .int()

@@ -3,6 +3,7 @@
 // than any request needs (deep nesting would overflow the stack of code that walks a body,
 // such as checkout's fingerprint of it).
 
+import { parse as parseContentType } from 'content-type';
 import express, { type Request, type RequestHandler } from 'express';
 import { ApiError } from '../errors';
 
@@ -41,6 +42,30 @@ export function checkBodyDepth(body: unknown): void {
 const carriesBody = (req: Request) =>
   req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length']) > 0;
 
+/** The media types read as JSON, here and by `jsonBody`. */
+const JSON_TYPES = ['application/json', 'application/*+json'];
+
+/**
+ * For routes that read the raw body themselves (signed provider callbacks): a body, when one is
+ * sent, must be JSON in UTF-8, or the request is refused with 415 before the body is read. A
+ * request without a body (a signed GET) passes whatever its headers say.
+ */
+export const requireJsonBody: RequestHandler = (req, _res, next) => {
+  if (!carriesBody(req)) return next();
+  if (!req.is(JSON_TYPES)) {
+    throw new ApiError(
+      415,
+      'unsupported_media_type',
+      'the request body must be JSON sent with Content-Type: application/json',
+    );
+  }
+  const charset = parseContentType(req.headers['content-type']!).parameters.charset;
+  if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+    throw new ApiError(415, 'unsupported_encoding', 'the request body must be UTF-8');
+  }
+  next();
+};
+
 /**
  * Parses a JSON body (`application/json` or `application/*+json`); refuses any other body and
  * one nested too deep.
@@ -49,7 +74,7 @@ export function jsonBody(): RequestHandler[] {
   const parse = express.json({
     limit: MAX_BODY_BYTES,
     strict: true,
-    type: ['application/json', 'application/*+json'],
+    type: JSON_TYPES,
   });
   const onlyJson: RequestHandler = (req, _res, next) => {
     if (req.body === undefined && carriesBody(req)) {

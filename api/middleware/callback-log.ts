@@ -11,6 +11,9 @@ export function logProviderCallbacks(
   kind: 'confirmation' | 'events',
 ): RequestHandler {
   return (req, res, next) => {
+    // Read now: once an error leaves the router, Express restores the app's (empty) params,
+    // and refusals would go unrecorded.
+    const { providerId, orderId } = req.params as { providerId?: string; orderId?: string };
     let answered: unknown;
     const json = res.json.bind(res);
     res.json = (body: unknown) => {
@@ -18,7 +21,6 @@ export function logProviderCallbacks(
       return json(body);
     };
     res.once('finish', () => {
-      const { providerId, orderId } = req.params as { providerId?: string; orderId?: string };
       if (!providerId || !orderId) return;
       const error = (answered as { error?: { code?: string; message?: string } } | undefined)
         ?.error;

@@ -28,13 +28,30 @@ export function adminProvidersRouter(deps: {
   models: Pick<Models, 'Provider' | 'ProviderSecret'>;
   /** SECRET_ROTATION_GRACE_SECONDS: how long previous secrets stay valid after a rotation. */
   defaultGraceSeconds: number;
+  /** Why webhooks may not go to a URL (infra/webhook-client.ts), or undefined. */
+  webhookUrlRefusal: (url: string) => Promise<string | undefined>;
 }): Router {
   const router = Router();
   const { models } = deps;
   const serialized = perKeyQueue();
 
+  /** Refuses a webhook URL that points where webhooks may not go (SSRF). */
+  async function checkWebhookUrl(url: string | null | undefined): Promise<void> {
+    if (!url) return;
+    const refusal = await deps.webhookUrlRefusal(url);
+    if (refusal) {
+      throw new ApiError(
+        422,
+        'webhook_url_not_allowed',
+        'webhooks may not be sent where this URL points',
+        [{ path: 'webhookUrl', message: refusal }],
+      );
+    }
+  }
+
   router.post('/', async (req, res) => {
     const body = RegisterProviderRequestSchema.parse(req.body);
+    await checkWebhookUrl(body.webhookUrl);
     const now = new Date();
     let provider: ProviderDocument;
     try {
@@ -98,6 +115,7 @@ export function adminProvidersRouter(deps: {
   router.patch('/:providerId', async (req, res) => {
     const { providerId } = ProviderParamsSchema.parse(req.params);
     const patch = UpdateProviderRequestSchema.parse(req.body);
+    await checkWebhookUrl(patch.webhookUrl);
     // FerretDB 1.x rewrites a whole document per update, so two PATCHes of one provider at
     // once could undo each other's fields; one process applies them one at a time. On
     // MongoDB each $set is atomic and only the fields sent are written.

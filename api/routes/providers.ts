@@ -11,6 +11,7 @@ import type { OrderSnapshot } from '../../domain/order';
 import { eventScheduleProblem } from '../../domain/schedule';
 import { confirmOrderUpdate, reportProviderEventUpdate } from '../../workflows/messages';
 import { ApiError } from '../errors';
+import { requireJsonBody } from '../middleware/body';
 import { logProviderCallbacks } from '../middleware/callback-log';
 import { providerOf } from '../middleware/signature';
 import { updateOrderWorkflow } from '../order-updates';
@@ -52,6 +53,7 @@ export function providersRouter(deps: {
     router.post(
       path,
       logProviderCallbacks(models, kind),
+      requireJsonBody,
       ...deps.verifySignature,
       async (req, res) => {
         const { providerId, orderId } = ProviderOrderParamsSchema.parse(req.params);

@@ -239,6 +239,8 @@ export async function startOrderflowDriver(
     // Orders close when they end, as the recorded histories (and the bare shape) do; with the
     // 30-day default each workflow would stay open on a timer for support refunds.
     REFUND_WINDOW_SECONDS: '0',
+    // The generator's webhook receiver listens on 127.0.0.1.
+    ALLOW_PRIVATE_WEBHOOKS: 'true',
     ...workerSizing(),
     ...(options.workflowBundlePath ? { WORKFLOW_BUNDLE_PATH: options.workflowBundlePath } : {}),
   };

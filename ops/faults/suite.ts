@@ -172,6 +172,8 @@ export async function runFaultSuite(options: FaultSuiteOptions = {}): Promise<Fa
     CHECKOUT_PAYMENT_WINDOW_SECONDS: String(waitSeconds * 6),
     REFUND_WINDOW_SECONDS: '0',
     DELIVERY_OVERDUE_GRACE_SECONDS: '600',
+    // The simulated providers' webhook server listens on 127.0.0.1.
+    ALLOW_PRIVATE_WEBHOOKS: 'true',
     WORKFLOW_BUNDLE_PATH: bundlePath,
   };
   const databaseBackend = servers.databaseBackend;

@@ -111,6 +111,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     // a refund window itself.
     REFUND_WINDOW_SECONDS: '0',
     PAYLOAD_ENCRYPTION_KEYS: `${TEST_PAYLOAD_KEY.id}:${TEST_PAYLOAD_KEY.key}`,
+    // Webhook receivers in tests listen on 127.0.0.1; a test can turn this off.
+    ALLOW_PRIVATE_WEBHOOKS: 'true',
     ...options.env,
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
