@@ -45,16 +45,13 @@ describe('loadConfig', () => {
     ['SECRET_ENCRYPTION_KEYS', { SECRET_ENCRYPTION_KEYS: `bad id:${key32()}` }],
     ['CODEC_CORS_ORIGINS', { CODEC_CORS_ORIGINS: 'http://ui.example.com/path' }],
     ['PORT', { PORT: 'eighty' }],
-<<<<<<< HEAD
     ['TRUST_PROXY', { TRUST_PROXY: 'true' }],
     ['TRUST_PROXY', { TRUST_PROXY: '10.0.0.0/8,proxy.internal' }],
     ['TRUST_PROXY', { TRUST_PROXY: '0.0.0.0/0' }],
     ['TRUST_PROXY', { TRUST_PROXY: '::0.0.0.0' }],
     ['TRUST_PROXY', { TRUST_PROXY: '10.0.0.1,' }],
     ['TRUST_PROXY', { TRUST_PROXY: '-1' }],
-=======
     ['ALLOW_PRIVATE_WEBHOOKS', { ALLOW_PRIVATE_WEBHOOKS: 'yes' }],
->>>>>>> probe-webhooks
   ])('names the bad variable %s', (name, override) => {
     expect(() => loadConfig({ ...valid, ...override })).toThrow(ConfigError);
     expect(() => loadConfig({ ...valid, ...override })).toThrow(name);
@@ -138,7 +135,16 @@ describe('loadConfig', () => {
     ).toEqual(['https://temporal.example.com', 'http://localhost:8080']);
   });
 
-<<<<<<< HEAD
+  test('private webhooks are refused unless ALLOW_PRIVATE_WEBHOOKS is true', () => {
+    expect(loadConfig(valid).webhooks).toEqual({ allowPrivate: false });
+    expect(loadConfig({ ...valid, ALLOW_PRIVATE_WEBHOOKS: 'false' }).webhooks).toEqual({
+      allowPrivate: false,
+    });
+    expect(loadConfig({ ...valid, ALLOW_PRIVATE_WEBHOOKS: 'true' }).webhooks).toEqual({
+      allowPrivate: true,
+    });
+  });
+
   test('TRUST_PROXY: nobody by default; a hop count, or addresses, CIDRs and named ranges', () => {
     expect(loadConfig(valid).http.trustProxy).toBe(false);
     expect(loadConfig({ ...valid, TRUST_PROXY: 'false' }).http.trustProxy).toBe(false);
@@ -209,15 +215,5 @@ describe('TRUST_PROXY properties', () => {
         },
       ),
     );
-=======
-  test('private webhooks are refused unless ALLOW_PRIVATE_WEBHOOKS is true', () => {
-    expect(loadConfig(valid).webhooks).toEqual({ allowPrivate: false });
-    expect(loadConfig({ ...valid, ALLOW_PRIVATE_WEBHOOKS: 'false' }).webhooks).toEqual({
-      allowPrivate: false,
-    });
-    expect(loadConfig({ ...valid, ALLOW_PRIVATE_WEBHOOKS: 'true' }).webhooks).toEqual({
-      allowPrivate: true,
-    });
->>>>>>> probe-webhooks
   });
 });
