@@ -117,9 +117,19 @@ export function orderSteps(has: Changes) {
   };
 }
 
+/** Every activity the order workflow calls (support's timeline words each one). */
+export type OrderWorkflowActivity =
+  | keyof AuthorisationActivities
+  | keyof SettlementActivities
+  | keyof ReadModelActivities
+  | keyof DispatchActivities
+  | keyof NotifyActivities;
+
+type NotifyActivities = Pick<OrderActivities, 'notifyProvider'>;
+
 /** Provider webhooks bounded by a deadline, which differs per order. */
 export function notifyProviderUntil(deadlineMs: number) {
-  return proxyActivities<Pick<OrderActivities, 'notifyProvider'>>({
+  return proxyActivities<NotifyActivities>({
     ...webhookRetry,
     scheduleToCloseTimeout: Math.max(deadlineMs, 1000),
   }).notifyProvider;

@@ -44,34 +44,46 @@ export const getOrderQuery = defineQuery<OrderSnapshot>('getOrder');
  * Sent with the workflow start (update-with-start): completes once the payment has been
  * authorised or declined, so checkout answers in one call without polling.
  */
-export const awaitPaymentDecisionUpdate = defineUpdate<OrderSnapshot>('awaitPaymentDecision');
+export const awaitPaymentDecisionUpdate = defineUpdate<OrderSnapshot, [], 'awaitPaymentDecision'>(
+  'awaitPaymentDecision',
+);
 
 /** The provider accepts or rejects the order; rejected by the validator when too late. */
-export const confirmOrderUpdate = defineUpdate<OrderSnapshot, [ConfirmationDecision]>(
-  'confirmOrder',
-);
+export const confirmOrderUpdate = defineUpdate<
+  OrderSnapshot,
+  [ConfirmationDecision],
+  'confirmOrder'
+>('confirmOrder');
 
 /** Dispatch progress reported by the provider (picked up, delivered, ...). */
-export const reportProviderEventUpdate = defineUpdate<OrderSnapshot, [ProviderEvent]>(
-  'reportProviderEvent',
-);
+export const reportProviderEventUpdate = defineUpdate<
+  OrderSnapshot,
+  [ProviderEvent],
+  'reportProviderEvent'
+>('reportProviderEvent');
 
 /**
  * The customer (or support) cancels. The validator applies the vertical's cancellation
  * policy; the answer is the order once the money is settled (fee kept, rest refunded or
  * released).
  */
-export const cancelOrderUpdate = defineUpdate<OrderSnapshot, [CancellationRequest]>('cancelOrder');
+export const cancelOrderUpdate = defineUpdate<OrderSnapshot, [CancellationRequest], 'cancelOrder'>(
+  'cancelOrder',
+);
 
 /**
  * Support staff refund part or all of what was captured. Above the approval threshold the
  * refund waits for an admin (`decideRefund`); the answer is the order once the refund is
  * paid or held for approval. Repeating a request (same refundId and body) is harmless.
  */
-export const requestRefundUpdate = defineUpdate<OrderSnapshot, [RefundRequest]>('requestRefund');
+export const requestRefundUpdate = defineUpdate<OrderSnapshot, [RefundRequest], 'requestRefund'>(
+  'requestRefund',
+);
 
 /** An admin approves or declines a refund held for approval. */
-export const decideRefundUpdate = defineUpdate<OrderSnapshot, [RefundDecision]>('decideRefund');
+export const decideRefundUpdate = defineUpdate<OrderSnapshot, [RefundDecision], 'decideRefund'>(
+  'decideRefund',
+);
 
 export interface NotificationRedelivery {
   event: 'order.created' | 'order.cancelled';
@@ -85,8 +97,19 @@ export interface NotificationRedelivery {
 /** Support sends the provider's last notification again (same event id: providers dedupe). */
 export const redeliverNotificationUpdate = defineUpdate<
   NotificationRedelivery,
-  [{ requestedBy: StaffActor }]
+  [{ requestedBy: StaffActor }],
+  'redeliverNotification'
 >('redeliverNotification');
+
+/** The name of every Update the order workflow takes (support's timeline words each one). */
+export type OrderUpdateName =
+  | typeof awaitPaymentDecisionUpdate.name
+  | typeof confirmOrderUpdate.name
+  | typeof reportProviderEventUpdate.name
+  | typeof cancelOrderUpdate.name
+  | typeof requestRefundUpdate.name
+  | typeof decideRefundUpdate.name
+  | typeof redeliverNotificationUpdate.name;
 
 /** ApplicationFailure types the workflow raises; the API maps each to an HTTP status once. */
 export const FailureTypes = {

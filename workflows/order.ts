@@ -33,6 +33,7 @@ import { OrderState } from './order-state';
 import { ProviderNotifications } from './provider-notifications';
 import { OrderRefunds } from './refunds';
 import { settlementWatch } from './settlement-watch';
+import { conditionUntil } from './timers';
 import type { WaitResult } from './verticals/vertical';
 
 /** How the order ends, and what goes back to the customer on the way. */
@@ -162,7 +163,8 @@ async function run(order: Order): Promise<void> {
   state.paymentDecided = true;
 
   const newOrder = provider.sendNewOrder(deadlineMs);
-  const answered = await condition(
+  const answered = await conditionUntil(
+    'confirmation_deadline',
     () => record.current.confirmation !== undefined || state.cancelRequested,
     deadlineMs,
   );
@@ -221,12 +223,12 @@ async function run(order: Order): Promise<void> {
     dispatched: (change) => record.moveTo('dispatching', change),
     publish: () => state.publish(),
     msUntil: (epochMs) => Math.max(0, epochMs - workflowNow().getTime()),
-    waitFor: async (done, timeoutMs): Promise<WaitResult> => {
+    waitFor: async (done, until): Promise<WaitResult> => {
       const settled = () => done() || state.cancelRequested;
       const met =
-        timeoutMs === undefined
+        until === undefined
           ? (await condition(settled), true)
-          : await condition(settled, timeoutMs);
+          : await conditionUntil(until.purpose, settled, until.ms);
       if (state.cancelRequested && !done()) return 'cancelled';
       return met ? 'done' : 'timeout';
     },

@@ -4,7 +4,7 @@
 // captured. Support may refund for a while after the order closed (the refund window); then
 // whatever still waits for an admin is declined and the books close.
 
-import { condition, log, sleep } from '@temporalio/workflow';
+import { condition, log } from '@temporalio/workflow';
 import type { OrderSnapshot } from '../domain/order';
 import {
   checkRefund,
@@ -17,6 +17,7 @@ import { workflowNow, workflowNowIso } from './clock';
 import { idempotencyConflict, invalidRequest, invalidState, refundNotAllowed } from './errors';
 import type { OrderState } from './order-state';
 import type { WatchedSettlement } from './settlement-watch';
+import { sleepFor } from './timers';
 
 type Settlement = ReturnType<typeof orderSteps>['settlement'];
 
@@ -146,7 +147,7 @@ export class OrderRefunds {
     const { amounts } = this.state.record.current;
     const kept = amounts.captured - amounts.refunded;
     if (kept <= 0 || this.windowMs <= 0 || !this.state.has('refund-window-after-close')) return;
-    await sleep(this.windowMs);
+    await sleepFor('refund_window', this.windowMs);
     this.open = false;
     await this.declineUndecided('the refund window closed before an admin decided');
   }

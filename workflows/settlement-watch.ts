@@ -2,9 +2,10 @@
 // gone through after SETTLEMENT_ATTENTION_SECONDS raises `settlement_stuck` so support looks;
 // the attention clears once it settles.
 
-import { CancellationScope, log, sleep } from '@temporalio/workflow';
+import { CancellationScope, log } from '@temporalio/workflow';
 import { workflowNowIso } from './clock';
 import type { OrderState } from './order-state';
+import { sleepFor } from './timers';
 
 export type WatchedSettlement = <T>(what: string, settle: () => Promise<T>) => Promise<T>;
 
@@ -15,7 +16,7 @@ export function settlementWatch(state: OrderState): WatchedSettlement {
     if (afterMs <= 0 || !has('settlement-attention')) return settle();
     const watch = new CancellationScope();
     const raised = watch
-      .run(() => sleep(afterMs))
+      .run(() => sleepFor('settlement_attention', afterMs))
       .then(
         async () => {
           order.update({

@@ -9,6 +9,7 @@ import { decodePayloadsWithin, payloadCodec } from '../../infra/codec';
 import { TEST_PAYLOAD_KEY } from '../../test/support/harness';
 import { HISTORIES_DIR, loadHistory } from '../../test/support/histories';
 import { TimelineEntrySchema } from './schemas';
+import { activityName } from './timeline-wording';
 import {
   toTimeline,
   type DecodePayloads,
@@ -673,5 +674,44 @@ describe("support's steps", () => {
       actor: 'support',
       actorName: 'carol',
     });
+  });
+});
+
+describe('timers are read by the purpose the workflow names them with', () => {
+  /** The deadline timer of a store still deciding, its summary set to `summary`. */
+  function deadlineNamed(summary: string | undefined): HistoryEvent[] {
+    const events = awaitingStore();
+    const timer = events.at(-1)!;
+    timer.userMetadata =
+      summary === undefined ? null : { summary: defaultPayloadConverter.toPayload(summary) };
+    return events;
+  }
+
+  test('a recorded timer carries its purpose as its summary', () => {
+    const timer = awaitingStore().at(-1)!;
+    expect(decode([timer.userMetadata!.summary!])).toEqual(['confirmation_deadline']);
+  });
+
+  test('the named purpose wins over where the story is', () => {
+    const [pending] = only(timeline(deadlineNamed('settlement_attention')), 'timer_pending');
+    expect(pending!.details).toMatchObject({ purpose: 'settlement_attention' });
+    expect(pending!.title).toMatch(/^watching the settlement/);
+  });
+
+  test('a history from before timers were named is read from where the story is', () => {
+    const [pending] = only(timeline(deadlineNamed(undefined)), 'timer_pending');
+    expect(pending!.details).toMatchObject({ purpose: 'confirmation_deadline' });
+  });
+
+  test('a summary that names no purpose is shown as it is', () => {
+    const [pending] = only(timeline(deadlineNamed('waiting for the moon')), 'timer_pending');
+    expect(pending!.details).toMatchObject({ purpose: 'timer' });
+    expect(pending!.title).toMatch(/^waiting for the moon until /);
+  });
+
+  test("the tables know only the workflow's names: another fails to compile", () => {
+    // @ts-expect-error 'chargeCard' is no activity of the order workflow
+    expect(activityName('chargeCard')).toBe('chargeCard');
+    expect(activityName('capturePayment')).toBe('capturePayment');
   });
 });

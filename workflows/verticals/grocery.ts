@@ -67,7 +67,10 @@ export const grocery: VerticalFlow = {
       // A store that never reports the delivery must not leave the order silently open with
       // the money taken: past the window and its grace, support is asked to look.
       const overdueAt = Date.parse(details.deliveryWindow.end) + graceSeconds * 1000;
-      delivered = await waitFor(isDelivered, msUntil(overdueAt));
+      delivered = await waitFor(isDelivered, {
+        purpose: 'delivery_overdue',
+        ms: msUntil(overdueAt),
+      });
       if (delivered === 'timeout') {
         order.update({
           attention: {

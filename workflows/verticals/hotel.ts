@@ -47,10 +47,10 @@ export const hotel: VerticalFlow = {
     }
     await publish();
     // The stay ends at check-out whether or not the hotel reports it.
-    const stayed = await waitFor(
-      () => order.status === 'completed',
-      msUntil(hotelCheckOutAt(stay)),
-    );
+    const stayed = await waitFor(() => order.status === 'completed', {
+      purpose: 'check_out_time',
+      ms: msUntil(hotelCheckOutAt(stay)),
+    });
     if (stayed === 'cancelled') return { kind: 'cancelled' };
     return { kind: 'completed' };
   },

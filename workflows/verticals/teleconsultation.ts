@@ -32,7 +32,10 @@ export const teleconsultation: VerticalFlow = {
     const consultation = order.current.teleconsultation!;
     const slotStart = slotStartAt(consultation);
 
-    const beforeSession = await waitFor(() => false, msUntil(slotStart - VIDEO_SESSION_LEAD_MS));
+    const beforeSession = await waitFor(() => false, {
+      purpose: 'video_session_time',
+      ms: msUntil(slotStart - VIDEO_SESSION_LEAD_MS),
+    });
     if (beforeSession === 'cancelled') return { kind: 'cancelled' };
     try {
       const session = await dispatch.openVideoSession({
@@ -53,7 +56,10 @@ export const teleconsultation: VerticalFlow = {
 
     const started = await waitFor(
       () => order.hasEvent('consultation_started') || order.hasEvent('no_show'),
-      msUntil(slotStart + doctorNoShowGraceMs(input.doctorNoShowGraceSeconds)),
+      {
+        purpose: 'no_show_grace',
+        ms: msUntil(slotStart + doctorNoShowGraceMs(input.doctorNoShowGraceSeconds)),
+      },
     );
     if (started === 'cancelled') return { kind: 'cancelled' };
     if (started === 'timeout' || order.hasEvent('no_show')) {
@@ -64,10 +70,10 @@ export const teleconsultation: VerticalFlow = {
     }
 
     // A consultation nobody closes completes on its own after the slot.
-    await waitFor(
-      () => order.status === 'completed',
-      msUntil(slotEndAt(consultation) + CONSULTATION_AUTO_COMPLETE_GRACE_MS),
-    );
+    await waitFor(() => order.status === 'completed', {
+      purpose: 'consultation_end',
+      ms: msUntil(slotEndAt(consultation) + CONSULTATION_AUTO_COMPLETE_GRACE_MS),
+    });
     return { kind: 'completed' };
   },
 

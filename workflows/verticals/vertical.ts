@@ -10,6 +10,7 @@ import type { orderSteps } from '../activities';
 import type { Changes } from '../changes';
 import type { OrderWorkflowInput } from '../messages';
 import type { OrderChange, OrderRecord } from '../order-record';
+import type { TimerPurpose } from '../timers';
 
 /** What a vertical may do with the order: read it and note details, never set its status. */
 export type OrderView = Pick<OrderRecord, 'current' | 'status' | 'hasEvent' | 'update'>;
@@ -39,8 +40,11 @@ export interface FulfilmentContext {
   dispatched(change: OrderChange): void;
   /** Writes the current snapshot to the read model. */
   publish(): Promise<void>;
-  /** Waits until `done()` holds, a cancellation is requested, or `timeoutMs` passes. */
-  waitFor(done: () => boolean, timeoutMs?: number): Promise<WaitResult>;
+  /**
+   * Waits until `done()` holds, a cancellation is requested, or (given `until`) the timer for
+   * `until.purpose` fires after `until.ms`.
+   */
+  waitFor(done: () => boolean, until?: { purpose: TimerPurpose; ms: number }): Promise<WaitResult>;
   /** Milliseconds from now (workflow time) until `epochMs`, never negative. */
   msUntil(epochMs: number): number;
 }
