@@ -7,7 +7,7 @@ import type { Config } from '../infra/config';
 import type { Database } from '../infra/db';
 import type { Logger } from '../infra/logger';
 import { createAdmission } from './admission';
-import { createCheckout } from './checkout';
+import { createCheckout, dependencyWasDown, type CheckoutResult } from './checkout';
 import { errorHandler, notFoundHandler } from './errors';
 import { createApiMetrics } from './metrics';
 import { apiClientOf, bearerAuth } from './middleware/auth';
@@ -42,11 +42,12 @@ export function createApp({ config, database, temporal, logger, paymentLedger }:
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   const metrics = createApiMetrics();
-  const admission = createAdmission({
+  const admission = createAdmission<CheckoutResult>({
     maxInFlight: config.checkout.maxInFlight,
     minInFlight: config.checkout.minInFlight,
     targetLatencyMs: config.checkout.targetLatencyMs,
     retryAfterSeconds: config.checkout.busyRetryAfterSeconds,
+    dependencyWasDown,
     onShed: () => metrics.checkoutsShed.inc(),
   });
   metrics.observeAdmission(admission);
