@@ -15,7 +15,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { checkoutBody, createCheckoutClient, type CheckoutRecord } from '../ops/faults/clients';
+import {
+  checkoutBody,
+  createCheckoutClient,
+  type CheckoutAttempt,
+  type CheckoutRecord,
+} from '../ops/faults/clients';
 import { Findings } from '../ops/faults/findings';
 import type { PlannedOrder } from '../ops/faults/plan';
 import { prepareSystem } from '../ops/faults/stack';
@@ -42,6 +47,21 @@ interface LimitSample {
   inFlight: number;
 }
 
+interface SecondFigures {
+  /** Seconds from the database's return. */
+  second: number;
+  /** The lowest limit and the most checkouts in flight sampled in it. */
+  limit: number | null;
+  inFlight: number | null;
+  /** Tries sent in it, and of those turned away (503 server_busy). */
+  tries: number;
+  turnedAway: number;
+  /** 201s received in it, and the median and slowest of their latencies (ms). */
+  placed: number;
+  placedLatencyMedianMs: number | null;
+  placedLatencyMaxMs: number | null;
+}
+
 interface KeyFigures {
   keys: number;
   accepted: number;
@@ -62,9 +82,9 @@ export interface RecoveryReport {
     lowest: number;
     /** From the database's return until the limit is back to 90 % of `beforeOutage`. */
     backAfterMs: number | null;
-    /** Per second from 5 s before the outage: the lowest limit sampled in it. */
-    perSecond: { second: number; limit: number }[];
   };
+  /** Second by second from 5 s before the outage (seconds from the database's return). */
+  seconds: SecondFigures[];
   /** From the database's return until the last try turned away (none after it). */
   lastTurnedAwayAfterMs: number | null;
   turnedAway: { beforeOutage: number; duringOutage: number; afterReturn: number };
@@ -194,17 +214,61 @@ function limitFigures(samples: LimitSample[], stoppedAtMs: number, returnedAtMs:
   const beforeOutage = percentile(before, 50) ?? Number.NaN;
   const later = samples.filter((s) => s.atMs >= stoppedAtMs);
   const back = samples.find((s) => s.atMs >= returnedAtMs && s.limit >= 0.9 * beforeOutage);
-  const perSecond = new Map<number, number>();
-  for (const sample of samples.filter((s) => s.atMs >= stoppedAtMs - 5_000)) {
-    const second = Math.floor((sample.atMs - returnedAtMs) / 1000);
-    perSecond.set(second, Math.min(perSecond.get(second) ?? Infinity, sample.limit));
-  }
   return {
     beforeOutage: round1(beforeOutage),
     lowest: round1(Math.min(...later.map((s) => s.limit))),
     backAfterMs: back ? Math.max(0, back.atMs - returnedAtMs) : null,
-    perSecond: [...perSecond].map(([second, limit]) => ({ second, limit: round1(limit) })),
   };
+}
+
+/** The run second by second (from 5 s before the outage), relative to the database's return. */
+function secondFigures(
+  samples: LimitSample[],
+  attempts: CheckoutAttempt[],
+  fromMs: number,
+  returnedAtMs: number,
+): SecondFigures[] {
+  const secondOf = (atMs: number) => Math.floor((atMs - returnedAtMs) / 1000);
+  const last = secondOf(Math.max(...attempts.map((a) => a.startedAtMs + a.latencyMs)));
+  const seconds = new Map<number, SecondFigures & { latencies: number[] }>();
+  for (let second = secondOf(fromMs); second <= last; second++)
+    seconds.set(second, {
+      second,
+      limit: null,
+      inFlight: null,
+      tries: 0,
+      turnedAway: 0,
+      placed: 0,
+      placedLatencyMedianMs: null,
+      placedLatencyMaxMs: null,
+      latencies: [],
+    });
+  for (const sample of samples) {
+    const figures = seconds.get(secondOf(sample.atMs));
+    if (!figures) continue;
+    figures.limit = round1(Math.min(figures.limit ?? Infinity, sample.limit));
+    figures.inFlight = Math.max(figures.inFlight ?? 0, sample.inFlight);
+  }
+  for (const attempt of attempts) {
+    const sent = seconds.get(secondOf(attempt.startedAtMs));
+    if (sent) {
+      sent.tries += 1;
+      if (isTurnedAway(attempt)) sent.turnedAway += 1;
+    }
+    const answered = seconds.get(secondOf(attempt.startedAtMs + attempt.latencyMs));
+    if (answered && attempt.status === 201) {
+      answered.placed += 1;
+      answered.latencies.push(attempt.latencyMs);
+    }
+  }
+  return [...seconds.values()].map(({ latencies, ...figures }) => {
+    const sorted = latencies.sort((a, b) => a - b);
+    return {
+      ...figures,
+      placedLatencyMedianMs: percentile(sorted, 50) ?? null,
+      placedLatencyMaxMs: sorted.at(-1) ?? null,
+    };
+  });
 }
 
 export async function runAdmissionRecovery(options: RecoveryOptions): Promise<RecoveryReport> {
@@ -298,6 +362,7 @@ export async function runAdmissionRecovery(options: RecoveryOptions): Promise<Re
       options: settingsOf(options),
       outage: { stoppedAtMs, stopMs, returnedAtMs, startMs: returnedAtMs - starting },
       limit: limitFigures(samples, stoppedAtMs, returnedAtMs),
+      seconds: secondFigures(samples, attempts, stoppedAtMs - 5_000, returnedAtMs),
       lastTurnedAwayAfterMs: lastTurnedAway === undefined ? null : lastTurnedAway - returnedAtMs,
       turnedAway: {
         beforeOutage: turnedAway.filter((a) => a.startedAtMs < stoppedAtMs).length,
@@ -333,10 +398,13 @@ export function formatRecovery(report: RecoveryReport): string {
   const keyLine = (name: string, k: KeyFigures) =>
     `  ${name.padEnd(22)} ${String(k.keys).padStart(4)} keys, ${k.accepted} placed; tries median ${k.triesMedian ?? '-'}, max ${k.triesMax ?? '-'}; ` +
     `first try to 201 median ${k.secondsToAcceptedMedian ?? '-'} s, max ${k.secondsToAcceptedMax ?? '-'} s; ${k.turnedAway} tries turned away`;
-  const series = limit.perSecond
-    .filter((s) => s.second <= 30)
-    .map((s) => `${s.second >= 0 ? '+' : ''}${s.second}:${s.limit}`)
-    .join(' ');
+  const cell = (value: number | null, width: number) => String(value ?? '-').padStart(width);
+  const table = report.seconds
+    .filter((s) => s.second >= -3 && s.second <= 40)
+    .map(
+      (s) =>
+        `  ${cell(s.second, 6)} ${cell(s.limit, 6)} ${cell(s.inFlight, 10)} ${cell(s.tries, 6)} ${cell(s.turnedAway, 12)} ${cell(s.placed, 7)} ${cell(s.placedLatencyMedianMs, 11)} ${cell(s.placedLatencyMaxMs, 8)}`,
+    );
   return [
     `database stopped at +${(outage.stoppedAtMs / 1000).toFixed(1)} s (stop took ${outage.stopMs} ms), back at +${(outage.returnedAtMs / 1000).toFixed(1)} s (start took ${outage.startMs} ms)`,
     `admission limit: ${limit.beforeOutage} before the outage, lowest ${limit.lowest}; back to 90 % of it ${seconds(limit.backAfterMs)} after the database returned`,
@@ -349,7 +417,9 @@ export function formatRecovery(report: RecoveryReport): string {
     `answers: ${Object.entries(report.answers)
       .map(([label, n]) => `${n} × ${label}`)
       .join(', ')}`,
-    `limit per second (seconds from the database's return: lowest limit): ${series}`,
+    "second by second (from the database's return): lowest limit, most in flight, tries sent, of them turned away, 201s received, their median and slowest latency (ms)",
+    '  second  limit  in flight  tries  turned away  placed  p50 placed  slowest',
+    ...table,
     '',
   ].join('\n');
 }
