@@ -70,6 +70,8 @@ interface KeyFigures {
   /** From the first try to the 201, for keys that got one. */
   secondsToAcceptedMedian?: number;
   secondsToAcceptedMax?: number;
+  /** When the last of them got its 201, in seconds from the database's return. */
+  lastAcceptedAfterReturn?: number;
   turnedAway: number;
 }
 
@@ -184,8 +186,11 @@ async function sampleLimit(
 const isTurnedAway = (attempt: { status: unknown; code?: string }) =>
   attempt.status === 503 && attempt.code === 'server_busy';
 
-function keyFigures(records: CheckoutRecord[]): KeyFigures {
+function keyFigures(records: CheckoutRecord[], returnedAtMs: number): KeyFigures {
   const tries = records.map((r) => r.attempts.length).sort((a, b) => a - b);
+  const acceptedAt = records.flatMap((record) =>
+    record.attempts.flatMap((a) => (a.status === 201 ? [a.startedAtMs + a.latencyMs] : [])),
+  );
   const toAccepted = records
     .flatMap((record) => {
       const accepted = record.attempts.find((a) => a.status === 201);
@@ -202,6 +207,7 @@ function keyFigures(records: CheckoutRecord[]): KeyFigures {
     triesMax: tries.at(-1),
     secondsToAcceptedMedian: round1(percentile(toAccepted, 50) ?? Number.NaN),
     secondsToAcceptedMax: round1(toAccepted.at(-1) ?? Number.NaN),
+    lastAcceptedAfterReturn: round1((Math.max(...acceptedAt) - returnedAtMs) / 1000),
     turnedAway: records.flatMap((r) => r.attempts).filter(isTurnedAway).length,
   };
 }
@@ -374,10 +380,12 @@ export async function runAdmissionRecovery(options: RecoveryOptions): Promise<Re
       keys: {
         duringOutage: keyFigures(
           records.filter((r) => firstTryAt(r) >= stoppedAtMs && firstTryAt(r) < returnedAtMs),
+          returnedAtMs,
         ),
-        storm: keyFigures(records.filter(inStorm)),
+        storm: keyFigures(records.filter(inStorm), returnedAtMs),
         afterReturn: keyFigures(
           records.filter((r) => !inStorm(r) && firstTryAt(r) >= returnedAtMs),
+          returnedAtMs,
         ),
       },
       answers,
@@ -397,7 +405,7 @@ export function formatRecovery(report: RecoveryReport): string {
   const seconds = (ms: number | null) => (ms === null ? 'never' : `${(ms / 1000).toFixed(1)} s`);
   const keyLine = (name: string, k: KeyFigures) =>
     `  ${name.padEnd(22)} ${String(k.keys).padStart(4)} keys, ${k.accepted} placed; tries median ${k.triesMedian ?? '-'}, max ${k.triesMax ?? '-'}; ` +
-    `first try to 201 median ${k.secondsToAcceptedMedian ?? '-'} s, max ${k.secondsToAcceptedMax ?? '-'} s; ${k.turnedAway} tries turned away`;
+    `first try to 201 median ${k.secondsToAcceptedMedian ?? '-'} s, max ${k.secondsToAcceptedMax ?? '-'} s, the last +${k.lastAcceptedAfterReturn ?? '-'} s after the return; ${k.turnedAway} tries turned away`;
   const cell = (value: number | null, width: number) => String(value ?? '-').padStart(width);
   const table = report.seconds
     .filter((s) => s.second >= -3 && s.second <= 40)
