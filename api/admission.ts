@@ -15,13 +15,13 @@
 // latency near the target holds the queue to what the machine serves in that time.
 //
 // An outage is not an overload. While a dependency is down (a checkout fails because the
-// database or Temporal did not answer) slow checkouts still cut the limit, so few callers wait
+// database did not answer, say) slow checkouts still cut the limit, so few callers wait
 // on it; but the machine has lost no capacity, so once a checkout is answered in time again
 // the limit climbs back as TCP's slow start does, by one per checkout answered in time
 // (doubling each round), to the limit checkouts were last answered in time at before the
 // outage, and only then by 1/limit. Additive increase alone needed over a hundred fast answers
-// to climb from the floor of 4 back to 16 while a limit of 4 admits few (measured: turned-away
-// apps for 18 s after a 15 s database outage; docs/RELIABILITY.md, finding 8). Two kinds of
+// to climb from the floor of 4 back to 16 while a limit of 4 admits few (measured: the limit
+// not back within 30 s of a 15 s database outage; docs/RELIABILITY.md, finding 8). Two kinds of
 // answers say nothing about capacity and are not counted: a failure because a dependency was
 // down, when it comes fast (it must not grow the limit during the outage), and a slow answer
 // of a checkout that began before the outage was over (it measured the outage). A slow answer

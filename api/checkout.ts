@@ -96,17 +96,17 @@ function toOrderRequest(body: CreateOrderRequest): OrderRequest {
   return { ...rest, paymentToken: payment.token } as OrderRequest;
 }
 
-/** Checkout's answers when the database or Temporal did not answer (api/errors.ts, below). */
+/** Checkout's answers when the database did not answer (api/errors.ts, recordAnswer). */
 const DEPENDENCY_DOWN_CODES: ReadonlySet<string> = new Set([
   'dependency_unavailable',
   'checkout_outcome_unknown',
 ]);
 
 /**
- * Whether a checkout's outcome says a dependency was down (the database or Temporal, or the
- * payment gateway), not that this process was busy: admission control (api/admission.ts) does
- * not read its latency as load. A timeout waiting for the workflow is not among them: a worker
- * that falls behind is load.
+ * Whether a checkout's outcome says a dependency was down (the database, or the payment
+ * gateway), not that this process was busy: admission control (api/admission.ts) does not read
+ * its latency as load. A timeout waiting for the workflow is not among them: a worker that
+ * falls behind is load, and from here Temporal being away looks the same.
  */
 export function dependencyWasDown(outcome: PromiseSettledResult<CheckoutResult>): boolean {
   if (outcome.status === 'rejected')
