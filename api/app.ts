@@ -7,7 +7,7 @@ import type { Config } from '../infra/config';
 import type { Database } from '../infra/db';
 import type { Logger } from '../infra/logger';
 import { createAdmission } from './admission';
-import { createCheckout } from './checkout';
+import { createCheckout, dependencyWasDown, type CheckoutResult } from './checkout';
 import { errorHandler, notFoundHandler } from './errors';
 import { createApiMetrics } from './metrics';
 import { apiClientOf, bearerAuth } from './middleware/auth';
@@ -45,11 +45,12 @@ export function createApp({ config, database, temporal, logger, paymentLedger }:
   // codec cookie's Secure flag.
   app.set('trust proxy', config.http.trustProxy);
   const metrics = createApiMetrics();
-  const admission = createAdmission({
+  const admission = createAdmission<CheckoutResult>({
     maxInFlight: config.checkout.maxInFlight,
     minInFlight: config.checkout.minInFlight,
     targetLatencyMs: config.checkout.targetLatencyMs,
     retryAfterSeconds: config.checkout.busyRetryAfterSeconds,
+    dependencyWasDown,
     onShed: () => metrics.checkoutsShed.inc(),
   });
   metrics.observeAdmission(admission);

@@ -20,7 +20,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { isRetryableAnswer, timedOutCheckoutAnswer } from '../domain/checkout';
+import { isRetryableAnswer, PAYMENT_UNAVAILABLE, timedOutCheckoutAnswer } from '../domain/checkout';
 import { confirmationTimeoutSeconds } from '../domain/deadlines';
 import { horizonProblems } from '../domain/horizons';
 import { placedOrder, type OrderRequest, type OrderSnapshot } from '../domain/order';
@@ -45,7 +45,7 @@ import {
   VerticalAttribute,
 } from '../workflows/search-attributes';
 import { Deadline } from './deadline';
-import { ApiError } from './errors';
+import { ApiError, toApiError } from './errors';
 import { CreateOrderRequestSchema, type CreateOrderRequest } from './schemas';
 import { readOrder } from '../infra/read-model';
 
@@ -95,6 +95,24 @@ export function requestFingerprint(request: unknown): string {
 function toOrderRequest(body: CreateOrderRequest): OrderRequest {
   const { payment, ...rest } = body;
   return { ...rest, paymentToken: payment.token } as OrderRequest;
+}
+
+/** Checkout's answers when the database did not answer (api/errors.ts, recordAnswer). */
+const DEPENDENCY_DOWN_CODES: ReadonlySet<string> = new Set([
+  'dependency_unavailable',
+  'checkout_outcome_unknown',
+]);
+
+/**
+ * Whether a checkout's outcome says a dependency was down (the database, or the payment
+ * gateway), not that this process was busy: admission control (api/admission.ts) does not read
+ * its latency as load. A timeout waiting for the workflow is not among them: a worker that
+ * falls behind is load, and from here Temporal being away looks the same.
+ */
+export function dependencyWasDown(outcome: PromiseSettledResult<CheckoutResult>): boolean {
+  if (outcome.status === 'rejected')
+    return DEPENDENCY_DOWN_CODES.has(toApiError(outcome.reason)?.code ?? '');
+  return outcome.value.order.failure?.code === PAYMENT_UNAVAILABLE.code;
 }
 
 /** A key whose orders keep answering "try again" stops being retried after this many. */

@@ -1,7 +1,7 @@
 // HTTP errors: every failure becomes `{error: {code, message, details}}` here and only here.
 // Routes throw ApiError or let typed failures (zod, Temporal, body parsing) propagate.
 
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { ErrorRequestHandler } from 'express';
 import { ZodError } from 'zod';
 import {
@@ -191,8 +191,52 @@ export function toApiError(error: unknown): ApiError | undefined {
   return undefined;
 }
 
+/** The error shape every failure is answered with. */
+export function errorBody(error: ApiError) {
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.details ? { details: error.details } : {}),
+    },
+  };
+}
+
+/** Seconds a caller is told to wait before retrying a request a shutdown did not finish. */
+export const SHUTTING_DOWN_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * The answer to a request still running when the server's shutdown grace ends (api/server.ts):
+ * a request with an Idempotency-Key (checkout, refunds) is told that the same key stands for
+ * the same operation, so its retry learns the outcome instead of starting another.
+ */
+export function shuttingDownError(req: IncomingMessage): ApiError {
+  const keyed = req.headers['idempotency-key'] !== undefined;
+  return new ApiError(
+    503,
+    'shutting_down',
+    keyed
+      ? 'the server shut down before this request was answered; retry shortly with the same Idempotency-Key: it stands for the same request, so nothing is done twice'
+      : 'the server shut down before this request was answered (it may have taken effect); retry shortly',
+    undefined,
+    { 'Retry-After': String(SHUTTING_DOWN_RETRY_AFTER_SECONDS) },
+  );
+}
+
+/** Responses the shutdown answered while their handler still ran. */
+const answeredAtShutdown = new WeakSet<ServerResponse>();
+
+export function markAnsweredAtShutdown(res: ServerResponse): void {
+  answeredAtShutdown.add(res);
+}
+
 export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   if (res.headersSent) {
+    if (answeredAtShutdown.has(res)) {
+      // Its caller already has the 503 shutting_down; what the handler wanted to say is moot.
+      req.log.info({ err: error }, 'request finished after the shutdown answered it');
+      return;
+    }
     // Too late for a JSON error: a half-sent response is cut rather than left hanging.
     req.log.error({ err: error }, 'error after the response started');
     if (!res.writableEnded) res.destroy();
@@ -202,13 +246,7 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   if (apiError) {
     if (apiError.status >= 500) req.log.warn({ err: error }, apiError.message);
     if (apiError.headers) res.set(apiError.headers);
-    res.status(apiError.status).json({
-      error: {
-        code: apiError.code,
-        message: apiError.message,
-        ...(apiError.details ? { details: apiError.details } : {}),
-      },
-    });
+    res.status(apiError.status).json(errorBody(apiError));
     return;
   }
   req.log.error({ err: error }, 'unhandled error');

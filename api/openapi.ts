@@ -58,7 +58,7 @@ const errorDescriptions: Record<number, string> = {
   409: "not allowed in the order's current state, or an idempotency conflict",
   415: 'a body not sent as JSON (`Content-Type: application/json`, UTF-8): `unsupported_media_type`, or `unsupported_encoding` for another charset; nothing changes',
   422: 'validation failed; details name the field paths',
-  503: 'a dependency is down',
+  503: 'a dependency is down (`dependency_unavailable`), or the server shut down before answering (`shutting_down`, see Retry-After)',
 };
 
 export function buildOpenApiDocument() {
@@ -107,12 +107,14 @@ export function buildOpenApiDocument() {
             '`checkout_timeout`, `payment_unavailable`, `checkout_expired` (nothing was charged),',
             '`checkout_outcome_unknown` (the retry learns the outcome),',
             '`server_busy` (too many checkouts in progress, nothing was started; see Retry-After),',
-            '`dependency_unavailable`',
+            '`dependency_unavailable`,',
+            '`shutting_down` (the server shut down before the payment decision; the same key',
+            'names the same order, which the retry answers for; see Retry-After)',
           ].join(' '),
         ),
         headers: {
           'Retry-After': {
-            description: 'seconds to wait before retrying (with `server_busy`)',
+            description: 'seconds to wait before retrying (with `server_busy` and `shutting_down`)',
             schema: { type: 'integer' },
           },
         },

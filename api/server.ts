@@ -1,7 +1,8 @@
 // The API process: builds its dependencies, serves HTTP, and on SIGINT/SIGTERM stops taking
-// connections, lets in-flight requests finish (up to a grace period), then closes its
-// connections. Requests Node's HTTP parser rejects before Express sees them still get the
-// JSON error shape and an X-Request-Id.
+// connections, lets in-flight requests finish (up to a grace period), answers those still
+// running `503 shutting_down` with Retry-After (a cut connection would leave a checkout's app
+// guessing), then closes its connections. Requests Node's HTTP parser rejects before Express
+// sees them still get the JSON error shape and an X-Request-Id.
 
 import { createServer, STATUS_CODES, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -12,6 +13,7 @@ import { connectDatabase, type Database } from '../infra/db';
 import { createLogger, type Logger } from '../infra/logger';
 import { connectClient } from '../infra/temporal';
 import { createApp } from './app';
+import { errorBody, markAnsweredAtShutdown, shuttingDownError } from './errors';
 import { newRequestId, REQUEST_ID_HEADER } from './middleware/request-context';
 import { SECURITY_HEADERS } from './middleware/security-headers';
 
@@ -19,6 +21,8 @@ import { SECURITY_HEADERS } from './middleware/security-headers';
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 /** While closing, idle keep-alive connections are closed this often (they can turn idle late). */
 const IDLE_SWEEP_MS = 100;
+/** How long the 503s written at the end of the grace may take to reach the kernel. */
+const SHUTDOWN_ANSWER_FLUSH_MS = 1_000;
 
 export interface RunningApi {
   server: Server;
@@ -26,8 +30,10 @@ export interface RunningApi {
   /**
    * Stops taking connections; requests still arriving on open connections are answered with
    * `Connection: close`; idle connections are closed; in-flight requests may finish for
-   * `graceMs`, after which every remaining connection is cut. Resolves once the server is
-   * closed, so within `graceMs` plus a little. Calling it again returns the same promise.
+   * `graceMs`, after which those whose response has not started are answered
+   * `503 shutting_down` (with `Retry-After`) and every remaining connection is cut. Resolves
+   * once the server is closed, so within `graceMs` plus a little (at most a second more to
+   * hand those answers to the kernel). Calling it again returns the same promise.
    */
   close(graceMs?: number): Promise<void>;
 }
@@ -114,6 +120,39 @@ export function answerClientError(
   };
 }
 
+/** Headers set before the shutdown answered that still hold for its answer. */
+const keptAtShutdown = (name: string) =>
+  name === REQUEST_ID_HEADER.toLowerCase() || name === 'vary' || name.startsWith('access-control-');
+
+/**
+ * Answers a request whose handler is still running `503 shutting_down` (the JSON error shape,
+ * Retry-After, Connection: close, its X-Request-Id); the handler's own answer, when it comes,
+ * is dropped (api/errors.ts). Resolves once the answer is handed to the kernel, or after
+ * SHUTDOWN_ANSWER_FLUSH_MS for a peer that does not read.
+ */
+function answerShuttingDown(res: ServerResponse): Promise<void> {
+  const error = shuttingDownError(res.req);
+  const body = JSON.stringify(errorBody(error));
+  markAnsweredAtShutdown(res);
+  for (const name of res.getHeaderNames()) if (!keptAtShutdown(name)) res.removeHeader(name);
+  if (!res.hasHeader(REQUEST_ID_HEADER)) res.setHeader(REQUEST_ID_HEADER, newRequestId());
+  res.writeHead(error.status, {
+    ...SECURITY_HEADERS,
+    ...error.headers,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    Connection: 'close',
+  });
+  return new Promise((resolve) => {
+    const gaveUp = setTimeout(resolve, SHUTDOWN_ANSWER_FLUSH_MS);
+    gaveUp.unref();
+    res.end(body, () => {
+      clearTimeout(gaveUp);
+      resolve();
+    });
+  });
+}
+
 /** Listens on the configured host and port (port 0 picks a free one). */
 export async function startApi(deps: {
   config: Readonly<Config>;
@@ -170,12 +209,21 @@ export async function startApi(deps: {
       // A connection turns idle whenever its last response is sent; close those again and again.
       const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
       const force = setTimeout(() => {
+        const unanswered = [...inFlight].filter((res) => !res.headersSent);
         logger.warn(
-          { graceMs, connections: sockets.size, inFlight: inFlight.size },
-          'shutdown grace period over: closing the remaining connections',
+          {
+            graceMs,
+            connections: sockets.size,
+            inFlight: inFlight.size,
+            unanswered: unanswered.length,
+          },
+          'shutdown grace period over: answering 503 shutting_down, then closing the remaining connections',
         );
-        server.closeAllConnections();
-        for (const socket of sockets) socket.destroy();
+        // Each answered as well as it can be; none may keep the others or the cut waiting.
+        void Promise.allSettled(unanswered.map(async (res) => answerShuttingDown(res))).then(() => {
+          server.closeAllConnections();
+          for (const socket of sockets) socket.destroy();
+        });
       }, graceMs);
       server.close((error) => {
         clearInterval(sweep);

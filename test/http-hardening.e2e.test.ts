@@ -2,13 +2,16 @@
 // error shape (never a 500), requests Node's HTTP parser rejects still get JSON and an
 // X-Request-Id, and a shutdown finishes even while clients keep their connections open.
 
+import { randomUUID } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { startApi, type RunningApi } from '../api/server';
 import { createLogger } from '../infra/logger';
-import { TOKENS, useHarnessWithStore } from './support/harness';
+import { attemptOrderId } from '../infra/models/idempotency';
+import { eventually, TOKENS, useHarnessWithStore } from './support/harness';
+import { GROCERY_TOTAL, groceryOrder, placeOrder } from './support/orders';
 
 const suite = useHarnessWithStore();
 
@@ -124,25 +127,27 @@ function rawExchange(url: string, data: string): Promise<RawResponse> {
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     // A reset after the answer arrived is fine; the answer is what counts.
     socket.on('error', (error) => (chunks.length ? undefined : reject(error)));
-    socket.on('close', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      const [head = '', body = ''] = text.split('\r\n\r\n', 2);
-      const [statusLine = '', ...headerLines] = head.split('\r\n');
-      const headers = Object.fromEntries(
-        headerLines.map((line) => {
-          const colon = line.indexOf(':');
-          return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()];
-        }),
-      );
-      let parsed: unknown = body;
-      try {
-        parsed = JSON.parse(body);
-      } catch {
-        // left as text for the assertion to show
-      }
-      resolve({ status: Number(statusLine.split(' ')[1]), headers, body: parsed });
-    });
+    socket.on('close', () => resolve(parseRawAnswer(Buffer.concat(chunks).toString('utf8'))));
   });
+}
+
+/** One HTTP/1.1 answer as received on a raw connection. */
+function parseRawAnswer(text: string): RawResponse {
+  const [head = '', body = ''] = text.split('\r\n\r\n', 2);
+  const [statusLine = '', ...headerLines] = head.split('\r\n');
+  const headers = Object.fromEntries(
+    headerLines.map((line) => {
+      const colon = line.indexOf(':');
+      return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()];
+    }),
+  );
+  let parsed: unknown = body;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    // left as text for the assertion to show
+  }
+  return { status: Number(statusLine.split(' ')[1]), headers, body: parsed };
 }
 
 describe("requests Node's HTTP parser rejects", () => {
@@ -169,13 +174,16 @@ describe("requests Node's HTTP parser rejects", () => {
 describe('shutdown', () => {
   const GRACE_MS = 1_500;
   let api: RunningApi;
+  /** What the API logged, one parsed JSON line each. */
+  let logged: { level: number; msg: string }[];
 
   beforeEach(async () => {
+    logged = [];
     api = await startApi({
       config: suite.harness.config,
       database: suite.harness.database,
       temporal: suite.harness.temporal,
-      logger: createLogger('silent'),
+      logger: createLogger('info', {}, { write: (line: string) => logged.push(JSON.parse(line)) }),
     });
   });
 
@@ -332,11 +340,62 @@ describe('shutdown', () => {
     expect(await closing).toBeLessThan(GRACE_MS * 4);
   });
 
-  test('a request still in flight at the end of the grace period is cut, and close() resolves', async () => {
+  test('a request still running at the end of the grace period is answered 503 shutting_down, and close() resolves', async () => {
     const slow = await startSlowRequest();
     const elapsed = await timedClose(GRACE_MS);
-    // close() waited for the request, then cut it: no answer came, the connection is closed.
     expect(elapsed).toBeGreaterThanOrEqual(GRACE_MS - 50);
-    expect(await slow.closed).toBe('');
+    expect(elapsed).toBeLessThan(GRACE_MS + 1_000);
+    // Not a reset connection: an answer the client can act on, then the connection closes.
+    const answer = parseRawAnswer(await slow.closed);
+    expectJsonError(answer, 503, 'shutting_down');
+    expect(answer.headers['retry-after']).toBe('1');
+    expect(answer.headers.connection).toBe('close');
+    expect(answer.headers['x-request-id']).toMatch(UUID);
+    expect(answer.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  test('a checkout that outlives the grace is told to retry with its key, and the retry places the one order', async () => {
+    const key = randomUUID();
+    // tok_slow keeps the gateway about two seconds: longer than the grace.
+    const body = groceryOrder(suite.store.providerId, { token: 'tok_slow' });
+    const received = nextRequestReceived();
+    const checkout = Promise.resolve(
+      request(api.url)
+        .post('/v1/orders')
+        .set('Authorization', `Bearer ${TOKENS.app}`)
+        .set('Idempotency-Key', key)
+        .set('X-Request-Id', 'checkout-at-shutdown')
+        .send(body),
+    );
+    await received;
+    const elapsed = await timedClose(GRACE_MS);
+    const answer = await checkout;
+
+    expect(elapsed).toBeLessThan(GRACE_MS + 1_000);
+    expectJsonError(answer, 503, 'shutting_down');
+    expect(answer.body.error.message).toMatch(/same Idempotency-Key/);
+    expect(answer.headers['retry-after']).toBe('1');
+    expect(answer.headers.connection).toBe('close');
+    expect(answer.headers['x-request-id']).toBe('checkout-at-shutdown');
+
+    // The app retries with its key (on another API process): the same order, charged once.
+    const retried = await placeOrder(suite.harness.apiUrl, body, { key });
+    expect(retried.status).toBe(201);
+    const record = await suite.harness.database.models.IdempotencyRecord.findOne({
+      _id: { $regex: `:${key}$` },
+    }).lean();
+    expect(retried.body.orderId).toBe(attemptOrderId(record!.orderId, 0));
+    expect(await suite.harness.ledgerOf(retried.body.orderId)).toEqual([
+      ['authorisation', GROCERY_TOTAL],
+    ]);
+    // The first handler finished too, after its caller had the 503: it wrote nothing more.
+    await eventually(
+      async () =>
+        logged.some((line) => line.msg === 'request finished after the shutdown answered it') ||
+        undefined,
+      10_000,
+      'the cut-short checkout handler to finish',
+    );
+    expect(logged.filter((line) => line.msg === 'error after the response started')).toEqual([]);
   });
 });

@@ -10,7 +10,7 @@ import { cancellationResult, toOrderView } from '../order-view';
 import { updateOrderWorkflow } from '../order-updates';
 import { cancelOrderUpdate } from '../../workflows/messages';
 import type { Client } from '@temporalio/client';
-import type { createCheckout } from '../checkout';
+import type { CheckoutResult, createCheckout } from '../checkout';
 import { RETRYABLE_FAILURES } from '../../domain/checkout';
 import type { Admission } from '../admission';
 import type { ApiMetrics } from '../metrics';
@@ -21,7 +21,7 @@ export function ordersRouter(deps: {
   models: Models;
   temporal: Client;
   placeOrder: ReturnType<typeof createCheckout>;
-  admission: Admission;
+  admission: Admission<CheckoutResult>;
   metrics: ApiMetrics;
 }): Router {
   const router = Router();

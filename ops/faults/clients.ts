@@ -1,6 +1,7 @@
 // The app's side: places the planned orders through checkout with their Idempotency-Key,
-// retries with the same key on a 503 or a lost connection (bounded, with backoff), and
-// records every answer: what it said, how long it took, and which order it named.
+// retries with the same key on a 503 or a lost connection (bounded, with backoff, never sooner
+// than the answer's Retry-After, as a well-behaved app), and records every answer: what it
+// said, how long it took, and which order it named.
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RETRYABLE_FAILURES } from '../../domain/checkout';
@@ -16,6 +17,8 @@ export interface CheckoutAttempt {
   code?: string;
   orderId?: string;
   replayed?: boolean;
+  /** The answer's Retry-After, in ms. */
+  retryAfterMs?: number;
 }
 
 export type FinalAnswer =
@@ -43,9 +46,17 @@ export interface CheckoutClientOptions {
   /** How much longer than the wait an answer may take before it counts as too slow. */
   marginMs: number;
   findings: Findings;
+  /** Tries per order (default 14) and how long a client keeps trying (default 90 s). */
+  maxAttempts?: number;
+  maxRetryMs?: number;
+  /** The pause before try `n + 1` (default: `backoffHonouringRetryAfter`). */
+  retryDelayMs?: (n: number, retryAfterMs: number | undefined) => number;
 }
 
-/** Retries per order, and the longest a client keeps trying. */
+/** Backoff from 0.4 s doubling to 5 s, never sooner than the server's Retry-After. */
+export const backoffHonouringRetryAfter = (n: number, retryAfterMs: number | undefined) =>
+  Math.max(Math.min(5_000, 400 * 2 ** n), retryAfterMs ?? 0);
+
 const MAX_ATTEMPTS = 14;
 const MAX_RETRY_MS = 90_000;
 /** Past this, a request counts as hung and is abandoned. */
@@ -85,6 +96,7 @@ export function createCheckoutClient(options: CheckoutClientOptions) {
         status: response.status as number,
         body: json,
         replayed: response.headers.get('idempotent-replayed') === 'true',
+        retryAfterMs: retryAfterMs(response.headers.get('retry-after')),
       };
     } catch (error) {
       const hung = error instanceof Error && error.name === 'TimeoutError';
@@ -94,6 +106,7 @@ export function createCheckoutClient(options: CheckoutClientOptions) {
         status: hung ? ('no_answer' as const) : ('connection_failed' as const),
         body: undefined,
         replayed: false,
+        retryAfterMs: undefined,
       };
     }
   }
@@ -113,6 +126,7 @@ export function createCheckoutClient(options: CheckoutClientOptions) {
       ...(code ? { code } : {}),
       ...(named ? { orderId: named } : {}),
       ...(answer.replayed ? { replayed: true } : {}),
+      ...(answer.retryAfterMs !== undefined ? { retryAfterMs: answer.retryAfterMs } : {}),
     };
     record.attempts.push(attempt);
     bump(answers, `${answer.status}${code ? ` ${code}` : ''}`);
@@ -166,7 +180,8 @@ export function createCheckoutClient(options: CheckoutClientOptions) {
       acceptedOrderIds: [],
     };
     const firstAt = findings.now();
-    for (let n = 0; n < MAX_ATTEMPTS; n++) {
+    const maxAttempts = options.maxAttempts ?? MAX_ATTEMPTS;
+    for (let n = 0; n < maxAttempts; n++) {
       // Some apps fire the same checkout twice at once (a double tap): same key, same body.
       const tries =
         n === 0 && order.doubleSubmit
@@ -177,8 +192,10 @@ export function createCheckoutClient(options: CheckoutClientOptions) {
         record.final = final;
         break;
       }
-      if (findings.now() - firstAt > MAX_RETRY_MS) break;
-      await sleep(Math.min(5_000, 400 * 2 ** n));
+      if (findings.now() - firstAt > (options.maxRetryMs ?? MAX_RETRY_MS)) break;
+      const asked = tries.flatMap((tried) => tried.retryAfterMs ?? []);
+      const delay = options.retryDelayMs ?? backoffHonouringRetryAfter;
+      await sleep(delay(n, asked.length > 0 ? Math.max(...asked) : undefined));
     }
     record.final ??= { kind: 'gave_up', last: describe(record.attempts.at(-1)) };
     if (record.acceptedOrderIds.length > 1)
@@ -226,6 +243,12 @@ export function createCheckoutClient(options: CheckoutClientOptions) {
     cancellationOf: (orderId: string) => cancelled.get(orderId),
     stats: () => ({ answers, maxLatencyMs }),
   };
+}
+
+/** Retry-After in seconds (the API sends no HTTP dates), as ms; undefined when absent or bad. */
+function retryAfterMs(header: string | null): number | undefined {
+  if (header === null || !/^\d+$/.test(header.trim())) return undefined;
+  return Number(header.trim()) * 1000;
 }
 
 /** A definitive answer ends the retries; a 503 or no answer asks for another try. */

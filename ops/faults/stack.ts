@@ -2,10 +2,20 @@
 // and one data dir, so each can be stopped and started again on its persisted state, and the
 // order worker and the API as separate Node processes that can be killed and restarted.
 // Like a process manager, the stack restarts a worker or API that exits on its own, and
-// records that it did.
+// records that it did. `prepareSystem` puts the four together, configured as the fault suite
+// (and bench/admission-recovery.ts) run them.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, createWriteStream, openSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  createWriteStream,
+  mkdirSync,
+  openSync,
+  readSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
@@ -307,4 +317,123 @@ export async function bundleWorkflows(file: string): Promise<string> {
   });
   writeFileSync(file, bundle.code);
   return file;
+}
+
+export interface SystemOptions {
+  /** A fresh directory: the servers' data, and every process's log under `logs/`. */
+  dataDir: string;
+  /** The name the app's token is known by (the orders it places carry it). */
+  appClient: string;
+  taskQueue: string;
+  /** CHECKOUT_WAIT_SECONDS of the system under test. */
+  checkoutWaitSeconds: number;
+  /** A prebuilt workflow bundle; otherwise one is built in the data dir. */
+  workflowBundlePath?: string;
+  /** Milliseconds for the processes' records (e.g. since the load started). */
+  clock: () => number;
+  say: (line: string) => void;
+}
+
+/** orderflow as it runs in production: its servers, and the worker and API as processes. */
+export interface OrderflowSystem {
+  servers: Servers;
+  apiUrl: string;
+  tokens: { app: string; admin: string; support: string };
+  /** The environment both processes get (infra/config.ts reads it). */
+  settings: Record<string, string>;
+  worker: SupervisedService;
+  api: SupervisedService;
+  /** Starts the worker and the API; resolves once both are ready. */
+  start(): Promise<void>;
+  /** Stops the API (it drains), then the worker, then the servers. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the servers in `dataDir` (bundling the workflows meanwhile) and prepares the worker
+ * and API processes; `start()` runs them.
+ */
+export async function prepareSystem(options: SystemOptions): Promise<OrderflowSystem> {
+  const { dataDir, clock, say } = options;
+  const logDir = path.join(dataDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const [servers, bundlePath] = await Promise.all([
+    startServers(dataDir),
+    options.workflowBundlePath ?? bundleWorkflows(path.join(dataDir, 'workflow-bundle.js')),
+  ]);
+  say(
+    `Temporal at ${servers.temporalAddress}, FerretDB (${servers.databaseBackend}) at ${servers.mongodbUri}`,
+  );
+  const secret = (name: string) => `${name}-${randomBytes(12).toString('hex')}`;
+  const tokens = {
+    app: secret('faults-app'),
+    admin: secret('faults-admin'),
+    support: secret('faults-support'),
+  };
+  const apiPort = await freePort();
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const waitSeconds = options.checkoutWaitSeconds;
+  const settings: Record<string, string> = {
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'info',
+    HOST: '127.0.0.1',
+    PORT: String(apiPort),
+    MONGODB_URI: `${servers.mongodbUri}/orderflow`,
+    TEMPORAL_ADDRESS: servers.temporalAddress,
+    TEMPORAL_TASK_QUEUE: options.taskQueue,
+    API_TOKENS: [
+      `${options.appClient}:app:${tokens.app}`,
+      `faults-support:support:${tokens.support}`,
+      `faults-admin:admin:${tokens.admin}`,
+    ].join(','),
+    PAYLOAD_ENCRYPTION_KEYS: `faults-1:${randomBytes(32).toString('base64')}`,
+    CHECKOUT_WAIT_SECONDS: String(waitSeconds),
+    CHECKOUT_PAYMENT_WINDOW_SECONDS: String(waitSeconds * 6),
+    REFUND_WINDOW_SECONDS: '0',
+    DELIVERY_OVERDUE_GRACE_SECONDS: '600',
+    // The simulated providers' webhook server listens on 127.0.0.1.
+    ALLOW_PRIVATE_WEBHOOKS: 'true',
+    WORKFLOW_BUNDLE_PATH: bundlePath,
+  };
+  const worker = new SupervisedService(
+    {
+      name: 'worker',
+      script: 'workers/order-worker.ts',
+      env: settings,
+      logDir,
+      readyLine: '"msg":"order worker started"',
+      startTimeoutMs: 60_000,
+    },
+    clock,
+    say,
+  );
+  const api = new SupervisedService(
+    {
+      name: 'api',
+      script: 'api/server.ts',
+      env: settings,
+      logDir,
+      readyProbe: async () =>
+        (await fetch(`${apiUrl}/healthz`, { signal: AbortSignal.timeout(1000) })).ok,
+      startTimeoutMs: 60_000,
+    },
+    clock,
+    say,
+  );
+  return {
+    servers,
+    apiUrl,
+    tokens,
+    settings,
+    worker,
+    api,
+    async start() {
+      await Promise.all([worker.start(), api.start()]);
+    },
+    async stop() {
+      await api.stop(15_000);
+      await worker.stop(25_000);
+      await servers.stop();
+    },
+  };
 }

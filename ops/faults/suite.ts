@@ -5,8 +5,7 @@
 // and the clients' view held against the ledger; `ok` only with zero breaches and zero
 // violations. `npm run faults` is ops/faults/cli.ts.
 
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,7 +15,6 @@ import { connectDatabase } from '../../infra/db';
 import { createLogger } from '../../infra/logger';
 import { createSandboxGateway } from '../../infra/payments/sandbox';
 import { connectClient } from '../../infra/temporal';
-import { freePort } from '../../dev/embedded';
 import type { BreachKind } from '../reconcile';
 import {
   checkoutBody,
@@ -36,7 +34,7 @@ import {
 } from './plan';
 import { startChaoticProviders, type ProviderAccount, type ProviderStats } from './providers';
 import { derivedRandom } from './random';
-import { bundleWorkflows, startServers, SupervisedService, type UnexpectedExit } from './stack';
+import { prepareSystem, type UnexpectedExit } from './stack';
 import { verify, waitUntilSettled, type Census, type ClientViewChecked } from './verify';
 
 export interface FaultSuiteOptions {
@@ -136,74 +134,20 @@ export async function runFaultSuite(options: FaultSuiteOptions = {}): Promise<Fa
   };
 
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'orderflow-faults-'));
-  const logDir = path.join(dataDir, 'logs');
-  mkdirSync(logDir, { recursive: true });
   say(`data and logs in ${dataDir}`);
-  const [servers, bundlePath] = await Promise.all([
-    startServers(dataDir),
-    options.workflowBundlePath ?? bundleWorkflows(path.join(dataDir, 'workflow-bundle.js')),
-  ]);
-  say(
-    `Temporal at ${servers.temporalAddress}, FerretDB (${servers.databaseBackend}) at ${servers.mongodbUri}`,
-  );
-
-  const tokens = {
-    app: `faults-app-${randomBytes(12).toString('hex')}`,
-    admin: `faults-admin-${randomBytes(12).toString('hex')}`,
-    support: `faults-support-${randomBytes(12).toString('hex')}`,
-  };
-  const apiPort = await freePort();
-  const apiUrl = `http://127.0.0.1:${apiPort}`;
-  const settings: Record<string, string> = {
-    NODE_ENV: 'development',
-    LOG_LEVEL: 'info',
-    HOST: '127.0.0.1',
-    PORT: String(apiPort),
-    MONGODB_URI: `${servers.mongodbUri}/orderflow`,
-    TEMPORAL_ADDRESS: servers.temporalAddress,
-    TEMPORAL_TASK_QUEUE: 'orders-faults',
-    API_TOKENS: [
-      `${APP_CLIENT}:app:${tokens.app}`,
-      `faults-support:support:${tokens.support}`,
-      `faults-admin:admin:${tokens.admin}`,
-    ].join(','),
-    PAYLOAD_ENCRYPTION_KEYS: `faults-1:${randomBytes(32).toString('base64')}`,
-    CHECKOUT_WAIT_SECONDS: String(waitSeconds),
-    CHECKOUT_PAYMENT_WINDOW_SECONDS: String(waitSeconds * 6),
-    REFUND_WINDOW_SECONDS: '0',
-    DELIVERY_OVERDUE_GRACE_SECONDS: '600',
-    // The simulated providers' webhook server listens on 127.0.0.1.
-    ALLOW_PRIVATE_WEBHOOKS: 'true',
-    WORKFLOW_BUNDLE_PATH: bundlePath,
-  };
+  const clock = () => Date.now() - loadStarted;
+  const system = await prepareSystem({
+    dataDir,
+    appClient: APP_CLIENT,
+    taskQueue: 'orders-faults',
+    checkoutWaitSeconds: waitSeconds,
+    ...(options.workflowBundlePath ? { workflowBundlePath: options.workflowBundlePath } : {}),
+    clock,
+    say,
+  });
+  const { servers, worker, api, apiUrl, tokens, settings } = system;
   const databaseBackend = servers.databaseBackend;
   const config = loadConfig(settings);
-  const clock = () => Date.now() - loadStarted;
-  const worker = new SupervisedService(
-    {
-      name: 'worker',
-      script: 'workers/order-worker.ts',
-      env: settings,
-      logDir,
-      readyLine: '"msg":"order worker started"',
-      startTimeoutMs: 60_000,
-    },
-    clock,
-    say,
-  );
-  const api = new SupervisedService(
-    {
-      name: 'api',
-      script: 'api/server.ts',
-      env: settings,
-      logDir,
-      readyProbe: async () =>
-        (await fetch(`${apiUrl}/healthz`, { signal: AbortSignal.timeout(1000) })).ok,
-      startTimeoutMs: 60_000,
-    },
-    clock,
-    say,
-  );
 
   const clients = createCheckoutClient({
     apiUrl,
@@ -220,7 +164,7 @@ export async function runFaultSuite(options: FaultSuiteOptions = {}): Promise<Fa
 
   let report: FaultSuiteReport | undefined;
   try {
-    await Promise.all([worker.start(), api.start()]);
+    await system.start();
     say('worker and API up');
     const accounts = await registerProviders(apiUrl, tokens.admin, plan, providers.webhookUrl);
     providers.use(Object.values(accounts), apiUrl);
@@ -356,9 +300,7 @@ export async function runFaultSuite(options: FaultSuiteOptions = {}): Promise<Fa
     }
   } finally {
     await providers.close();
-    await api.stop(15_000);
-    await worker.stop(25_000);
-    await servers.stop();
+    await system.stop();
   }
   if (!report) throw new Error('the fault suite ended without a report');
   if (options.keepData || !report.ok) report.dataDir = dataDir;
