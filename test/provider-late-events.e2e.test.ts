@@ -8,17 +8,28 @@ import { GROCERY_TOTAL, getOrder, groceryOrder, placeOrder, waitForStatus } from
 
 const suite = useHarnessWithStore({ env: { REFUND_WINDOW_SECONDS: '3600' } });
 
-async function acceptedOrder(): Promise<string> {
+async function placedOrder(): Promise<string> {
   const checkout = await placeOrder(suite.harness.apiUrl, groceryOrder(suite.store.providerId));
   expect(checkout.status).toBe(201);
   return checkout.body.orderId;
+}
+
+/** An order the store accepted and reported delivered (no pickup); `before` is taken first. */
+async function deliveredOrder(): Promise<{ orderId: string; before: string }> {
+  const orderId = await placedOrder();
+  expect((await suite.store.client.confirm(orderId, { decision: 'accept' })).status).toBe(200);
+  await waitForStatus(suite.harness.apiUrl, orderId, 'dispatching');
+  const before = new Date().toISOString();
+  expect((await suite.store.client.reportEvent(orderId, 'delivered')).status).toBe(200);
+  await waitForStatus(suite.harness.apiUrl, orderId, 'completed');
+  return { orderId, before };
 }
 
 const typesOf = (order: { dispatch: { events: { type: string }[] } }) =>
   order.dispatch.events.map((e) => e.type).sort();
 
 test('pickup and delivery reported together with the acceptance are all taken, and the order completes with both', async () => {
-  const orderId = await acceptedOrder();
+  const orderId = await placedOrder();
   const now = Date.now();
   const answers = await Promise.all([
     suite.store.client.confirm(orderId, { decision: 'accept' }),
@@ -40,12 +51,7 @@ test('pickup and delivery reported together with the acceptance are all taken, a
 });
 
 test('a pickup retried after the delivery completed the order is recorded; the order stays completed and no money moves', async () => {
-  const orderId = await acceptedOrder();
-  expect((await suite.store.client.confirm(orderId, { decision: 'accept' })).status).toBe(200);
-  await waitForStatus(suite.harness.apiUrl, orderId, 'dispatching');
-  const pickedUpAt = new Date().toISOString();
-  expect((await suite.store.client.reportEvent(orderId, 'delivered')).status).toBe(200);
-  await waitForStatus(suite.harness.apiUrl, orderId, 'completed');
+  const { orderId, before: pickedUpAt } = await deliveredOrder();
 
   const late = await suite.store.client.reportEvent(orderId, 'picked_up', pickedUpAt);
   expect(late.status).toBe(200);
@@ -63,11 +69,7 @@ test('a pickup retried after the delivery completed the order is recorded; the o
 });
 
 test('a pickup dated after the order completed cannot have happened: 409, nothing recorded', async () => {
-  const orderId = await acceptedOrder();
-  expect((await suite.store.client.confirm(orderId, { decision: 'accept' })).status).toBe(200);
-  await waitForStatus(suite.harness.apiUrl, orderId, 'dispatching');
-  expect((await suite.store.client.reportEvent(orderId, 'delivered')).status).toBe(200);
-  await waitForStatus(suite.harness.apiUrl, orderId, 'completed');
+  const { orderId } = await deliveredOrder();
 
   const after = new Date(Date.now() + 60_000).toISOString();
   const late = await suite.store.client.reportEvent(orderId, 'picked_up', after);
