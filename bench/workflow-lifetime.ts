@@ -1,0 +1,87 @@
+// `npm run bench:lifetime -- [--replays N] [--orders-per-day N] [--window-days D]`: what keeping
+// every ended order's workflow open for its refund window costs, from recorded histories
+// (test/histories): the events and bytes each order's history holds with and without the
+// window's timer, and how long a worker takes to replay one (what a refund after the order
+// has left the worker's cache pays, and every replay after a worker restart), then the open
+// workflows that follow at a given volume. Replays run in-process against the current
+// workflow bundle, one history after another, on this machine.
+
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { payloadDataConverter } from '../infra/codec';
+import { TEST_PAYLOAD_KEY } from '../test/support/harness';
+import { HISTORIES_DIR, loadHistory } from '../test/support/histories';
+
+const { values } = parseArgs({
+  options: {
+    replays: { type: 'string', default: '30' },
+    'orders-per-day': { type: 'string', default: '700000' },
+    'window-days': { type: 'string', default: '30' },
+  },
+});
+const replays = Number(values.replays);
+const ordersPerDay = Number(values['orders-per-day']);
+const windowDays = Number(values['window-days']);
+
+/** A completed order without a refund window, and one kept open for refunds after it. */
+const SHAPES = {
+  'grocery completed, closed at once': 'grocery-completed',
+  'grocery completed, refunded in its window, then closed': 'grocery-refunded-after-completion',
+  'hotel completed, closed at once': 'hotel-completed',
+  'teleconsultation completed, closed at once': 'teleconsultation-completed',
+} as const;
+
+async function main() {
+  const workflowBundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+  });
+  const dataConverter = payloadDataConverter([TEST_PAYLOAD_KEY]);
+  const rows: string[] = [];
+  for (const [shape, file] of Object.entries(SHAPES)) {
+    const json = readFileSync(path.join(HISTORIES_DIR, `${file}.json`), 'utf8');
+    const history = loadHistory(JSON.parse(json));
+    const events = history.events.length;
+    const timers = history.events.filter((e) => e.timerStartedEventAttributes).length;
+    // One replay worker replays the copies one after another, as a worker replays orders that
+    // left its cache; its start-up (a fresh isolate loading the bundle) is measured apart.
+    const replayAll = async (count: number) => {
+      const copies = Array.from({ length: count }, (_, i) => ({
+        workflowId: `copy-${i}`,
+        history,
+      }));
+      const started = performance.now();
+      for await (const result of Worker.runReplayHistories(
+        { workflowBundle, dataConverter },
+        copies,
+      ))
+        if (result.error) throw result.error;
+      return performance.now() - started;
+    };
+    const firstMs = await replayAll(1);
+    const perReplayMs = ((await replayAll(replays + 1)) - firstMs) / replays;
+    rows.push(
+      `${shape.padEnd(58)} ${String(events).padStart(6)} ${String(timers).padStart(6)} ${String(Buffer.byteLength(json)).padStart(9)} ${perReplayMs.toFixed(1).padStart(10)} ${firstMs.toFixed(0).padStart(9)}`,
+    );
+  }
+  process.stdout.write(
+    [
+      `replays per history: ${replays}; 'first ms' is a replay worker's start-up with its first replay`,
+      '',
+      `${'history'.padEnd(58)} ${'events'.padStart(6)} ${'timers'.padStart(6)} ${'bytes'.padStart(9)} ${'replay ms'.padStart(10)} ${'first ms'.padStart(9)}`,
+      ...rows,
+      '',
+      `open order workflows at ${ordersPerDay.toLocaleString('en')} orders a day:`,
+      `  kept open ${windowDays} days for refunds: ${(ordersPerDay * windowDays).toLocaleString('en')} (every ended order stays Running)`,
+      `  ended with the order: only while it runs, e.g. ${Math.round(ordersPerDay / 24).toLocaleString('en')} at once if orders last an hour on average (hotels and consultations wait longer, for their dates)`,
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
