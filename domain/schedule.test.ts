@@ -96,3 +96,20 @@ test('property: a consultation start fits exactly from 15 minutes before the slo
     }),
   );
 });
+
+test('property: a check-in fits exactly from the start of the check-in day on; a check-out exactly from the check-in on', () => {
+  const dayStart = Date.parse('2026-12-10T00:00:00Z');
+  const offsets = fc.integer({ min: -3 * 86_400_000, max: 3 * 86_400_000 });
+  fc.assert(
+    fc.property(offsets, offsets, (checkInOffset, checkOutOffset) => {
+      const checkInAt = new Date(dayStart + checkInOffset).toISOString();
+      const checkedIn = eventScheduleProblem(stay(), event('checked_in', checkInAt));
+      expect(checkedIn === undefined).toBe(checkInOffset >= 0);
+      if (checkedIn !== undefined) return;
+      const checkOutAt = new Date(dayStart + checkOutOffset).toISOString();
+      const recordedStay = stay([recorded('checked_in', checkInAt)]);
+      const checkedOut = eventScheduleProblem(recordedStay, event('checked_out', checkOutAt));
+      expect(checkedOut === undefined).toBe(checkOutOffset >= checkInOffset);
+    }),
+  );
+});
