@@ -5,8 +5,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type { Client } from '@temporalio/client';
-import type { OrderSnapshot } from '../../domain/order';
-import type { RefundRecord, StaffActor } from '../../domain/refunds';
+import type { OrderSnapshot, RefundRecord, StaffActor } from '../../domain/order';
 import type { Models } from '../../infra/db';
 import type { LedgerEntry } from '../../infra/models/sandbox-payment';
 import {

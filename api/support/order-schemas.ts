@@ -2,8 +2,7 @@
 // full record, refunds and their approval, cancellation, redelivery, cancellation quotes.
 
 import { z } from 'zod';
-import { ORDER_STATUSES, VERTICALS } from '../../domain/order';
-import { REFUND_REASONS } from '../../domain/refunds';
+import { ORDER_STATUSES, REFUND_REASONS, VERTICALS } from '../../domain/order';
 import { OrderSchema } from '../schemas';
 
 const identifier = z
