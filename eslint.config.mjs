@@ -24,7 +24,7 @@ export default tseslint.config(
   },
   {
     // The support console: plain ES modules the browser runs as they are (no build step).
-    files: ['api/console/**/*.js'],
+    files: ['api/console/public/**/*.js'],
     languageOptions: {
       sourceType: 'module',
       globals: Object.fromEntries(

@@ -17,8 +17,8 @@ import {
   ProviderOrdersQuerySchema,
   ProviderParamsSchema,
 } from './schemas';
-import { CodecPayloadsSchema } from './routes/codec';
-import { registerSupportPaths } from './support/openapi-paths';
+import { CodecPayloadsSchema } from './codec/routes';
+import { registerSupportPaths } from './support/openapi';
 import { StaffSchema } from './support/order-schemas';
 import { OrderHistoryResponseSchema, SupportHistoryQuerySchema } from './support/schemas';
 import {

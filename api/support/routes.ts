@@ -28,8 +28,8 @@ import {
   RefundRequestBodySchema,
   SupportCancelBodySchema,
   SupportOrdersQuerySchema,
-} from '../support/order-schemas';
-import { attentionOf, encodeCursor, SEARCH_SORT, searchFilter } from '../support/order-search';
+} from './order-schemas';
+import { attentionOf, encodeCursor, SEARCH_SORT, searchFilter } from './order-search';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { readOrder } from '../../infra/read-model';
 
