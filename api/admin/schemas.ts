@@ -4,14 +4,13 @@
 
 import { z } from 'zod';
 import { VERTICALS } from '../../domain/order';
-import { ProviderParamsSchema } from '../schemas';
+import { dateTime, ProviderParamsSchema } from '../schemas';
 
 const MINUTE = 60;
 const DAY = 86_400;
 
 const providerId = ProviderParamsSchema.shape.providerId;
 const name = z.string().trim().min(1).max(200);
-const dateTime = z.iso.datetime({ offset: true });
 const webhookUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http or https URL' })
   .max(2048)

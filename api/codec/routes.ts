@@ -26,6 +26,7 @@ import type { Payload, PayloadCodec } from '@temporalio/common';
 import { DecryptionError, decodePayloads, encodePayloads } from '../../infra/codec';
 import type { ApiClient, Role } from '../../infra/config';
 import type { CodecSessionDocument } from '../../infra/models/codec-session';
+import { CodecPayloadsSchema, type JsonPayload } from './schemas';
 import { CODEC_SESSION_SECONDS, codecSessions } from './sessions';
 import { ApiError } from '../errors';
 import { apiClientOf, authorise, bearerToken, tokenOwner } from '../middleware/auth';
@@ -35,15 +36,6 @@ import { redactSecretsWithin } from '../redact';
 
 const ROLES: readonly Role[] = ['support', 'admin'];
 const COOKIE = 'orderflow_codec';
-
-const base64 = z.string().regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'must be base64');
-/** Temporal's `Payloads` in protobuf JSON: bytes as base64; an empty list may be left out. */
-export const CodecPayloadsSchema = z.object({
-  payloads: z
-    .array(z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() }))
-    .default([]),
-});
-type JsonPayload = z.infer<typeof CodecPayloadsSchema>['payloads'][number];
 
 const fromJson = ({ metadata, data }: JsonPayload): Payload => ({
   metadata: Object.fromEntries(
