@@ -24,7 +24,7 @@ const minorUnits = z
 export const dateTime = z.iso.datetime({ offset: true });
 export const text = (max: number) => z.string().trim().min(1).max(max);
 
-export const GroceryItemSchema = z
+const GroceryItemSchema = z
   .object({
     sku: identifier,
     name: text(200),
@@ -33,7 +33,7 @@ export const GroceryItemSchema = z
   })
   .meta({ id: 'GroceryItem' });
 
-export const GroceryDetailsSchema = z
+const GroceryDetailsSchema = z
   .object({
     items: z
       .array(GroceryItemSchema)
@@ -57,7 +57,7 @@ export const GroceryDetailsSchema = z
   })
   .meta({ id: 'GroceryDetails' });
 
-export const HotelDetailsSchema = z
+const HotelDetailsSchema = z
   .object({
     roomType: text(100),
     checkIn: z.iso.date().meta({
@@ -76,7 +76,7 @@ export const HotelDetailsSchema = z
   })
   .meta({ id: 'HotelDetails' });
 
-export const TeleconsultationDetailsSchema = z
+const TeleconsultationDetailsSchema = z
   .object({
     specialty: text(100),
     slotStart: dateTime.meta({

@@ -77,7 +77,7 @@ export interface OrderAmounts {
   refunded: number;
 }
 
-export function emptyAmounts(total: number): OrderAmounts {
+function emptyAmounts(total: number): OrderAmounts {
   return { total, authorised: 0, captured: 0, released: 0, refunded: 0 };
 }
 

@@ -66,7 +66,6 @@ export const RegisterProviderRequestSchema = z
     onlyForClinics,
   )
   .meta({ id: 'RegisterProviderRequest' });
-export type RegisterProviderRequest = z.infer<typeof RegisterProviderRequestSchema>;
 
 /** `null` removes a setting: no webhooks (the provider polls), or the vertical's default. */
 export const UpdateProviderRequestSchema = z
@@ -83,7 +82,6 @@ export const UpdateProviderRequestSchema = z
     message: 'send at least one field to change',
   })
   .meta({ id: 'UpdateProviderRequest' });
-export type UpdateProviderRequest = z.infer<typeof UpdateProviderRequestSchema>;
 
 export const RotateSecretRequestSchema = z
   .strictObject({
@@ -106,7 +104,7 @@ export const ListProvidersQuerySchema = z.object({
     .meta({ description: "the previous page's nextCursor" }),
 });
 
-export const SecretSummarySchema = z
+const SecretSummarySchema = z
   .object({
     id: z.string(),
     createdAt: dateTime,

@@ -6,7 +6,7 @@ import path from 'node:path';
 import express, { Router } from 'express';
 
 /** Beside this file, in the sources (tsx, jest) and in dist/ alike; only that folder is served. */
-export const CONSOLE_DIR = path.resolve(__dirname, 'public');
+const CONSOLE_DIR = path.resolve(__dirname, 'public');
 
 // Only our own files: no inline script or style, no frames, nothing posted elsewhere.
 const CONTENT_SECURITY_POLICY = [

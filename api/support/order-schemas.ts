@@ -66,7 +66,7 @@ export const StaffSchema = z
   .object({ name: z.string(), role: z.enum(['support', 'admin']) })
   .meta({ id: 'Staff' });
 
-export const RefundSchema = z
+const RefundSchema = z
   .object({
     refundId: z.string(),
     amount: minorUnits,
