@@ -16,7 +16,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['*.js'],
+    files: ['*.js', '*.cjs'],
     languageOptions: {
       sourceType: 'commonjs',
       globals: { module: 'writable', require: 'readonly' },
@@ -24,7 +24,7 @@ export default tseslint.config(
   },
   {
     // The support console: plain ES modules the browser runs as they are (no build step).
-    files: ['api/console/**/*.js'],
+    files: ['api/console/public/**/*.js'],
     languageOptions: {
       sourceType: 'module',
       globals: Object.fromEntries(

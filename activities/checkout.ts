@@ -9,7 +9,7 @@ import { recordCheckoutAnswer } from '../infra/models/idempotency';
 import { publishSnapshot } from '../infra/read-model';
 import type { ActivityDeps } from './deps';
 
-export const CheckoutFailureTypes = {
+const CheckoutFailureTypes = {
   /** Checkout already answered that nothing was charged: the payment must not begin. */
   closed: 'CheckoutClosed',
 } as const;

@@ -17,12 +17,12 @@ import {
 import { refuseIfCheckoutAnswered } from './checkout';
 import type { ActivityDeps } from './deps';
 
-export const PaymentFailureTypes = {
+const PaymentFailureTypes = {
   declined: 'PaymentDeclined',
   rejected: 'PaymentOperationRejected',
 } as const;
 
-export const paymentKey = (orderId: string, step: string): string => `order:${orderId}:${step}`;
+const paymentKey = (orderId: string, step: string): string => `order:${orderId}:${step}`;
 
 async function translateGatewayErrors<T>(call: () => Promise<T>): Promise<T> {
   try {

@@ -10,20 +10,19 @@ import { createAdmission } from './admission';
 import { createCheckout, dependencyWasDown, type CheckoutResult } from './checkout';
 import { errorHandler, notFoundHandler } from './errors';
 import { createApiMetrics } from './metrics';
-import { apiClientOf, bearerAuth } from './middleware/auth';
-import { StaffSchema } from './support/order-schemas';
+import { bearerAuth } from './middleware/auth';
 import { jsonBody, limitBodySize } from './middleware/body';
 import { requestContext } from './middleware/request-context';
 import { securityHeaders } from './middleware/security-headers';
 import { verifyProviderSignature } from './middleware/signature';
-import { adminProvidersRouter } from './routes/admin-providers';
-import { codecRouter } from './routes/codec';
-import { consoleRouter } from './routes/console';
-import { opsRouter } from './routes/ops';
-import { ordersRouter } from './routes/orders';
-import { providersRouter } from './routes/providers';
-import { supportRouter } from './routes/support';
-import { supportHistoryRouter } from './routes/support-history';
+import { adminProvidersRouter } from './admin/routes';
+import { codecRouter } from './codec/routes';
+import { consoleRouter } from './console/routes';
+import { opsRouter } from './ops/routes';
+import { ordersRouter } from './orders/routes';
+import { providersRouter } from './providers/routes';
+import { supportRouter, whoAmI } from './support/routes';
+import { supportHistoryRouter } from './support/history-routes';
 import type { LedgerEntry } from '../infra/models/sandbox-payment';
 import { createSandboxGateway } from '../infra/payments/sandbox';
 import { useSecretKeys } from '../infra/provider-secrets';
@@ -106,11 +105,7 @@ export function createApp({ config, database, temporal, logger, paymentLedger }:
     }),
   );
 
-  // Who the token belongs to: the console shows admin-only actions to admins alone.
-  app.get('/v1/support/me', requireRole('support', 'admin'), (_req, res) => {
-    const { name, role } = apiClientOf(res);
-    res.json(StaffSchema.parse({ name, role }));
-  });
+  app.get('/v1/support/me', requireRole('support', 'admin'), whoAmI);
   app.use(
     '/v1/support/orders',
     requireRole('support', 'admin'),

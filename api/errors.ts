@@ -203,7 +203,7 @@ export function errorBody(error: ApiError) {
 }
 
 /** Seconds a caller is told to wait before retrying a request a shutdown did not finish. */
-export const SHUTTING_DOWN_RETRY_AFTER_SECONDS = 1;
+const SHUTTING_DOWN_RETRY_AFTER_SECONDS = 1;
 
 /**
  * The answer to a request still running when the server's shutdown grace ends (api/server.ts):

@@ -1,11 +1,15 @@
-// Request and response schemas: the one source of truth for validation and for the OpenAPI
-// document served at /openapi.json (see openapi.ts).
+// The schemas the features share: the order as requests carry it and as every caller sees
+// it, the error shape, common parameters, and the field types they are built from. Each
+// feature's own requests and answers are in its folder (orders/, providers/, support/, admin/,
+// codec/); together they are the one source of truth for validation and for the OpenAPI
+// document served at /openapi.json (see openapi.ts). The order's request stays here beside
+// the order it becomes, read by checkout.ts.
 
 import { z } from 'zod';
 import { ORDER_STATUSES, PROVIDER_EVENT_TYPES, VERTICALS } from '../domain/order';
 import { nightsBetween } from '../domain/pricing';
 
-const identifier = z
+export const identifier = z
   .string()
   .min(1)
   .max(128)
@@ -17,10 +21,10 @@ const minorUnits = z
   .min(0)
   .max(Number.MAX_SAFE_INTEGER)
   .meta({ description: 'integer minor units' });
-const dateTime = z.iso.datetime({ offset: true });
-const text = (max: number) => z.string().trim().min(1).max(max);
+export const dateTime = z.iso.datetime({ offset: true });
+export const text = (max: number) => z.string().trim().min(1).max(max);
 
-export const GroceryItemSchema = z
+const GroceryItemSchema = z
   .object({
     sku: identifier,
     name: text(200),
@@ -29,7 +33,7 @@ export const GroceryItemSchema = z
   })
   .meta({ id: 'GroceryItem' });
 
-export const GroceryDetailsSchema = z
+const GroceryDetailsSchema = z
   .object({
     items: z
       .array(GroceryItemSchema)
@@ -53,7 +57,7 @@ export const GroceryDetailsSchema = z
   })
   .meta({ id: 'GroceryDetails' });
 
-export const HotelDetailsSchema = z
+const HotelDetailsSchema = z
   .object({
     roomType: text(100),
     checkIn: z.iso.date().meta({
@@ -72,7 +76,7 @@ export const HotelDetailsSchema = z
   })
   .meta({ id: 'HotelDetails' });
 
-export const TeleconsultationDetailsSchema = z
+const TeleconsultationDetailsSchema = z
   .object({
     specialty: text(100),
     slotStart: dateTime.meta({
@@ -110,57 +114,8 @@ export const IdempotencyKeySchema = z
   .max(255)
   .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 
-export const ConfirmationRequestSchema = z
-  .object({
-    decision: z.enum(['accept', 'reject']),
-    reason: text(500).optional(),
-    items: z
-      .array(z.object({ sku: identifier, availableQuantity: z.number().int().min(0).max(1000) }))
-      .max(200)
-      .refine(
-        (items) => new Set(items.map((i) => i.sku)).size === items.length,
-        'each sku may appear once',
-      )
-      .optional(),
-    confirmationCode: text(64).optional(),
-  })
-  .refine(
-    (c) => c.decision === 'accept' || (c.items === undefined && c.confirmationCode === undefined),
-    {
-      message: 'items and confirmationCode only go with an accept',
-      path: ['decision'],
-    },
-  )
-  .meta({ id: 'ConfirmationRequest' });
-
-/** How far a provider's clock may run ahead of ours, and how old a reported event may be. */
-export const EVENT_TIME_WINDOW = { aheadMs: 5 * 60_000, behindMs: 30 * 86_400_000 };
-
-export const ProviderEventRequestSchema = z
-  .object({
-    type: z.enum(PROVIDER_EVENT_TYPES),
-    at: dateTime
-      .refine((at) => Date.parse(at) <= Date.now() + EVENT_TIME_WINDOW.aheadMs, {
-        message: 'must not be in the future (5 minutes of clock skew allowed)',
-      })
-      .refine((at) => Date.parse(at) >= Date.now() - EVENT_TIME_WINDOW.behindMs, {
-        message: 'must be within the last 30 days',
-      })
-      .meta({ description: 'when it happened: at most 30 days ago, at most 5 minutes ahead' }),
-  })
-  .meta({ id: 'ProviderEventRequest' });
-
-export const CancelOrderRequestSchema = z
-  .object({ reason: text(500) })
-  .meta({ id: 'CancelOrderRequest' });
-
 export const OrderIdParamsSchema = z.object({ orderId: identifier });
-export const ProviderOrderParamsSchema = z.object({ providerId: identifier, orderId: identifier });
 export const ProviderParamsSchema = z.object({ providerId: identifier });
-export const ProviderOrdersQuerySchema = z.object({
-  status: z.enum(ORDER_STATUSES).default('awaiting_confirmation'),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-});
 
 export const OrderSchema = z
   .object({
@@ -221,8 +176,6 @@ export const OrderSchema = z
   })
   .meta({ id: 'Order' });
 
-export const OrderListSchema = z.object({ orders: z.array(OrderSchema) }).meta({ id: 'OrderList' });
-
 export const ErrorSchema = z
   .object({
     error: z.object({
@@ -241,3 +194,16 @@ export const CancellationResultSchema = z
     released: minorUnits.meta({ description: 'authorised money let go without capture' }),
   })
   .meta({ id: 'CancellationResult' });
+
+/** What cancelling now would keep and give back (the app's and support's quote). */
+export const CancellationQuoteSchema = z
+  .object({
+    cancellable: z.boolean(),
+    fee: minorUnits.meta({ description: 'what the provider would keep' }),
+    refund: minorUnits.meta({ description: 'captured money that would go back' }),
+    release: minorUnits.meta({ description: 'held money that would be let go' }),
+    rule: z.string().optional(),
+    reason: z.string().optional().meta({ description: 'why not, when not cancellable' }),
+    quotedAt: dateTime,
+  })
+  .meta({ id: 'CancellationQuote' });

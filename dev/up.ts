@@ -44,7 +44,7 @@ async function main(): Promise<void> {
       dataDir: DATA_DIR,
       port: await preferPort(7233),
       uiPort,
-      // The Web UI decrypts payloads through the API's codec endpoint (api/routes/codec.ts).
+      // The Web UI decrypts payloads through the API's codec endpoint (api/codec/routes.ts).
       codecEndpoint: `http://${env.HOST ?? '127.0.0.1'}:${env.PORT}/codec`,
     });
     servers.push(temporal);

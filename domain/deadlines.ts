@@ -3,7 +3,7 @@
 
 import type { Vertical } from './order';
 
-export const DEFAULT_CONFIRMATION_TIMEOUT_SECONDS: Readonly<Record<Vertical, number>> = {
+const DEFAULT_CONFIRMATION_TIMEOUT_SECONDS: Readonly<Record<Vertical, number>> = {
   grocery: 10 * 60,
   hotel: 24 * 60 * 60,
   teleconsultation: 2 * 60 * 60,

@@ -1,15 +1,6 @@
 // Money is an integer count of minor units (fen, cents) plus an ISO-4217 currency code.
 // Nothing in orderflow computes money with floating point.
 
-export interface Money {
-  amount: number;
-  currency: string;
-}
-
-export function isMinorUnits(value: number): boolean {
-  return Number.isSafeInteger(value) && value >= 0;
-}
-
 /** Multiplies a unit price by a quantity, refusing results JavaScript cannot hold exactly. */
 export function multiply(unitPrice: number, quantity: number): number {
   const product = unitPrice * quantity;

@@ -1,7 +1,6 @@
-// The order as the business sees it: verticals, their details, statuses and amounts.
-// Shared by the API, the workflows and the read model; no I/O here.
-
-import type { RefundRecord, StaffActor } from './refunds';
+// The order as the business sees it: verticals, their details, statuses, amounts, and the
+// records of its cancellation and refunds (their rules live in cancellation.ts and refunds.ts,
+// which build on this module). Shared by the API, the workflows and the read model; no I/O here.
 
 export const VERTICALS = ['grocery', 'hotel', 'teleconsultation'] as const;
 export type Vertical = (typeof VERTICALS)[number];
@@ -78,7 +77,7 @@ export interface OrderAmounts {
   refunded: number;
 }
 
-export function emptyAmounts(total: number): OrderAmounts {
+function emptyAmounts(total: number): OrderAmounts {
   return { total, authorised: 0, captured: 0, released: 0, refunded: 0 };
 }
 
@@ -124,6 +123,53 @@ export interface DispatchInfo {
     /** Reported before the order reached its step: kept, and applied once it does. */
     pending?: boolean;
   }[];
+}
+
+export const REFUND_REASONS = [
+  'item_missing',
+  'quality',
+  'late',
+  'service_not_rendered',
+  'goodwill',
+  'duplicate_charge',
+] as const;
+export type RefundReason = (typeof REFUND_REASONS)[number];
+
+/** A member of staff acting on an order: the API token's name and role. */
+export interface StaffActor {
+  name: string;
+  role: 'support' | 'admin';
+}
+
+export interface RefundRequest {
+  /** Names the refund within the order; derived from the request's Idempotency-Key. */
+  refundId: string;
+  amount: number;
+  reason: RefundReason;
+  note?: string;
+  requestedBy: StaffActor;
+  /** Set by the API from its approval threshold: the refund waits for an admin. */
+  needsApproval: boolean;
+  /** Fingerprint of the request body: the same refundId with another body is refused. */
+  requestHash: string;
+}
+
+export type RefundStatus = 'pending_approval' | 'refunding' | 'refunded' | 'declined';
+
+export interface RefundRecord extends Omit<RefundRequest, 'requestHash' | 'needsApproval'> {
+  status: RefundStatus;
+  requestedAt: string;
+  decidedBy?: StaffActor;
+  decidedAt?: string;
+  decisionNote?: string;
+  refundedAt?: string;
+}
+
+export interface RefundDecision {
+  refundId: string;
+  approve: boolean;
+  decidedBy: StaffActor;
+  note?: string;
 }
 
 export type CancellationRequester = 'customer' | 'support';

@@ -1,6 +1,6 @@
 // Pins checkRefund: amounts, what is already refunded or in progress, and the refund window.
-import type { OrderSnapshot, OrderStatus } from './order';
-import { checkRefund, refundableAmount, type RefundRecord } from './refunds';
+import type { OrderSnapshot, OrderStatus, RefundRecord } from './order';
+import { checkRefund, refundableAmount } from './refunds';
 
 const DAY = 86_400_000;
 const CLOSED_AT = '2030-03-10T12:00:00.000Z';

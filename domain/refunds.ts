@@ -6,55 +6,7 @@
 //   approval    a support refund above the approval threshold waits for an admin's decision
 
 import { formatMoney } from './money';
-import type { OrderSnapshot } from './order';
-import { TERMINAL_STATUSES } from './order';
-
-export const REFUND_REASONS = [
-  'item_missing',
-  'quality',
-  'late',
-  'service_not_rendered',
-  'goodwill',
-  'duplicate_charge',
-] as const;
-export type RefundReason = (typeof REFUND_REASONS)[number];
-
-/** A member of staff acting on an order: the API token's name and role. */
-export interface StaffActor {
-  name: string;
-  role: 'support' | 'admin';
-}
-
-export interface RefundRequest {
-  /** Names the refund within the order; derived from the request's Idempotency-Key. */
-  refundId: string;
-  amount: number;
-  reason: RefundReason;
-  note?: string;
-  requestedBy: StaffActor;
-  /** Set by the API from its approval threshold: the refund waits for an admin. */
-  needsApproval: boolean;
-  /** Fingerprint of the request body: the same refundId with another body is refused. */
-  requestHash: string;
-}
-
-export type RefundStatus = 'pending_approval' | 'refunding' | 'refunded' | 'declined';
-
-export interface RefundRecord extends Omit<RefundRequest, 'requestHash' | 'needsApproval'> {
-  status: RefundStatus;
-  requestedAt: string;
-  decidedBy?: StaffActor;
-  decidedAt?: string;
-  decisionNote?: string;
-  refundedAt?: string;
-}
-
-export interface RefundDecision {
-  refundId: string;
-  approve: boolean;
-  decidedBy: StaffActor;
-  note?: string;
-}
+import { TERMINAL_STATUSES, type OrderSnapshot } from './order';
 
 /** Refunds that hold part of the captured money until they are paid or declined. */
 export function refundsInProgress(order: Readonly<OrderSnapshot>): number {

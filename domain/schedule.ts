@@ -7,13 +7,13 @@ import type { HotelDetails, OrderSnapshot, ProviderEvent, TeleconsultationDetail
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
 
-export const HOTEL_CHECK_IN_HOUR_UTC = 14;
-export const HOTEL_CHECK_OUT_HOUR_UTC = 12;
+const HOTEL_CHECK_IN_HOUR_UTC = 14;
+const HOTEL_CHECK_OUT_HOUR_UTC = 12;
 
 /** The video session opens this long before the slot, and the link goes out then. */
 export const VIDEO_SESSION_LEAD_MS = 10 * MINUTE;
 /** A doctor who has not started this long after the slot's start is a no-show. */
-export const DOCTOR_NO_SHOW_GRACE_MS = 15 * MINUTE;
+const DOCTOR_NO_SHOW_GRACE_MS = 15 * MINUTE;
 
 /** The clinic's own grace when it has one (seconds), else the default. */
 export function doctorNoShowGraceMs(clinicSetting?: number): number {
@@ -27,7 +27,7 @@ export function hotelCheckInAt(hotel: Pick<HotelDetails, 'checkIn'>): number {
 }
 
 /** The first instant of the check-in day: a guest cannot check in before it. */
-export function hotelCheckInDayStartsAt(hotel: Pick<HotelDetails, 'checkIn'>): number {
+function hotelCheckInDayStartsAt(hotel: Pick<HotelDetails, 'checkIn'>): number {
   return Date.parse(`${hotel.checkIn}T00:00:00Z`);
 }
 

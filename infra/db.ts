@@ -51,6 +51,8 @@ export async function connectDatabase(uri: string, logger: Logger): Promise<Data
   return { connection, models, close: () => connection.close() };
 }
 
+// Handed on to the stores built on these models; the models import ./duplicate-key themselves
+// (this module imports them, so importing it back would be a cycle).
 export { isDuplicateKeyError } from './duplicate-key';
 
 /** Answers within a second whether the database is reachable (readiness checks). */

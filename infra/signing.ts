@@ -119,7 +119,7 @@ const PART = /^([A-Za-z0-9]+)=(.*)$/;
  * `t=<digits>` exactly once and one or more `v1=<64 hex>`, comma-separated; other `key=value`
  * parts (a future scheme) are ignored. Anything else, including a bad v1, is malformed.
  */
-export function parseSignatureHeader(header: string): ParsedHeader | undefined {
+function parseSignatureHeader(header: string): ParsedHeader | undefined {
   let timestamp: number | undefined;
   const signatures: Buffer[] = [];
   for (const rawPart of header.split(',')) {

@@ -78,7 +78,7 @@ async function describeWorkflow(temporal: Client, orderId: string): Promise<Work
 }
 
 /** Everything `findBreaches` needs about one order, read in the order that keeps it honest. */
-export async function readEvidence(
+async function readEvidence(
   deps: Pick<ReconcileDeps, 'temporal' | 'models' | 'gateway'>,
   orderId: string,
 ): Promise<OrderEvidence> {

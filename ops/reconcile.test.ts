@@ -1,8 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { temporal as proto } from '@temporalio/proto';
-import type { OrderSnapshot, OrderStatus } from '../domain/order';
-import type { RefundRecord } from '../domain/refunds';
+import type { OrderSnapshot, OrderStatus, RefundRecord } from '../domain/order';
 import type { LedgerEntryType } from '../infra/models/sandbox-payment';
 import {
   exitCodeOf,

@@ -19,7 +19,7 @@ import { TERMINAL_STATUSES, type OrderSnapshot, type OrderStatus } from '../doma
 import { refundsInProgress } from '../domain/refunds';
 import type { LedgerEntryType } from '../infra/models/sandbox-payment';
 
-export const BREACH_KINDS = [
+const BREACH_KINDS = [
   'multiple_authorisations',
   'captured_exceeds_authorised',
   'refunded_exceeds_captured',

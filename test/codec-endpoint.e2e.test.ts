@@ -12,7 +12,7 @@ import { chromium, type Browser } from 'playwright-core';
 import request from 'supertest';
 import type { Payload } from '@temporalio/common';
 import { EncryptionCodec, Keyring, payloadsWithin } from '../infra/codec';
-import { REDACTED } from '../api/support/redact';
+import { REDACTED } from '../api/redact';
 import { orderWorkflowId } from '../workflows/messages';
 import { startHarness, TEST_PAYLOAD_KEY, TOKENS, type Harness } from './support/harness';
 import { groceryOrder, placeOrder } from './support/orders';

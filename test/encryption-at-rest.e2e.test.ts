@@ -94,7 +94,7 @@ describe('workflow histories', () => {
     });
 
     // The raw events support reads are decrypted too: the input is the order as placed, but
-    // for its payment token, which support never sees (api/support/redact.ts).
+    // for its payment token, which support never sees (api/redact.ts).
     const raw = await request(encrypted.apiUrl)
       .get(`/v1/support/orders/${orderId}/history?format=raw`)
       .set('Authorization', `Bearer ${TOKENS.support}`);

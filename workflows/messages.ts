@@ -8,8 +8,10 @@ import type {
   OrderRequest,
   OrderSnapshot,
   ProviderEvent,
+  RefundDecision,
+  RefundRequest,
+  StaffActor,
 } from '../domain/order';
-import type { RefundDecision, RefundRequest, StaffActor } from '../domain/refunds';
 
 export interface OrderWorkflowInput {
   orderId: string;

@@ -2,9 +2,8 @@
 // for its status, `moveTo`, which keeps to the status machine (domain/order-status.ts). Each
 // change is stamped with a new revision and the workflow's (deterministic) clock.
 
-import type { OrderSnapshot, OrderStatus, ProviderEvent } from '../domain/order';
+import type { OrderSnapshot, OrderStatus, ProviderEvent, RefundRecord } from '../domain/order';
 import { canMove } from '../domain/order-status';
-import type { RefundRecord } from '../domain/refunds';
 import { placedOrder } from '../domain/order';
 import { workflowNowIso } from './clock';
 import type { OrderWorkflowInput } from './messages';

@@ -5,13 +5,8 @@
 // whatever still waits for an admin is declined and the books close.
 
 import { condition, log } from '@temporalio/workflow';
-import type { OrderSnapshot } from '../domain/order';
-import {
-  checkRefund,
-  type RefundDecision,
-  type RefundRecord,
-  type RefundRequest,
-} from '../domain/refunds';
+import type { OrderSnapshot, RefundDecision, RefundRecord, RefundRequest } from '../domain/order';
+import { checkRefund } from '../domain/refunds';
 import type { orderSteps } from './activities';
 import { workflowNow, workflowNowIso } from './clock';
 import { idempotencyConflict, invalidRequest, invalidState, refundNotAllowed } from './errors';

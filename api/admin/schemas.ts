@@ -4,14 +4,13 @@
 
 import { z } from 'zod';
 import { VERTICALS } from '../../domain/order';
-import { ProviderParamsSchema } from '../schemas';
+import { dateTime, ProviderParamsSchema } from '../schemas';
 
 const MINUTE = 60;
 const DAY = 86_400;
 
 const providerId = ProviderParamsSchema.shape.providerId;
 const name = z.string().trim().min(1).max(200);
-const dateTime = z.iso.datetime({ offset: true });
 const webhookUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http or https URL' })
   .max(2048)
@@ -67,7 +66,6 @@ export const RegisterProviderRequestSchema = z
     onlyForClinics,
   )
   .meta({ id: 'RegisterProviderRequest' });
-export type RegisterProviderRequest = z.infer<typeof RegisterProviderRequestSchema>;
 
 /** `null` removes a setting: no webhooks (the provider polls), or the vertical's default. */
 export const UpdateProviderRequestSchema = z
@@ -84,7 +82,6 @@ export const UpdateProviderRequestSchema = z
     message: 'send at least one field to change',
   })
   .meta({ id: 'UpdateProviderRequest' });
-export type UpdateProviderRequest = z.infer<typeof UpdateProviderRequestSchema>;
 
 export const RotateSecretRequestSchema = z
   .strictObject({
@@ -107,7 +104,7 @@ export const ListProvidersQuerySchema = z.object({
     .meta({ description: "the previous page's nextCursor" }),
 });
 
-export const SecretSummarySchema = z
+const SecretSummarySchema = z
   .object({
     id: z.string(),
     createdAt: dateTime,

@@ -22,7 +22,7 @@ export const limitBodySize: RequestHandler = (req, _res, next) => {
 };
 
 /** An order is five levels deep; nothing the API takes comes near this. */
-export const MAX_BODY_DEPTH = 32;
+const MAX_BODY_DEPTH = 32;
 
 /** Refuses a parsed body nested deeper than MAX_BODY_DEPTH (walked without recursion). */
 export function checkBodyDepth(body: unknown): void {

@@ -15,7 +15,7 @@ export const REQUEST_ID_HEADER = 'X-Request-Id';
 export const newRequestId = (): string => randomUUID();
 
 /** The caller's X-Request-Id when it is sane, a fresh one otherwise. */
-export function requestIdOf(req: IncomingMessage): string {
+function requestIdOf(req: IncomingMessage): string {
   const sent = req.headers['x-request-id'];
   return typeof sent === 'string' && SANE_REQUEST_ID.test(sent) ? sent : newRequestId();
 }

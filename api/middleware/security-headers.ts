@@ -1,5 +1,5 @@
 // Security headers on every answer the API gives: JSON is never rendered, framed, cached or
-// sniffed into something else. The support console (routes/console.ts, mounted later) sets
+// sniffed into something else. The support console (console/routes.ts, mounted later) sets
 // its own Content-Security-Policy and Cache-Control over these for its pages.
 // Strict-Transport-Security is left to the TLS-terminating proxy in front of the API: the API
 // itself speaks plain HTTP, where browsers ignore the header, and only the proxy knows whether

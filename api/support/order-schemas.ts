@@ -1,17 +1,11 @@
 // Request and response schemas of support staff's order endpoints: search, the order's
-// full record, refunds and their approval, cancellation, redelivery, cancellation quotes.
+// full record, refunds and their approval, cancellation, redelivery, who the token is.
 
 import { z } from 'zod';
-import { ORDER_STATUSES, VERTICALS } from '../../domain/order';
-import { REFUND_REASONS } from '../../domain/refunds';
-import { OrderSchema } from '../schemas';
+import { ORDER_STATUSES, REFUND_REASONS, VERTICALS } from '../../domain/order';
+import { dateTime, identifier, OrderSchema } from '../schemas';
 
-const identifier = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'letters, digits and _ . : - only');
-const dateTime = z.iso.datetime({ offset: true });
+/** Amounts without the shared schema's description (each field says what it is). */
 const minorUnits = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 export const SupportOrdersQuerySchema = z
@@ -72,7 +66,7 @@ export const StaffSchema = z
   .object({ name: z.string(), role: z.enum(['support', 'admin']) })
   .meta({ id: 'Staff' });
 
-export const RefundSchema = z
+const RefundSchema = z
   .object({
     refundId: z.string(),
     amount: minorUnits,
@@ -100,18 +94,6 @@ export const RedeliveryResultSchema = z
     problem: z.string().optional(),
   })
   .meta({ id: 'RedeliveryResult' });
-
-export const CancellationQuoteSchema = z
-  .object({
-    cancellable: z.boolean(),
-    fee: minorUnits.meta({ description: 'what the provider would keep' }),
-    refund: minorUnits.meta({ description: 'captured money that would go back' }),
-    release: minorUnits.meta({ description: 'held money that would be let go' }),
-    rule: z.string().optional(),
-    reason: z.string().optional().meta({ description: 'why not, when not cancellable' }),
-    quotedAt: dateTime,
-  })
-  .meta({ id: 'CancellationQuote' });
 
 export const SupportOrderDetailSchema = z
   .object({

@@ -9,7 +9,7 @@ import type { SupportOrdersQuerySchema } from './order-schemas';
 type SearchQuery = z.infer<typeof SupportOrdersQuerySchema>;
 
 /** An order whose payment is still undecided this long after checkout is stuck. */
-export const PAYMENT_STUCK_MS = 10 * 60_000;
+const PAYMENT_STUCK_MS = 10 * 60_000;
 
 interface CursorPosition {
   createdAt: string;
@@ -20,7 +20,7 @@ export function encodeCursor(position: CursorPosition): string {
   return Buffer.from(JSON.stringify([position.createdAt, position.orderId])).toString('base64url');
 }
 
-export function decodeCursor(cursor: string): CursorPosition {
+function decodeCursor(cursor: string): CursorPosition {
   try {
     const [createdAt, orderId] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (typeof createdAt === 'string' && typeof orderId === 'string') return { createdAt, orderId };

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { ORDER_STATUSES } from '../../domain/order';
 
 /** Every kind of timeline entry, so apps can switch on `kind` without parsing titles. */
-export const TIMELINE_KINDS = [
+const TIMELINE_KINDS = [
   'order_placed',
   'payment_authorised',
   'payment_declined',
@@ -54,7 +54,7 @@ export const TIMELINE_KINDS = [
 ] as const;
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];
 
-export const TIMELINE_ACTORS = ['customer', 'provider', 'support', 'system'] as const;
+const TIMELINE_ACTORS = ['customer', 'provider', 'support', 'system'] as const;
 export type TimelineActor = (typeof TIMELINE_ACTORS)[number];
 
 export const SupportHistoryQuerySchema = z.object({
@@ -81,7 +81,7 @@ export const TimelineEntrySchema = z
   .meta({ id: 'TimelineEntry' });
 export type TimelineEntry = z.infer<typeof TimelineEntrySchema>;
 
-export const OrderTimelineSchema = z
+const OrderTimelineSchema = z
   .object({
     orderId: z.string(),
     status: z.enum(ORDER_STATUSES),
@@ -89,7 +89,7 @@ export const OrderTimelineSchema = z
   })
   .meta({ id: 'OrderTimeline' });
 
-export const RawOrderHistorySchema = z
+const RawOrderHistorySchema = z
   .object({
     events: z.array(z.record(z.string(), z.unknown())).meta({
       description:

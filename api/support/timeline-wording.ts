@@ -21,7 +21,7 @@ export const str = (value: unknown): string | undefined =>
   typeof value === 'string' ? value : undefined;
 export const int = (value: unknown): number | undefined =>
   typeof value === 'number' && Number.isSafeInteger(value) ? value : undefined;
-export const words = (value: unknown): string => (str(value) ?? '').replace(/_/g, ' ');
+const words = (value: unknown): string => (str(value) ?? '').replace(/_/g, ' ');
 
 /** What the order is, from the workflow's start: enough to word every step. */
 export interface OrderContext {

@@ -18,7 +18,7 @@ export interface ProcessView {
 }
 
 /** Linux's /proc; the process table is read once per view. */
-export function procView(): ProcessView {
+function procView(): ProcessView {
   let table: ProcessTable | undefined;
   return {
     startOf: startTicksOf,

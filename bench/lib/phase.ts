@@ -26,7 +26,7 @@ import { databaseCommandCounts, type Servers } from './runtime';
 import { increment, percentile, ratePer, summarise, type LatencySummary } from './stats';
 
 /** No run places orders for longer than this, whatever it was asked. */
-export const MAX_RUN_SECONDS = 900;
+const MAX_RUN_SECONDS = 900;
 /** Warm-up orders arrive at this rate (or the run's first rate when lower). */
 const WARMUP_RATE = 2;
 /** Warm-up orders are numbered from here, apart from the run's own (idempotency keys, ids). */

@@ -99,7 +99,7 @@ export function rateAt(arrival: Arrival, window: number): number {
   return arrival.kind === 'fixed' ? arrival.rate : arrival.start + window * arrival.step;
 }
 
-export function windowMs(arrival: Arrival, windowSeconds: number): number {
+function windowMs(arrival: Arrival, windowSeconds: number): number {
   return (arrival.kind === 'ramp' ? arrival.everySeconds : windowSeconds) * 1000;
 }
 

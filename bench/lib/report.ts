@@ -16,7 +16,7 @@ export interface Ratio {
   projectedCpuCeiling: number | null;
 }
 
-export function describeArrival(arrival: Arrival): string {
+function describeArrival(arrival: Arrival): string {
   return arrival.kind === 'fixed'
     ? `fixed ${arrival.rate}/s`
     : `ramp ${arrival.start}/s +${arrival.step} every ${arrival.everySeconds}s`;
@@ -47,7 +47,7 @@ const MEMORY_PROCESSES: [MeasuredProcess, string][] = [
 const signed = (n: number | null) => (n === null ? '-' : `${n > 0 ? '+' : ''}${n.toFixed(2)}`);
 
 /** `start / end / max, growth (second half)`; a process gone says when, and its last figure. */
-export function memoryCell(memory: ProcessMemory | undefined, pick: 'rss' | 'pss'): string {
+function memoryCell(memory: ProcessMemory | undefined, pick: 'rss' | 'pss'): string {
   if (!memory) return '-';
   const series: MemorySeries | undefined = memory[pick];
   const gone =

@@ -2,7 +2,7 @@
 // handed out, one record per order and kind, so asking twice gets the same answer.
 
 import { Schema, type Connection, type Model } from 'mongoose';
-import { isDuplicateKeyError } from '../db';
+import { isDuplicateKeyError } from '../duplicate-key';
 
 export interface DispatchRecordDocument {
   /** `<kind>:<orderId>` */

@@ -6,7 +6,7 @@
 
 import { Schema, type Connection } from 'mongoose';
 
-export const LEDGER_ENTRY_TYPES = [
+const LEDGER_ENTRY_TYPES = [
   'authorisation',
   'decline',
   'capture',

@@ -42,7 +42,7 @@ import {
   type VoidResult,
 } from './gateway';
 
-export const SANDBOX_TOKENS = [
+const SANDBOX_TOKENS = [
   'tok_ok',
   'tok_declined',
   'tok_flaky',

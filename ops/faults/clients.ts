@@ -54,7 +54,7 @@ export interface CheckoutClientOptions {
 }
 
 /** Backoff from 0.4 s doubling to 5 s, never sooner than the server's Retry-After. */
-export const backoffHonouringRetryAfter = (n: number, retryAfterMs: number | undefined) =>
+const backoffHonouringRetryAfter = (n: number, retryAfterMs: number | undefined) =>
   Math.max(Math.min(5_000, 400 * 2 ** n), retryAfterMs ?? 0);
 
 const MAX_ATTEMPTS = 14;

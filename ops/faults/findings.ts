@@ -1,35 +1,33 @@
 // What a fault-suite run found besides the reconciler's breaches: violations of what the
 // clients and providers were promised (each fails the run), and plain tallies.
 
-export const VIOLATION_KINDS = [
+export type ViolationKind =
   /** An answer of 500 (or another 5xx than 503), or a 503 without a machine-readable code. */
-  'server_error',
+  | 'server_error'
   /** A checkout answered later than CHECKOUT_WAIT_SECONDS plus the margin. */
-  'checkout_too_slow',
+  | 'checkout_too_slow'
   /** A checkout of a valid order refused with a 4xx other than 402, or a cancellation with other than 200 or 409. */
-  'unexpected_checkout_answer',
+  | 'unexpected_checkout_answer'
   /** A request got no answer at all within the client's patience. */
-  'request_hung',
+  | 'request_hung'
   /** An order the client was told charged nothing has a capture or an open hold. */
-  'charged_after_nothing_charged',
+  | 'charged_after_nothing_charged'
   /** One order id with more than one authorisation. */
-  'two_authorisations',
+  | 'two_authorisations'
   /** An order answered 201 that has no document, no workflow or no authorisation. */
-  'accepted_order_missing',
+  | 'accepted_order_missing'
   /** One Idempotency-Key whose orders took money more than once. */
-  'key_charged_twice',
+  | 'key_charged_twice'
   /** One Idempotency-Key answered 201 with two different orders. */
-  'key_answered_two_orders',
+  | 'key_answered_two_orders'
   /** A provider callback answered other than the contract says. */
-  'unexpected_callback_answer',
+  | 'unexpected_callback_answer'
   /** A webhook whose signature does not verify with the provider's secret. */
-  'bad_webhook_signature',
+  | 'bad_webhook_signature'
   /** A worker or API process that died on its own after it was up. */
-  'process_crashed',
+  | 'process_crashed'
   /** The reconciler could not check some orders. */
-  'reconcile_unchecked',
-] as const;
-export type ViolationKind = (typeof VIOLATION_KINDS)[number];
+  | 'reconcile_unchecked';
 
 export interface Violation {
   kind: ViolationKind;

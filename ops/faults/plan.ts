@@ -30,22 +30,20 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
  * - no_show: a clinic reports that the doctor did not show up (refund);
  * - doctor_absent: a clinic accepts and the doctor never starts (the no-show timer refunds).
  */
-export const SCENARIOS = [
-  'happy',
-  'partial',
-  'twice',
-  'concurrent',
-  'early',
-  'out_of_order',
-  'conflicting',
-  'reject',
-  'late',
-  'silent',
-  'customer_cancel',
-  'no_show',
-  'doctor_absent',
-] as const;
-export type Scenario = (typeof SCENARIOS)[number];
+export type Scenario =
+  | 'happy'
+  | 'partial'
+  | 'twice'
+  | 'concurrent'
+  | 'early'
+  | 'out_of_order'
+  | 'conflicting'
+  | 'reject'
+  | 'late'
+  | 'silent'
+  | 'customer_cancel'
+  | 'no_show'
+  | 'doctor_absent';
 
 const SCENARIO_WEIGHTS: Record<Vertical, readonly (readonly [Scenario, number])[]> = {
   grocery: [
@@ -88,8 +86,7 @@ const SCENARIO_WEIGHTS: Record<Vertical, readonly (readonly [Scenario, number])[
   ],
 };
 
-export const PAYMENT_TOKENS = ['tok_ok', 'tok_declined', 'tok_flaky', 'tok_slow'] as const;
-export type PaymentToken = (typeof PAYMENT_TOKENS)[number];
+export type PaymentToken = 'tok_ok' | 'tok_declined' | 'tok_flaky' | 'tok_slow';
 
 export interface PlannedOrder {
   index: number;

@@ -276,7 +276,7 @@ export interface Servers {
 }
 
 /** Starts both servers in `dataDir` on ports chosen once and kept across restarts. */
-export async function startServers(dataDir: string): Promise<Servers> {
+async function startServers(dataDir: string): Promise<Servers> {
   const [temporalPort, uiPort, databasePort] = [
     await freePort(),
     await freePort(),
@@ -302,7 +302,7 @@ export async function startServers(dataDir: string): Promise<Servers> {
 }
 
 /** The workflow code bundled once, so every worker (re)start skips the bundling. */
-export async function bundleWorkflows(file: string): Promise<string> {
+async function bundleWorkflows(file: string): Promise<string> {
   const silent = () => undefined;
   const bundle = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../workflows'),

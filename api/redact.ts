@@ -5,7 +5,7 @@
 // replaces it the same way in what it decodes for support; only admins get whole payloads.
 
 import type { Payload } from '@temporalio/common';
-import { payloadsWithin } from '../../infra/codec';
+import { payloadsWithin } from '../infra/codec';
 
 export const REDACTED = '[redacted]';
 

@@ -1,12 +1,12 @@
 // The support console (`/support/`): static files with no build step, served as they are from
-// api/console/ (copied next to the compiled code by `npm run build`). No auth here: the page
-// asks for a token and every API call it makes is checked by the API.
+// api/console/public/ (copied next to the compiled code by `npm run build`). No auth here: the
+// page asks for a token and every API call it makes is checked by the API.
 
 import path from 'node:path';
 import express, { Router } from 'express';
 
-/** Beside this file's folder, in the sources (tsx, jest) and in dist/ alike. */
-export const CONSOLE_DIR = path.resolve(__dirname, '..', 'console');
+/** Beside this file, in the sources (tsx, jest) and in dist/ alike; only that folder is served. */
+const CONSOLE_DIR = path.resolve(__dirname, 'public');
 
 // Only our own files: no inline script or style, no frames, nothing posted elsewhere.
 const CONTENT_SECURITY_POLICY = [

@@ -17,7 +17,7 @@ export const session = {
   signOut: () => sessionStorage.clear(),
 };
 
-export class ApiFailure extends Error {
+class ApiFailure extends Error {
   constructor(status, code, message, details) {
     super(message);
     this.status = status;
@@ -38,10 +38,7 @@ export function onSessionEnded(callback) {
 }
 
 /** One JSON request with the session's token; answers `{status, body}` or throws ApiFailure. */
-export async function request(
-  path,
-  { method = 'GET', body, headers = {}, token = session.token() } = {},
-) {
+async function request(path, { method = 'GET', body, headers = {}, token = session.token() } = {}) {
   let response;
   try {
     response = await fetch(path, {

@@ -10,9 +10,9 @@ import type { Models } from '../../infra/db';
 import { orderWorkflowId } from '../../workflows/messages';
 import { ApiError } from '../errors';
 import { OrderIdParamsSchema } from '../schemas';
-import { redactSecretsWithin } from '../support/redact';
-import { SupportHistoryQuerySchema } from '../support/schemas';
-import { toTimeline, type DecodePayloads } from '../support/timeline';
+import { redactSecretsWithin } from '../redact';
+import { SupportHistoryQuerySchema } from './schemas';
+import { toTimeline, type DecodePayloads } from './timeline';
 import { readOrder } from '../../infra/read-model';
 
 /** gRPC's NOT_FOUND: what the history call answers for a workflow Temporal no longer keeps. */

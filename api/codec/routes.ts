@@ -2,14 +2,14 @@
 // CLI (`--codec-endpoint …/codec --codec-auth 'Bearer <token>'`) send the payloads they show to
 // POST /codec/decode (and /codec/encode when an operator sends input) and get them back
 // decrypted with the service's payload keys: whole for admins, for support with payment tokens
-// redacted as in the raw history (api/support/redact.ts). Temporal's codec server protocol:
+// redacted as in the raw history (api/redact.ts). Temporal's codec server protocol:
 // payloads as protobuf JSON `{payloads: [{metadata: {key: base64}, data: base64}]}` both ways.
 //
 // Browsers: the Web UI calls from its own origin, allowed by CODEC_CORS_ORIGINS. It cannot send
 // one of our bearer tokens (its "pass access token" sends its own OIDC login, over HTTPS
 // only), but with "include cross-origin credentials" it sends cookies: an operator signs in
 // once at /codec/session with a support or admin token, which starts a server-side session
-// (api/codec-sessions.ts) and sets an HttpOnly, SameSite=Strict cookie for the /codec paths
+// (api/codec/sessions.ts) and sets an HttpOnly, SameSite=Strict cookie for the /codec paths
 // holding its random id (`Secure` over HTTPS, behind a proxy TRUST_PROXY trusts). Sign-in and
 // sign-out are refused to other sites' pages (api/middleware/same-origin.ts).
 
@@ -26,24 +26,16 @@ import type { Payload, PayloadCodec } from '@temporalio/common';
 import { DecryptionError, decodePayloads, encodePayloads } from '../../infra/codec';
 import type { ApiClient, Role } from '../../infra/config';
 import type { CodecSessionDocument } from '../../infra/models/codec-session';
-import { CODEC_SESSION_SECONDS, codecSessions } from '../codec-sessions';
+import { CodecPayloadsSchema, type JsonPayload } from './schemas';
+import { CODEC_SESSION_SECONDS, codecSessions } from './sessions';
 import { ApiError } from '../errors';
 import { apiClientOf, authorise, bearerToken, tokenOwner } from '../middleware/auth';
 import { jsonBody } from '../middleware/body';
 import { sameOriginOnly } from '../middleware/same-origin';
-import { redactSecretsWithin } from '../support/redact';
+import { redactSecretsWithin } from '../redact';
 
 const ROLES: readonly Role[] = ['support', 'admin'];
 const COOKIE = 'orderflow_codec';
-
-const base64 = z.string().regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'must be base64');
-/** Temporal's `Payloads` in protobuf JSON: bytes as base64; an empty list may be left out. */
-export const CodecPayloadsSchema = z.object({
-  payloads: z
-    .array(z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() }))
-    .default([]),
-});
-type JsonPayload = z.infer<typeof CodecPayloadsSchema>['payloads'][number];
 
 const fromJson = ({ metadata, data }: JsonPayload): Payload => ({
   metadata: Object.fromEntries(

@@ -14,7 +14,7 @@ function currencyFormatter(currency) {
 }
 
 /** How many minor-unit digits the currency has: 2 for CNY, 0 for JPY. */
-export function fractionDigits(currency) {
+function fractionDigits(currency) {
   return currencyFormatter(currency)?.resolvedOptions().maximumFractionDigits ?? 2;
 }
 

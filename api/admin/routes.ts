@@ -22,7 +22,7 @@ import {
   RotateSecretRequestSchema,
   UpdateProviderRequestSchema,
   type AdminProvider,
-} from '../admin/schemas';
+} from './schemas';
 
 export function adminProvidersRouter(deps: {
   models: Pick<Models, 'Provider' | 'ProviderSecret'>;

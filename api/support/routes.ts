@@ -3,10 +3,9 @@
 // history tells the story, and every action is audited with who, why and what came of it.
 
 import { createHash, randomUUID } from 'node:crypto';
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { Client } from '@temporalio/client';
-import type { OrderSnapshot } from '../../domain/order';
-import type { RefundRecord, StaffActor } from '../../domain/refunds';
+import type { OrderSnapshot, RefundRecord, StaffActor } from '../../domain/order';
 import type { Models } from '../../infra/db';
 import type { LedgerEntry } from '../../infra/models/sandbox-payment';
 import {
@@ -28,11 +27,18 @@ import {
   RefundParamsSchema,
   RefundRequestBodySchema,
   SupportCancelBodySchema,
+  StaffSchema,
   SupportOrdersQuerySchema,
-} from '../support/order-schemas';
-import { attentionOf, encodeCursor, SEARCH_SORT, searchFilter } from '../support/order-search';
+} from './order-schemas';
+import { attentionOf, encodeCursor, SEARCH_SORT, searchFilter } from './order-search';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { readOrder } from '../../infra/read-model';
+
+/** `GET /v1/support/me`: who the token belongs to, so the console shows admin-only actions to admins alone. */
+export const whoAmI: RequestHandler = (_req, res) => {
+  const { name, role } = apiClientOf(res);
+  res.json(StaffSchema.parse({ name, role }));
+};
 
 export interface SupportDeps {
   models: Models;

@@ -1,11 +1,13 @@
-// The OpenAPI description of support staff's order endpoints (api/routes/support.ts) and of
-// the app's cancellation quote, registered into the document api/openapi.ts builds.
+// The OpenAPI description of support staff's endpoints (support/routes.ts,
+// support/history-routes.ts; roles `support`, `admin`): find orders, read one, refund, cancel,
+// redeliver, who the token belongs to, and the order's timeline.
 
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { OrderIdParamsSchema } from '../schemas';
+import { bearerAuth, errors, json, jsonBody } from '../openapi-parts';
+import { CancellationQuoteSchema, CancellationResultSchema, OrderIdParamsSchema } from '../schemas';
+import { OrderHistoryResponseSchema, SupportHistoryQuerySchema } from './schemas';
 import {
-  CancellationQuoteSchema,
   RedeliveryResultSchema,
   RefundDecisionBodySchema,
   RefundParamsSchema,
@@ -14,21 +16,12 @@ import {
   SupportCancelBodySchema,
   SupportOrderDetailSchema,
   SupportOrderListSchema,
+  StaffSchema,
   SupportOrdersQuerySchema,
 } from './order-schemas';
-import { CancellationResultSchema } from '../schemas';
 
-type Json = (schema: z.ZodType, description: string) => object;
-type Errors = (...statuses: number[]) => Record<number, object>;
-
-export function registerSupportPaths(
-  registry: OpenAPIRegistry,
-  { bearer, json, errors }: { bearer: string; json: Json; errors: Errors },
-): void {
-  const security = [{ [bearer]: [] }];
-  const body = (schema: z.ZodType) => ({
-    body: { content: { 'application/json': { schema } } },
-  });
+export function registerSupportPaths(registry: OpenAPIRegistry): void {
+  const security = bearerAuth;
   const orderPath = '/v1/support/orders/{orderId}';
 
   registry.registerPath({
@@ -49,19 +42,14 @@ export function registerSupportPaths(
     request: { params: OrderIdParamsSchema },
     responses: { 200: json(SupportOrderDetailSchema, 'the order'), ...errors(401, 403, 404) },
   });
-  for (const [path, summary] of [
-    [`${orderPath}/cancellation-quote`, 'What cancelling now would keep and give back (support)'],
-    ['/v1/orders/{orderId}/cancellation-quote', 'What cancelling now would keep and give back'],
-  ] as const) {
-    registry.registerPath({
-      method: 'get',
-      path,
-      summary,
-      security,
-      request: { params: OrderIdParamsSchema },
-      responses: { 200: json(CancellationQuoteSchema, 'the quote'), ...errors(401, 403, 404) },
-    });
-  }
+  registry.registerPath({
+    method: 'get',
+    path: `${orderPath}/cancellation-quote`,
+    summary: 'What cancelling now would keep and give back (support)',
+    security,
+    request: { params: OrderIdParamsSchema },
+    responses: { 200: json(CancellationQuoteSchema, 'the quote'), ...errors(401, 403, 404) },
+  });
   registry.registerPath({
     method: 'post',
     path: `${orderPath}/refunds`,
@@ -72,7 +60,7 @@ export function registerSupportPaths(
     request: {
       params: OrderIdParamsSchema,
       headers: z.object({ 'Idempotency-Key': z.string().min(1).max(255) }),
-      ...body(RefundRequestBodySchema),
+      ...jsonBody(RefundRequestBodySchema),
     },
     responses: {
       201: json(RefundResultSchema, 'refunded'),
@@ -86,7 +74,7 @@ export function registerSupportPaths(
       path: `${orderPath}/refunds/{refundId}/${verdict}`,
       summary: `An admin ${verdict}s a refund held for approval`,
       security,
-      request: { params: RefundParamsSchema, ...body(RefundDecisionBodySchema) },
+      request: { params: RefundParamsSchema, ...jsonBody(RefundDecisionBodySchema) },
       responses: {
         200: json(RefundResultSchema, `${verdict}d`),
         ...errors(401, 403, 404, 409, 422),
@@ -98,7 +86,7 @@ export function registerSupportPaths(
     path: `${orderPath}/cancel`,
     summary: 'Cancel under the vertical’s policy, optionally waiving the fee',
     security,
-    request: { params: OrderIdParamsSchema, ...body(SupportCancelBodySchema) },
+    request: { params: OrderIdParamsSchema, ...jsonBody(SupportCancelBodySchema) },
     responses: {
       200: json(CancellationResultSchema, 'cancelled: fee kept, amount refunded or released'),
       ...errors(401, 403, 404, 409, 422),
@@ -113,6 +101,28 @@ export function registerSupportPaths(
     responses: {
       200: json(RedeliveryResultSchema, 'whether the provider took it'),
       ...errors(401, 403, 404, 409),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/support/me',
+    summary: 'Who this token belongs to (support, admin)',
+    description:
+      "The token's name and role, so that a console shows admin-only actions (approving or declining a refund) to admins alone.",
+    security,
+    responses: { 200: json(StaffSchema, 'the name and role'), ...errors(401, 403) },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/support/orders/{orderId}/history',
+    summary: "What happened to the order and why, from its workflow's history (support, admin)",
+    description:
+      'One entry per step (payment, provider, money, dispatch, timers, retries with their error), each with time, actor and details; `?format=raw` gives the Temporal events, their payloads decrypted and payment tokens replaced by `[redacted]`. `404 history_not_found` when Temporal no longer keeps the history.',
+    security,
+    request: { params: OrderIdParamsSchema, query: SupportHistoryQuerySchema },
+    responses: {
+      200: json(OrderHistoryResponseSchema, 'the timeline, or `{events}` with `?format=raw`'),
+      ...errors(401, 403, 404, 422, 503),
     },
   });
 }

@@ -22,7 +22,7 @@ import {
   ProviderEventRequestSchema,
   ProviderOrderParamsSchema,
   ProviderOrdersQuerySchema,
-} from '../schemas';
+} from './schemas';
 import { readOrder } from '../../infra/read-model';
 
 export function providersRouter(deps: {

@@ -7,9 +7,9 @@
 
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Model } from 'mongoose';
-import type { ApiClient, Role } from '../infra/config';
-import type { CodecSessionDocument } from '../infra/models/codec-session';
-import { ApiError } from './errors';
+import type { ApiClient, Role } from '../../infra/config';
+import type { CodecSessionDocument } from '../../infra/models/codec-session';
+import { ApiError } from '../errors';
 
 /** How long a sign-in lasts: a working day. */
 export const CODEC_SESSION_SECONDS = 8 * 3600;

@@ -1,0 +1,89 @@
+// The OpenAPI description of provider onboarding (admin/routes.ts, role `admin`): register,
+// list, read and change providers, rotate their signing secret.
+
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { bearerAuth, errors, json, jsonBody } from '../openapi-parts';
+import { ErrorSchema, ProviderParamsSchema } from '../schemas';
+import {
+  AdminProviderListSchema,
+  AdminProviderSchema,
+  ListProvidersQuerySchema,
+  ProviderWithSecretSchema,
+  RegisterProviderRequestSchema,
+  RotateSecretRequestSchema,
+  UpdateProviderRequestSchema,
+} from './schemas';
+
+/** The 422 of the routes that take a provider's webhook URL. */
+const webhookUrl422 = {
+  422: json(
+    ErrorSchema,
+    'validation failed (details name the field paths), or `webhook_url_not_allowed`: the webhook URL points at a cloud metadata address or, unless the server allows private webhooks, at a loopback, private or link-local one (by address or by what its name resolves to)',
+  ),
+};
+
+export function registerAdminPaths(registry: OpenAPIRegistry): void {
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/admin/providers',
+    summary: 'Register a provider; answers with its signing secret, shown this once (admin)',
+    security: bearerAuth,
+    request: jsonBody(RegisterProviderRequestSchema),
+    responses: {
+      201: json(ProviderWithSecretSchema, 'registered; `Location` names the provider'),
+      ...errors(400, 401, 403, 409),
+      ...webhookUrl422,
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/admin/providers',
+    summary: 'Providers, newest first, without their secrets (admin)',
+    security: bearerAuth,
+    request: { query: ListProvidersQuerySchema },
+    responses: {
+      200: json(AdminProviderListSchema, 'one page of providers'),
+      ...errors(401, 403, 422),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/admin/providers/{providerId}',
+    summary:
+      "A provider's settings and its valid secrets' ids and expiries, never a secret (admin)",
+    security: bearerAuth,
+    request: { params: ProviderParamsSchema },
+    responses: { 200: json(AdminProviderSchema, 'the provider'), ...errors(401, 403, 404, 422) },
+  });
+  registry.registerPath({
+    method: 'patch',
+    path: '/v1/admin/providers/{providerId}',
+    summary:
+      "Change a provider's settings; new orders follow them, existing ones keep theirs (admin)",
+    security: bearerAuth,
+    request: { params: ProviderParamsSchema, ...jsonBody(UpdateProviderRequestSchema) },
+    responses: {
+      200: json(AdminProviderSchema, 'the provider as changed'),
+      ...errors(400, 401, 403, 404),
+      ...webhookUrl422,
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/admin/providers/{providerId}/secrets',
+    summary:
+      'Rotate the signing secret: a new one, shown this once; the previous ones stay valid for the grace (admin)',
+    security: bearerAuth,
+    request: {
+      params: ProviderParamsSchema,
+      body: {
+        required: false,
+        content: { 'application/json': { schema: RotateSecretRequestSchema } },
+      },
+    },
+    responses: {
+      201: json(ProviderWithSecretSchema, 'the new secret, and every valid secret with its expiry'),
+      ...errors(400, 401, 403, 404, 422),
+    },
+  });
+}
