@@ -70,7 +70,7 @@ export interface CheckoutResult {
   replayed: boolean;
 }
 
-export function newOrderId(): string {
+function newOrderId(): string {
   return `ord_${randomBytes(12).toString('hex')}`;
 }
 

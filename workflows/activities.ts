@@ -63,7 +63,7 @@ export const localReadModel = proxyLocalActivities<ReadModelActivities>(readMode
  * back off up to a minute apart. The caller bounds the whole with scheduleToCloseTimeout
  * (the confirmation deadline), see `notifyProviderUntil`.
  */
-export const webhookRetry: ActivityOptions = {
+const webhookRetry: ActivityOptions = {
   startToCloseTimeout: '10s',
   retry: {
     initialInterval: '1s',
