@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../dev/embedded';
+import { createAdminClient } from '../../dev/admin-client';
 import { createProviderClient, type ProviderResponse } from '../../dev/provider-client';
 import { TERMINAL_STATUSES, type OrderStatus, type Vertical } from '../../domain/order';
 import { VIDEO_SESSION_LEAD_MS } from '../../domain/schedule';
@@ -277,22 +278,15 @@ export async function startOrderflowDriver(
     receiver = await startWebhookReceiver(providers, () =>
       errors?.add(undefined, 'webhook_bad_signature'),
     );
+    const admin = createAdminClient(apiUrl, adminToken);
     for (const vertical of ['grocery', 'hotel', 'teleconsultation'] as const) {
       const providerId = `load-${vertical}-${runId}`;
-      const response = await fetch(`${apiUrl}/v1/admin/providers`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          providerId,
-          vertical,
-          name: `Load ${vertical} provider`,
-          webhookUrl: receiver.webhookUrl(providerId),
-        }),
+      const { signingSecret } = await admin.registerOrThrow({
+        providerId,
+        vertical,
+        name: `Load ${vertical} provider`,
+        webhookUrl: receiver.webhookUrl(providerId),
       });
-      const text = await response.text();
-      if (response.status !== 201)
-        throw new Error(`registering ${providerId} answered ${response.status}: ${text}`);
-      const { signingSecret } = JSON.parse(text) as { signingSecret: string };
       providers.set(providerId, {
         providerId,
         signingSecret,
