@@ -15,6 +15,7 @@ import pinoPretty from 'pino-pretty';
 import { createLogger, temporalLogger } from '../infra/logger';
 import { embeddedDbBackendFromEnv, preferPort } from './embedded';
 import { startInProcess } from './in-process';
+import { sampleGroceryOrder } from './sample-orders';
 import { DEMO_PROVIDERS, seedDemoProviders } from './seed';
 import { startProviderSimulator } from './simulator';
 import { startEmbeddedStack } from './stack';
@@ -174,23 +175,13 @@ function printBanner(where: {
   mongodbUri: string;
   databaseNote: string;
 }) {
-  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
-  const body = JSON.stringify({
-    vertical: 'grocery',
-    customerId: 'cust_demo',
-    providerId: 'demo-grocery',
-    currency: 'CNY',
-    payment: { token: 'tok_ok' },
-    grocery: {
-      items: [
-        { sku: 'apple', name: 'Fuji apples 1kg', quantity: 2, unitPrice: 1299 },
-        { sku: 'milk', name: 'Fresh milk 1L', quantity: 1, unitPrice: 1550 },
-      ],
+  // Tomorrow morning: a window must start within 14 days (API.md, "Conventions").
+  const body = JSON.stringify(
+    sampleGroceryOrder('demo-grocery', {
+      customerId: 'cust_demo',
       deliveryAddress: '1 Demo Road, Hangzhou',
-      // Tomorrow morning: a window must start within 14 days (API.md, "Conventions").
-      deliveryWindow: { start: `${tomorrow}T10:00:00Z`, end: `${tomorrow}T11:00:00Z` },
-    },
-  });
+    }),
+  );
   const lines = [
     '',
     'orderflow is running',
