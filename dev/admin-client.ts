@@ -61,5 +61,3 @@ export function createAdminClient(apiUrl: string, adminToken: string) {
     },
   };
 }
-
-export type AdminClient = ReturnType<typeof createAdminClient>;

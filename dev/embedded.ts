@@ -490,7 +490,7 @@ function postgresUser(): { uid: number; gid: number } | undefined {
 }
 
 /** Where clusters live whose data directory the `postgres` user cannot reach. */
-export const OUTSIDE_CLUSTERS_DIR = '/var/lib/orderflow/postgres';
+const OUTSIDE_CLUSTERS_DIR = '/var/lib/orderflow/postgres';
 
 /**
  * The cluster's directory for `dataDir`: `<dataDir>/postgres`, unless we run as root and the
