@@ -21,6 +21,7 @@ import {
   type CheckoutAttempt,
   type CheckoutRecord,
 } from '../ops/faults/clients';
+import { createAdminClient } from '../dev/admin-client';
 import { Findings } from '../ops/faults/findings';
 import type { PlannedOrder } from '../ops/faults/plan';
 import { prepareSystem } from '../ops/faults/stack';
@@ -139,21 +140,15 @@ async function startSilentProvider() {
 }
 
 async function registerStore(apiUrl: string, adminToken: string, webhookUrl: string) {
-  const response = await fetch(`${apiUrl}/v1/admin/providers`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      providerId: 'admission-store',
-      vertical: 'grocery',
-      name: 'Admission store',
-      webhookUrl,
-      // Longer than the run: no order expires (and voids) while it is measured.
-      confirmationTimeoutSeconds: 3_600,
-    }),
+  const { providerId } = await createAdminClient(apiUrl, adminToken).registerOrThrow({
+    providerId: 'admission-store',
+    vertical: 'grocery',
+    name: 'Admission store',
+    webhookUrl,
+    // Longer than the run: no order expires (and voids) while it is measured.
+    confirmationTimeoutSeconds: 3_600,
   });
-  const text = await response.text();
-  if (response.status !== 201) throw new Error(`registering the store answered ${text}`);
-  return 'admission-store';
+  return providerId;
 }
 
 /** Samples the admission gauges of the API's /metrics until `signal` aborts. */

@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Runtime } from '@temporalio/worker';
-import { startFerretDb, startTemporalDevServer } from '../dev/embedded';
+import { sampleGroceryOrder } from '../dev/sample-orders';
+import { startEmbeddedStack } from '../dev/stack';
 import { startInProcess } from '../dev/in-process';
 import { loadConfig } from '../infra/config';
 import { createLogger, temporalLogger } from '../infra/logger';
@@ -25,10 +26,9 @@ function percentile(sorted: number[], p: number): number {
 
 async function main() {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'orderflow-bench-'));
-  const [temporalServer, ferret] = await Promise.all([
-    startTemporalDevServer({ dataDir }),
-    startFerretDb({ dataDir }),
-  ]);
+  const stack = await startEmbeddedStack({ dataDir });
+  const temporalServer = stack.temporal!;
+  const ferret = stack.database!;
   const config = loadConfig({
     LOG_LEVEL: 'warn',
     PORT: '0',
@@ -48,18 +48,13 @@ async function main() {
     confirmationTimeoutSeconds: 600,
   });
 
-  const body = JSON.stringify({
-    vertical: 'grocery',
-    customerId: 'cust_bench',
-    providerId: 'bench-store',
-    currency: 'CNY',
-    payment: { token: 'tok_ok' },
-    grocery: {
+  const body = JSON.stringify(
+    sampleGroceryOrder('bench-store', {
+      customerId: 'cust_bench',
       items: [{ sku: 'apple', name: 'Apples', quantity: 2, unitPrice: 1299 }],
       deliveryAddress: '1 Bench Road',
-      deliveryWindow: { start: '2030-01-01T10:00:00Z', end: '2030-01-01T11:00:00Z' },
-    },
-  });
+    }),
+  );
   const latencies: number[] = [];
   let failures = 0;
   let next = 0;
@@ -101,8 +96,7 @@ async function main() {
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 
   await orderflow.close();
-  await temporalServer.stop();
-  await ferret.stop();
+  await stack.stop();
   rmSync(dataDir, { recursive: true, force: true });
 }
 

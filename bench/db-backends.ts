@@ -10,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import mongoose from 'mongoose';
-import { EMBEDDED_DB_BACKENDS, startFerretDb, type EmbeddedDbBackend } from '../dev/embedded';
+import { EMBEDDED_DB_BACKENDS, type EmbeddedDbBackend } from '../dev/embedded';
+import { startEmbeddedStack } from '../dev/stack';
 
 const DOCUMENTS = Number(process.argv[2] ?? 1000);
 const CONCURRENCY = Number(process.argv[3] ?? 10);
@@ -163,11 +164,15 @@ async function onBackend(target: string) {
       `unknown backend ${target}: one of ${EMBEDDED_DB_BACKENDS.join(', ')} or a mongodb:// URI`,
     );
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'orderflow-bench-db-'));
-  const ferret = await startFerretDb({ dataDir, backend: target as EmbeddedDbBackend });
+  const stack = await startEmbeddedStack({
+    dataDir,
+    temporal: false,
+    database: { backend: target as EmbeddedDbBackend },
+  });
   try {
-    return await measure(ferret.uri);
+    return await measure(stack.database!.uri);
   } finally {
-    await ferret.stop();
+    await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -3,15 +3,19 @@
 // stops them cleanly. Binaries come from dev/install-tools.sh (or TEMPORAL_CLI / PATH for
 // Temporal) and, for PostgreSQL, from Debian's `postgresql` package.
 
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   chmodSync,
   chownSync,
-  createWriteStream,
   existsSync,
+  lstatSync,
   mkdirSync,
   readdirSync,
+  readlinkSync,
+  realpathSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer, connect } from 'node:net';
@@ -21,6 +25,7 @@ import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import mongoose from 'mongoose';
 import { ORDER_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { spawnSupervised } from './supervisor';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 export const FERRETDB_VERSION = 'v1.24.2';
@@ -111,45 +116,26 @@ export interface EmbeddedServer {
 interface LaunchOptions {
   /** Run as this user (PostgreSQL refuses to run as root). */
   user?: { uid: number; gid: number };
-  /** Sent by stop() and, if we exit first, by the exit hook; else SIGTERM, then SIGKILL. */
+  /** Sent by stop() and when we die; SIGTERM by default (then SIGKILL). */
   stopSignal?: NodeJS.Signals;
+  /** The data directory whose pid list records the server (dev/supervisor.ts). */
+  dataDir: string;
 }
 
+/** A server under the supervisor (dev/supervisor.ts): it never outlives us. */
 function launch(
   binary: string,
   args: string[],
   logFile: string,
-  options: LaunchOptions = {},
+  options: LaunchOptions,
 ): ChildProcess & EmbeddedServer {
-  mkdirSync(path.dirname(logFile), { recursive: true });
-  const log = createWriteStream(logFile, { flags: 'a' });
-  // Own process group: a Ctrl-C in the terminal reaches only us, and we stop the servers
-  // after the worker has drained. If we die without stopping them, the exit hook does.
-  const child = spawn(binary, args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-    ...options.user,
+  const supervised = spawnSupervised(binary, args, {
+    logFile,
+    user: options.user,
+    stopSignal: options.stopSignal,
+    pidsOf: options.dataDir,
   });
-  const killOnExit = () => child.kill(options.stopSignal ?? 'SIGKILL');
-  process.once('exit', killOnExit);
-  child.once('exit', () => process.removeListener('exit', killOnExit));
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
-  child.once('close', () => log.end());
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill(options.stopSignal ?? 'SIGTERM');
-    const killed = await Promise.race([
-      exited.then(() => true),
-      sleep(10_000, undefined, { ref: false }).then(() => false),
-    ]);
-    if (!killed) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-  };
-  return Object.assign(child, { stop });
+  return Object.assign(supervised.child, { stop: () => supervised.stop(10_000) });
 }
 
 /**
@@ -211,6 +197,7 @@ export async function startTemporalDevServer(options: {
       ]),
     ],
     path.join(options.dataDir, 'temporal.log'),
+    { dataDir: options.dataDir },
   );
   const address = `127.0.0.1:${port}`;
   try {
@@ -334,6 +321,7 @@ export async function startFerretDb(options: {
     ferretdbBinary(),
     ['-listen-addr', `127.0.0.1:${port}`, ...backendArgs, '-log-level', 'warn'],
     path.join(options.dataDir, 'ferretdb.log'),
+    { dataDir: options.dataDir },
   );
   const stop = async () => {
     await child.stop();
@@ -373,7 +361,8 @@ export interface PostgresServer extends EmbeddedServer {
 const run = promisify(execFile);
 
 /**
- * A private PostgreSQL cluster in `<dataDir>/postgres`, made once (initdb), listening on
+ * A private PostgreSQL cluster in `<dataDir>/postgres` (or where postgresClusterDir puts it
+ * when the `postgres` user cannot reach that), made once (initdb), listening on
  * 127.0.0.1 only (trust auth: nothing else on the machine is let in by address, and the socket
  * is inside the data directory), with a `ferretdb` database. As root it runs as the
  * `postgres` user, which owns the cluster. Stopped with a fast shutdown (SIGINT).
@@ -390,9 +379,8 @@ export async function startPostgres(options: {
   const bin = postgresBinDir();
   if (!bin) throw new Error(POSTGRES_MISSING);
   mkdirSync(options.dataDir, { recursive: true });
-  const cluster = path.join(path.resolve(options.dataDir), 'postgres');
   const user = postgresUser();
-  if (user) letPostgresReach(path.resolve(options.dataDir));
+  const cluster = postgresClusterDir(options.dataDir, user);
   if (!existsSync(path.join(cluster, 'PG_VERSION'))) {
     mkdirSync(cluster, { recursive: true, mode: 0o700 });
     if (user) chownSync(cluster, user.uid, user.gid);
@@ -438,7 +426,7 @@ export async function startPostgres(options: {
     // The socket goes inside the cluster, unless that path is too long for a socket (then TCP only).
     ['-D', cluster, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-k', socketDir],
     path.join(options.dataDir, 'postgres.log'),
-    { ...(user ? { user } : {}), stopSignal: 'SIGINT' },
+    { ...(user ? { user } : {}), stopSignal: 'SIGINT', dataDir: options.dataDir },
   );
   const psql = (database: string, ...args: string[]) =>
     run(path.join(bin, 'psql'), [
@@ -501,16 +489,54 @@ function postgresUser(): { uid: number; gid: number } | undefined {
   }
 }
 
-/** The `postgres` user must reach `<dataDir>/postgres`: a 0700 temp dir gets o+x (no listing). */
-function letPostgresReach(dataDir: string): void {
-  const mode = statSync(dataDir).mode;
-  if (!(mode & 0o001)) chmodSync(dataDir, (mode & 0o7777) | 0o001);
-  for (let dir = path.dirname(dataDir); ; dir = path.dirname(dir)) {
-    if (!(statSync(dir).mode & 0o001))
-      throw new Error(
-        `the postgres user cannot reach ${dataDir}: ${dir} is not searchable by others (chmod o+x ${dir})`,
-      );
-    if (dir === path.dirname(dir)) return;
+/** Where clusters live whose data directory the `postgres` user cannot reach. */
+const OUTSIDE_CLUSTERS_DIR = '/var/lib/orderflow/postgres';
+
+/**
+ * The cluster's directory for `dataDir`: `<dataDir>/postgres`, unless we run as root and the
+ * `postgres` user cannot reach it (a clone in root's home, mode 0700, or under any parent
+ * others cannot enter). Then the cluster lives in OUTSIDE_CLUSTERS_DIR, in a directory named
+ * by a hash of `dataDir`'s real path (`<hash>.source` beside it names that path), owned by
+ * `postgres`, and `<dataDir>/postgres` is a symlink to it: .data stays where users look, and
+ * nobody is asked to open their home to others.
+ */
+export function postgresClusterDir(
+  dataDir: string,
+  user: { uid: number; gid: number } | undefined = postgresUser(),
+): string {
+  mkdirSync(dataDir, { recursive: true });
+  const real = realpathSync(dataDir);
+  const local = path.join(real, 'postgres');
+  const linked = lstatIfAny(local);
+  if (linked?.isSymbolicLink()) return path.resolve(real, readlinkSync(local));
+  if (!user || linked) return local;
+  if (othersCanEnterParentsOf(real)) {
+    // Our own data dir (a 0700 temp dir, say) only needs to let others through: o+x, no listing.
+    const mode = statSync(real).mode;
+    if (!(mode & 0o001)) chmodSync(real, (mode & 0o7777) | 0o001);
+    return local;
+  }
+  const hash = createHash('sha256').update(real).digest('hex').slice(0, 16);
+  const outside = path.join(OUTSIDE_CLUSTERS_DIR, hash);
+  mkdirSync(OUTSIDE_CLUSTERS_DIR, { recursive: true, mode: 0o755 });
+  writeFileSync(`${outside}.source`, `${real}\n`);
+  symlinkSync(outside, local);
+  return outside;
+}
+
+function lstatIfAny(file: string) {
+  try {
+    return lstatSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether every directory above `dir` is searchable by others (the `postgres` user). */
+function othersCanEnterParentsOf(dir: string): boolean {
+  for (let parent = path.dirname(dir); ; parent = path.dirname(parent)) {
+    if (!(statSync(parent).mode & 0o001)) return false;
+    if (parent === path.dirname(parent)) return true;
   }
 }
 

@@ -3,6 +3,8 @@
 // its secrets and is pointed at the simulator's current webhook URL (`PATCH`).
 
 import type { Vertical } from '../domain/order';
+import { createAdminClient } from './admin-client';
+import type { ProviderResponse } from './provider-client';
 
 export const DEMO_PROVIDERS: readonly { providerId: string; vertical: Vertical; name: string }[] = [
   { providerId: 'demo-grocery', vertical: 'grocery', name: 'Demo Fresh Market' },
@@ -17,24 +19,16 @@ export async function seedDemoProviders(options: {
   adminToken: string;
   webhookUrl: (providerId: string) => string;
 }): Promise<void> {
-  const call = async (method: 'GET' | 'POST' | 'PATCH', path: string, body?: object) => {
-    const response = await fetch(`${options.apiUrl}/v1/admin/providers${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${options.adminToken}`,
-        'content-type': 'application/json',
-      },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await response.text();
-    if (!response.ok && response.status !== 409)
-      throw new Error(`seeding: ${method} ${path} answered ${response.status}: ${text}`);
-    return { status: response.status, body: JSON.parse(text) as Record<string, unknown> };
+  const admin = createAdminClient(options.apiUrl, options.adminToken);
+  const checked = (what: string, answer: ProviderResponse) => {
+    if (answer.status >= 300 && answer.status !== 409)
+      throw new Error(`seeding: ${what} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+    return answer;
   };
 
   const existing = new Set<string>();
   for (let cursor: unknown = ''; typeof cursor === 'string';) {
-    const page = await call('GET', `?limit=100${cursor && `&cursor=${cursor}`}`);
+    const page = checked('listing providers', await admin.list({ cursor: cursor || undefined }));
     for (const p of page.body.providers as { providerId: string }[]) existing.add(p.providerId);
     cursor = page.body.nextCursor;
   }
@@ -43,7 +37,11 @@ export async function seedDemoProviders(options: {
     // A provider registered meanwhile (409) is updated like one that was already there.
     const registered =
       !existing.has(providerId) &&
-      (await call('POST', '', { providerId, vertical, name, webhookUrl })).status === 201;
-    if (!registered) await call('PATCH', `/${providerId}`, { name, webhookUrl });
+      checked(
+        `registering ${providerId}`,
+        await admin.register({ providerId, vertical, name, webhookUrl }),
+      ).status === 201;
+    if (!registered)
+      checked(`updating ${providerId}`, await admin.update(providerId, { name, webhookUrl }));
   }
 }

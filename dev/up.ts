@@ -1,6 +1,7 @@
 // `npm start`: the whole system on its embedded default. Starts (unless TEMPORAL_ADDRESS /
 // MONGODB_URI point elsewhere) a Temporal dev server and FerretDB (on the backend
-// EMBEDDED_DB_BACKEND names, PostgreSQL by default) with their data in .data/,
+// EMBEDDED_DB_BACKEND names, PostgreSQL by default) with their data in .data/ (dev/stack.ts:
+// one npm start per clone, and none of its servers outlive it),
 // then the order worker, the API and the demo provider simulator, prints where everything
 // is, and on Ctrl-C stops all of it in reverse order.
 
@@ -12,16 +13,12 @@ import { loadConfig, tokenDigest } from '../infra/config';
 import { newestSecret } from '../infra/provider-secrets';
 import pinoPretty from 'pino-pretty';
 import { createLogger, temporalLogger } from '../infra/logger';
-import {
-  embeddedDbBackendFromEnv,
-  preferPort,
-  startFerretDb,
-  startTemporalDevServer,
-  type EmbeddedServer,
-} from './embedded';
+import { embeddedDbBackendFromEnv, preferPort } from './embedded';
 import { startInProcess } from './in-process';
+import { sampleGroceryOrder } from './sample-orders';
 import { DEMO_PROVIDERS, seedDemoProviders } from './seed';
 import { startProviderSimulator } from './simulator';
+import { startEmbeddedStack } from './stack';
 
 const DATA_DIR = path.resolve(__dirname, '..', '.data');
 const DEV_TOKENS = {
@@ -32,35 +29,38 @@ const DEV_TOKENS = {
 
 async function main(): Promise<void> {
   const env = { ...process.env };
-  const servers: EmbeddedServer[] = [];
   let temporalUi: string | undefined;
   let databaseNote = '';
   env.PORT ??= String(await preferPort(3000));
   env.PAYLOAD_ENCRYPTION_KEYS ||= devPayloadKeys();
 
-  if (!env.TEMPORAL_ADDRESS) {
-    const uiPort = await preferPort(8233);
-    const temporal = await startTemporalDevServer({
-      dataDir: DATA_DIR,
+  const uiPort = await preferPort(8233);
+  const stack = await startEmbeddedStack({
+    dataDir: DATA_DIR,
+    temporal: !env.TEMPORAL_ADDRESS && {
       port: await preferPort(7233),
       uiPort,
       // The Web UI decrypts payloads through the API's codec endpoint (api/codec/routes.ts).
       codecEndpoint: `http://${env.HOST ?? '127.0.0.1'}:${env.PORT}/codec`,
-    });
-    servers.push(temporal);
-    env.TEMPORAL_ADDRESS = temporal.address;
-    temporalUi = temporal.uiUrl;
-    env.CODEC_CORS_ORIGINS ??= `${temporal.uiUrl},http://localhost:${uiPort}`;
-  }
-  if (!env.MONGODB_URI) {
-    const ferret = await startFerretDb({
-      dataDir: DATA_DIR,
+    },
+    database: !env.MONGODB_URI && {
       port: await preferPort(27017),
       backend: embeddedDbBackendFromEnv(env),
-    });
-    servers.push(ferret);
-    databaseNote = `   (FerretDB on ${ferret.backend === 'postgresql' ? 'PostgreSQL' : 'SQLite'})`;
-    env.MONGODB_URI = `${ferret.uri}/orderflow`;
+    },
+  });
+  if (stack.orphansStopped.length > 0)
+    process.stderr.write(
+      `orderflow: stopped servers an earlier npm start left running (pids ${stack.orphansStopped.join(', ')})\n`,
+    );
+  if (stack.temporal) {
+    env.TEMPORAL_ADDRESS = stack.temporal.address;
+    temporalUi = stack.temporal.uiUrl;
+    env.CODEC_CORS_ORIGINS ??= `${stack.temporal.uiUrl},http://localhost:${uiPort}`;
+  }
+  if (stack.database) {
+    const { backend, uri } = stack.database;
+    databaseNote = `   (FerretDB on ${backend === 'postgresql' ? 'PostgreSQL' : 'SQLite'})`;
+    env.MONGODB_URI = `${uri}/orderflow`;
   }
   // The demo provider simulator listens on 127.0.0.1: its webhooks are private ones.
   env.ALLOW_PRIVATE_WEBHOOKS ??= 'true';
@@ -138,7 +138,7 @@ async function main(): Promise<void> {
     logger.info('shutting down');
     await simulator.close();
     await orderflow.close();
-    for (const server of servers.reverse()) await server.stop();
+    await stack.stop();
     logger.info('stopped');
   };
   process.once('SIGINT', () => void shutdown().then(() => process.exit(0)));
@@ -175,23 +175,13 @@ function printBanner(where: {
   mongodbUri: string;
   databaseNote: string;
 }) {
-  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
-  const body = JSON.stringify({
-    vertical: 'grocery',
-    customerId: 'cust_demo',
-    providerId: 'demo-grocery',
-    currency: 'CNY',
-    payment: { token: 'tok_ok' },
-    grocery: {
-      items: [
-        { sku: 'apple', name: 'Fuji apples 1kg', quantity: 2, unitPrice: 1299 },
-        { sku: 'milk', name: 'Fresh milk 1L', quantity: 1, unitPrice: 1550 },
-      ],
+  // Tomorrow morning: a window must start within 14 days (API.md, "Conventions").
+  const body = JSON.stringify(
+    sampleGroceryOrder('demo-grocery', {
+      customerId: 'cust_demo',
       deliveryAddress: '1 Demo Road, Hangzhou',
-      // Tomorrow morning: a window must start within 14 days (API.md, "Conventions").
-      deliveryWindow: { start: `${tomorrow}T10:00:00Z`, end: `${tomorrow}T11:00:00Z` },
-    },
-  });
+    }),
+  );
   const lines = [
     '',
     'orderflow is running',

@@ -9,25 +9,22 @@ import { createProviderClient } from '../dev/provider-client';
 import { verifyWebhookSignature } from '../infra/signing';
 import {
   eventually,
-  startHarness,
+  useHarness,
   startWebhookReceiver,
   TOKENS,
-  type Harness,
   type ReceivedWebhook,
   type WebhookReceiver,
 } from './support/harness';
 import { groceryOrder, placeOrder, waitForStatus } from './support/orders';
 
-let harness: Harness;
+const harness = useHarness();
 let webhooks: WebhookReceiver;
 
 beforeAll(async () => {
-  harness = await startHarness();
   webhooks = await startWebhookReceiver();
 });
 
 afterAll(async () => {
-  await harness?.close();
   await webhooks?.close();
 });
 

@@ -4,10 +4,10 @@
 
 import { randomUUID } from 'node:crypto';
 import { attemptOrderId } from '../infra/models/idempotency';
-import { useHarnessWithStore } from './support/harness';
+import { useHarness } from './support/harness';
 import { groceryOrder, placeOrder } from './support/orders';
 
-const suite = useHarnessWithStore({ env: { CHECKOUT_MAX_IN_FLIGHT: '2' } });
+const harness = useHarness({ env: { CHECKOUT_MAX_IN_FLIGHT: '2' }, providers: ['grocery'] });
 
 test('past the limit a checkout is turned away at once, charges nothing, and its key stays free', async () => {
   // tok_slow keeps the gateway busy for about two seconds: both admitted checkouts are in flight.
@@ -15,18 +15,16 @@ test('past the limit a checkout is turned away at once, charges nothing, and its
   // Promise.resolve sends each request now (a supertest request goes out when awaited).
   const admitted = admittedKeys.map((key) =>
     Promise.resolve(
-      placeOrder(
-        suite.harness.apiUrl,
-        groceryOrder(suite.store.providerId, { token: 'tok_slow' }),
-        { key },
-      ),
+      placeOrder(harness.apiUrl, groceryOrder(harness.store.providerId, { token: 'tok_slow' }), {
+        key,
+      }),
     ),
   );
   await new Promise((resolve) => setTimeout(resolve, 300));
 
   const busyKey = randomUUID();
   const started = Date.now();
-  const busy = await placeOrder(suite.harness.apiUrl, groceryOrder(suite.store.providerId), {
+  const busy = await placeOrder(harness.apiUrl, groceryOrder(harness.store.providerId), {
     key: busyKey,
   });
   const busyMs = Date.now() - started;
@@ -36,22 +34,22 @@ test('past the limit a checkout is turned away at once, charges nothing, and its
   expect(busy.headers['retry-after']).toBe('1');
   expect(busyMs).toBeLessThan(1_000);
   // Nothing was started for it: no key record, so nothing could be charged.
-  expect(await suite.harness.database.models.IdempotencyRecord.countDocuments({})).toBe(2);
+  expect(await harness.database.models.IdempotencyRecord.countDocuments({})).toBe(2);
 
   for (const response of await Promise.all(admitted)) expect(response.status).toBe(201);
 
-  const retried = await placeOrder(suite.harness.apiUrl, groceryOrder(suite.store.providerId), {
+  const retried = await placeOrder(harness.apiUrl, groceryOrder(harness.store.providerId), {
     key: busyKey,
   });
   expect(retried.status).toBe(201);
   expect(retried.headers['idempotent-replayed']).toBeUndefined();
-  const record = await suite.harness.database.models.IdempotencyRecord.findOne({
+  const record = await harness.database.models.IdempotencyRecord.findOne({
     _id: { $regex: `:${busyKey}$` },
   }).lean();
   expect(retried.body.orderId).toBe(attemptOrderId(record!.orderId, 0));
-  expect(await suite.harness.ledgerOf(retried.body.orderId)).toEqual([['authorisation', 4148]]);
+  expect(await harness.ledgerOf(retried.body.orderId)).toEqual([['authorisation', 4148]]);
 
-  const metrics = await fetch(`${suite.harness.apiUrl}/metrics`).then((r) => r.text());
+  const metrics = await fetch(`${harness.apiUrl}/metrics`).then((r) => r.text());
   expect(metrics).toMatch(/^orderflow_checkouts_shed_total 1$/m);
   expect(metrics).toMatch(/^orderflow_checkout_admission_limit 2$/m);
 });

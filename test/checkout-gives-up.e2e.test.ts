@@ -6,20 +6,12 @@
 import { orderWorkflowId } from '../workflows/messages';
 import { requestFingerprint } from '../api/checkout';
 import { recordHistory } from './support/histories';
-import { startHarness, type Harness } from './support/harness';
+import { useHarness } from './support/harness';
 import { getOrder, groceryOrder, GROCERY_TOTAL, placeOrder } from './support/orders';
 
-let harness: Harness;
-
-beforeAll(async () => {
-  harness = await startHarness({
-    withWorker: false,
-    env: { CHECKOUT_WAIT_SECONDS: '1', CHECKOUT_PAYMENT_WINDOW_SECONDS: '60' },
-  });
-});
-
-afterAll(async () => {
-  await harness?.close();
+const harness = useHarness({
+  withWorker: false,
+  env: { CHECKOUT_WAIT_SECONDS: '1', CHECKOUT_PAYMENT_WINDOW_SECONDS: '60' },
 });
 
 const finalOrder = (orderId: string) =>

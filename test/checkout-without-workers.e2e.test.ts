@@ -3,20 +3,12 @@
 // with the same Idempotency-Key then places the order for real.
 
 import { orderWorkflowId } from '../workflows/messages';
-import { startHarness, type Harness } from './support/harness';
+import { useHarness } from './support/harness';
 import { groceryOrder, placeOrder } from './support/orders';
 
-let harness: Harness;
-
-beforeAll(async () => {
-  harness = await startHarness({
-    withWorker: false,
-    env: { CHECKOUT_WAIT_SECONDS: '2', CHECKOUT_PAYMENT_WINDOW_SECONDS: '3' },
-  });
-});
-
-afterAll(async () => {
-  await harness?.close();
+const harness = useHarness({
+  withWorker: false,
+  env: { CHECKOUT_WAIT_SECONDS: '2', CHECKOUT_PAYMENT_WINDOW_SECONDS: '3' },
 });
 
 test('no worker: 503 in bounded time, nothing charged later, and the same key retries', async () => {

@@ -4,21 +4,14 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { recordHistory } from './support/histories';
-import {
-  startHarness,
-  startWebhookReceiver,
-  TOKENS,
-  type Harness,
-  type WebhookReceiver,
-} from './support/harness';
+import { useHarness, startWebhookReceiver, TOKENS, type WebhookReceiver } from './support/harness';
 import { cancelOrder, GROCERY_TOTAL, getOrder, groceryOrder, placeOrder } from './support/orders';
 
-let harness: Harness;
+const harness = useHarness();
 let webhooks: WebhookReceiver;
 let providerId: string;
 
 beforeAll(async () => {
-  harness = await startHarness();
   webhooks = await startWebhookReceiver();
   ({ providerId } = await harness.registerProvider({
     vertical: 'grocery',
@@ -27,7 +20,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await harness?.close();
   await webhooks?.close();
 });
 

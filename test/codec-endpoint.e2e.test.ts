@@ -14,12 +14,11 @@ import type { Payload } from '@temporalio/common';
 import { EncryptionCodec, Keyring, payloadsWithin } from '../infra/codec';
 import { REDACTED } from '../api/redact';
 import { orderWorkflowId } from '../workflows/messages';
-import { startHarness, TEST_PAYLOAD_KEY, TOKENS, type Harness } from './support/harness';
+import { useHarness, TEST_PAYLOAD_KEY, TOKENS } from './support/harness';
 import { groceryOrder, placeOrder } from './support/orders';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-let harness: Harness;
 let uiPage: Server;
 let uiOrigin: string;
 
@@ -29,13 +28,13 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => uiPage.listen(0, '127.0.0.1', resolve));
   const address = uiPage.address();
   uiOrigin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  harness = await startHarness({
-    env: { CODEC_CORS_ORIGINS: `${uiOrigin},http://localhost:8233` },
-  });
 });
 
+const harness = useHarness(() => ({
+  env: { CODEC_CORS_ORIGINS: `${uiOrigin},http://localhost:8233` },
+}));
+
 afterAll(async () => {
-  await harness?.close();
   await new Promise((resolve) => uiPage?.close(resolve));
 });
 

@@ -11,18 +11,13 @@ import request from 'supertest';
 import { startApi, type RunningApi } from '../api/server';
 import type { Config } from '../infra/config';
 import { createLogger } from '../infra/logger';
-import { startHarness, TOKENS, type Harness } from './support/harness';
+import { useHarness, TOKENS } from './support/harness';
 
-let harness: Harness;
+const harness = useHarness({ withWorker: false });
 const others: RunningApi[] = [];
-
-beforeAll(async () => {
-  harness = await startHarness({ withWorker: false });
-});
 
 afterAll(async () => {
   for (const api of others) await api.close();
-  await harness?.close();
 });
 
 const sessions = () => harness.database.models.CodecSession;

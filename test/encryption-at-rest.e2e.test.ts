@@ -22,6 +22,7 @@ import { orderWorkflowId } from '../workflows/messages';
 import {
   signatureCheck,
   startHarness,
+  useHarness,
   startWebhookReceiver,
   TEST_PAYLOAD_KEY,
   TOKENS,
@@ -33,16 +34,14 @@ import { GROCERY_TOTAL, groceryOrder, placeOrder, waitForStatus } from './suppor
 const PAYMENT_TOKEN = 'tok_ok';
 const ADDRESS = groceryOrder('any').grocery.deliveryAddress;
 
-let encrypted: Harness;
+const encrypted = useHarness();
 let webhooks: WebhookReceiver;
 
 beforeAll(async () => {
-  encrypted = await startHarness();
   webhooks = await startWebhookReceiver();
 });
 
 afterAll(async () => {
-  await encrypted?.close();
   await webhooks?.close();
 });
 

@@ -1,4 +1,4 @@
-// Starts one Temporal dev server and one FerretDB for the whole integration run, on free
+// Starts one Temporal dev server and one FerretDB (dev/stack.ts) for the whole integration run, on free
 // ports with throwaway data (FerretDB on EMBEDDED_DB_BACKEND's backend, PostgreSQL by
 // default, its cluster in the same temp dir), and bundles the workflow code once for every
 // test worker.
@@ -8,16 +8,18 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { embeddedDbBackendFromEnv, startFerretDb, startTemporalDevServer } from '../dev/embedded';
+import { embeddedDbBackendFromEnv } from '../dev/embedded';
+import { startEmbeddedStack } from '../dev/stack';
 import { setServers } from './support/servers';
 
 export default async function globalSetup(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'orderflow-test-'));
-  const [temporal, ferret, bundle] = await Promise.all([
-    startTemporalDevServer({ dataDir }),
-    startFerretDb({ dataDir, backend: embeddedDbBackendFromEnv() }),
+  const [stack, bundle] = await Promise.all([
+    startEmbeddedStack({ dataDir, database: { backend: embeddedDbBackendFromEnv() } }),
     bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: silentLogger }),
   ]);
+  const temporal = stack.temporal!;
+  const ferret = stack.database!;
   const bundlePath = path.join(dataDir, 'workflow-bundle.js');
   writeFileSync(bundlePath, bundle.code);
 
@@ -29,7 +31,7 @@ export default async function globalSetup(): Promise<void> {
   process.stderr.write(
     `\nintegration tests: FerretDB on ${ferret.backend} (EMBEDDED_DB_BACKEND)\n`,
   );
-  setServers({ dataDir, servers: [temporal, ferret] });
+  setServers({ dataDir, servers: [stack] });
 }
 
 const silent = () => undefined;

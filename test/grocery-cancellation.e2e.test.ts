@@ -4,9 +4,8 @@
 
 import { recordHistory } from './support/histories';
 import {
-  startHarness,
+  useHarness,
   startWebhookReceiver,
-  type Harness,
   type RegisteredProvider,
   type WebhookReceiver,
 } from './support/harness';
@@ -19,18 +18,16 @@ import {
   waitForStatus,
 } from './support/orders';
 
-let harness: Harness;
+const harness = useHarness();
 let webhooks: WebhookReceiver;
 let store: RegisteredProvider;
 
 beforeAll(async () => {
-  harness = await startHarness();
   webhooks = await startWebhookReceiver();
   store = await harness.registerProvider({ vertical: 'grocery', webhookUrl: webhooks.url });
 });
 
 afterAll(async () => {
-  await harness?.close();
   await webhooks?.close();
 });
 

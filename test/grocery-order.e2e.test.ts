@@ -6,23 +6,20 @@ import { orderWorkflowId } from '../workflows/messages';
 import { recordHistory } from './support/histories';
 import {
   signatureCheck,
-  startHarness,
+  useHarness,
   startWebhookReceiver,
-  type Harness,
   type WebhookReceiver,
 } from './support/harness';
 import { GROCERY_TOTAL, groceryOrder, placeOrder, waitForStatus } from './support/orders';
 
-let harness: Harness;
+const harness = useHarness();
 let webhooks: WebhookReceiver;
 
 beforeAll(async () => {
-  harness = await startHarness();
   webhooks = await startWebhookReceiver();
 });
 
 afterAll(async () => {
-  await harness?.close();
   await webhooks?.close();
 });
 

@@ -20,7 +20,7 @@ import { MAX_BODY_BYTES } from '../api/middleware/body';
 import { buildOpenApiDocument } from '../api/openapi';
 import { callbackSignatureHeader, SIGNATURE_HEADER } from '../infra/signing';
 import { orderWorkflowId } from '../workflows/messages';
-import { startHarness, TOKENS, type Harness, type RegisteredProvider } from './support/harness';
+import { useHarness, TOKENS, type RegisteredProvider } from './support/harness';
 import { groceryOrder, hotelOrder, placeOrder, waitForStatus } from './support/orders';
 import { support } from './support/staff';
 
@@ -432,13 +432,12 @@ interface World {
   checkout: { key: string; body: object };
 }
 
-let harness: Harness;
+const harness = useHarness({ env: { REFUND_APPROVAL_THRESHOLD: '100' } });
 let world: World;
 /** The state after set-up: the last test compares the whole run against it. */
 let initial: unknown;
 
 beforeAll(async () => {
-  harness = await startHarness({ env: { REFUND_APPROVAL_THRESHOLD: '100' } });
   // Long confirmation deadlines: nothing moves on its own while the requests run.
   const [store, otherStore] = [
     await harness.registerProvider({ vertical: 'grocery', confirmationTimeoutSeconds: 7200 }),
@@ -480,10 +479,6 @@ beforeAll(async () => {
   };
   await settled();
   initial = await snapshot();
-});
-
-afterAll(async () => {
-  await harness?.close();
 });
 
 // ---------------------------------------------------------------------------------------------

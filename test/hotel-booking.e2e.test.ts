@@ -12,10 +12,9 @@ import { orderWorkflowId } from '../workflows/messages';
 import { recordHistory } from './support/histories';
 import {
   signatureCheck,
-  startHarness,
+  useHarness,
   startWebhookReceiver,
   TOKENS,
-  type Harness,
   type RegisteredProvider,
   type WebhookReceiver,
 } from './support/harness';
@@ -33,18 +32,16 @@ const NIGHTLY_RATE = 45_000;
 const TOTAL = NIGHTS * NIGHTLY_RATE;
 const DAY_MS = 86_400_000;
 
-let harness: Harness;
+const harness = useHarness();
 let webhooks: WebhookReceiver;
 let hotel: RegisteredProvider;
 
 beforeAll(async () => {
-  harness = await startHarness();
   webhooks = await startWebhookReceiver();
   hotel = await harness.registerProvider({ vertical: 'hotel', webhookUrl: webhooks.url });
 });
 
 afterAll(async () => {
-  await harness?.close();
   await webhooks?.close();
 });
 

@@ -10,10 +10,10 @@ import request from 'supertest';
 import { startApi, type RunningApi } from '../api/server';
 import { createLogger } from '../infra/logger';
 import { attemptOrderId } from '../infra/models/idempotency';
-import { eventually, TOKENS, useHarnessWithStore } from './support/harness';
+import { eventually, TOKENS, useHarness } from './support/harness';
 import { GROCERY_TOTAL, groceryOrder, placeOrder } from './support/orders';
 
-const suite = useHarnessWithStore();
+const harness = useHarness({ providers: ['grocery'] });
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -33,11 +33,11 @@ function expectJsonError(
 
 describe('malformed percent-escapes in the path', () => {
   test('on app routes: 400 malformed_path', async () => {
-    const response = await request(suite.harness.apiUrl)
+    const response = await request(harness.apiUrl)
       .get('/v1/orders/%ZZ')
       .set('Authorization', `Bearer ${TOKENS.app}`);
     expectJsonError(response, 400, 'malformed_path');
-    const cancel = await request(suite.harness.apiUrl)
+    const cancel = await request(harness.apiUrl)
       .post('/v1/orders/%E0%A4%A/cancel')
       .set('Authorization', `Bearer ${TOKENS.app}`)
       .send({ reason: 'x' });
@@ -49,7 +49,7 @@ describe('malformed percent-escapes in the path', () => {
     ['post', '/v1/providers/p1/orders/%ZZ/confirmation'],
     ['get', '/v1/providers/%ZZ/orders'],
   ] as const)('on provider routes (%s %s): 400 malformed_path', async (method, path) => {
-    const probe = request(suite.harness.apiUrl)[method](path).set('X-Request-Id', 'probe-1');
+    const probe = request(harness.apiUrl)[method](path).set('X-Request-Id', 'probe-1');
     const response =
       method === 'post'
         ? await probe.set('Content-Type', 'application/json').send('{"type":"picked_up"}')
@@ -75,7 +75,7 @@ describe('bodies that do not decode with their Content-Encoding', () => {
   test.each(corrupt)(
     'checkout with a %s body: 400 malformed_body',
     async (label, encoding, body) => {
-      const response = await request(suite.harness.apiUrl)
+      const response = await request(harness.apiUrl)
         .post('/v1/orders')
         .set('Authorization', `Bearer ${TOKENS.app}`)
         .set('Idempotency-Key', `corrupt-${label.replace(' ', '-')}`)
@@ -89,8 +89,8 @@ describe('bodies that do not decode with their Content-Encoding', () => {
   test.each(corrupt)(
     'a provider callback with a %s body: 400 malformed_body',
     async (_label, encoding, body) => {
-      const response = await request(suite.harness.apiUrl)
-        .post(`/v1/providers/${suite.store.providerId}/orders/ord_x/events`)
+      const response = await request(harness.apiUrl)
+        .post(`/v1/providers/${harness.store.providerId}/orders/ord_x/events`)
         .set('Orderflow-Signature', 't=1,v1=00')
         .set('Content-Type', 'application/json')
         .set('Content-Encoding', encoding)
@@ -100,7 +100,7 @@ describe('bodies that do not decode with their Content-Encoding', () => {
   );
 
   test('an encoding the server does not speak: 415 unsupported_encoding', async () => {
-    const response = await request(suite.harness.apiUrl)
+    const response = await request(harness.apiUrl)
       .post('/v1/orders')
       .set('Authorization', `Bearer ${TOKENS.app}`)
       .set('Idempotency-Key', 'corrupt-compress')
@@ -153,7 +153,7 @@ function parseRawAnswer(text: string): RawResponse {
 describe("requests Node's HTTP parser rejects", () => {
   test('20 KB of headers: 431 with a JSON body and an X-Request-Id', async () => {
     const response = await rawExchange(
-      suite.harness.apiUrl,
+      harness.apiUrl,
       `GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
     );
     expectJsonError(response, 431, 'headers_too_large');
@@ -165,7 +165,7 @@ describe("requests Node's HTTP parser rejects", () => {
     ['a garbage request line', 'this is not http at all\r\n\r\n'],
     ['an invalid header', 'GET /healthz HTTP/1.1\r\nHost: localhost\r\nBad Header: x\r\n\r\n'],
   ])('%s: 400 with a JSON body and an X-Request-Id', async (_name, data) => {
-    const response = await rawExchange(suite.harness.apiUrl, data);
+    const response = await rawExchange(harness.apiUrl, data);
     expectJsonError(response, 400, 'malformed_request');
     expect(response.headers['x-request-id']).toMatch(UUID);
   });
@@ -180,9 +180,9 @@ describe('shutdown', () => {
   beforeEach(async () => {
     logged = [];
     api = await startApi({
-      config: suite.harness.config,
-      database: suite.harness.database,
-      temporal: suite.harness.temporal,
+      config: harness.config,
+      database: harness.database,
+      temporal: harness.temporal,
       logger: createLogger('info', {}, { write: (line: string) => logged.push(JSON.parse(line)) }),
     });
   });
@@ -211,7 +211,7 @@ describe('shutdown', () => {
   const nextRequestReceived = () =>
     new Promise<void>((resolve) => api.server.once('request', () => resolve()));
 
-  const eventsPath = () => `/v1/providers/${suite.store.providerId}/orders/ord_x/events`;
+  const eventsPath = () => `/v1/providers/${harness.store.providerId}/orders/ord_x/events`;
   const eventBody = JSON.stringify({ type: 'picked_up', at: '2030-01-01T00:00:00.000Z' });
 
   /** A raw connection: what it received once the server closed it. */
@@ -357,7 +357,7 @@ describe('shutdown', () => {
   test('a checkout that outlives the grace is told to retry with its key, and the retry places the one order', async () => {
     const key = randomUUID();
     // tok_slow keeps the gateway about two seconds: longer than the grace.
-    const body = groceryOrder(suite.store.providerId, { token: 'tok_slow' });
+    const body = groceryOrder(harness.store.providerId, { token: 'tok_slow' });
     const received = nextRequestReceived();
     const checkout = Promise.resolve(
       request(api.url)
@@ -379,13 +379,13 @@ describe('shutdown', () => {
     expect(answer.headers['x-request-id']).toBe('checkout-at-shutdown');
 
     // The app retries with its key (on another API process): the same order, charged once.
-    const retried = await placeOrder(suite.harness.apiUrl, body, { key });
+    const retried = await placeOrder(harness.apiUrl, body, { key });
     expect(retried.status).toBe(201);
-    const record = await suite.harness.database.models.IdempotencyRecord.findOne({
+    const record = await harness.database.models.IdempotencyRecord.findOne({
       _id: { $regex: `:${key}$` },
     }).lean();
     expect(retried.body.orderId).toBe(attemptOrderId(record!.orderId, 0));
-    expect(await suite.harness.ledgerOf(retried.body.orderId)).toEqual([
+    expect(await harness.ledgerOf(retried.body.orderId)).toEqual([
       ['authorisation', GROCERY_TOTAL],
     ]);
     // The first handler finished too, after its caller had the 503: it wrote nothing more.

@@ -11,18 +11,16 @@ import type { OrderStatus } from '../domain/order';
 import { createLogger } from '../infra/logger';
 import { ensureSchedules, purgeScheduleId, registerSchedules } from '../workers/schedules';
 import type { PurgeTotals } from '../workflows/maintenance';
-import { eventually, useHarnessWithStore } from './support/harness';
+import { eventually, useHarness } from './support/harness';
 import { GROCERY_TOTAL, groceryOrder, placeOrder } from './support/orders';
 
-const suite = useHarnessWithStore();
+const harness = useHarness({ providers: ['grocery'] });
 
 const HOUR_MS = 3_600_000;
 const pastRetention = () => new Date(Date.now() - 25 * HOUR_MS);
-const models = () => suite.harness.database.models;
+const models = () => harness.database.models;
 const schedule = () =>
-  suite.harness.temporal.schedule.getHandle(
-    purgeScheduleId(suite.harness.config.temporal.taskQueue),
-  );
+  harness.temporal.schedule.getHandle(purgeScheduleId(harness.config.temporal.taskQueue));
 
 /** A key record created `createdAt` (past the retention by default), as checkout writes it. */
 async function keyRecord(name: string, createdAt = pastRetention()) {
@@ -59,7 +57,7 @@ async function answered(
       ...snapshot,
       vertical: 'grocery',
       customerId: 'cust_1',
-      providerId: suite.store.providerId,
+      providerId: harness.store.providerId,
       createdAt: pastRetention().toISOString(),
     });
   }
@@ -79,7 +77,7 @@ async function triggerPurge(): Promise<PurgeTotals> {
     15_000,
     'the triggered purge to start',
   );
-  return suite.harness.temporal.workflow
+  return harness.temporal.workflow
     .getHandle<() => Promise<PurgeTotals>>(action.action.workflow.workflowId)
     .result();
 }
@@ -92,14 +90,14 @@ test('the schedule is registered at start: hourly, an overlapping run skipped, o
   expect(description.action).toMatchObject({
     type: 'startWorkflow',
     workflowType: 'purgeExpiredIdempotencyRecords',
-    taskQueue: suite.harness.config.temporal.taskQueue,
+    taskQueue: harness.config.temporal.taskQueue,
     args: [{ retentionHours: 24 }],
   });
   expect(purgeScheduleId('orders')).toBe('purge-idempotency-records');
 });
 
 test('registering again changes nothing; a new retention updates the schedule', async () => {
-  const { config, temporal } = suite.harness;
+  const { config, temporal } = harness;
   const id = purgeScheduleId(config.temporal.taskQueue);
   expect(await ensureSchedules(temporal, config)).toEqual({ [id]: 'unchanged' });
   // What a worker process does at start, with a connection of its own.
@@ -114,7 +112,7 @@ test('registering again changes nothing; a new retention updates the schedule', 
 
 test('a triggered run purges records past the retention with their answers; recent and undecided ones stay', async () => {
   // A real order placed just now: its key and answer are well within the retention.
-  const recent = await placeOrder(suite.harness.apiUrl, groceryOrder(suite.store.providerId));
+  const recent = await placeOrder(harness.apiUrl, groceryOrder(harness.store.providerId));
   expect(recent.status).toBe(201);
   const recentOrderId: string = recent.body.orderId;
 
@@ -187,10 +185,10 @@ test('records go in batches; a repeated batch deletes nothing more', async () =>
 });
 
 test('after the retention, a retry with the same Idempotency-Key places a new order', async () => {
-  const body = groceryOrder(suite.store.providerId);
-  const first = await placeOrder(suite.harness.apiUrl, body, { key: 'kept-for-a-day' });
+  const body = groceryOrder(harness.store.providerId);
+  const first = await placeOrder(harness.apiUrl, body, { key: 'kept-for-a-day' });
   expect(first.status).toBe(201);
-  const replay = await placeOrder(suite.harness.apiUrl, body, { key: 'kept-for-a-day' });
+  const replay = await placeOrder(harness.apiUrl, body, { key: 'kept-for-a-day' });
   expect(replay.body.orderId).toBe(first.body.orderId);
   expect(replay.headers['idempotent-replayed']).toBe('true');
 
@@ -201,11 +199,9 @@ test('after the retention, a retry with the same Idempotency-Key places a new or
   await triggerPurge();
   expect(await recordExists(first.body.orderId)).toBe(false);
 
-  const later = await placeOrder(suite.harness.apiUrl, body, { key: 'kept-for-a-day' });
+  const later = await placeOrder(harness.apiUrl, body, { key: 'kept-for-a-day' });
   expect(later.status).toBe(201);
   expect(later.body.orderId).not.toBe(first.body.orderId);
   expect(later.headers['idempotent-replayed']).toBeUndefined();
-  expect(await suite.harness.ledgerOf(later.body.orderId)).toEqual([
-    ['authorisation', GROCERY_TOTAL],
-  ]);
+  expect(await harness.ledgerOf(later.body.orderId)).toEqual([['authorisation', GROCERY_TOTAL]]);
 });

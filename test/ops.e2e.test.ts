@@ -1,17 +1,9 @@
 // Operations endpoints, and the OpenAPI document's promise that it describes the server.
 
 import request from 'supertest';
-import { startHarness, type Harness } from './support/harness';
+import { useHarness } from './support/harness';
 
-let harness: Harness;
-
-beforeAll(async () => {
-  harness = await startHarness();
-});
-
-afterAll(async () => {
-  await harness?.close();
-});
+const harness = useHarness();
 
 test('healthz says the process is up; readyz checks Temporal and the database', async () => {
   expect((await request(harness.apiUrl).get('/healthz')).body).toEqual({ status: 'ok' });

@@ -3,7 +3,7 @@
 // charged. (The boundaries themselves are table-tested in domain/horizons.test.ts.)
 
 import { randomUUID } from 'node:crypto';
-import { startHarness, type Harness, type RegisteredProvider } from './support/harness';
+import { useHarness } from './support/harness';
 import {
   dateFromToday,
   groceryOrder,
@@ -12,18 +12,18 @@ import {
   teleconsultationOrder,
 } from './support/orders';
 
-let current: Harness;
-const harness = () => current;
-const providers = {} as Record<'grocery' | 'hotel' | 'teleconsultation', RegisteredProvider>;
-
-beforeAll(async () => {
-  current = await startHarness();
-  for (const vertical of ['grocery', 'hotel', 'teleconsultation'] as const)
-    providers[vertical] = await current.registerProvider({ vertical });
-});
-afterAll(async () => {
-  await current?.close();
-});
+const harness = useHarness({ providers: ['grocery', 'hotel', 'teleconsultation'] });
+const providers = {
+  get grocery() {
+    return harness.providers[0]!;
+  },
+  get hotel() {
+    return harness.providers[1]!;
+  },
+  get teleconsultation() {
+    return harness.providers[2]!;
+  },
+};
 
 const DAY = 86_400_000;
 const inDays = (days: number) => new Date(Date.now() + days * DAY).toISOString();
@@ -96,13 +96,13 @@ test.each<[string, () => object, string]>([
   '%s is 422 out_of_horizon naming the field, and nothing is charged',
   async (_case, body, path) => {
     const request = body();
-    const response = await placeOrder(harness().apiUrl, request, { key: randomUUID() });
+    const response = await placeOrder(harness.apiUrl, request, { key: randomUUID() });
     expect(response.status).toBe(422);
     expect(response.body.error.code).toBe('out_of_horizon');
     expect(response.body.error.details).toEqual([expect.objectContaining({ path })]);
     const providerId = (request as { providerId: string }).providerId;
-    expect(await harness().database.models.Order.countDocuments({ providerId })).toBe(0);
-    expect(await harness().database.models.SandboxPayment.countDocuments({})).toBe(0);
+    expect(await harness.database.models.Order.countDocuments({ providerId })).toBe(0);
+    expect(await harness.database.models.SandboxPayment.countDocuments({})).toBe(0);
   },
 );
 
@@ -112,5 +112,5 @@ test('the edges of each horizon are orders', async () => {
     hotelOrder(providers.hotel.providerId, { checkIn: dateFromToday(365), nights: 30 }),
     teleconsultationOrder(providers.teleconsultation.providerId, { slotStartsInMs: 89 * DAY }),
   ];
-  for (const body of edges) expect((await placeOrder(harness().apiUrl, body)).status).toBe(201);
+  for (const body of edges) expect((await placeOrder(harness.apiUrl, body)).status).toBe(201);
 });

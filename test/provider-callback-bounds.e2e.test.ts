@@ -3,21 +3,21 @@
 // before its signature is checked). None changes anything; the callback log records each.
 
 import { callbackSignatureHeader, SIGNATURE_HEADER } from '../infra/signing';
-import { eventually, useHarnessWithStore } from './support/harness';
+import { eventually, useHarness } from './support/harness';
 import { GROCERY_TOTAL, getOrder, groceryOrder, placeOrder, waitForStatus } from './support/orders';
 import { support } from './support/staff';
 
-const suite = useHarnessWithStore();
+const harness = useHarness({ providers: ['grocery'] });
 
 async function newOrder(): Promise<string> {
-  const response = await placeOrder(suite.harness.apiUrl, groceryOrder(suite.store.providerId));
+  const response = await placeOrder(harness.apiUrl, groceryOrder(harness.store.providerId));
   expect(response.status).toBe(201);
   return response.body.orderId;
 }
 
 test('a confirmation naming the same item twice is 422 and the order still awaits an answer', async () => {
   const orderId = await newOrder();
-  const response = await suite.store.client.confirm(orderId, {
+  const response = await harness.store.client.confirm(orderId, {
     decision: 'accept',
     items: [
       { sku: 'apple', availableQuantity: 0 },
@@ -29,8 +29,8 @@ test('a confirmation naming the same item twice is 422 and the order still await
   expect(response.body.error.details).toEqual([
     expect.objectContaining({ path: 'items', message: 'each sku may appear once' }),
   ]);
-  expect((await getOrder(suite.harness.apiUrl, orderId)).body.status).toBe('awaiting_confirmation');
-  expect(await suite.harness.ledgerOf(orderId)).toEqual([['authorisation', GROCERY_TOTAL]]);
+  expect((await getOrder(harness.apiUrl, orderId)).body.status).toBe('awaiting_confirmation');
+  expect(await harness.ledgerOf(orderId)).toEqual([['authorisation', GROCERY_TOTAL]]);
   expect(await loggedCallbacks(orderId)).toEqual([
     expect.objectContaining({ status: 422, accepted: false, code: 'validation_failed' }),
   ]);
@@ -39,7 +39,7 @@ test('a confirmation naming the same item twice is 422 and the order still await
 /** The provider callbacks support reads for an order, once there are any (logged after the answer). */
 function loggedCallbacks(orderId: string): Promise<unknown[]> {
   return eventually(async () => {
-    const { callbacks } = (await support(suite.harness.apiUrl).order(orderId)).body;
+    const { callbacks } = (await support(harness.apiUrl).order(orderId)).body;
     return callbacks.length > 0 ? (callbacks as unknown[]) : undefined;
   }, 5_000);
 }
@@ -49,8 +49,8 @@ describe('event times', () => {
 
   beforeAll(async () => {
     orderId = await newOrder();
-    expect((await suite.store.client.confirm(orderId, { decision: 'accept' })).status).toBe(200);
-    await waitForStatus(suite.harness.apiUrl, orderId, 'dispatching');
+    expect((await harness.store.client.confirm(orderId, { decision: 'accept' })).status).toBe(200);
+    await waitForStatus(harness.apiUrl, orderId, 'dispatching');
   });
 
   test.each([
@@ -59,20 +59,20 @@ describe('event times', () => {
     ['years ago', '2001-01-01T00:00:00Z'],
     ['before the order was placed', () => new Date(Date.now() - 86_400_000).toISOString()],
   ])('an event dated %s is 422 and changes nothing', async (_case, at) => {
-    const response = await suite.store.client.reportEvent(
+    const response = await harness.store.client.reportEvent(
       orderId,
       'picked_up',
       typeof at === 'function' ? at() : at,
     );
     expect(response.status).toBe(422);
     expect(response.body.error.details).toEqual([expect.objectContaining({ path: 'at' })]);
-    const order = (await getOrder(suite.harness.apiUrl, orderId)).body;
+    const order = (await getOrder(harness.apiUrl, orderId)).body;
     expect(order.status).toBe('dispatching');
     expect(order.dispatch.events).toEqual([]);
   });
 
   test('an event dated now, with a little clock skew, is taken', async () => {
-    const response = await suite.store.client.reportEvent(
+    const response = await harness.store.client.reportEvent(
       orderId,
       'picked_up',
       new Date(Date.now() + 60_000).toISOString(),
@@ -87,9 +87,9 @@ describe('content type', () => {
 
   /** A correctly signed confirmation whose body is sent with `contentType` (none: no header). */
   async function confirmAs(orderId: string, contentType: string | undefined) {
-    const target = `/v1/providers/${suite.store.providerId}/orders/${orderId}/confirmation`;
+    const target = `/v1/providers/${harness.store.providerId}/orders/${orderId}/confirmation`;
     const headers: Record<string, string> = {
-      [SIGNATURE_HEADER]: callbackSignatureHeader(suite.store.signingSecret, {
+      [SIGNATURE_HEADER]: callbackSignatureHeader(harness.store.signingSecret, {
         method: 'POST',
         target,
         rawBody: ACCEPT,
@@ -97,7 +97,7 @@ describe('content type', () => {
     };
     if (contentType !== undefined) headers['content-type'] = contentType;
     // Bytes, so that fetch adds no Content-Type of its own.
-    const response = await fetch(`${suite.harness.apiUrl}${target}`, {
+    const response = await fetch(`${harness.apiUrl}${target}`, {
       method: 'POST',
       headers,
       body: new Uint8Array(ACCEPT),
@@ -121,10 +121,8 @@ describe('content type', () => {
         code,
         orderStatus: undefined,
       });
-      expect((await getOrder(suite.harness.apiUrl, orderId)).body.status).toBe(
-        'awaiting_confirmation',
-      );
-      expect(await suite.harness.ledgerOf(orderId)).toEqual([['authorisation', GROCERY_TOTAL]]);
+      expect((await getOrder(harness.apiUrl, orderId)).body.status).toBe('awaiting_confirmation');
+      expect(await harness.ledgerOf(orderId)).toEqual([['authorisation', GROCERY_TOTAL]]);
       expect(await loggedCallbacks(orderId)).toEqual([
         expect.objectContaining({ kind: 'confirmation', status: 415, accepted: false, code }),
       ]);
@@ -138,7 +136,7 @@ describe('content type', () => {
 });
 
 test('the OpenAPI document lists the 415 on both callbacks', async () => {
-  const { paths } = (await fetch(`${suite.harness.apiUrl}/openapi.json`).then((r) => r.json())) as {
+  const { paths } = (await fetch(`${harness.apiUrl}/openapi.json`).then((r) => r.json())) as {
     paths: Record<string, { post: { responses: Record<string, unknown> } }>;
   };
   for (const kind of ['confirmation', 'events'])

@@ -7,26 +7,23 @@ import { orderWorkflowId } from '../workflows/messages';
 import { recordHistory } from './support/histories';
 import {
   eventually,
-  startHarness,
+  useHarness,
   startWebhookReceiver,
-  type Harness,
   type RegisteredProvider,
   type WebhookReceiver,
 } from './support/harness';
 import { GROCERY_TOTAL, getOrder, groceryOrder, placeOrder, waitForStatus } from './support/orders';
 
-let harness: Harness;
+const harness = useHarness();
 let webhooks: WebhookReceiver;
 let store: RegisteredProvider;
 
 beforeAll(async () => {
-  harness = await startHarness();
   webhooks = await startWebhookReceiver();
   store = await harness.registerProvider({ vertical: 'grocery', webhookUrl: webhooks.url });
 });
 
 afterAll(async () => {
-  await harness?.close();
   await webhooks?.close();
 });
 

@@ -3,7 +3,7 @@
 // consultation cannot start long before its slot. Otherwise 422 event_out_of_schedule, and
 // nothing changes: a hotel cannot complete (and keep) a stay that has not begun.
 
-import { startHarness, type Harness, type RegisteredProvider } from './support/harness';
+import { useHarness, type RegisteredProvider } from './support/harness';
 import {
   dateFromToday,
   getOrder,
@@ -13,17 +13,13 @@ import {
   waitForStatus,
 } from './support/orders';
 
-let harness: Harness;
+const harness = useHarness();
 let hotel: RegisteredProvider;
 let clinic: RegisteredProvider;
 
 beforeAll(async () => {
-  harness = await startHarness();
   hotel = await harness.registerProvider({ vertical: 'hotel' });
   clinic = await harness.registerProvider({ vertical: 'teleconsultation' });
-});
-afterAll(async () => {
-  await harness?.close();
 });
 
 async function vouchered(checkIn: string): Promise<string> {

@@ -10,10 +10,10 @@ import {
   SIGNATURE_HEADER,
   type CallbackRequest,
 } from '../infra/signing';
-import { type RegisteredProvider, useHarnessWithStore } from './support/harness';
+import { type RegisteredProvider, useHarness } from './support/harness';
 import { GROCERY_TOTAL, getOrder, groceryOrder, placeOrder, waitForStatus } from './support/orders';
 
-const suite = useHarnessWithStore();
+const harness = useHarness({ providers: ['grocery'] });
 
 const ACCEPT = JSON.stringify({ decision: 'accept' });
 const REJECT = JSON.stringify({ decision: 'reject', reason: 'out of stock' });
@@ -24,13 +24,13 @@ const CAPTURED: [string, number][] = [
   ['capture', GROCERY_TOTAL],
 ];
 
-async function newOrder(providerId = suite.store.providerId): Promise<string> {
-  const response = await placeOrder(suite.harness.apiUrl, groceryOrder(providerId));
+async function newOrder(providerId = harness.store.providerId): Promise<string> {
+  const response = await placeOrder(harness.apiUrl, groceryOrder(providerId));
   expect(response.status).toBe(201);
   return response.body.orderId;
 }
 
-const ordersPath = (providerId = suite.store.providerId) => `/v1/providers/${providerId}/orders`;
+const ordersPath = (providerId = harness.store.providerId) => `/v1/providers/${providerId}/orders`;
 const confirmationPath = (orderId: string) => `${ordersPath()}/${orderId}/confirmation`;
 const eventsPath = (orderId: string) => `${ordersPath()}/${orderId}/events`;
 
@@ -39,15 +39,15 @@ function sign(
   signed: CallbackRequest,
   options: { secret?: string | string[]; at?: Date } = {},
 ): string {
-  return callbackSignatureHeader(options.secret ?? suite.store.signingSecret, signed, options.at);
+  return callbackSignatureHeader(options.secret ?? harness.store.signingSecret, signed, options.at);
 }
 
 /** Sends exactly this method, target, body and signature header (none when undefined). */
 function send(method: 'GET' | 'POST', target: string, body: string, header: string | undefined) {
   const call =
     method === 'GET'
-      ? request(suite.harness.apiUrl).get(target)
-      : request(suite.harness.apiUrl).post(target).set('Content-Type', 'application/json');
+      ? request(harness.apiUrl).get(target)
+      : request(harness.apiUrl).post(target).set('Content-Type', 'application/json');
   if (header !== undefined) call.set(SIGNATURE_HEADER, header);
   return method === 'POST' ? call.send(body) : call;
 }
@@ -65,20 +65,20 @@ async function expectUnchanged(
   ledger: [string, number][],
   events: string[] = [],
 ) {
-  const order = (await getOrder(suite.harness.apiUrl, orderId)).body;
+  const order = (await getOrder(harness.apiUrl, orderId)).body;
   expect({
     status: order.status,
     events: order.dispatch.events.map((e: { type: string }) => e.type),
   }).toEqual({ status, events });
-  expect(await suite.harness.ledgerOf(orderId)).toEqual(ledger);
+  expect(await harness.ledgerOf(orderId)).toEqual(ledger);
 }
 
 /** An accepted confirmation was applied: captured, and the order confirmed or gone on to dispatch. */
 async function expectConfirmed(orderId: string) {
-  const order = (await getOrder(suite.harness.apiUrl, orderId)).body;
+  const order = (await getOrder(harness.apiUrl, orderId)).body;
   expect(['confirmed', 'dispatching']).toContain(order.status);
   expect(order.dispatch.events).toEqual([]);
-  expect(await suite.harness.ledgerOf(orderId)).toEqual(CAPTURED);
+  expect(await harness.ledgerOf(orderId)).toEqual(CAPTURED);
 }
 
 describe('a captured callback cannot be replayed against another order', () => {
@@ -100,8 +100,10 @@ describe('a captured callback cannot be replayed against another order', () => {
   test('a delivered event signed for order A and replayed to two other orders is 401; they stay undelivered', async () => {
     const orders = [await newOrder(), await newOrder(), await newOrder()];
     for (const orderId of orders) {
-      expect((await suite.store.client.confirm(orderId, { decision: 'accept' })).status).toBe(200);
-      await waitForStatus(suite.harness.apiUrl, orderId, 'dispatching');
+      expect((await harness.store.client.confirm(orderId, { decision: 'accept' })).status).toBe(
+        200,
+      );
+      await waitForStatus(harness.apiUrl, orderId, 'dispatching');
     }
     const [a, ...others] = orders as [string, string, string];
     const delivered = JSON.stringify({ type: 'delivered', at: new Date().toISOString() });
@@ -225,7 +227,7 @@ describe('forged, tampered and stale signatures', () => {
       (orderId) => {
         const t = sign({ method: 'POST', target: confirmationPath(orderId), rawBody: ACCEPT });
         const timestamp = /t=(\d+)/.exec(t)![1];
-        return `t=${timestamp},v1=${createHmac('sha256', suite.store.signingSecret).update(`${timestamp}.${ACCEPT}`).digest('hex')}`;
+        return `t=${timestamp},v1=${createHmac('sha256', harness.store.signingSecret).update(`${timestamp}.${ACCEPT}`).digest('hex')}`;
       },
     ],
     ['malformed', () => 't=abc,v1=zz'],
@@ -265,7 +267,7 @@ describe('forged, tampered and stale signatures', () => {
   test('during a rotation, two v1 of which only the second matches are accepted', async () => {
     const orderId = await newOrder();
     const signed = { method: 'POST', target: confirmationPath(orderId), rawBody: ACCEPT };
-    const header = sign(signed, { secret: ['whsec_retired_secret', suite.store.signingSecret] });
+    const header = sign(signed, { secret: ['whsec_retired_secret', harness.store.signingSecret] });
     expect(header.match(/v1=/g)).toHaveLength(2);
     const response = await send('POST', signed.target, ACCEPT, header);
     expect({ status: response.status, order: response.body.status }).toEqual({
@@ -277,7 +279,7 @@ describe('forged, tampered and stale signatures', () => {
 
   test("a provider cannot touch another provider's order, even signing correctly", async () => {
     const orderId = await newOrder();
-    const other = await suite.harness.registerProvider({ vertical: 'grocery' });
+    const other = await harness.registerProvider({ vertical: 'grocery' });
     const response = await other.client.confirm(orderId, { decision: 'accept' });
     expect(response.status).toBe(404);
     await expectUnchanged(orderId, 'awaiting_confirmation', AUTHORISED);
@@ -288,7 +290,7 @@ describe('a signed GET signs its query', () => {
   let orderId: string;
   let poller: RegisteredProvider;
   beforeAll(async () => {
-    poller = await suite.harness.registerProvider({ vertical: 'grocery' });
+    poller = await harness.registerProvider({ vertical: 'grocery' });
     orderId = await newOrder(poller.providerId);
   });
   const listed = (body: { orders?: { orderId: string }[] }) => body.orders?.map((o) => o.orderId);
@@ -326,7 +328,7 @@ describe('a signed GET signs its query', () => {
 });
 
 test('the OpenAPI security scheme gives the signing string and a correct example', async () => {
-  const document = (await request(suite.harness.apiUrl).get('/openapi.json')).body;
+  const document = (await request(harness.apiUrl).get('/openapi.json')).body;
   const description: string = document.components.securitySchemes.providerSignature.description;
   expect(description).toContain('"<t>.<METHOD>.<path and query>.<raw body>"');
   const example = /`(1764000000\.POST\.[^`]+)`/.exec(description)?.[1];

@@ -6,12 +6,12 @@
 import type { OrderSnapshot } from '../domain/order';
 import { publicationId } from '../infra/models/order-publication';
 import { publishSnapshot, readOrder } from '../infra/read-model';
-import { useHarnessWithStore } from './support/harness';
+import { useHarness } from './support/harness';
 import { getOrder, groceryOrder, placeOrder } from './support/orders';
 
-const suite = useHarnessWithStore();
+const harness = useHarness({ providers: ['grocery'] });
 
-const models = () => suite.harness.database.models;
+const models = () => harness.database.models;
 
 /** What a stale write does when it lands last: replaces the listing copy, whatever it held. */
 async function landStaleWrite(snapshot: OrderSnapshot, publication: number) {
@@ -76,10 +76,10 @@ describe('reading an order by id', () => {
   });
 
   it('GET after a stale write shows the order as its workflow last published it', async () => {
-    const placed = await placeOrder(suite.harness.apiUrl, groceryOrder(suite.store.providerId));
+    const placed = await placeOrder(harness.apiUrl, groceryOrder(harness.store.providerId));
     expect(placed.status).toBe(201);
     const orderId: string = placed.body.orderId;
-    const confirmed = await suite.store.client.confirm(orderId, { decision: 'accept' });
+    const confirmed = await harness.store.client.confirm(orderId, { decision: 'accept' });
     expect(confirmed.status).toBe(200);
     const publications = await models()
       .OrderPublication.find({ orderId })
@@ -91,7 +91,7 @@ describe('reading an order by id', () => {
     expect(newest.snapshot.status).not.toBe(first.snapshot.status);
     await landStaleWrite(first.snapshot, first.publication);
 
-    const response = await getOrder(suite.harness.apiUrl, orderId);
+    const response = await getOrder(harness.apiUrl, orderId);
 
     expect(response.status).toBe(200);
     expect(response.body.status).toBe(newest.snapshot.status);

@@ -13,7 +13,7 @@ import type { LedgerEntryType } from '../infra/models/sandbox-payment';
 import { reconcile } from '../ops/reconcile-runner';
 import type { BreachKind, ReconcileReport } from '../ops/reconcile';
 import { orderWorkflowId } from '../workflows/messages';
-import { eventually, startHarness, type Harness, type RegisteredProvider } from './support/harness';
+import { eventually, useHarness, type RegisteredProvider } from './support/harness';
 import {
   cancelOrder,
   getOrder,
@@ -24,25 +24,20 @@ import {
 } from './support/orders';
 import { support } from './support/staff';
 
-let harness: Harness;
+const harness = useHarness({
+  env: { REFUND_WINDOW_SECONDS: '600', DELIVERY_OVERDUE_GRACE_SECONDS: '1' },
+});
 let store: RegisteredProvider;
 /** Its deadline is a second: its orders expire. */
 let slowStore: RegisteredProvider;
 
 beforeAll(async () => {
   // Completed orders that kept money stay open for refunds: the reconciler must accept that.
-  harness = await startHarness({
-    env: { REFUND_WINDOW_SECONDS: '600', DELIVERY_OVERDUE_GRACE_SECONDS: '1' },
-  });
   store = await harness.registerProvider({ vertical: 'grocery' });
   slowStore = await harness.registerProvider({
     vertical: 'grocery',
     confirmationTimeoutSeconds: 1,
   });
-});
-
-afterAll(async () => {
-  await harness?.close();
 });
 
 const models = () => harness.database.models;

@@ -8,19 +8,14 @@ import {
   PaymentOperationRejectedError,
   type PaymentGateway,
 } from '../infra/payments/gateway';
-import { startHarness, type Harness } from './support/harness';
+import { useHarness } from './support/harness';
 import { authorisedPayment } from './support/payments';
 
-let harness: Harness;
+const harness = useHarness();
 let gateway: PaymentGateway;
 
 beforeAll(async () => {
-  harness = await startHarness();
   gateway = harness.gateway;
-});
-
-afterAll(async () => {
-  await harness?.close();
 });
 
 test('a repeated authorisation key answers with the first authorisation', async () => {

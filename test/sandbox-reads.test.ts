@@ -10,21 +10,16 @@ import {
   type PaymentGateway,
 } from '../infra/payments/gateway';
 import type { Models } from '../infra/db';
-import { startHarness, type Harness } from './support/harness';
+import { useHarness } from './support/harness';
 import { authorisedPayment } from './support/payments';
 
-let harness: Harness;
+const harness = useHarness();
 let models: Models;
 let gateway: PaymentGateway;
 
 beforeAll(async () => {
-  harness = await startHarness();
   models = harness.database.models;
   gateway = harness.gateway;
-});
-
-afterAll(async () => {
-  await harness?.close();
 });
 
 afterEach(() => {

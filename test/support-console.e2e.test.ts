@@ -7,22 +7,21 @@
 import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import request from 'supertest';
-import { eventually, startHarness, TOKENS, type Harness } from './support/harness';
+import { eventually, useHarness, TOKENS } from './support/harness';
 import { groceryOrder, placeOrder, waitForStatus } from './support/orders';
 import { support } from './support/staff';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = path.resolve(__dirname, '..', 'docs', 'support-console.png');
 
-let harness: Harness;
+const harness = useHarness({
+  env: { DELIVERY_OVERDUE_GRACE_SECONDS: '1', REFUND_APPROVAL_THRESHOLD: '3000' },
+});
 let browser: Browser;
 
 beforeAll(async () => {
   // Deliveries are overdue one second after their window: the attention list fills quickly.
   // Support refunds above ¥30.00 wait for an admin.
-  harness = await startHarness({
-    env: { DELIVERY_OVERDUE_GRACE_SECONDS: '1', REFUND_APPROVAL_THRESHOLD: '3000' },
-  });
   // No sandbox: the tests run as root in a container, where chromium's sandbox cannot start.
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -33,7 +32,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await harness?.close();
 });
 
 /** A fresh tab (its own sessionStorage) that records script errors and CSP violations. */

@@ -6,10 +6,9 @@ import request from 'supertest';
 import { orderWorkflowId } from '../workflows/messages';
 import {
   eventually,
-  startHarness,
+  useHarness,
   startWebhookReceiver,
   TOKENS,
-  type Harness,
   type WebhookReceiver,
 } from './support/harness';
 import { GROCERY_TOTAL, groceryOrder, placeOrder, waitForStatus } from './support/orders';
@@ -23,16 +22,14 @@ interface Entry {
   details: Record<string, unknown>;
 }
 
-let harness: Harness;
+const harness = useHarness();
 let webhooks: WebhookReceiver;
 
 beforeAll(async () => {
-  harness = await startHarness();
   webhooks = await startWebhookReceiver();
 });
 
 afterAll(async () => {
-  await harness?.close();
   await webhooks?.close();
 });
 

@@ -6,10 +6,9 @@ import request from 'supertest';
 import { recordHistory } from './support/histories';
 import {
   eventually,
-  startHarness,
+  useHarness,
   startWebhookReceiver,
   TOKENS,
-  type Harness,
   type RegisteredProvider,
   type WebhookReceiver,
 } from './support/harness';
@@ -23,22 +22,20 @@ import {
 } from './support/orders';
 import { support } from './support/staff';
 
-let harness: Harness;
+const harness = useHarness({
+  env: { DELIVERY_OVERDUE_GRACE_SECONDS: '1', SETTLEMENT_ATTENTION_SECONDS: '1' },
+});
 let webhooks: WebhookReceiver;
 let store: RegisteredProvider;
 let staff: ReturnType<typeof support>;
 
 beforeAll(async () => {
-  harness = await startHarness({
-    env: { DELIVERY_OVERDUE_GRACE_SECONDS: '1', SETTLEMENT_ATTENTION_SECONDS: '1' },
-  });
   webhooks = await startWebhookReceiver();
   store = await harness.registerProvider({ vertical: 'grocery', webhookUrl: webhooks.url });
   staff = support(harness.apiUrl);
 });
 
 afterAll(async () => {
-  await harness?.close();
   await webhooks?.close();
 });
 

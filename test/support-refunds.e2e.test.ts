@@ -4,7 +4,7 @@
 
 import { orderWorkflowId } from '../workflows/messages';
 import { recordHistory } from './support/histories';
-import { startHarness, TOKENS, type Harness, type RegisteredProvider } from './support/harness';
+import { useHarness, TOKENS, type RegisteredProvider } from './support/harness';
 import {
   cancelOrder,
   GROCERY_TOTAL,
@@ -14,22 +14,17 @@ import {
 } from './support/orders';
 import { support } from './support/staff';
 
-let harness: Harness;
+const harness = useHarness({
+  env: { REFUND_WINDOW_SECONDS: '600', REFUND_APPROVAL_THRESHOLD: '3000' },
+});
 let store: RegisteredProvider;
 let staff: ReturnType<typeof support>;
 let admin: ReturnType<typeof support>;
 
 beforeAll(async () => {
-  harness = await startHarness({
-    env: { REFUND_WINDOW_SECONDS: '600', REFUND_APPROVAL_THRESHOLD: '3000' },
-  });
   store = await harness.registerProvider({ vertical: 'grocery' });
   staff = support(harness.apiUrl);
   admin = support(harness.apiUrl, TOKENS.admin);
-});
-
-afterAll(async () => {
-  await harness?.close();
 });
 
 /** A grocery order captured in full and with its courier on the way. */
@@ -173,13 +168,7 @@ test('apps cannot use support endpoints, and support cannot find what does not e
 });
 
 describe('a short refund window', () => {
-  let short: Harness;
-  beforeAll(async () => {
-    short = await startHarness({ env: { REFUND_WINDOW_SECONDS: '2' } });
-  });
-  afterAll(async () => {
-    await short?.close();
-  });
+  const short = useHarness({ env: { REFUND_WINDOW_SECONDS: '2' } });
 
   test('once the window after completion has passed, refunds are refused and the books close', async () => {
     const shop = await short.registerProvider({ vertical: 'grocery' });

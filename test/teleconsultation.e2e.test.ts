@@ -8,9 +8,8 @@
 import { orderWorkflowId } from '../workflows/messages';
 import { recordHistory } from './support/histories';
 import {
-  startHarness,
+  useHarness,
   startWebhookReceiver,
-  type Harness,
   type RegisteredProvider,
   type WebhookReceiver,
 } from './support/harness';
@@ -28,13 +27,12 @@ const LATE_CANCELLATION_FEE = 4_950;
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-let harness: Harness;
+const harness = useHarness();
 let webhooks: WebhookReceiver;
 /** A clinic with the default no-show grace (15 minutes). */
 let clinic: RegisteredProvider;
 
 beforeAll(async () => {
-  harness = await startHarness();
   webhooks = await startWebhookReceiver();
   clinic = await harness.registerProvider({
     vertical: 'teleconsultation',
@@ -43,7 +41,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await harness?.close();
   await webhooks?.close();
 });
 

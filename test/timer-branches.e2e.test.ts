@@ -7,7 +7,7 @@
 
 import request from 'supertest';
 import { orderWorkflowId } from '../workflows/messages';
-import { startHarness, TOKENS, type Harness } from './support/harness';
+import { TOKENS, useHarness } from './support/harness';
 import {
   groceryOrder,
   hotelOrder,
@@ -17,15 +17,8 @@ import {
 } from './support/orders';
 import { support } from './support/staff';
 
-let harness: Harness;
-
-beforeAll(async () => {
-  harness = await startHarness({
-    env: { REFUND_WINDOW_SECONDS: '3', REFUND_APPROVAL_THRESHOLD: '1000' },
-  });
-});
-afterAll(async () => {
-  await harness?.close();
+const harness = useHarness({
+  env: { REFUND_WINDOW_SECONDS: '3', REFUND_APPROVAL_THRESHOLD: '1000' },
 });
 
 /** The purposes of the timers that fired, as support's timeline names them. */

@@ -9,7 +9,7 @@
 import request from 'supertest';
 import {
   eventually,
-  startHarness,
+  useHarness,
   startWebhookReceiver,
   TOKENS,
   type Harness,
@@ -18,20 +18,16 @@ import {
 import { groceryOrder, placeOrder } from './support/orders';
 import { support } from './support/staff';
 
-let allowing: Harness;
-let strict: Harness;
+const allowing = useHarness();
+const strict = useHarness({ env: { ALLOW_PRIVATE_WEBHOOKS: 'false' } });
 let receiver: WebhookReceiver;
 
 beforeAll(async () => {
-  [allowing, strict, receiver] = await Promise.all([
-    startHarness(),
-    startHarness({ env: { ALLOW_PRIVATE_WEBHOOKS: 'false' } }),
-    startWebhookReceiver(),
-  ]);
+  receiver = await startWebhookReceiver();
 });
 
 afterAll(async () => {
-  await Promise.all([allowing?.close(), strict?.close(), receiver?.close()]);
+  await receiver?.close();
 });
 
 let count = 0;

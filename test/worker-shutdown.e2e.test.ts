@@ -3,18 +3,13 @@
 
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { eventually, startHarness, TEST_PAYLOAD_KEY, type Harness } from './support/harness';
+import { eventually, useHarness, TEST_PAYLOAD_KEY } from './support/harness';
 import { GROCERY_TOTAL, groceryOrder, placeOrder, waitForStatus } from './support/orders';
 
-let harness: Harness;
+const harness = useHarness({ withWorker: false });
 
 beforeAll(async () => {
   // No in-process worker: the worker under test is a real process of its own.
-  harness = await startHarness({ withWorker: false });
-});
-
-afterAll(async () => {
-  await harness?.close();
 });
 
 function startWorkerProcess() {

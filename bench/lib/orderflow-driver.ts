@@ -8,6 +8,13 @@ import { createServer, type Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../dev/embedded';
+import { createAdminClient } from '../../dev/admin-client';
+import {
+  dateFromToday,
+  sampleGroceryOrder,
+  sampleHotelOrder,
+  sampleTeleconsultationOrder,
+} from '../../dev/sample-orders';
 import { createProviderClient, type ProviderResponse } from '../../dev/provider-client';
 import { TERMINAL_STATUSES, type OrderStatus, type Vertical } from '../../domain/order';
 import { VIDEO_SESSION_LEAD_MS } from '../../domain/schedule';
@@ -38,56 +45,33 @@ const EVENTS: Record<Vertical, readonly string[]> = {
   teleconsultation: ['consultation_started', 'consultation_completed'],
 };
 
-const DAY = 86_400_000;
-const dateIn = (days: number) => new Date(Date.now() + days * DAY).toISOString().slice(0, 10);
-
 /** A checkout body; a consultation's slot is set so its video session opens within seconds. */
 function orderBody(vertical: Vertical, providerId: string, seq: number, options: LoadOptions) {
-  const base = {
-    vertical,
-    customerId: `cust_load_${seq % 500}`,
-    providerId,
-    currency: 'CNY',
-    payment: { token: options.paymentToken },
-  };
+  const customer = { customerId: `cust_load_${seq % 500}`, token: options.paymentToken };
   switch (vertical) {
     case 'grocery':
-      return {
-        ...base,
-        grocery: {
-          items: [
-            { sku: 'apple', name: 'Fuji apples 1kg', quantity: 2, unitPrice: 1299 },
-            { sku: 'milk', name: 'Fresh milk 1L', quantity: 1, unitPrice: 1550 },
-          ],
-          deliveryAddress: '1 Load Road, Hangzhou',
-          deliveryWindow: { start: `${dateIn(1)}T10:00:00Z`, end: `${dateIn(1)}T11:00:00Z` },
-        },
-      };
+      return sampleGroceryOrder(providerId, {
+        ...customer,
+        deliveryAddress: '1 Load Road, Hangzhou',
+      });
     case 'hotel':
-      return {
-        ...base,
-        hotel: {
-          roomType: 'double',
-          // Today: the hotel reports the check-in at once, and a stay cannot begin before its day.
-          checkIn: dateIn(0),
-          checkOut: dateIn(2),
-          guests: 2,
-          nightlyRate: 45_000,
-        },
-      };
+      // Today: the hotel reports the check-in at once, and a stay cannot begin before its day.
+      return sampleHotelOrder(providerId, {
+        ...customer,
+        roomType: 'double',
+        checkIn: dateFromToday(0),
+        nights: 2,
+      });
     case 'teleconsultation': {
       // The session opens VIDEO_SESSION_LEAD_MS before the slot: just after the doctor has
       // confirmed and the first event's delay has passed.
       const opensIn = options.confirmDelayMs + options.eventDelayMs + 500;
-      return {
-        ...base,
-        teleconsultation: {
-          specialty: 'general practice',
-          slotStart: new Date(Date.now() + VIDEO_SESSION_LEAD_MS + opensIn).toISOString(),
-          durationMinutes: 15,
-          fee: 20_000,
-        },
-      };
+      return sampleTeleconsultationOrder(providerId, {
+        ...customer,
+        specialty: 'general practice',
+        slotStart: new Date(Date.now() + VIDEO_SESSION_LEAD_MS + opensIn),
+        fee: 20_000,
+      });
     }
   }
 }
@@ -277,22 +261,15 @@ export async function startOrderflowDriver(
     receiver = await startWebhookReceiver(providers, () =>
       errors?.add(undefined, 'webhook_bad_signature'),
     );
+    const admin = createAdminClient(apiUrl, adminToken);
     for (const vertical of ['grocery', 'hotel', 'teleconsultation'] as const) {
       const providerId = `load-${vertical}-${runId}`;
-      const response = await fetch(`${apiUrl}/v1/admin/providers`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          providerId,
-          vertical,
-          name: `Load ${vertical} provider`,
-          webhookUrl: receiver.webhookUrl(providerId),
-        }),
+      const { signingSecret } = await admin.registerOrThrow({
+        providerId,
+        vertical,
+        name: `Load ${vertical} provider`,
+        webhookUrl: receiver.webhookUrl(providerId),
       });
-      const text = await response.text();
-      if (response.status !== 201)
-        throw new Error(`registering ${providerId} answered ${response.status}: ${text}`);
-      const { signingSecret } = JSON.parse(text) as { signingSecret: string };
       providers.set(providerId, {
         providerId,
         signingSecret,

@@ -2,8 +2,7 @@
 // throwaway data dir, or given), and orderflow's API and worker — or the bare worker — as
 // child processes of their own, so each one's CPU time can be read from /proc.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -11,7 +10,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
 import mongoose from 'mongoose';
-import { startFerretDb, startTemporalDevServer, type EmbeddedServer } from '../../dev/embedded';
+import type { EmbeddedServer } from '../../dev/embedded';
+import { startEmbeddedStack } from '../../dev/stack';
+import { spawnSupervised } from '../../dev/supervisor';
 import { commandLineOf, pidListeningOn, portOf } from './proc';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -52,13 +53,10 @@ export async function startServers(
     if (given) {
       ({ temporalAddress, mongodbUri } = given);
     } else {
-      const [temporal, ferret] = await Promise.all([
-        retried(() => startTemporalDevServer({ dataDir })),
-        retried(() => startFerretDb({ dataDir })),
-      ]);
-      started.push(temporal, ferret);
-      temporalAddress = temporal.address;
-      mongodbUri = ferret.uri;
+      const stack = await startEmbeddedStack({ dataDir, attempts: 3 });
+      started.push(stack);
+      temporalAddress = stack.temporal!.address;
+      mongodbUri = stack.database!.uri;
     }
     connection = await Connection.connect({ address: temporalAddress });
     admin = mongoose.createConnection(`${mongodbUri}/admin`);
@@ -98,17 +96,6 @@ function databaseProcesses(port: number): { pids?: number[]; backend?: string } 
   const postgresUrl = option('-postgresql-url');
   const postgres = postgresUrl ? pidListeningOn(portOf(new URL(postgresUrl).host)) : undefined;
   return { pids: postgres === undefined ? [ferret] : [ferret, postgres], backend };
-}
-
-/** Another process may take a free port between its choice and the server's bind: retry. */
-async function retried<T>(start: () => Promise<T>, attempts = 3): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await start();
-    } catch (error) {
-      if (attempt >= attempts) throw error;
-    }
-  }
 }
 
 /** Commands the database server has run, by name, since it started (FerretDB and MongoDB). */
@@ -155,50 +142,23 @@ export function spawnService(
   logDir: string,
   options: { cpuProfileDir?: string } = {},
 ): ChildService {
-  mkdirSync(logDir, { recursive: true });
-  const log = createWriteStream(path.join(logDir, `${name}.log`), { flags: 'a' });
   const profiling = options.cpuProfileDir
     ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.cpuProfileDir, name)}`]
     : [];
-  const child: ChildProcess = spawn(
+  const service = spawnSupervised(
     process.execPath,
     [...profiling, '--import', tsxLoader(), script],
     {
+      logFile: path.join(logDir, `${name}.log`),
       cwd: ROOT,
-      // Its own process group: a Ctrl-C reaches only the generator, which stops it in order.
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), ...env },
     },
   );
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  const exited = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      process.removeListener('exit', killOnExit);
-      resolve();
-    }),
-  );
-  child.once('close', () => log.end());
-  if (child.pid === undefined) throw new Error(`${name} did not start`);
   return {
     name,
-    pid: child.pid,
-    exited,
-    async stop(graceMs = 25_000) {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const done = await Promise.race([
-        exited.then(() => true),
-        sleep(graceMs, false, { ref: false }),
-      ]);
-      if (!done) {
-        child.kill('SIGKILL');
-        await exited;
-      }
-    },
+    pid: service.pid,
+    exited: service.exited.then(() => undefined),
+    stop: (graceMs = 25_000) => service.stop(graceMs),
   };
 }
 

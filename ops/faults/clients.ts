@@ -4,6 +4,12 @@
 // said, how long it took, and which order it named.
 
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  dateFromToday,
+  sampleGroceryOrder,
+  sampleHotelOrder,
+  sampleTeleconsultationOrder,
+} from '../../dev/sample-orders';
 import { RETRYABLE_FAILURES } from '../../domain/checkout';
 import { bump, errorCode, isServerError, type Findings, type Tally } from './findings';
 import type { PlannedOrder } from './plan';
@@ -267,61 +273,39 @@ function describe(attempt: CheckoutAttempt | undefined): string {
   return `${attempt.status}${attempt.code ? ` ${attempt.code}` : ''}`;
 }
 
-const DAY_MS = 86_400_000;
-const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-
 /** The checkout body of a planned order, built once when it is first placed (`now`). */
 export function checkoutBody(order: PlannedOrder, providerId: string, now: number) {
-  const base = {
-    customerId: order.customerId,
-    providerId,
-    currency: 'CNY',
-    payment: { token: order.token },
-  };
+  const customer = { customerId: order.customerId, token: order.token };
   switch (order.vertical) {
     case 'grocery':
-      return {
-        ...base,
-        vertical: 'grocery',
-        grocery: {
-          items: [
-            { sku: 'apple', name: 'Fuji apples 1kg', quantity: 2, unitPrice: 1299 },
-            { sku: 'milk', name: 'Fresh milk 1L', quantity: 3, unitPrice: 1550 },
-            { sku: 'bread', name: 'Sourdough', quantity: 1 + (order.variant % 3), unitPrice: 890 },
-          ],
-          deliveryAddress: `${order.index} Fault Road, Hangzhou`,
-          deliveryWindow: {
-            start: new Date(now + 20 * 60_000).toISOString(),
-            end: new Date(now + 80 * 60_000).toISOString(),
-          },
+      return sampleGroceryOrder(providerId, {
+        ...customer,
+        items: [
+          { sku: 'apple', name: 'Fuji apples 1kg', quantity: 2, unitPrice: 1299 },
+          { sku: 'milk', name: 'Fresh milk 1L', quantity: 3, unitPrice: 1550 },
+          { sku: 'bread', name: 'Sourdough', quantity: 1 + (order.variant % 3), unitPrice: 890 },
+        ],
+        deliveryAddress: `${order.index} Fault Road, Hangzhou`,
+        deliveryWindow: {
+          start: new Date(now + 20 * 60_000).toISOString(),
+          end: new Date(now + 80 * 60_000).toISOString(),
         },
-      };
-    case 'hotel': {
+      });
+    case 'hotel':
       // Today: the hotel reports the check-in during the run, and a stay cannot begin before
       // its day (a same-day booking can be confirmed until the day ends).
-      const checkIn = now;
-      return {
-        ...base,
-        vertical: 'hotel',
-        hotel: {
-          roomType: 'deluxe-double',
-          checkIn: isoDate(checkIn),
-          checkOut: isoDate(checkIn + (1 + (order.variant % 3)) * DAY_MS),
-          guests: 1 + (order.variant % 2),
-          nightlyRate: 30_000 + (order.variant % 5) * 5_000,
-        },
-      };
-    }
+      return sampleHotelOrder(providerId, {
+        ...customer,
+        checkIn: dateFromToday(0, now),
+        nights: 1 + (order.variant % 3),
+        guests: 1 + (order.variant % 2),
+        nightlyRate: 30_000 + (order.variant % 5) * 5_000,
+      });
     case 'teleconsultation':
-      return {
-        ...base,
-        vertical: 'teleconsultation',
-        teleconsultation: {
-          specialty: 'dermatology',
-          slotStart: new Date(now + order.slotInMs).toISOString(),
-          durationMinutes: 15,
-          fee: 9_000 + (order.variant % 10) * 100,
-        },
-      };
+      return sampleTeleconsultationOrder(providerId, {
+        ...customer,
+        slotStart: new Date(now + order.slotInMs),
+        fee: 9_000 + (order.variant % 10) * 100,
+      });
   }
 }

@@ -1,21 +1,12 @@
-// The system under fault: a Temporal dev server and FerretDB (dev/embedded.ts) on fixed ports
+// The system under fault: a Temporal dev server and FerretDB (dev/stack.ts) on fixed ports
 // and one data dir, so each can be stopped and started again on its persisted state, and the
 // order worker and the API as separate Node processes that can be killed and restarted.
 // Like a process manager, the stack restarts a worker or API that exits on its own, and
 // records that it did. `prepareSystem` puts the four together, configured as the fault suite
 // (and bench/admission-recovery.ts) run them.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  createWriteStream,
-  mkdirSync,
-  openSync,
-  readSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
@@ -27,6 +18,8 @@ import {
   type FerretDbServer,
   type TemporalDevServer,
 } from '../../dev/embedded';
+import { startEmbeddedStack } from '../../dev/stack';
+import { spawnSupervised, type SupervisedChild } from '../../dev/supervisor';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -65,7 +58,7 @@ export interface ServiceSpec {
 export class SupervisedService {
   readonly unexpectedExits: UnexpectedExit[] = [];
   starts = 0;
-  private child: ChildProcess | undefined;
+  private child: SupervisedChild | undefined;
   private intended = false;
   private stopped = false;
   private recovering: Promise<void> | undefined;
@@ -105,29 +98,18 @@ export class SupervisedService {
   /** SIGKILL, as a crash would: no drain, no goodbye. */
   async kill(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    if (!child?.running) return;
     this.intended = true;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
+    await child.kill();
   }
 
   /** SIGTERM (the process drains), then SIGKILL after `graceMs`. No restart follows. */
   async stop(graceMs = 30_000): Promise<void> {
     this.stopped = true;
     const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    if (!child?.running) return;
     this.intended = true;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const done = await Promise.race([
-      exited.then(() => true),
-      sleep(graceMs, false, { ref: false }),
-    ]);
-    if (!done) {
-      child.kill('SIGKILL');
-      await exited;
-    }
+    await child.stop(graceMs);
   }
 
   /** One spawn; true once ready, false when it exited (or timed out) first. */
@@ -135,56 +117,42 @@ export class SupervisedService {
     const { spec } = this;
     this.starts += 1;
     this.intended = false;
-    const log = createWriteStream(this.logFile, { flags: 'a' });
-    log.write(`\n==== ${spec.name} start #${this.starts} at +${this.clock()} ms ====\n`);
-    const child = spawn(process.execPath, ['--import', tsxLoader(), spec.script], {
-      cwd: ROOT,
-      // Its own process group: a Ctrl-C in the terminal reaches only the suite.
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...spec.env },
-    });
-    this.child = child;
-    const killOnExit = () => child.kill('SIGKILL');
-    process.once('exit', killOnExit);
     let ready = false;
     let seen = '';
     let sawReadyLine = false;
-    child.stdout?.on('data', (chunk: Buffer) => {
-      log.write(chunk);
-      if (spec.readyLine && !sawReadyLine) {
-        seen = (seen + chunk.toString('utf8')).slice(-4096);
-        sawReadyLine = seen.includes(spec.readyLine);
+    const child = spawnSupervised(process.execPath, ['--import', tsxLoader(), spec.script], {
+      logFile: this.logFile,
+      banner: `\n==== ${spec.name} start #${this.starts} at +${this.clock()} ms ====\n`,
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...spec.env },
+      onStdout: (chunk) => {
+        if (spec.readyLine && !sawReadyLine) {
+          seen = (seen + chunk.toString('utf8')).slice(-4096);
+          sawReadyLine = seen.includes(spec.readyLine);
+        }
+      },
+    });
+    this.child = child;
+    const exited = child.exited.then(({ code, signal }) => {
+      const expected = this.intended || this.stopped;
+      if (!expected) {
+        this.unexpectedExits.push({
+          service: spec.name,
+          atMs: this.clock(),
+          code,
+          signal,
+          wasReady: ready,
+          logTail: tail(this.logFile, 1500),
+        });
+        this.note(`${spec.name} exited on its own (code ${code}, signal ${signal})`);
+        // Once it was up, a crash is followed by a restart, as a process manager would.
+        if (ready) {
+          this.recovering = sleep(1000)
+            .then(() => this.start())
+            .catch((error: unknown) => this.note(`${spec.name} restart failed: ${String(error)}`));
+        }
       }
     });
-    child.stderr?.on('data', (chunk: Buffer) => log.write(chunk));
-    const exited = new Promise<void>((resolve) =>
-      child.once('exit', (code, signal) => {
-        process.removeListener('exit', killOnExit);
-        log.end();
-        const expected = this.intended || this.stopped;
-        if (!expected) {
-          this.unexpectedExits.push({
-            service: spec.name,
-            atMs: this.clock(),
-            code,
-            signal,
-            wasReady: ready,
-            logTail: tail(this.logFile, 1500),
-          });
-          this.note(`${spec.name} exited on its own (code ${code}, signal ${signal})`);
-          // Once it was up, a crash is followed by a restart, as a process manager would.
-          if (ready) {
-            this.recovering = sleep(1000)
-              .then(() => this.start())
-              .catch((error: unknown) =>
-                this.note(`${spec.name} restart failed: ${String(error)}`),
-              );
-          }
-        }
-        resolve();
-      }),
-    );
     let gone = false;
     void exited.then(() => {
       gone = true;
@@ -201,7 +169,7 @@ export class SupervisedService {
     if (!gone && !this.stopped) {
       this.note(`${spec.name} not ready within ${spec.startTimeoutMs} ms: killing it`);
       this.intended = true;
-      child.kill('SIGKILL');
+      await child.kill();
       await exited;
     }
     return false;
@@ -286,7 +254,14 @@ async function startServers(dataDir: string): Promise<Servers> {
     startTemporalDevServer({ dataDir, port: temporalPort, uiPort });
   const launchDatabase = (): Promise<FerretDbServer> =>
     startFerretDb({ dataDir, port: databasePort });
-  const [temporal, database] = await Promise.all([launchTemporal(), launchDatabase()]);
+  // The first start locks the data dir and stops what a killed run left there (dev/stack.ts).
+  const stack = await startEmbeddedStack({
+    dataDir,
+    temporal: { port: temporalPort, uiPort },
+    database: { port: databasePort },
+  });
+  const temporal = stack.temporal!;
+  const database = stack.database!;
   const servers = {
     temporalAddress: temporal.address,
     mongodbUri: database.uri,
@@ -296,6 +271,7 @@ async function startServers(dataDir: string): Promise<Servers> {
     async stop() {
       await servers.temporal.stop();
       await servers.database.stop();
+      await stack.stop();
     },
   };
   return servers;

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createAdminClient } from '../../dev/admin-client';
 import type { Vertical } from '../../domain/order';
 import { loadConfig } from '../../infra/config';
 import { connectDatabase } from '../../infra/db';
@@ -315,26 +316,19 @@ async function registerProviders(
   plan: Plan,
   webhookUrl: (providerId: string) => string,
 ): Promise<Record<Vertical, ProviderAccount>> {
+  const admin = createAdminClient(apiUrl, adminToken);
   const register = async (vertical: Vertical): Promise<ProviderAccount> => {
     const providerId = `faults-${vertical}`;
-    const response = await fetch(`${apiUrl}/v1/admin/providers`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        providerId,
-        vertical,
-        name: `Chaotic ${vertical} provider`,
-        webhookUrl: webhookUrl(providerId),
-        confirmationTimeoutSeconds: plan.confirmationTimeoutSeconds,
-        ...(vertical === 'teleconsultation'
-          ? { doctorNoShowGraceSeconds: plan.doctorNoShowGraceSeconds }
-          : {}),
-      }),
+    const { signingSecret } = await admin.registerOrThrow({
+      providerId,
+      vertical,
+      name: `Chaotic ${vertical} provider`,
+      webhookUrl: webhookUrl(providerId),
+      confirmationTimeoutSeconds: plan.confirmationTimeoutSeconds,
+      ...(vertical === 'teleconsultation'
+        ? { doctorNoShowGraceSeconds: plan.doctorNoShowGraceSeconds }
+        : {}),
     });
-    const text = await response.text();
-    if (response.status !== 201)
-      throw new Error(`registering ${providerId} answered ${response.status}: ${text}`);
-    const { signingSecret } = JSON.parse(text) as { signingSecret: string };
     return { providerId, vertical, signingSecret };
   };
   return {

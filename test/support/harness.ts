@@ -14,6 +14,7 @@ import type { LedgerEntryType } from '../../infra/models/sandbox-payment';
 import { createSandboxGateway } from '../../infra/payments/sandbox';
 import { verifyWebhookSignature, type SignatureCheck } from '../../infra/signing';
 import { startInProcess } from '../../dev/in-process';
+import { createAdminClient } from '../../dev/admin-client';
 import { createProviderClient } from '../../dev/provider-client';
 
 export const TOKENS = {
@@ -81,27 +82,75 @@ export interface HarnessOptions {
   withWorker?: boolean;
 }
 
-/** A test file's harness and the grocery store its tests order from. */
-export interface SuiteWithStore {
-  readonly harness: Harness;
+type ProviderOptions = Parameters<Harness['registerProvider']>[0];
+
+export interface UseHarnessOptions extends HarnessOptions {
+  /** Providers registered once the harness is up, by vertical or with their options. */
+  providers?: (Vertical | ProviderOptions)[];
+}
+
+/** A test file's harness: usable inside tests and hooks declared after `useHarness`. */
+export interface UsedHarness extends Harness {
+  /** The providers `useHarness` registered, in the order asked for. */
+  readonly providers: readonly RegisteredProvider[];
+  /** The first of them (most files order from one store). */
   readonly store: RegisteredProvider;
 }
 
 /**
- * Starts a harness and registers a grocery store before the file's tests, and closes the
- * harness after them. Call at the top level of a test file; read `harness` and `store` inside
- * tests (they are set once `beforeAll` has run).
+ * The one line of harness set-up per e2e file: starts a harness (and registers `providers`)
+ * before the file's tests and closes it after them. Call at the top level, before hooks that
+ * use it; what it returns reads the running harness, so it can be held in a `const`. Options
+ * that depend on an earlier hook's work (a port, say) are given as a function, called then.
  */
-export function useHarnessWithStore(options: HarnessOptions = {}): SuiteWithStore {
-  const suite = {} as { harness: Harness; store: RegisteredProvider };
+export function useHarness(
+  options: UseHarnessOptions | (() => UseHarnessOptions) = {},
+): UsedHarness {
+  let current: Harness | undefined;
+  const providers: RegisteredProvider[] = [];
+  const running = (): Harness => {
+    if (!current) throw new Error('the harness is not running: use it inside tests and hooks');
+    return current;
+  };
   beforeAll(async () => {
-    suite.harness = await startHarness(options);
-    suite.store = await suite.harness.registerProvider({ vertical: 'grocery' });
+    const chosen = typeof options === 'function' ? options() : options;
+    current = await startHarness(chosen);
+    for (const spec of chosen.providers ?? [])
+      providers.push(
+        await current.registerProvider(typeof spec === 'string' ? { vertical: spec } : spec),
+      );
   });
   afterAll(async () => {
-    await suite.harness?.close();
+    await current?.close();
+    current = undefined;
   });
-  return suite;
+  return {
+    get apiUrl() {
+      return running().apiUrl;
+    },
+    get config() {
+      return running().config;
+    },
+    get database() {
+      return running().database;
+    },
+    get temporal() {
+      return running().temporal;
+    },
+    get gateway() {
+      return running().gateway;
+    },
+    startWorker: () => running().startWorker(),
+    registerProvider: (provider) => running().registerProvider(provider),
+    ledgerOf: (orderId) => running().ledgerOf(orderId),
+    close: () => running().close(),
+    providers,
+    get store() {
+      const first = providers[0];
+      if (!first) throw new Error('useHarness registered no provider');
+      return first;
+    },
+  };
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -134,6 +183,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const { database } = orderflow;
 
   let providerCount = 0;
+  const admin = createAdminClient(orderflow.apiUrl, TOKENS.admin);
   const gateway = createSandboxGateway(database.models);
   return {
     apiUrl: orderflow.apiUrl,
@@ -151,25 +201,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       providerCount += 1;
       const providerId = `prov-${vertical}-${providerCount}`;
       // Onboarded as an admin would: through the API, which answers the secret once.
-      const response = await fetch(`${orderflow.apiUrl}/v1/admin/providers`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${TOKENS.admin}`,
-          'content-type': 'application/json',
-        },
-        body: JSON.stringify({
-          providerId,
-          vertical,
-          name: `Test ${vertical} provider ${providerCount}`,
-          webhookUrl,
-          confirmationTimeoutSeconds,
-          doctorNoShowGraceSeconds,
-        }),
+      const { signingSecret } = await admin.registerOrThrow({
+        providerId,
+        vertical,
+        name: `Test ${vertical} provider ${providerCount}`,
+        webhookUrl,
+        confirmationTimeoutSeconds,
+        doctorNoShowGraceSeconds,
       });
-      const text = await response.text();
-      if (response.status !== 201)
-        throw new Error(`registering ${providerId} answered ${response.status}: ${text}`);
-      const { signingSecret } = JSON.parse(text) as { signingSecret: string };
       return {
         providerId,
         signingSecret,

@@ -1,41 +1,28 @@
-// Request builders for checkout calls in tests, and waiting for an order to reach a status.
+// Checkout calls in tests (their bodies from dev/sample-orders.ts, with the tests' defaults),
+// and waiting for an order to reach a status.
 
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
+import {
+  SAMPLE_GROCERY_TOTAL,
+  sampleGroceryOrder,
+  sampleHotelOrder,
+  sampleTeleconsultationOrder,
+} from '../../dev/sample-orders';
 import { eventually, TOKENS } from './harness';
 
+export { dateFromToday } from '../../dev/sample-orders';
+
+/** Two apples and a milk, tomorrow morning (dev/sample-orders.ts). */
 export function groceryOrder(
   providerId: string,
   overrides: { token?: string; items?: unknown[] } = {},
 ) {
-  return {
-    vertical: 'grocery',
-    customerId: 'cust_1',
-    providerId,
-    currency: 'CNY',
-    payment: { token: overrides.token ?? 'tok_ok' },
-    grocery: {
-      items: overrides.items ?? [
-        { sku: 'apple', name: 'Fuji apples 1kg', quantity: 2, unitPrice: 1299 },
-        { sku: 'milk', name: 'Fresh milk 1L', quantity: 1, unitPrice: 1550 },
-      ],
-      deliveryAddress: '1 Test Road, Hangzhou',
-      deliveryWindow: tomorrowsDeliveryWindow(),
-    },
-  };
-}
-
-/**
- * Tomorrow 10:00–11:00 UTC: inside the delivery horizon, and the same all day long, so a
- * test that builds the same order twice sends the same body.
- */
-export function tomorrowsDeliveryWindow(): { start: string; end: string } {
-  const tomorrow = dateFromToday(1);
-  return { start: `${tomorrow}T10:00:00Z`, end: `${tomorrow}T11:00:00Z` };
+  return sampleGroceryOrder(providerId, overrides);
 }
 
 /** 2 × 1299 + 1 × 1550 */
-export const GROCERY_TOTAL = 4148;
+export const GROCERY_TOTAL = SAMPLE_GROCERY_TOTAL;
 
 export function placeOrder(
   apiUrl: string,
@@ -70,35 +57,15 @@ export async function waitForStatus(
   );
 }
 
-const DAY = 86_400_000;
-
-/** A calendar date `days` from now (UTC). */
-export function dateFromToday(days: number): string {
-  return new Date(Date.now() + days * DAY).toISOString().slice(0, 10);
-}
-
+/** Three nights from a week today, unless the test says otherwise. */
 export function hotelOrder(
   providerId: string,
   overrides: { token?: string; checkIn?: string; nights?: number; nightlyRate?: number } = {},
 ) {
-  const checkIn = overrides.checkIn ?? dateFromToday(7);
-  const nights = overrides.nights ?? 3;
-  return {
-    vertical: 'hotel',
-    customerId: 'cust_1',
-    providerId,
-    currency: 'CNY',
-    payment: { token: overrides.token ?? 'tok_ok' },
-    hotel: {
-      roomType: 'deluxe-double',
-      checkIn,
-      checkOut: new Date(Date.parse(checkIn) + nights * DAY).toISOString().slice(0, 10),
-      guests: 2,
-      nightlyRate: overrides.nightlyRate ?? 45_000,
-    },
-  };
+  return sampleHotelOrder(providerId, overrides);
 }
 
+/** A dermatology slot in three hours, unless the test says otherwise. */
 export function teleconsultationOrder(
   providerId: string,
   overrides: {
@@ -108,19 +75,11 @@ export function teleconsultationOrder(
     durationMinutes?: number;
   } = {},
 ) {
-  return {
-    vertical: 'teleconsultation',
-    customerId: 'cust_1',
-    providerId,
-    currency: 'CNY',
-    payment: { token: overrides.token ?? 'tok_ok' },
-    teleconsultation: {
-      specialty: 'dermatology',
-      slotStart: new Date(Date.now() + (overrides.slotStartsInMs ?? 3 * 3_600_000)).toISOString(),
-      durationMinutes: overrides.durationMinutes ?? 15,
-      fee: overrides.fee ?? 9_901,
-    },
-  };
+  const { slotStartsInMs = 3 * 3_600_000, ...rest } = overrides;
+  return sampleTeleconsultationOrder(providerId, {
+    ...rest,
+    slotStart: new Date(Date.now() + slotStartsInMs),
+  });
 }
 
 export function cancelOrder(
