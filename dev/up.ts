@@ -132,21 +132,37 @@ async function main(): Promise<void> {
   });
 
   let stopping = false;
-  const shutdown = async () => {
-    if (stopping) return;
+  /** Stops everything, each part even when one before it failed; says whether all went well. */
+  const shutdown = async (): Promise<boolean> => {
+    if (stopping) return true;
     stopping = true;
     logger.info('shutting down');
-    await simulator.close();
-    await orderflow.close();
-    await stack.stop();
-    logger.info('stopped');
+    let clean = true;
+    const steps: [string, () => Promise<unknown>][] = [
+      ['the provider simulator', () => simulator.close()],
+      ['the API and the worker', () => orderflow.close()],
+      ['the servers', () => stack.stop()],
+    ];
+    for (const [what, stop] of steps) {
+      try {
+        await stop();
+      } catch (error) {
+        clean = false;
+        logger.error({ err: error }, `stopping ${what} failed`);
+      }
+    }
+    logger.info(clean ? 'stopped' : 'stopped, with errors');
+    return clean;
   };
-  process.once('SIGINT', () => void shutdown().then(() => process.exit(0)));
-  process.once('SIGTERM', () => void shutdown().then(() => process.exit(0)));
+  // The last lines reach the terminal (or the pipe) before the process ends.
+  const exit = (code: number) => logger.flush(() => process.exit(code));
+  const onSignal = () => void shutdown().then((clean) => exit(clean ? 0 : 1));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   orderflow.workerStopped().catch(async (error: unknown) => {
     logger.fatal({ err: error }, 'worker failed');
     await shutdown();
-    process.exit(1);
+    exit(1);
   });
 }
 

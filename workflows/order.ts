@@ -13,7 +13,7 @@ import {
 } from '@temporalio/workflow';
 import { decideCancellation } from '../domain/cancellation';
 import { CHECKOUT_EXPIRED, CHECKOUT_TIMEOUT, PAYMENT_UNAVAILABLE } from '../domain/checkout';
-import type { OrderFailure, OrderSnapshot, OrderStatus } from '../domain/order';
+import type { Attention, OrderFailure, OrderSnapshot, OrderStatus } from '../domain/order';
 import { orderSteps } from './activities';
 import { changesOfThisRun } from './changes';
 import { workflowNow, workflowNowIso } from './clock';
@@ -34,7 +34,7 @@ import { ProviderNotifications } from './provider-notifications';
 import { OrderRefunds } from './refunds';
 import { settlementWatch } from './settlement-watch';
 import { conditionUntil } from './timers';
-import type { WaitResult } from './verticals/vertical';
+import type { FulfilmentContext, WaitResult } from './verticals/vertical';
 
 /** How the order ends, and what goes back to the customer on the way. */
 interface Closing {
@@ -95,10 +95,11 @@ function setUp(input: OrderWorkflowInput) {
 
 /** The story. Every exit closes the order through `close`, which runs the current undo. */
 async function run(order: Order): Promise<void> {
-  const { input, has, state, watched, refunds, provider } = order;
-  const { authorisation, settlement, dispatch } = order.steps;
+  const { input, has, state, provider } = order;
+  const { authorisation, settlement } = order.steps;
   const { record, vertical } = state;
-  let undo: Undo = async () => undefined;
+  const undoes = undoSteps(order);
+  let undo: Undo = undoes.nothing;
   const close = (closing: Closing) => closeOrder(order, closing, undo);
 
   // ---- 1. Authorise: the money is held, not taken ----
@@ -106,12 +107,7 @@ async function run(order: Order): Promise<void> {
     // Checkout stopped waiting long ago (Temporal or the workers were down): charge nothing.
     return close({ status: 'payment_declined', failure: CHECKOUT_EXPIRED });
   }
-  // Unanswered, the gateway may still have held the money: undo whatever it did.
-  undo = async () => {
-    await watched('reversing the unanswered authorisation', () =>
-      settlement.reverseAuthorisation({ orderId: input.orderId, currency: input.request.currency }),
-    );
-  };
+  undo = undoes.reverseAuthorisation; // unanswered, the gateway may still have held the money
   try {
     const held = await authorisation.authorisePayment({
       orderId: input.orderId,
@@ -124,30 +120,17 @@ async function run(order: Order): Promise<void> {
   } catch (error) {
     const type = failureType(error);
     if (type === FailureTypes.paymentDeclined) {
-      undo = async () => undefined; // nothing was held
+      undo = undoes.nothing; // nothing was held
       const failure = { code: 'payment_declined', message: 'the payment was declined' };
       return close({ status: 'payment_declined', failure });
     }
     const failure = type === FailureTypes.checkoutClosed ? CHECKOUT_TIMEOUT : PAYMENT_UNAVAILABLE;
     return close({ status: 'payment_declined', failure });
   }
-  undo = async () => {
-    const { released } = await watched('releasing the hold', () =>
-      settlement.voidAuthorisation({
-        orderId: input.orderId,
-        authorisationId: state.authorisationId!,
-      }),
-    );
-    record.updateAmounts({ released });
-  };
+  undo = undoes.releaseHold;
 
   // ---- 2. Ask the provider, and wait for its answer until the deadline ----
-  const latest = vertical.confirmBefore?.(record.current, has);
-  const deadlineMs = Math.min(
-    input.confirmationTimeoutSeconds * 1000,
-    // A slot or a check-in that has passed cannot be confirmed any more (at least 1 s).
-    latest === undefined ? Infinity : Math.max(1000, latest - workflowNow().getTime()),
-  );
+  const deadlineMs = confirmationDeadlineMs(state);
   const confirmBy = new Date(workflowNow().getTime() + deadlineMs).toISOString();
   record.moveTo('awaiting_confirmation', { confirmBy });
   // Checkout may have stopped waiting and told the app nothing was charged while the
@@ -171,15 +154,7 @@ async function run(order: Order): Promise<void> {
   newOrder.stop();
   if (state.cancelRequested) return close({ status: 'cancelled', tellProvider: true });
   if (!answered) {
-    if (!newOrder.hasOrder()) {
-      record.update({
-        attention: {
-          code: 'provider_not_notified',
-          reason: 'the provider never received the order: every webhook delivery failed',
-          since: workflowNowIso(),
-        },
-      });
-    }
+    if (!newOrder.hasOrder()) record.update({ attention: providerNotNotified() });
     return close({
       status: 'expired',
       failure: { code: 'provider_timeout', message: 'the provider did not answer in time' },
@@ -210,29 +185,11 @@ async function run(order: Order): Promise<void> {
   record.moveTo('confirmed', outcome.changes);
   record.updateAmounts({ captured: captured.captured, released: captured.released });
   await state.publish();
-  undo = ({ refund }) =>
-    refunds.refundRemaining(refund?.id ?? 'compensation', refund?.reason ?? '', refund?.fee);
+  undo = undoes.refundCapture;
   if (state.cancelRequested) return close(cancellation(state));
 
   // ---- 4. Fulfil: dispatch, then follow the provider's events and the clock ----
-  const fulfilment = await vertical.fulfil({
-    input,
-    has,
-    dispatch,
-    order: record,
-    dispatched: (change) => record.moveTo('dispatching', change),
-    publish: () => state.publish(),
-    msUntil: (epochMs) => Math.max(0, epochMs - workflowNow().getTime()),
-    waitFor: async (done, until): Promise<WaitResult> => {
-      const settled = () => done() || state.cancelRequested;
-      const met =
-        until === undefined
-          ? (await condition(settled), true)
-          : await conditionUntil(until.purpose, settled, until.ms);
-      if (state.cancelRequested && !done()) return 'cancelled';
-      return met ? 'done' : 'timeout';
-    },
-  });
+  const fulfilment = await vertical.fulfil(fulfilmentContext(order));
   switch (fulfilment.kind) {
     case 'cancelled':
       return close(cancellation(state));
@@ -262,6 +219,71 @@ async function closeOrder(order: Order, closing: Closing, undo: Undo): Promise<v
   state.paymentDecided = true;
   if (tell) await provider.orderCancelled();
   await order.refunds.stayOpenForRefunds();
+}
+
+/** Each money step's undo; the story puts the current one in its slot. */
+function undoSteps({ input, state, watched, refunds, steps }: Order) {
+  const { settlement } = steps;
+  return {
+    nothing: async () => undefined,
+    reverseAuthorisation: async () => {
+      await watched('reversing the unanswered authorisation', () =>
+        settlement.reverseAuthorisation({
+          orderId: input.orderId,
+          currency: input.request.currency,
+        }),
+      );
+    },
+    releaseHold: async () => {
+      const { released } = await watched('releasing the hold', () =>
+        settlement.voidAuthorisation({
+          orderId: input.orderId,
+          authorisationId: state.authorisationId!,
+        }),
+      );
+      state.record.updateAmounts({ released });
+    },
+    refundCapture: ({ refund }: Closing) =>
+      refunds.refundRemaining(refund?.id ?? 'compensation', refund?.reason ?? '', refund?.fee),
+  } satisfies Record<string, Undo>;
+}
+
+/** The provider's deadline: its own, but never past the slot or the check-in day (≥ 1 s). */
+function confirmationDeadlineMs({ input, has, record, vertical }: OrderState): number {
+  const latest = vertical.confirmBefore?.(record.current, has);
+  return Math.min(
+    input.confirmationTimeoutSeconds * 1000,
+    latest === undefined ? Infinity : Math.max(1000, latest - workflowNow().getTime()),
+  );
+}
+
+const providerNotNotified = (): Attention => ({
+  code: 'provider_not_notified',
+  reason: 'the provider never received the order: every webhook delivery failed',
+  since: workflowNowIso(),
+});
+
+/** What a vertical's fulfilment may see and do. */
+function fulfilmentContext({ input, has, state, steps }: Order): FulfilmentContext {
+  const { record } = state;
+  return {
+    input,
+    has,
+    dispatch: steps.dispatch,
+    order: record,
+    dispatched: (change) => record.moveTo('dispatching', change),
+    publish: () => state.publish(),
+    msUntil: (epochMs) => Math.max(0, epochMs - workflowNow().getTime()),
+    waitFor: async (done, until): Promise<WaitResult> => {
+      const settled = () => done() || state.cancelRequested;
+      const met =
+        until === undefined
+          ? (await condition(settled), true)
+          : await conditionUntil(until.purpose, settled, until.ms);
+      if (state.cancelRequested && !done()) return 'cancelled';
+      return met ? 'done' : 'timeout';
+    },
+  };
 }
 
 /**
