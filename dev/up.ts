@@ -131,11 +131,8 @@ async function main(): Promise<void> {
     databaseNote,
   });
 
-  let stopping = false;
   /** Stops everything, each part even when one before it failed; says whether all went well. */
   const shutdown = async (): Promise<boolean> => {
-    if (stopping) return true;
-    stopping = true;
     logger.info('shutting down');
     let clean = true;
     const steps: [string, () => Promise<unknown>][] = [
@@ -156,12 +153,20 @@ async function main(): Promise<void> {
   };
   // The last lines reach the terminal (or the pipe) before the process ends.
   const exit = (code: number) => logger.flush(() => process.exit(code));
-  const onSignal = () => void shutdown().then((clean) => exit(clean ? 0 : 1));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // Ctrl-C reaches npm, tsx and this process at once, and tsx passes it on again: every signal
+  // after the first must leave the shutdown under way alone (Node's default would end the
+  // process in the middle of it).
+  let stopping: Promise<boolean> | undefined;
+  const stop = () => (stopping ??= shutdown());
+  const onSignal = () => {
+    if (stopping) return;
+    void stop().then((clean) => exit(clean ? 0 : 1));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   orderflow.workerStopped().catch(async (error: unknown) => {
     logger.fatal({ err: error }, 'worker failed');
-    await shutdown();
+    await stop();
     exit(1);
   });
 }
