@@ -78,4 +78,19 @@ describe('toApiError', () => {
     expect(toApiError(new Error('boom'))).toBeUndefined();
     expect(toApiError(new URIError('not from the router'))).toBeUndefined();
   });
+
+  test.each(['EPIPE', 'ECONNRESET', 'ECONNREFUSED'])(
+    'a dependency connection broken mid-request (%s, as the database driver lets it through) is 503 dependency_unavailable',
+    (code) => {
+      const error = Object.assign(new Error('This socket has been ended by the other party'), {
+        code,
+      });
+      expect(toApiError(error)).toMatchObject({ status: 503, code: 'dependency_unavailable' });
+    },
+  );
+
+  test('an error with another code stays a server fault', () => {
+    const error = Object.assign(new Error('no such file'), { code: 'ENOENT' });
+    expect(toApiError(error)).toBeUndefined();
+  });
 });

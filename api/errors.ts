@@ -165,9 +165,28 @@ function isDependencyDown(error: unknown): boolean {
         error.name,
       ) ||
         // FerretDB on SQLite under load: the database file is locked for a while.
-        /SQLITE_BUSY|database is locked/.test(error.message)))
+        /SQLITE_BUSY|database is locked/.test(error.message))) ||
+    isBrokenConnection(error)
   );
 }
+
+/**
+ * A Node socket error from a dependency's connection: the database driver lets one through
+ * as it is when the server goes away mid-write (EPIPE "this socket has been ended by the other
+ * party", seen during the fault suite's database outage). A caller's own broken connection
+ * never reaches a route's handler, so in one it always means a dependency.
+ */
+function isBrokenConnection(error: unknown): boolean {
+  const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
+  return code !== undefined && BROKEN_CONNECTION_CODES.has(code);
+}
+const BROKEN_CONNECTION_CODES = new Set([
+  'EPIPE',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+]);
 
 export function toApiError(error: unknown): ApiError | undefined {
   if (error instanceof ApiError) return error;
