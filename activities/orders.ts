@@ -2,7 +2,7 @@
 // (infra/read-model.ts keeps reads from ever going back in time).
 
 import type { OrderSnapshot } from '../domain/order';
-import { publishSnapshot } from '../infra/read-model';
+import { publishSnapshot, readPublishedOrder } from '../infra/read-model';
 import type { ActivityDeps } from './deps';
 
 export function createOrderActivities({ models }: Pick<ActivityDeps, 'models'>) {
@@ -15,6 +15,14 @@ export function createOrderActivities({ models }: Pick<ActivityDeps, 'models'>) 
     async saveOrderSnapshot(snapshot: OrderSnapshot, publication?: number): Promise<OrderSnapshot> {
       await publishSnapshot(models, snapshot, publication);
       return snapshot;
+    },
+
+    /**
+     * The order as last published, with its count of publications: where the order's
+     * after-sales workflow takes over its books.
+     */
+    async loadPublishedOrder(orderId: string) {
+      return readPublishedOrder(models, orderId);
     },
   };
 }

@@ -64,10 +64,15 @@ export function createApp({ config, database, temporal, logger, paymentLedger }:
   app.use('/v1', limitBodySize);
 
   app.use(opsRouter({ connection: database.connection, temporal, metrics }));
+  const afterSales = {
+    taskQueue: config.temporal.taskQueue,
+    idleSeconds: config.support.afterSalesIdleSeconds,
+  };
   app.use(
     providersRouter({
       models,
       temporal,
+      afterSales,
       verifySignature: verifyProviderSignature(models, config.signatureToleranceSeconds),
     }),
   );
@@ -113,6 +118,7 @@ export function createApp({ config, database, temporal, logger, paymentLedger }:
     supportRouter({
       models,
       temporal,
+      afterSales,
       paymentLedger: paymentLedger ?? createSandboxGateway(models).ledger,
       refundApprovalThreshold: config.support.refundApprovalThreshold,
     }),

@@ -1,7 +1,9 @@
 // Sending an Update to an order's workflow on behalf of an HTTP caller. The order is known
 // to exist (the read model has it), so a workflow Temporal cannot find has finished: a request
 // it had already applied is answered from the read model (repeating a request is harmless,
-// however late), anything else can no longer change the order (409 with the given code).
+// however late); a refund, an admin's decision or a provider's late fact goes to the order's
+// after-sales workflow, started by this request if none runs (update-with-start); anything
+// else can no longer change the order (409 with the given code).
 //
 // An Update the server drops because the workflow task carrying it failed (it answers
 // FAILED_PRECONDITION "…unexpected workflow task failure"; seen when the task that accepts
@@ -9,22 +11,34 @@
 // arrived meanwhile: the server refuses that completion) was never applied, so it is sent
 // again, a few times, instead of answering 503 to a caller whose request is fine.
 
-import { isGrpcServiceError, ServiceError, type Client } from '@temporalio/client';
+import {
+  isGrpcServiceError,
+  ServiceError,
+  WithStartWorkflowOperation,
+  type Client,
+} from '@temporalio/client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
-import type { OrderSnapshot } from '../domain/order';
+import { TERMINAL_STATUSES, type OrderSnapshot } from '../domain/order';
 import { readOrder, type ReadModels } from '../infra/read-model';
-import { orderWorkflowId } from '../workflows/messages';
+import type { afterSalesWorkflow } from '../workflows/after-sales';
+import { afterSalesWorkflowId, orderWorkflowId } from '../workflows/messages';
 import { ApiError } from './errors';
 
+/** Where an order's after-sales workflow runs, and how long a run waits for more requests. */
+export interface AfterSalesSettings {
+  taskQueue: string;
+  idleSeconds: number;
+}
+
 export async function updateOrderWorkflow<Arg>(
-  deps: { temporal: Client; models: ReadModels },
+  deps: { temporal: Client; models: ReadModels; afterSales?: AfterSalesSettings },
   orderId: string,
   update: UpdateDefinition<OrderSnapshot, [Arg]>,
   arg: Arg,
   closedCode: 'invalid_order_state' | 'not_cancellable' | 'refund_not_allowed',
   alreadyApplied: (order: OrderSnapshot) => boolean,
-  options: { updateId?: string } = {},
+  options: { updateId?: string; afterSales?: boolean } = {},
 ): Promise<OrderSnapshot> {
   const handle = deps.temporal.workflow.getHandle(orderWorkflowId(orderId));
   try {
@@ -39,12 +53,53 @@ export async function updateOrderWorkflow<Arg>(
     if (!(error instanceof WorkflowNotFoundError)) throw error;
     const latest = await readOrder(deps.models, orderId);
     if (latest && alreadyApplied(latest)) return latest;
+    if (latest && options.afterSales && deps.afterSales && TERMINAL_STATUSES.has(latest.status))
+      return updateAfterSales(
+        deps.temporal,
+        deps.afterSales,
+        latest,
+        update,
+        arg,
+        options.updateId,
+      );
     throw new ApiError(
       409,
       closedCode,
       `the order is ${latest?.status ?? 'finished'} and can no longer change`,
     );
   }
+}
+
+/**
+ * Sends the Update to the order's after-sales workflow, starting a run with the order as last
+ * read when none is running (the run catches up if a newer one has been published since).
+ */
+function updateAfterSales<Arg>(
+  temporal: Client,
+  settings: AfterSalesSettings,
+  order: OrderSnapshot,
+  update: UpdateDefinition<OrderSnapshot, [Arg]>,
+  arg: Arg,
+  updateId: string | undefined,
+): Promise<OrderSnapshot> {
+  return sentAgainWhileDropped(() =>
+    temporal.workflow.executeUpdateWithStart(update, {
+      args: [arg],
+      ...(updateId ? { updateId } : {}),
+      // One operation per call: an operation is spent once sent.
+      startWorkflowOperation: new WithStartWorkflowOperation<typeof afterSalesWorkflow>(
+        'afterSalesWorkflow',
+        {
+          workflowId: afterSalesWorkflowId(order.orderId),
+          taskQueue: settings.taskQueue,
+          args: [{ order, idleSeconds: settings.idleSeconds }],
+          // Joins the run under way; after one ended, the next request starts another.
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        },
+      ),
+    }),
+  );
 }
 
 /** gRPC's FAILED_PRECONDITION. */

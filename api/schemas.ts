@@ -171,6 +171,10 @@ export const OrderSchema = z
       })
       .optional(),
     confirmBy: dateTime.optional(),
+    closedAt: dateTime.optional().meta({ description: 'when the order reached its final status' }),
+    refundableUntil: dateTime
+      .optional()
+      .meta({ description: 'until when support may refund the closed order' }),
     createdAt: dateTime,
     updatedAt: dateTime,
   })

@@ -157,6 +157,8 @@ export interface RefundRequest {
 export type RefundStatus = 'pending_approval' | 'refunding' | 'refunded' | 'declined';
 
 export interface RefundRecord extends Omit<RefundRequest, 'requestHash' | 'needsApproval'> {
+  /** The request's fingerprint (absent on refunds recorded before it was kept). */
+  requestHash?: string;
   status: RefundStatus;
   requestedAt: string;
   decidedBy?: StaffActor;
@@ -233,6 +235,10 @@ export interface OrderSnapshot {
   attention?: Attention;
   /** When the order reached its final status (refunds stay possible for a window after). */
   closedAt?: string;
+  /** Until when support may refund the closed order (absent when it keeps no money). */
+  refundableUntil?: string;
+  /** The gateway's authorisation, recorded at close for refunds after the workflow ended. */
+  authorisationId?: string;
   createdAt: string;
   updatedAt: string;
   /** Incremented on every change, so a stale copy never overwrites a newer one. */

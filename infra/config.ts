@@ -227,6 +227,8 @@ const envSchema = z.object({
     .int()
     .min(0)
     .default(30 * 86_400),
+  /** How long an order's after-sales workflow waits for another request before it ends. */
+  AFTER_SALES_IDLE_SECONDS: z.coerce.number().int().positive().default(300),
   /** A support refund above this many minor units waits for an admin's approval. */
   REFUND_APPROVAL_THRESHOLD: z.coerce.number().int().min(0).default(50_000),
   /** Grocery: how long past the delivery window an undelivered order needs attention. */
@@ -284,7 +286,11 @@ export interface Config {
     targetLatencyMs: number;
     busyRetryAfterSeconds: number;
   };
-  support: { refundWindowSeconds: number; refundApprovalThreshold: number };
+  support: {
+    refundWindowSeconds: number;
+    refundApprovalThreshold: number;
+    afterSalesIdleSeconds: number;
+  };
   deliveryOverdueGraceSeconds: number;
   settlementAttentionSeconds: number;
   idempotencyRetentionHours: number;
@@ -369,6 +375,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
     support: {
       refundWindowSeconds: env.REFUND_WINDOW_SECONDS,
       refundApprovalThreshold: env.REFUND_APPROVAL_THRESHOLD,
+      afterSalesIdleSeconds: env.AFTER_SALES_IDLE_SECONDS,
     },
     deliveryOverdueGraceSeconds: env.DELIVERY_OVERDUE_GRACE_SECONDS,
     settlementAttentionSeconds: env.SETTLEMENT_ATTENTION_SECONDS,

@@ -54,6 +54,17 @@ export async function readOrder(
   models: ReadModels,
   orderId: string,
 ): Promise<OrderSnapshot | null> {
+  return (await readPublishedOrder(models, orderId))?.order ?? null;
+}
+
+/**
+ * The order's latest published snapshot and how many numbered publications it has had (the
+ * next workflow to publish the order continues from there), or null when it has none.
+ */
+export async function readPublishedOrder(
+  models: ReadModels,
+  orderId: string,
+): Promise<{ order: OrderSnapshot; publications: number } | null> {
   const listed = await models.Order.findById(orderId).lean<OrderDocument>();
   let latest: OrderDocument | null = listed;
   for (let next = (listed?.publication ?? 0) + 1; ; next++) {
@@ -66,7 +77,7 @@ export async function readOrder(
     // Best effort: the next read or publish repairs what this one could not.
     await copyToListing(models, latest).catch(() => undefined);
   }
-  return withoutStorageFields(latest);
+  return { order: withoutStorageFields(latest), publications: latest.publication ?? 0 };
 }
 
 async function copyToListing(

@@ -12,7 +12,7 @@ import { WorkflowNotFoundError } from '@temporalio/common';
 import type { OrderSnapshot, OrderStatus } from '../domain/order';
 import type { Models } from '../infra/db';
 import type { PaymentGateway } from '../infra/payments/gateway';
-import { orderWorkflowId } from '../workflows/messages';
+import { afterSalesWorkflowId, orderWorkflowId } from '../workflows/messages';
 import { OrderStatusAttribute } from '../workflows/search-attributes';
 import {
   findBreaches,
@@ -42,8 +42,23 @@ export interface ReconcileDeps {
 
 const ORDER_WORKFLOW_PREFIX = orderWorkflowId('');
 
+/**
+ * The order's workflow as it stands. Once the order's own workflow has ended, its after-sales
+ * workflow (refunds after the end) keeps the books: a run under way is the order's workflow
+ * then, and the last finished run's result is the order's final state.
+ */
 async function describeWorkflow(temporal: Client, orderId: string): Promise<WorkflowEvidence> {
-  const handle = temporal.workflow.getHandle(orderWorkflowId(orderId));
+  const order = await describeRun(temporal, orderWorkflowId(orderId));
+  if (!order.found || order.status !== 'COMPLETED') return order;
+  const afterSales = await describeRun(temporal, afterSalesWorkflowId(orderId));
+  if (!afterSales.found) return order;
+  return afterSales.status === 'RUNNING'
+    ? { ...afterSales, orderStatus: order.result?.status }
+    : afterSales;
+}
+
+async function describeRun(temporal: Client, workflowId: string): Promise<WorkflowEvidence> {
+  const handle = temporal.workflow.getHandle(workflowId);
   let description;
   try {
     description = await handle.describe();

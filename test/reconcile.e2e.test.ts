@@ -32,7 +32,8 @@ let store: RegisteredProvider;
 let slowStore: RegisteredProvider;
 
 beforeAll(async () => {
-  // Completed orders that kept money stay open for refunds: the reconciler must accept that.
+  // A refund after an order's workflow ended runs in its after-sales workflow: the reconciler
+  // reads the books there.
   store = await harness.registerProvider({ vertical: 'grocery' });
   slowStore = await harness.registerProvider({
     vertical: 'grocery',
@@ -188,6 +189,16 @@ test('orders that went every legitimate way reconcile; breaches made behind thei
   expect(refund.status).toBe(201);
   await delivered(refundedBySupport);
 
+  // Refunded after its workflow ended: the after-sales workflow's books are the order's.
+  const refundedAfterClose = await dispatchingOrder();
+  await delivered(refundedAfterClose);
+  await finalOrder(refundedAfterClose);
+  const late = await support(harness.apiUrl).refund(refundedAfterClose, {
+    amount: 800,
+    reason: 'quality',
+  });
+  expect(late.status).toBe(201);
+
   const cancelled = await dispatchingOrder();
   expect((await cancelOrder(harness.apiUrl, cancelled)).status).toBe(200);
 
@@ -219,12 +230,12 @@ test('orders that went every legitimate way reconcile; breaches made behind thei
   const clean = await check();
   expect(kinds(clean)).toEqual([]);
   expect(clean.failures).toEqual([]);
-  expect(clean.ordersChecked).toBe(9);
+  expect(clean.ordersChecked).toBe(10);
 
   const cleanCli = await runCli([]);
   expect(cleanCli.stderr).toBe('');
   expect(cleanCli.code).toBe(0);
-  expect(cleanCli.stdout).toMatch(/^orders checked +9$/m);
+  expect(cleanCli.stdout).toMatch(/^orders checked +10$/m);
   expect(cleanCli.stdout).toMatch(/^breaches +0$/m);
 
   // ---- Breaches, made on purpose ----
@@ -280,7 +291,7 @@ test('orders that went every legitimate way reconcile; breaches made behind thei
 
   const report = await check();
   expect(kinds(report).sort(byOrderAndKind)).toEqual(expected.sort(byOrderAndKind));
-  expect(report.ordersChecked).toBe(11);
+  expect(report.ordersChecked).toBe(12);
   expect(report.breachesByKind).toMatchObject({
     hold_open_on_closed_order: 2,
     stuck_workflow: 1,

@@ -6,7 +6,7 @@
 // the doctor's no-show in teleconsultation, the purge schedule in idempotency-retention.)
 
 import request from 'supertest';
-import { orderWorkflowId } from '../workflows/messages';
+import { afterSalesWorkflowId, orderWorkflowId } from '../workflows/messages';
 import { TOKENS, useHarness } from './support/harness';
 import {
   groceryOrder,
@@ -34,6 +34,8 @@ async function firedTimers(orderId: string): Promise<string[]> {
 
 const closedOrder = (orderId: string) =>
   harness.temporal.workflow.getHandle(orderWorkflowId(orderId)).result();
+const afterSalesEnded = (orderId: string) =>
+  harness.temporal.workflow.getHandle(afterSalesWorkflowId(orderId)).result();
 
 describe('the confirmation deadline', () => {
   test.each([
@@ -74,30 +76,39 @@ test('ten minutes before the slot the video session opens and the link goes out'
   expect(await firedTimers(orderId)).toEqual(['video_session_time']);
 });
 
-test('the refund window closing declines a refund still waiting for an admin, and the books close', async () => {
-  const store = await harness.registerProvider({ vertical: 'grocery' });
-  const checkout = await placeOrder(harness.apiUrl, groceryOrder(store.providerId));
-  const orderId: string = checkout.body.orderId;
-  await store.client.confirm(orderId, { decision: 'accept' });
-  await waitForStatus(harness.apiUrl, orderId, 'dispatching');
-  await store.client.reportEvent(orderId, 'delivered');
-  await waitForStatus(harness.apiUrl, orderId, 'completed');
-  // Above the approval threshold: it waits for an admin who never comes.
-  const held = await support(harness.apiUrl).refund(orderId, { amount: 2000, reason: 'quality' });
-  expect(held.status).toBe(202);
+describe('the refund window closing declines a refund still waiting for an admin, and the books close', () => {
+  test.each([
+    ['asked while the order ran: its own workflow waits for the decision', 'before'],
+    ["asked after the order's workflow ended: the after-sales workflow waits", 'after'],
+  ] as const)('%s', async (_case, asked) => {
+    const store = await harness.registerProvider({ vertical: 'grocery' });
+    const checkout = await placeOrder(harness.apiUrl, groceryOrder(store.providerId));
+    const orderId: string = checkout.body.orderId;
+    await store.client.confirm(orderId, { decision: 'accept' });
+    await waitForStatus(harness.apiUrl, orderId, 'dispatching');
+    // Above the approval threshold: it waits for an admin who never comes.
+    const askRefund = () =>
+      support(harness.apiUrl).refund(orderId, { amount: 2000, reason: 'quality' });
+    const early = asked === 'before' ? await askRefund() : undefined;
+    await store.client.reportEvent(orderId, 'delivered');
+    await waitForStatus(harness.apiUrl, orderId, 'completed');
+    if (asked === 'after') await closedOrder(orderId);
+    const held = early ?? (await askRefund());
+    expect(held.status).toBe(202);
 
-  const closed = await closedOrder(orderId);
-  expect(closed.refunds).toEqual([
-    expect.objectContaining({
-      amount: 2000,
-      status: 'declined',
-      decisionNote: 'the refund window closed before an admin decided',
-    }),
-  ]);
-  expect(closed.amounts).toMatchObject({ refunded: 0 });
-  expect((await harness.ledgerOf(orderId)).map(([type]) => type)).toEqual([
-    'authorisation',
-    'capture',
-  ]);
-  expect(await firedTimers(orderId)).toContain('refund_window');
+    const closed = await (asked === 'before' ? closedOrder(orderId) : afterSalesEnded(orderId));
+    expect(closed.refunds).toEqual([
+      expect.objectContaining({
+        amount: 2000,
+        status: 'declined',
+        decisionNote: 'the refund window closed before an admin decided',
+      }),
+    ]);
+    expect(closed.amounts).toMatchObject({ refunded: 0 });
+    expect((await harness.ledgerOf(orderId)).map(([type]) => type)).toEqual([
+      'authorisation',
+      'capture',
+    ]);
+    expect(await firedTimers(orderId)).toContain('refund_window');
+  });
 });

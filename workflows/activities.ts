@@ -53,7 +53,10 @@ const readModelOptions = {
   startToCloseTimeout: '5s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
 } satisfies ActivityOptions & LocalActivityOptions;
-type ReadModelActivities = Pick<OrderActivities, 'saveOrderSnapshot' | 'recordPaymentDecision'>;
+type ReadModelActivities = Pick<
+  OrderActivities,
+  'saveOrderSnapshot' | 'recordPaymentDecision' | 'loadPublishedOrder'
+>;
 export const readModel = proxyActivities<ReadModelActivities>(readModelOptions);
 /** The same writes as local activities: run by the worker inside the workflow task. */
 export const localReadModel = proxyLocalActivities<ReadModelActivities>(readModelOptions);

@@ -1,3 +1,4 @@
 // Entry point of the workflow bundle: every workflow the order worker runs.
 export { orderWorkflow } from './order';
+export { afterSalesWorkflow } from './after-sales';
 export { purgeExpiredIdempotencyRecords } from './maintenance';

@@ -39,6 +39,20 @@ export interface OrderWorkflowInput {
 
 export const orderWorkflowId = (orderId: string): string => `order-${orderId}`;
 
+/**
+ * The order's after-sales workflow: support's refunds and the provider's late facts once the
+ * order's own workflow has ended. Started by the request that needs it (update-with-start);
+ * it answers the same Updates as the order's workflow did for them.
+ */
+export interface AfterSalesInput {
+  /** The order as the caller last read it; the workflow catches up if it is not the latest. */
+  order: OrderSnapshot;
+  /** How long the run stays after its last request, so a burst of them shares one run. */
+  idleSeconds: number;
+}
+
+export const afterSalesWorkflowId = (orderId: string): string => `refunds-${orderId}`;
+
 /** The order as the workflow holds it right now. */
 export const getOrderQuery = defineQuery<OrderSnapshot>('getOrder');
 

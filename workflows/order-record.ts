@@ -12,15 +12,19 @@ import type { OrderWorkflowInput } from './messages';
 export type OrderChange = Partial<Omit<OrderSnapshot, 'revision' | 'updatedAt' | 'status'>>;
 
 export class OrderRecord {
-  private state: OrderSnapshot;
-
   /** `onStatusChange` hears every new status (it keeps search attributes current). */
   constructor(
+    private state: OrderSnapshot,
+    private readonly onStatusChange: (status: OrderStatus) => void = () => undefined,
+  ) {}
+
+  /** The order as checkout placed it, before anything happened to it. */
+  static placed(
     input: OrderWorkflowInput,
     total: number,
-    private readonly onStatusChange: (status: OrderStatus) => void = () => undefined,
-  ) {
-    this.state = placedOrder({
+    onStatusChange: (status: OrderStatus) => void,
+  ): OrderRecord {
+    const placed = placedOrder({
       orderId: input.orderId,
       request: input.request,
       total,
@@ -28,6 +32,7 @@ export class OrderRecord {
       checkoutCallId: input.checkoutCallId,
       now: workflowNowIso(),
     });
+    return new OrderRecord(placed, onStatusChange);
   }
 
   /** A copy: callers (queries, activities) never hold a reference into live state. */

@@ -12,14 +12,14 @@ import {
   type OrderSnapshot,
   type ProviderEvent,
 } from '../domain/order';
-import { EVENT_EFFECTS, type EventEffect } from '../domain/order-status';
+import { EVENT_EFFECTS } from '../domain/order-status';
 import { orderTotal } from '../domain/pricing';
-import { eventScheduleProblem } from '../domain/schedule';
 import type { Changes } from './changes';
 import { workflowNow, workflowNowIso } from './clock';
-import { eventOutOfSchedule, invalidRequest, invalidState, notCancellable } from './errors';
+import { invalidState, notCancellable } from './errors';
 import type { OrderWorkflowInput } from './messages';
 import { OrderRecord } from './order-record';
+import { kindOfEvent } from './provider-facts';
 import { readModelPublisher, type ReadModelPublisher } from './read-model';
 import { OrderStatusAttribute } from './search-attributes';
 import { verticals } from './verticals';
@@ -43,7 +43,7 @@ export class OrderState {
     this.vertical = verticals[input.request.vertical];
     // Older runs kept no search attributes (checkout did not set them at start either).
     const searchable = has('order-search-attributes');
-    this.record = new OrderRecord(input, orderTotal(input.request), (status) => {
+    this.record = OrderRecord.placed(input, orderTotal(input.request), (status) => {
       if (searchable) upsertSearchAttributes([{ key: OrderStatusAttribute, value: status }]);
     });
     this.publisher = readModelPublisher(this.record, has);
@@ -97,13 +97,7 @@ export class OrderState {
 
   checkEvent(event: ProviderEvent): void {
     const order = this.record;
-    if (order.hasEvent(event.type)) return; // a repeated callback is harmless
-    if (!this.vertical.events.includes(event.type)) {
-      throw invalidRequest(`${event.type} does not apply to ${order.current.vertical} orders`);
-    }
-    const outOfSchedule = eventScheduleProblem(order.current, event);
-    if (outOfSchedule) throw eventOutOfSchedule(outOfSchedule);
-    if (this.isLateFact(event, EVENT_EFFECTS[event.type])) return;
+    if (kindOfEvent(order.current, this.vertical, event) !== 'news') return;
     if (this.closing || TERMINAL_STATUSES.has(order.status))
       throw invalidState(`the order is ${order.status} and can no longer change`);
     if (this.cancelRequested) throw invalidState('the order is being cancelled');
@@ -146,16 +140,6 @@ export class OrderState {
       order.applyEarlyEvent(event.type, EVENT_EFFECTS[event.type].to);
       await this.publish();
     }
-  }
-
-  /** An event of a completed order that happened before it completed: a fact to record. */
-  private isLateFact(event: ProviderEvent, effect: EventEffect): boolean {
-    const order = this.record.current;
-    return (
-      order.status === 'completed' &&
-      effect.to !== undefined &&
-      Date.parse(event.at) <= Date.parse(order.closedAt ?? order.updatedAt)
-    );
   }
 
   // ---- The customer's (or support's) cancellation ----

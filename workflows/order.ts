@@ -63,7 +63,12 @@ function setUp(input: OrderWorkflowInput) {
   const steps = orderSteps(has);
   const state = new OrderState(input, has);
   const watched = settlementWatch(state);
-  const refunds = new OrderRefunds(state, steps.settlement, watched);
+  const refunds = new OrderRefunds(
+    state,
+    steps.settlement,
+    watched,
+    (input.refundWindowSeconds ?? 0) * 1000,
+  );
   const provider = new ProviderNotifications(state);
 
   setHandler(getOrderQuery, () => state.snapshot);
@@ -202,24 +207,50 @@ async function run(order: Order): Promise<void> {
 
 /**
  * Closes the order: no other change is taken from here on; the current undo gives back what
- * the order holds (unless it completed); the order is published, the provider told, and the
- * order stays open for support's refunds until its refund window ends.
+ * the order holds (unless it completed); the order is published and the provider told. Then
+ * the workflow ends, unless a refund still waits for an admin (it waits for the decision, at
+ * most until the refund window ends): a later refund runs in the order's after-sales workflow.
+ * Runs of earlier generations stay open for the whole refund window instead.
  */
 async function closeOrder(order: Order, closing: Closing, undo: Undo): Promise<void> {
-  const { state, provider } = order;
+  const { state, provider, has, refunds } = order;
   state.closing = true;
   if (closing.status !== 'completed') await undo(closing);
   const { tellProvider } = closing;
   const tell = typeof tellProvider === 'function' ? tellProvider() : tellProvider;
+  const afterSales = has('after-sales-workflow');
+  const closedAt = workflowNowIso();
   state.record.moveTo(closing.status, {
-    closedAt: workflowNowIso(),
+    closedAt,
     ...(closing.failure ? { failure: closing.failure } : {}),
+    ...(afterSales ? afterSalesTerms(order, closedAt) : {}),
   });
   await state.publish();
   state.paymentDecided = true;
   if (tell) await provider.orderCancelled();
-  await order.refunds.stayOpenForRefunds();
+  if (!afterSales) {
+    if (has('refund-window-after-close')) await refunds.stayOpenForRefunds();
+    return;
+  }
+  const { refundableUntil } = state.record.current;
+  if (refundableUntil) await refunds.awaitDecisions(msUntil(Date.parse(refundableUntil)));
 }
+
+/**
+ * What the order's after-sales workflow needs to refund once this workflow has ended: until
+ * when, and against which authorisation. An order that keeps no money has no refund window.
+ */
+function afterSalesTerms({ input, state }: Order, closedAt: string) {
+  const { captured, refunded } = state.record.current.amounts;
+  const windowMs = (input.refundWindowSeconds ?? 0) * 1000;
+  if (captured - refunded <= 0 || windowMs <= 0) return {};
+  return {
+    refundableUntil: new Date(Date.parse(closedAt) + windowMs).toISOString(),
+    authorisationId: state.authorisationId!,
+  };
+}
+
+const msUntil = (epochMs: number) => Math.max(0, epochMs - workflowNow().getTime());
 
 /** Each money step's undo; the story puts the current one in its slot. */
 function undoSteps({ input, state, watched, refunds, steps }: Order) {
@@ -273,7 +304,7 @@ function fulfilmentContext({ input, has, state, steps }: Order): FulfilmentConte
     order: record,
     dispatched: (change) => record.moveTo('dispatching', change),
     publish: () => state.publish(),
-    msUntil: (epochMs) => Math.max(0, epochMs - workflowNow().getTime()),
+    msUntil,
     waitFor: async (done, until): Promise<WaitResult> => {
       const settled = () => done() || state.cancelRequested;
       const met =

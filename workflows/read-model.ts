@@ -19,12 +19,20 @@ export interface ReadModelPublisher {
   recordPaymentDecision(): Promise<OrderSnapshot>;
 }
 
-/** Call once, at the start of the workflow (it decides its patches there). */
-export function readModelPublisher(order: OrderRecord, has: Changes): ReadModelPublisher {
+/**
+ * Call once, at the start of the workflow (it decides its patches there). `publishedBefore`:
+ * how many publications of the order earlier workflows stored (the after-sales workflow
+ * continues the order's numbering).
+ */
+export function readModelPublisher(
+  order: OrderRecord,
+  has: Changes,
+  publishedBefore = 0,
+): ReadModelPublisher {
   let publishedRevision = 0;
   // Serial writes are numbered so reads can follow them (infra/read-model.ts); the count is
   // rebuilt on replay from the same writes.
-  let publications = 0;
+  let publications = publishedBefore;
   // A local database write needs no round trip through Temporal's task queue: it runs inside
   // the workflow task (one history event instead of six). Older runs wrote through the queue.
   const store = has('local-read-model-writes') ? localReadModel : readModel;

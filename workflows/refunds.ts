@@ -2,7 +2,9 @@
 // approved or declined) and the one that settles a cancellation or a failure. They go to the
 // gateway one at a time, each seeing the last, so together they never exceed what was
 // captured. Support may refund for a while after the order closed (the refund window); then
-// whatever still waits for an admin is declined and the books close.
+// whatever still waits for an admin is declined and the books close. The order's workflow
+// keeps these books while it runs; after it ended, the order's after-sales workflow does
+// (workflows/after-sales.ts), one run at a time.
 
 import { condition, log } from '@temporalio/workflow';
 import type { OrderSnapshot, RefundDecision, RefundRecord, RefundRequest } from '../domain/order';
@@ -10,36 +12,44 @@ import { checkRefund } from '../domain/refunds';
 import type { orderSteps } from './activities';
 import { workflowNow, workflowNowIso } from './clock';
 import { idempotencyConflict, invalidRequest, invalidState, refundNotAllowed } from './errors';
-import type { OrderState } from './order-state';
+import type { OrderRecord } from './order-record';
+import type { ReadModelPublisher } from './read-model';
 import type { WatchedSettlement } from './settlement-watch';
-import { sleepFor } from './timers';
+import { conditionUntil, sleepFor } from './timers';
 
 type Settlement = ReturnType<typeof orderSteps>['settlement'];
+
+/** What the refunds need of the workflow that keeps the order (OrderState is one). */
+export interface OrderBooks {
+  readonly record: OrderRecord;
+  readonly publisher: ReadModelPublisher;
+  /** The gateway's authorisation the captured money is refunded against. */
+  readonly authorisationId: string | undefined;
+  publish(): Promise<void>;
+}
 
 export class OrderRefunds {
   /** Support refunds are taken until the refund window after the order closed has ended. */
   private open = true;
   /** A refund computed from what is left (cancellation, compensation) is at the gateway. */
   private settlementInFlight = false;
-  /** Request fingerprints of support refunds, to tell a repeat from a reused refund id. */
-  private readonly requestHashes = new Map<string, string>();
   private lastRefund: Promise<unknown> = Promise.resolve();
-  private readonly windowMs: number;
 
+  /** `windowMs`: how long after the order closed support may still refund. */
   constructor(
-    private readonly state: OrderState,
+    private readonly state: OrderBooks,
     private readonly settlement: Settlement,
     private readonly watched: WatchedSettlement,
-  ) {
-    this.windowMs = (state.input.refundWindowSeconds ?? 0) * 1000;
-  }
+    private readonly windowMs: number,
+  ) {}
 
   // ---- Support asks for a refund ----
 
   checkRequest(request: RefundRequest): void {
-    const earlier = this.requestHashes.get(request.refundId);
-    if (earlier !== undefined) {
-      if (earlier !== request.requestHash)
+    const earlier = this.state.record.refund(request.refundId);
+    if (earlier) {
+      // Refunds recorded before their fingerprint was kept cannot tell: a repeat, then.
+      if (earlier.requestHash !== undefined && earlier.requestHash !== request.requestHash)
         throw idempotencyConflict('this Idempotency-Key was used with a different refund');
       return; // a repeated request is harmless
     }
@@ -53,8 +63,7 @@ export class OrderRefunds {
 
   async request(request: RefundRequest): Promise<OrderSnapshot> {
     if (!this.state.record.refund(request.refundId)) {
-      this.requestHashes.set(request.refundId, request.requestHash);
-      const { requestHash: _hash, needsApproval, ...refund } = request;
+      const { needsApproval, ...refund } = request;
       this.state.record.addRefund({
         ...refund,
         status: needsApproval ? 'pending_approval' : 'refunding',
@@ -122,7 +131,7 @@ export class OrderRefunds {
       this.settlementInFlight = true;
       const { totalRefunded } = await this.watched('refunding the customer', () =>
         this.settlement.refundPayment({
-          orderId: this.state.input.orderId,
+          orderId: this.state.record.current.orderId,
           authorisationId: this.state.authorisationId!,
           amount,
           refundId,
@@ -135,16 +144,40 @@ export class OrderRefunds {
   }
 
   /**
-   * After the order closed, support may still refund what it kept for the refund window;
-   * then whatever still waits for an admin is declined.
+   * Runs of earlier generations: after the order closed, support may still refund what it
+   * kept for the refund window; then whatever still waits for an admin is declined.
    */
   async stayOpenForRefunds(): Promise<void> {
     const { amounts } = this.state.record.current;
     const kept = amounts.captured - amounts.refunded;
-    if (kept <= 0 || this.windowMs <= 0 || !this.state.has('refund-window-after-close')) return;
+    if (kept <= 0 || this.windowMs <= 0) return;
     await sleepFor('refund_window', this.windowMs);
-    this.open = false;
+    this.closeWindow();
     await this.declineUndecided('the refund window closed before an admin decided');
+  }
+
+  /** A support refund waits for an admin's decision. */
+  get awaitingDecision(): boolean {
+    return (this.state.record.current.refunds ?? []).some((r) => r.status === 'pending_approval');
+  }
+
+  /**
+   * Waits until no refund waits for an admin, or the refund window ends (`msLeft` from now):
+   * then whatever still waits is declined and no refund is taken any more. True if the
+   * window ended.
+   */
+  async awaitDecisions(msLeft: number): Promise<boolean> {
+    if (!this.awaitingDecision) return false;
+    const decided = await conditionUntil('refund_window', () => !this.awaitingDecision, msLeft);
+    if (decided) return false;
+    this.closeWindow();
+    await this.declineUndecided('the refund window closed before an admin decided');
+    return true;
+  }
+
+  /** No support refund is taken any more. */
+  closeWindow(): void {
+    this.open = false;
   }
 
   private async declineUndecided(note: string): Promise<void> {
@@ -163,7 +196,7 @@ export class OrderRefunds {
       const refund = order.refund(refundId)!;
       try {
         const { totalRefunded } = await this.settlement.refundPayment({
-          orderId: this.state.input.orderId,
+          orderId: this.state.record.current.orderId,
           authorisationId: this.state.authorisationId!,
           amount: refund.amount,
           refundId: `support:${refundId}`,

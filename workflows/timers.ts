@@ -13,6 +13,7 @@ export const TIMER_PURPOSES = [
   'consultation_end',
   'settlement_attention',
   'refund_window',
+  'after_sales_idle',
 ] as const;
 export type TimerPurpose = (typeof TIMER_PURPOSES)[number];
 

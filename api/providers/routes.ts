@@ -14,7 +14,7 @@ import { ApiError } from '../errors';
 import { requireJsonBody } from '../middleware/body';
 import { logProviderCallbacks } from '../middleware/callback-log';
 import { providerOf } from '../middleware/signature';
-import { updateOrderWorkflow } from '../order-updates';
+import { updateOrderWorkflow, type AfterSalesSettings } from '../order-updates';
 import { toOrderView } from '../order-view';
 import {
   ConfirmationRequestSchema,
@@ -28,6 +28,8 @@ import { readOrder } from '../../infra/read-model';
 export function providersRouter(deps: {
   models: Models;
   temporal: Client;
+  /** A late fact of an order whose workflow has ended is recorded by its after-sales workflow. */
+  afterSales: AfterSalesSettings;
   verifySignature: RequestHandler[];
 }): Router {
   const router = Router();
@@ -48,6 +50,7 @@ export function providersRouter(deps: {
     update: UpdateDefinition<OrderSnapshot, [Body]>,
     alreadyApplied: (order: OrderSnapshot, body: Body) => boolean,
     checkAgainst: (order: OrderSnapshot, body: Body) => void = () => undefined,
+    afterSales = false,
   ) {
     const path = `/v1/providers/:providerId/orders/:orderId/${kind}`;
     router.post(
@@ -60,12 +63,13 @@ export function providersRouter(deps: {
         const body = bodySchema.parse(req.body);
         checkAgainst(await providerOrder(providerId, orderId), body);
         const order = await updateOrderWorkflow(
-          { temporal, models },
+          { temporal, models, afterSales: deps.afterSales },
           orderId,
           update,
           body,
           'invalid_order_state',
           (latest) => alreadyApplied(latest, body),
+          { afterSales },
         );
         res.json(toOrderView(order));
       },
@@ -97,6 +101,7 @@ export function providersRouter(deps: {
         ]);
       }
     },
+    true,
   );
 
   router.get('/v1/providers/:providerId/orders', ...deps.verifySignature, async (req, res) => {

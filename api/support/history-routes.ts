@@ -7,7 +7,7 @@ import { WorkflowNotFoundError } from '@temporalio/common';
 import { temporal as proto } from '@temporalio/proto';
 import { decodePayloadsWithin } from '../../infra/codec';
 import type { Models } from '../../infra/db';
-import { orderWorkflowId } from '../../workflows/messages';
+import { afterSalesWorkflowId, orderWorkflowId } from '../../workflows/messages';
 import { ApiError } from '../errors';
 import { OrderIdParamsSchema } from '../schemas';
 import { redactSecretsWithin } from '../redact';
@@ -37,23 +37,46 @@ export function supportHistoryRouter(deps: { temporal: Client; models: Models })
     if (!order) throw new ApiError(404, 'order_not_found', 'no such order');
 
     const handle = deps.temporal.workflow.getHandle(orderWorkflowId(orderId));
+    const afterSales = await afterSalesRuns(orderId);
     if (format === 'raw') {
-      const history = await fetchDecoded(handle);
-      redactSecretsWithin(history);
-      res.json({ events: rawEvents(history) });
+      const raw = async (run: WorkflowHandle) => {
+        const history = await fetchDecoded(run);
+        redactSecretsWithin(history);
+        return rawEvents(history);
+      };
+      const afterSalesEvents = [];
+      for (const run of afterSales)
+        afterSalesEvents.push({ runId: run.runId, events: await raw(run.handle) });
+      res.json({ events: await raw(handle), afterSales: afterSalesEvents });
       return;
     }
-    // Pending activities first: a retry that ends between the two calls then shows as done.
-    const description = await orKeptNoLonger(handle.describe());
-    await decodePayloadsWithin(description.raw.pendingActivities, payloadCodecs);
-    const history = await fetchDecoded(handle);
-    const { entries } = toTimeline({
-      history,
-      pendingActivities: description.raw.pendingActivities,
-      decode,
-    });
+    const entries = [];
+    for (const run of [handle, ...afterSales.map((run) => run.handle)])
+      entries.push(...(await timelineOf(run)));
+    entries.sort((a, b) => a.at.localeCompare(b.at));
     res.json({ orderId, status: order.status, entries });
   });
+
+  /** One workflow run's timeline (the order's own, or one of its after-sales runs). */
+  async function timelineOf(run: WorkflowHandle) {
+    // Pending activities first: a retry that ends between the two calls then shows as done.
+    const description = await orKeptNoLonger(run.describe());
+    await decodePayloadsWithin(description.raw.pendingActivities, payloadCodecs);
+    const history = await fetchDecoded(run);
+    return toTimeline({ history, pendingActivities: description.raw.pendingActivities, decode })
+      .entries;
+  }
+
+  /** The order's after-sales runs, oldest first, as Temporal's visibility lists them. */
+  async function afterSalesRuns(orderId: string) {
+    const runs: { runId: string; startTime: Date }[] = [];
+    const workflowId = afterSalesWorkflowId(orderId);
+    for await (const run of deps.temporal.workflow.list({ query: `WorkflowId = '${workflowId}'` }))
+      runs.push(run);
+    return runs
+      .sort((a, b) => a.startTime.getTime() - b.startTime.getTime())
+      .map(({ runId }) => ({ runId, handle: deps.temporal.workflow.getHandle(workflowId, runId) }));
+  }
 
   return router;
 }

@@ -18,7 +18,7 @@ import {
 import { requestFingerprint } from '../checkout';
 import { ApiError, toApiError } from '../errors';
 import { apiClientOf } from '../middleware/auth';
-import { updateOrderWorkflow } from '../order-updates';
+import { updateOrderWorkflow, type AfterSalesSettings } from '../order-updates';
 import { cancellationQuote } from '../cancellation-quote';
 import { cancellationResult, toOrderView } from '../order-view';
 import { IdempotencyKeySchema, OrderIdParamsSchema } from '../schemas';
@@ -43,6 +43,8 @@ export const whoAmI: RequestHandler = (_req, res) => {
 export interface SupportDeps {
   models: Models;
   temporal: Client;
+  /** Refunds of an order whose workflow has ended run in its after-sales workflow. */
+  afterSales: AfterSalesSettings;
   /** The payment gateway's entries for an order (the sandbox's books on the embedded default). */
   paymentLedger: (orderId: string) => Promise<LedgerEntry[]>;
   refundApprovalThreshold: number;
@@ -175,10 +177,15 @@ export function supportRouter(deps: SupportDeps): Router {
             requestHash,
           },
           'refund_not_allowed',
-          (latest) => refundOf(latest, refundId) !== undefined,
+          (latest) => {
+            const earlier = refundOf(latest, refundId);
+            // Refunds recorded before their fingerprint was kept match any repeat.
+            const sameRequest = (earlier?.requestHash ?? requestHash) === requestHash;
+            return earlier !== undefined && earlier.status !== 'refunding' && sameRequest;
+          },
           // Temporal answers a repeated update id with the first outcome, unvalidated: the id
           // names the body too, so the same key with another body reaches the validator.
-          { updateId: `refund:${refundId}:${requestHash.slice(0, 16)}` },
+          { updateId: `refund:${refundId}:${requestHash.slice(0, 16)}`, afterSales: true },
         );
         const refund = refundOf(order, refundId)!;
         return {
@@ -220,7 +227,7 @@ export function supportRouter(deps: SupportDeps): Router {
               const status = refundOf(latest, refundId)?.status;
               return approve ? status === 'refunded' : status === 'declined';
             },
-            { updateId: `refund-${verdict}:${refundId}` },
+            { updateId: `refund-${verdict}:${refundId}`, afterSales: true },
           );
           const refund = refundOf(order, refundId)!;
           return {

@@ -46,6 +46,8 @@ const TIMELINE_KINDS = [
   'order_cancelled',
   'order_payment_declined',
   'order_closed',
+  'after_sales_started',
+  'after_sales_ended',
   'workflow_failed',
   'workflow_terminated',
   'workflow_timed_out',

@@ -207,6 +207,10 @@ const activityDescribers = {
       return [closedOrder(snapshot, order)];
     },
   },
+  loadPublishedOrder: {
+    label: () => 'reading the order where its last workflow left it',
+    quiet: true,
+  },
   notifyProvider: {
     label: (input, order) =>
       `${order.provider} ${input.event === 'order.cancelled' ? 'cancellation notice' : 'notification'}`,
@@ -554,6 +558,10 @@ export const timerWords = {
   refund_window: {
     waiting: () => 'support refunds stay possible',
     fired: () => "refund window closed: the order's books are closed",
+  },
+  after_sales_idle: {
+    waiting: () => 'after-sales: waiting for further requests',
+    fired: () => 'after-sales idle: its run ends (the next request starts another)',
   },
 } satisfies Record<TimerPurpose, TimerWording>;
 

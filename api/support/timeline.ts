@@ -122,6 +122,8 @@ class Translation {
   private readonly timers = new Map<string, StartedTimer>();
   private readonly progress = new Progress();
   private order = this.context({});
+  /** The history is an after-sales run's (workflows/after-sales.ts), not the order's own. */
+  private afterSales = false;
   private lastAt = new Date(0).toISOString();
 
   constructor(private readonly decode: DecodePayloads) {}
@@ -186,6 +188,7 @@ class Translation {
 
   started(event: HistoryEvent, at: string): void {
     const input = obj(this.first(event.workflowExecutionStartedEventAttributes?.input));
+    if (input.order !== undefined) return this.afterSalesStarted(obj(input.order), at);
     const request = obj(input.request);
     this.order = this.context(request);
     let total: number | undefined;
@@ -430,8 +433,26 @@ class Translation {
     this.endTimer(event.timerCanceledEventAttributes?.timerId);
   }
 
+  /** An after-sales run: the order closed in its own workflow; this run keeps its books. */
+  private afterSalesStarted(order: Json, at: string): void {
+    this.order = this.context(order);
+    this.progress.closed = true;
+    this.afterSales = true;
+    this.emit(
+      at,
+      step(
+        'after_sales_started',
+        "after-sales run started: the order's workflow has ended, this run takes the request",
+      ),
+    );
+  }
+
   /** Usually the order closed earlier (its final snapshot); this catches any that did not. */
   completed(event: HistoryEvent, at: string): void {
+    if (this.afterSales) {
+      this.emit(at, step('after_sales_ended', 'after-sales run ended: nothing more to do'));
+      return;
+    }
     if (this.progress.closed) return;
     this.progress.closed = true;
     const result = obj(this.first(event.workflowExecutionCompletedEventAttributes?.result));

@@ -9,13 +9,15 @@ import { orderWorkflowId } from '../../workflows/messages';
 
 export const HISTORIES_DIR = path.resolve(__dirname, '..', 'histories');
 
+/** Records the order's workflow, or another (its after-sales run: `workflowId`, `runId`). */
 export async function recordHistory(
   temporal: Client,
   orderId: string,
   name: string,
+  run: { workflowId: string; runId?: string } = { workflowId: orderWorkflowId(orderId) },
 ): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
-  const handle = temporal.workflow.getHandle(orderWorkflowId(orderId));
+  const handle = temporal.workflow.getHandle(run.workflowId, run.runId);
   await handle.result().catch(() => undefined); // record finished workflows only
   const history = await handle.fetchHistory();
   writeFileSync(

@@ -11,6 +11,7 @@ export function support(apiUrl: string, token = TOKENS.support) {
     search: (query: Record<string, string | number> = {}) =>
       auth(request(apiUrl).get(base).query(query)),
     order: (orderId: string) => auth(request(apiUrl).get(`${base}/${orderId}`)),
+    history: (orderId: string) => auth(request(apiUrl).get(`${base}/${orderId}/history`)),
     quote: (orderId: string) => auth(request(apiUrl).get(`${base}/${orderId}/cancellation-quote`)),
     refund: (orderId: string, body: object, key: string = randomUUID()) =>
       auth(request(apiUrl).post(`${base}/${orderId}/refunds`).set('Idempotency-Key', key)).send(
