@@ -2,11 +2,13 @@
 // the cancellation, driven through the client generated from /openapi.json (clients/app:
 // openapi-typescript's types, openapi-fetch) against the real API, Temporal and database. The
 // compiler checks every call and answer below against the document; the run checks the server
-// keeps to it.
+// keeps to it. And each operation's `security` in the document, checked against the server:
+// no credentials are refused (401), and of the bearer roles exactly those not listed (403).
 
 import { randomUUID } from 'node:crypto';
 import { tomorrowsDeliveryWindow } from '../dev/sample-orders';
 import { createOrderflowClient, type CreateOrderRequest } from '../clients/app/client';
+import { buildOpenApiDocument } from '../api/openapi';
 import { useHarness, TOKENS } from './support/harness';
 
 const harness = useHarness({ providers: ['grocery'] });
@@ -123,4 +125,48 @@ test("refusals arrive in the document's error shape, typed, and change nothing",
     body: groceryCheckout('tok_declined'),
   });
   expect([declined.response.status, declined.error?.error.code]).toEqual([402, 'payment_declined']);
+});
+
+describe("the document's security is what the server enforces", () => {
+  type Security = Record<string, string[]>[];
+  const document = buildOpenApiDocument() as unknown as {
+    paths: Record<string, Record<string, { security: Security }>>;
+  };
+  const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, { security }]) => ({
+      key: `${method.toUpperCase()} ${path}`,
+      method,
+      // Made-up ids: authentication and roles are checked before anything is looked up.
+      target: path.replace(/\{(\w+)\}/g, 'unknown-$1'),
+      security,
+    })),
+  );
+  const call = (method: string, target: string, token?: string) =>
+    fetch(`${harness.apiUrl}${target}`, {
+      method: method.toUpperCase(),
+      headers: token ? { Authorization: `Bearer ${token}` } : {},
+    }).then(async (response) => ({
+      status: response.status,
+      code: ((await response.json().catch(() => ({}))) as { error?: { code?: string } }).error
+        ?.code,
+    }));
+
+  test.each(operations.map((op) => [op.key, op] as const))('%s', async (_key, op) => {
+    const schemes = op.security.flatMap((requirement) => Object.keys(requirement));
+    if (schemes.length === 0) {
+      if (op.method === 'get') expect((await call(op.method, op.target)).status).toBe(200);
+      return;
+    }
+    expect(await call(op.method, op.target)).toMatchObject({
+      status: 401,
+      code: schemes.includes('providerSignature') ? 'invalid_signature' : 'unauthenticated',
+    });
+    if (!schemes.includes('bearerAuth')) return;
+    const roles = op.security.flatMap((requirement) => requirement.bearerAuth ?? []);
+    for (const role of ['app', 'support', 'admin'] as const) {
+      const answer = await call(op.method, op.target, TOKENS[role]);
+      if (roles.includes(role)) expect([role, answer.status]).not.toEqual([role, 403]);
+      else expect([role, answer]).toEqual([role, { status: 403, code: 'forbidden' }]);
+    }
+  });
 });
