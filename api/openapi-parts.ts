@@ -52,12 +52,17 @@ const refusedBeforeTheOperation = [
 ].join(' ');
 
 /**
- * The error shape as the answer for each of `statuses`, with the usual description, and as
- * the `4XX` every path may answer before its operation runs.
+ * The error shape as the answer for each of `statuses`, with the usual description, as the
+ * `4XX` every path may answer before its operation runs, and as the 503 any request may get
+ * (a dependency down, or the server shutting down while it runs). Spread it first: an
+ * operation's own description of a status replaces it.
  */
 export const errors = (...statuses: number[]) => ({
   ...Object.fromEntries(
-    statuses.map((status) => [status, json(ErrorSchema, errorDescriptions[status] ?? 'error')]),
+    [...statuses, 503].map((status) => [
+      status,
+      json(ErrorSchema, errorDescriptions[status] ?? 'error'),
+    ]),
   ),
   '4XX': json(ErrorSchema, refusedBeforeTheOperation),
 });

@@ -27,9 +27,9 @@ export function registerOpsPaths(registry: OpenAPIRegistry): void {
     security,
     summary: 'Temporal and the database are reachable',
     responses: {
+      ...errors(),
       200: json(ReadinessSchema, 'ready'),
       503: json(ReadinessSchema, 'a dependency is down'),
-      ...errors(),
     },
   });
   registry.registerPath({

@@ -77,7 +77,7 @@ export function registerSupportPaths(registry: OpenAPIRegistry): void {
     responses: {
       201: json(RefundResultSchema, 'refunded'),
       202: json(RefundResultSchema, 'held for an admin’s approval'),
-      ...errors(400, 401, 403, 404, 409, 422, 503),
+      ...errors(400, 401, 403, 404, 409, 422),
     },
   });
   for (const verdict of ['approve', 'decline'] as const) {
@@ -145,7 +145,7 @@ export function registerSupportPaths(registry: OpenAPIRegistry): void {
     request: { params: OrderIdParamsSchema, query: SupportHistoryQuerySchema },
     responses: {
       200: json(OrderHistoryResponseSchema, 'the timeline, or `{events}` with `?format=raw`'),
-      ...errors(401, 403, 404, 422, 503),
+      ...errors(401, 403, 404, 422),
     },
   });
 }

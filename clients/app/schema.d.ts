@@ -1303,6 +1303,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description a dependency is down (`dependency_unavailable`), or the server shut down before answering (`shutting_down`, see Retry-After) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description refused before the operation ran, nothing changed: not valid HTTP (400 `malformed_request`), a malformed percent-encoding in the path (400 `malformed_path`), a body that is not JSON where JSON is read (400 `malformed_json`) or not as long as it says (400 `malformed_body`), a body over the limit (413 `payload_too_large`), a request too slow to arrive (408 `request_timeout`), headers too large (431 `headers_too_large`) */
       '4XX': {
         headers: {
@@ -1392,6 +1401,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description a dependency is down (`dependency_unavailable`), or the server shut down before answering (`shutting_down`, see Retry-After) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description refused before the operation ran, nothing changed: not valid HTTP (400 `malformed_request`), a malformed percent-encoding in the path (400 `malformed_path`), a body that is not JSON where JSON is read (400 `malformed_json`) or not as long as it says (400 `malformed_body`), a body over the limit (413 `payload_too_large`), a request too slow to arrive (408 `request_timeout`), headers too large (431 `headers_too_large`) */
       '4XX': {
         headers: {
@@ -1452,6 +1470,15 @@ export interface operations {
       };
       /** @description validation failed; details name the field paths */
       422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description a dependency is down (`dependency_unavailable`), or the server shut down before answering (`shutting_down`, see Retry-After) */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -1549,6 +1576,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description a dependency is down (`dependency_unavailable`), or the server shut down before answering (`shutting_down`, see Retry-After) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description refused before the operation ran, nothing changed: not valid HTTP (400 `malformed_request`), a malformed percent-encoding in the path (400 `malformed_path`), a body that is not JSON where JSON is read (400 `malformed_json`) or not as long as it says (400 `malformed_body`), a body over the limit (413 `payload_too_large`), a request too slow to arrive (408 `request_timeout`), headers too large (431 `headers_too_large`) */
       '4XX': {
         headers: {
@@ -1639,6 +1675,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description a dependency is down (`dependency_unavailable`), or the server shut down before answering (`shutting_down`, see Retry-After) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description refused before the operation ran, nothing changed: not valid HTTP (400 `malformed_request`), a malformed percent-encoding in the path (400 `malformed_path`), a body that is not JSON where JSON is read (400 `malformed_json`) or not as long as it says (400 `malformed_body`), a body over the limit (413 `payload_too_large`), a request too slow to arrive (408 `request_timeout`), headers too large (431 `headers_too_large`) */
       '4XX': {
         headers: {
@@ -1710,6 +1755,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description a dependency is down (`dependency_unavailable`), or the server shut down before answering (`shutting_down`, see Retry-After) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description refused before the operation ran, nothing changed: not valid HTTP (400 `malformed_request`), a malformed percent-encoding in the path (400 `malformed_path`), a body that is not JSON where JSON is read (400 `malformed_json`) or not as long as it says (400 `malformed_body`), a body over the limit (413 `payload_too_large`), a request too slow to arrive (408 `request_timeout`), headers too large (431 `headers_too_large`) */
       '4XX': {
         headers: {
@@ -1765,6 +1819,15 @@ export interface operations {
       };
       /** @description validation failed; details name the field paths */
       422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description a dependency is down (`dependency_unavailable`), or the server shut down before answering (`shutting_down`, see Retry-After) */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -1850,6 +1913,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description a dependency is down (`dependency_unavailable`), or the server shut down before answering (`shutting_down`, see Retry-After) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description refused before the operation ran, nothing changed: not valid HTTP (400 `malformed_request`), a malformed percent-encoding in the path (400 `malformed_path`), a body that is not JSON where JSON is read (400 `malformed_json`) or not as long as it says (400 `malformed_body`), a body over the limit (413 `payload_too_large`), a request too slow to arrive (408 `request_timeout`), headers too large (431 `headers_too_large`) */
       '4XX': {
         headers: {
@@ -1910,6 +1982,15 @@ export interface operations {
       };
       /** @description validation failed; details name the field paths */
       422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description a dependency is down (`dependency_unavailable`), or the server shut down before answering (`shutting_down`, see Retry-After) */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -1997,6 +2078,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description a dependency is down (`dependency_unavailable`), or the server shut down before answering (`shutting_down`, see Retry-After) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description refused before the operation ran, nothing changed: not valid HTTP (400 `malformed_request`), a malformed percent-encoding in the path (400 `malformed_path`), a body that is not JSON where JSON is read (400 `malformed_json`) or not as long as it says (400 `malformed_body`), a body over the limit (413 `payload_too_large`), a request too slow to arrive (408 `request_timeout`), headers too large (431 `headers_too_large`) */
       '4XX': {
         headers: {
@@ -2077,6 +2167,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description a dependency is down (`dependency_unavailable`), or the server shut down before answering (`shutting_down`, see Retry-After) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description refused before the operation ran, nothing changed: not valid HTTP (400 `malformed_request`), a malformed percent-encoding in the path (400 `malformed_path`), a body that is not JSON where JSON is read (400 `malformed_json`) or not as long as it says (400 `malformed_body`), a body over the limit (413 `payload_too_large`), a request too slow to arrive (408 `request_timeout`), headers too large (431 `headers_too_large`) */
       '4XX': {
         headers: {
@@ -2107,6 +2206,15 @@ export interface operations {
             /** @enum {string} */
             status: 'ok';
           };
+        };
+      };
+      /** @description a dependency is down (`dependency_unavailable`), or the server shut down before answering (`shutting_down`, see Retry-After) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
         };
       };
       /** @description refused before the operation ran, nothing changed: not valid HTTP (400 `malformed_request`), a malformed percent-encoding in the path (400 `malformed_path`), a body that is not JSON where JSON is read (400 `malformed_json`) or not as long as it says (400 `malformed_body`), a body over the limit (413 `payload_too_large`), a request too slow to arrive (408 `request_timeout`), headers too large (431 `headers_too_large`) */
@@ -2186,6 +2294,15 @@ export interface operations {
           'text/plain': string;
         };
       };
+      /** @description a dependency is down (`dependency_unavailable`), or the server shut down before answering (`shutting_down`, see Retry-After) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description refused before the operation ran, nothing changed: not valid HTTP (400 `malformed_request`), a malformed percent-encoding in the path (400 `malformed_path`), a body that is not JSON where JSON is read (400 `malformed_json`) or not as long as it says (400 `malformed_body`), a body over the limit (413 `payload_too_large`), a request too slow to arrive (408 `request_timeout`), headers too large (431 `headers_too_large`) */
       '4XX': {
         headers: {
@@ -2213,6 +2330,15 @@ export interface operations {
         };
         content: {
           'application/json': Record<string, never>;
+        };
+      };
+      /** @description a dependency is down (`dependency_unavailable`), or the server shut down before answering (`shutting_down`, see Retry-After) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
         };
       };
       /** @description refused before the operation ran, nothing changed: not valid HTTP (400 `malformed_request`), a malformed percent-encoding in the path (400 `malformed_path`), a body that is not JSON where JSON is read (400 `malformed_json`) or not as long as it says (400 `malformed_body`), a body over the limit (413 `payload_too_large`), a request too slow to arrive (408 `request_timeout`), headers too large (431 `headers_too_large`) */
@@ -2292,6 +2418,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description a dependency is down (`dependency_unavailable`), or the server shut down before answering (`shutting_down`, see Retry-After) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description refused before the operation ran, nothing changed: not valid HTTP (400 `malformed_request`), a malformed percent-encoding in the path (400 `malformed_path`), a body that is not JSON where JSON is read (400 `malformed_json`) or not as long as it says (400 `malformed_body`), a body over the limit (413 `payload_too_large`), a request too slow to arrive (408 `request_timeout`), headers too large (431 `headers_too_large`) */
       '4XX': {
         headers: {
@@ -2359,6 +2494,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description a dependency is down (`dependency_unavailable`), or the server shut down before answering (`shutting_down`, see Retry-After) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description refused before the operation ran, nothing changed: not valid HTTP (400 `malformed_request`), a malformed percent-encoding in the path (400 `malformed_path`), a body that is not JSON where JSON is read (400 `malformed_json`) or not as long as it says (400 `malformed_body`), a body over the limit (413 `payload_too_large`), a request too slow to arrive (408 `request_timeout`), headers too large (431 `headers_too_large`) */
       '4XX': {
         headers: {
@@ -2419,6 +2563,15 @@ export interface operations {
       };
       /** @description validation failed; details name the field paths */
       422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description a dependency is down (`dependency_unavailable`), or the server shut down before answering (`shutting_down`, see Retry-After) */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -2616,6 +2769,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description a dependency is down (`dependency_unavailable`), or the server shut down before answering (`shutting_down`, see Retry-After) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description refused before the operation ran, nothing changed: not valid HTTP (400 `malformed_request`), a malformed percent-encoding in the path (400 `malformed_path`), a body that is not JSON where JSON is read (400 `malformed_json`) or not as long as it says (400 `malformed_body`), a body over the limit (413 `payload_too_large`), a request too slow to arrive (408 `request_timeout`), headers too large (431 `headers_too_large`) */
       '4XX': {
         headers: {
@@ -2690,6 +2852,15 @@ export interface operations {
       };
       /** @description validation failed; details name the field paths */
       422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description a dependency is down (`dependency_unavailable`), or the server shut down before answering (`shutting_down`, see Retry-After) */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -2777,6 +2948,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description a dependency is down (`dependency_unavailable`), or the server shut down before answering (`shutting_down`, see Retry-After) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description refused before the operation ran, nothing changed: not valid HTTP (400 `malformed_request`), a malformed percent-encoding in the path (400 `malformed_path`), a body that is not JSON where JSON is read (400 `malformed_json`) or not as long as it says (400 `malformed_body`), a body over the limit (413 `payload_too_large`), a request too slow to arrive (408 `request_timeout`), headers too large (431 `headers_too_large`) */
       '4XX': {
         headers: {
@@ -2853,6 +3033,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description a dependency is down (`dependency_unavailable`), or the server shut down before answering (`shutting_down`, see Retry-After) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description refused before the operation ran, nothing changed: not valid HTTP (400 `malformed_request`), a malformed percent-encoding in the path (400 `malformed_path`), a body that is not JSON where JSON is read (400 `malformed_json`) or not as long as it says (400 `malformed_body`), a body over the limit (413 `payload_too_large`), a request too slow to arrive (408 `request_timeout`), headers too large (431 `headers_too_large`) */
       '4XX': {
         headers: {
@@ -2893,6 +3082,15 @@ export interface operations {
       };
       /** @description the token lacks the role */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description a dependency is down (`dependency_unavailable`), or the server shut down before answering (`shutting_down`, see Retry-After) */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -3067,6 +3265,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description a dependency is down (`dependency_unavailable`), or the server shut down before answering (`shutting_down`, see Retry-After) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description refused before the operation ran, nothing changed: not valid HTTP (400 `malformed_request`), a malformed percent-encoding in the path (400 `malformed_path`), a body that is not JSON where JSON is read (400 `malformed_json`) or not as long as it says (400 `malformed_body`), a body over the limit (413 `payload_too_large`), a request too slow to arrive (408 `request_timeout`), headers too large (431 `headers_too_large`) */
       '4XX': {
         headers: {
@@ -3154,6 +3361,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description a dependency is down (`dependency_unavailable`), or the server shut down before answering (`shutting_down`, see Retry-After) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description refused before the operation ran, nothing changed: not valid HTTP (400 `malformed_request`), a malformed percent-encoding in the path (400 `malformed_path`), a body that is not JSON where JSON is read (400 `malformed_json`) or not as long as it says (400 `malformed_body`), a body over the limit (413 `payload_too_large`), a request too slow to arrive (408 `request_timeout`), headers too large (431 `headers_too_large`) */
       '4XX': {
         headers: {
@@ -3181,6 +3397,15 @@ export interface operations {
         };
         content: {
           'text/html': string;
+        };
+      };
+      /** @description a dependency is down (`dependency_unavailable`), or the server shut down before answering (`shutting_down`, see Retry-After) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
         };
       };
       /** @description refused before the operation ran, nothing changed: not valid HTTP (400 `malformed_request`), a malformed percent-encoding in the path (400 `malformed_path`), a body that is not JSON where JSON is read (400 `malformed_json`) or not as long as it says (400 `malformed_body`), a body over the limit (413 `payload_too_large`), a request too slow to arrive (408 `request_timeout`), headers too large (431 `headers_too_large`) */
@@ -3257,6 +3482,15 @@ export interface operations {
       };
       /** @description validation failed; details name the field paths */
       422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description a dependency is down (`dependency_unavailable`), or the server shut down before answering (`shutting_down`, see Retry-After) */
+      503: {
         headers: {
           [name: string]: unknown;
         };
