@@ -38,7 +38,15 @@ module.exports = {
       comment:
         'domain/ is pure rules and types, imported by everything and importing no other layer.',
       from: { path: '^domain/' },
-      to: { path: '^(workflows|activities|api|workers|infra|dev|ops|bench|scripts|test)/' },
+      to: { path: '^(workflows|activities|api|workers|infra|dev|ops|bench|scripts|test|clients)/' },
+    },
+    {
+      name: 'clients-know-only-the-document',
+      severity: 'error',
+      comment:
+        'clients/ is what an app would have: the types generated from the OpenAPI document, and nothing of the server.',
+      from: { path: '^clients/' },
+      to: { path: '^(domain|workflows|activities|api|workers|infra|dev|ops|bench|scripts|test)/' },
     },
     {
       name: 'domain-does-no-io',

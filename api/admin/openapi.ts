@@ -23,11 +23,15 @@ const webhookUrl422 = {
 };
 
 export function registerAdminPaths(registry: OpenAPIRegistry): void {
+  const tags = ['admin'];
+  const security = bearerAuth('admin');
   registry.registerPath({
     method: 'post',
     path: '/v1/admin/providers',
+    operationId: 'registerProvider',
+    tags,
     summary: 'Register a provider; answers with its signing secret, shown this once (admin)',
-    security: bearerAuth,
+    security,
     request: jsonBody(RegisterProviderRequestSchema),
     responses: {
       201: json(ProviderWithSecretSchema, 'registered; `Location` names the provider'),
@@ -38,8 +42,10 @@ export function registerAdminPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/v1/admin/providers',
+    operationId: 'listProviders',
+    tags,
     summary: 'Providers, newest first, without their secrets (admin)',
-    security: bearerAuth,
+    security,
     request: { query: ListProvidersQuerySchema },
     responses: {
       200: json(AdminProviderListSchema, 'one page of providers'),
@@ -49,18 +55,22 @@ export function registerAdminPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/v1/admin/providers/{providerId}',
+    operationId: 'getProvider',
+    tags,
     summary:
       "A provider's settings and its valid secrets' ids and expiries, never a secret (admin)",
-    security: bearerAuth,
+    security,
     request: { params: ProviderParamsSchema },
     responses: { 200: json(AdminProviderSchema, 'the provider'), ...errors(401, 403, 404, 422) },
   });
   registry.registerPath({
     method: 'patch',
     path: '/v1/admin/providers/{providerId}',
+    operationId: 'updateProvider',
+    tags,
     summary:
       "Change a provider's settings; new orders follow them, existing ones keep theirs (admin)",
-    security: bearerAuth,
+    security,
     request: { params: ProviderParamsSchema, ...jsonBody(UpdateProviderRequestSchema) },
     responses: {
       200: json(AdminProviderSchema, 'the provider as changed'),
@@ -71,9 +81,11 @@ export function registerAdminPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/v1/admin/providers/{providerId}/secrets',
+    operationId: 'rotateProviderSecret',
+    tags,
     summary:
       'Rotate the signing secret: a new one, shown this once; the previous ones stay valid for the grace (admin)',
-    security: bearerAuth,
+    security,
     request: {
       params: ProviderParamsSchema,
       body: {

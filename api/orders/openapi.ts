@@ -16,13 +16,17 @@ import {
 import { CancelOrderRequestSchema } from './schemas';
 
 export function registerOrdersPaths(registry: OpenAPIRegistry): void {
+  const tags = ['orders'];
+  const security = bearerAuth('app');
   registry.registerPath({
     method: 'post',
     path: '/v1/orders',
+    operationId: 'placeOrder',
+    tags,
     summary: 'Place an order; answers after the payment decision',
     description:
       "Dates outside the vertical's horizon (see the fields' descriptions) are `422 out_of_horizon`, naming the field in `details`; nothing is charged. A retry of a placed order replays its answer without checking them again.",
-    security: bearerAuth,
+    security,
     request: {
       headers: z.object({ 'Idempotency-Key': z.string().min(1).max(255) }),
       ...jsonBody(CreateOrderRequestSchema),
@@ -55,16 +59,20 @@ export function registerOrdersPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/v1/orders/{orderId}',
+    operationId: 'getOrder',
+    tags,
     summary: 'The order as the app shows it',
-    security: bearerAuth,
+    security,
     request: { params: OrderIdParamsSchema },
     responses: { 200: json(OrderSchema, 'the order'), ...errors(401, 403, 404, 422) },
   });
   registry.registerPath({
     method: 'post',
     path: '/v1/orders/{orderId}/cancel',
+    operationId: 'cancelOrder',
+    tags,
     summary: "Cancel under the vertical's policy; answers with the fee kept and the money returned",
-    security: bearerAuth,
+    security,
     request: { params: OrderIdParamsSchema, ...jsonBody(CancelOrderRequestSchema) },
     responses: {
       200: json(CancellationResultSchema, 'the order is cancelled and the money settled'),
@@ -74,9 +82,11 @@ export function registerOrdersPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/v1/orders/{orderId}/cancellation-quote',
+    operationId: 'getCancellationQuote',
+    tags,
     summary: 'What cancelling now would keep and give back',
-    security: bearerAuth,
+    security,
     request: { params: OrderIdParamsSchema },
-    responses: { 200: json(CancellationQuoteSchema, 'the quote'), ...errors(401, 403, 404) },
+    responses: { 200: json(CancellationQuoteSchema, 'the quote'), ...errors(401, 403, 404, 422) },
   });
 }

@@ -31,10 +31,13 @@ export function registerProvidersPaths(registry: OpenAPIRegistry): void {
     ].join(' '),
   });
   const security = [{ [signature.name]: [] }];
+  const tags = ['providers'];
 
   registry.registerPath({
     method: 'post',
     path: '/v1/providers/{providerId}/orders/{orderId}/confirmation',
+    operationId: 'confirmOrder',
+    tags,
     summary: 'The provider accepts or rejects an order (signed)',
     security,
     request: { params: ProviderOrderParamsSchema, ...jsonBody(ConfirmationRequestSchema) },
@@ -46,6 +49,8 @@ export function registerProvidersPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/v1/providers/{providerId}/orders/{orderId}/events',
+    operationId: 'reportProviderEvent',
+    tags,
     summary: 'The provider reports dispatch progress (signed)',
     description:
       "Events are facts: one that arrives before the order reaches its step (even before the provider's acceptance has reached us) is kept and applied once it does; one reported after the order completed but dated before the completion is recorded and changes nothing. An event dated outside the order's schedule (a check-in before the check-in day, a check-out before the check-in, a consultation started more than 15 minutes before its slot, completed before it started) is `422 event_out_of_schedule` and changes nothing; `409` when the order was rejected, cancelled or ended otherwise.",
@@ -59,6 +64,8 @@ export function registerProvidersPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/v1/providers/{providerId}/orders',
+    operationId: 'listProviderOrders',
+    tags,
     summary: 'Orders for providers that poll (signed GET, empty body)',
     security,
     request: { params: ProviderParamsSchema, query: ProviderOrdersQuerySchema },

@@ -21,12 +21,15 @@ import {
 } from './order-schemas';
 
 export function registerSupportPaths(registry: OpenAPIRegistry): void {
-  const security = bearerAuth;
+  const tags = ['support'];
+  const security = bearerAuth('support', 'admin');
   const orderPath = '/v1/support/orders/{orderId}';
 
   registry.registerPath({
     method: 'get',
     path: '/v1/support/orders',
+    operationId: 'searchOrders',
+    tags,
     summary: 'Find orders: filters, newest first, cursor pagination, the attention list',
     description:
       '`needsAttention=true` lists orders stuck past where they should be (delivery overdue, provider never notified, payment undecided), each with `attention.reason`.',
@@ -37,22 +40,31 @@ export function registerSupportPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: orderPath,
+    operationId: 'getSupportOrder',
+    tags,
     summary: 'The order with its payment ledger, provider callbacks and audit trail',
     security,
     request: { params: OrderIdParamsSchema },
-    responses: { 200: json(SupportOrderDetailSchema, 'the order'), ...errors(401, 403, 404) },
+    responses: {
+      200: json(SupportOrderDetailSchema, 'the order'),
+      ...errors(401, 403, 404, 422),
+    },
   });
   registry.registerPath({
     method: 'get',
     path: `${orderPath}/cancellation-quote`,
+    operationId: 'getSupportCancellationQuote',
+    tags,
     summary: 'What cancelling now would keep and give back (support)',
     security,
     request: { params: OrderIdParamsSchema },
-    responses: { 200: json(CancellationQuoteSchema, 'the quote'), ...errors(401, 403, 404) },
+    responses: { 200: json(CancellationQuoteSchema, 'the quote'), ...errors(401, 403, 404, 422) },
   });
   registry.registerPath({
     method: 'post',
     path: `${orderPath}/refunds`,
+    operationId: 'requestRefund',
+    tags,
     summary: 'Refund part or all of what was captured, through the order workflow',
     description:
       'Never above captured − refunded − refunds in progress, however many arrive at once. A support refund above REFUND_APPROVAL_THRESHOLD answers 202 and waits for an admin. The same Idempotency-Key answers the same; with another body it is 409 idempotency_key_reused.',
@@ -65,15 +77,18 @@ export function registerSupportPaths(registry: OpenAPIRegistry): void {
     responses: {
       201: json(RefundResultSchema, 'refunded'),
       202: json(RefundResultSchema, 'held for an admin’s approval'),
-      ...errors(400, 401, 403, 404, 409, 422, 503),
+      ...errors(400, 401, 403, 404, 409, 422),
     },
   });
   for (const verdict of ['approve', 'decline'] as const) {
     registry.registerPath({
       method: 'post',
       path: `${orderPath}/refunds/{refundId}/${verdict}`,
+      operationId: `${verdict}Refund`,
+      tags,
       summary: `An admin ${verdict}s a refund held for approval`,
-      security,
+      // Support may call it and is refused (403): admins only.
+      security: bearerAuth('admin'),
       request: { params: RefundParamsSchema, ...jsonBody(RefundDecisionBodySchema) },
       responses: {
         200: json(RefundResultSchema, `${verdict}d`),
@@ -84,6 +99,8 @@ export function registerSupportPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: `${orderPath}/cancel`,
+    operationId: 'supportCancelOrder',
+    tags,
     summary: 'Cancel under the vertical’s policy, optionally waiving the fee',
     security,
     request: { params: OrderIdParamsSchema, ...jsonBody(SupportCancelBodySchema) },
@@ -95,17 +112,21 @@ export function registerSupportPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: `${orderPath}/notifications/redeliver`,
+    operationId: 'redeliverNotification',
+    tags,
     summary: 'Send the provider’s last notification again (same event id)',
     security,
     request: { params: OrderIdParamsSchema },
     responses: {
       200: json(RedeliveryResultSchema, 'whether the provider took it'),
-      ...errors(401, 403, 404, 409),
+      ...errors(401, 403, 404, 409, 422),
     },
   });
   registry.registerPath({
     method: 'get',
     path: '/v1/support/me',
+    operationId: 'getStaffMember',
+    tags,
     summary: 'Who this token belongs to (support, admin)',
     description:
       "The token's name and role, so that a console shows admin-only actions (approving or declining a refund) to admins alone.",
@@ -115,6 +136,8 @@ export function registerSupportPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/v1/support/orders/{orderId}/history',
+    operationId: 'getOrderHistory',
+    tags,
     summary: "What happened to the order and why, from its workflow's history (support, admin)",
     description:
       'One entry per step (payment, provider, money, dispatch, timers, retries with their error), each with time, actor and details; `?format=raw` gives the Temporal events, their payloads decrypted and payment tokens replaced by `[redacted]`. `404 history_not_found` when Temporal no longer keeps the history.',
@@ -122,7 +145,7 @@ export function registerSupportPaths(registry: OpenAPIRegistry): void {
     request: { params: OrderIdParamsSchema, query: SupportHistoryQuerySchema },
     responses: {
       200: json(OrderHistoryResponseSchema, 'the timeline, or `{events}` with `?format=raw`'),
-      ...errors(401, 403, 404, 422, 503),
+      ...errors(401, 403, 404, 422),
     },
   });
 }

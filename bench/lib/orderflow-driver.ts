@@ -11,11 +11,13 @@ import { freePort } from '../../dev/embedded';
 import { createAdminClient } from '../../dev/admin-client';
 import {
   dateFromToday,
+  SAMPLE_GROCERY_ITEMS,
   sampleGroceryOrder,
   sampleHotelOrder,
   sampleTeleconsultationOrder,
 } from '../../dev/sample-orders';
 import { createProviderClient, type ProviderResponse } from '../../dev/provider-client';
+import { createOrderflowClient } from '../../clients/app/client';
 import { TERMINAL_STATUSES, type OrderStatus, type Vertical } from '../../domain/order';
 import { VIDEO_SESSION_LEAD_MS } from '../../domain/schedule';
 import { SIGNATURE_HEADER, verifyWebhookSignature } from '../../infra/signing';
@@ -49,11 +51,16 @@ const EVENTS: Record<Vertical, readonly string[]> = {
 function orderBody(vertical: Vertical, providerId: string, seq: number, options: LoadOptions) {
   const customer = { customerId: `cust_load_${seq % 500}`, token: options.paymentToken };
   switch (vertical) {
-    case 'grocery':
-      return sampleGroceryOrder(providerId, {
+    case 'grocery': {
+      const order = sampleGroceryOrder(providerId, {
         ...customer,
         deliveryAddress: '1 Load Road, Hangzhou',
       });
+      // The sample's items as the generated client types them (the helper also takes the
+      // malformed items tests send, so it types them loosely).
+      const items = SAMPLE_GROCERY_ITEMS.map((item) => ({ ...item }));
+      return { ...order, grocery: { ...order.grocery, items } };
+    }
     case 'hotel':
       // Today: the hotel reports the check-in at once, and a stay cannot begin before its day.
       return sampleHotelOrder(providerId, {
@@ -281,13 +288,14 @@ export async function startOrderflowDriver(
     throw error;
   }
   const webhooks = receiver;
-  const appHeaders = { authorization: `Bearer ${appToken}` };
+  // The app's calls go through the client generated from the OpenAPI document, as an app's would.
+  const app = createOrderflowClient(apiUrl, appToken);
 
   /** Places the order; its id once accepted (201), undefined when checkout gave up. */
   async function checkout(
     record: OrderRecord,
     log: ErrorLog,
-    body: string,
+    body: ReturnType<typeof orderBody>,
     deadline: number,
     signal: AbortSignal,
   ): Promise<{ orderId: string; answeredAt: number } | undefined> {
@@ -298,13 +306,8 @@ export async function startOrderflowDriver(
       let answer: unknown;
       let retryAfterMs = 0;
       try {
-        const response = await fetch(`${apiUrl}/v1/orders`, {
-          method: 'POST',
-          headers: {
-            ...appHeaders,
-            'content-type': 'application/json',
-            'idempotency-key': idempotencyKey,
-          },
+        const { data, error, response } = await app.POST('/v1/orders', {
+          params: { header: { 'Idempotency-Key': idempotencyKey } },
           body,
           signal: AbortSignal.any([
             signal,
@@ -313,7 +316,7 @@ export async function startOrderflowDriver(
         });
         status = response.status;
         retryAfterMs = Number(response.headers.get('retry-after') ?? 0) * 1000 || 0;
-        answer = parse(await response.text());
+        answer = data ?? error;
       } catch (error) {
         if (signal.aborted) throw error;
         if (performance.now() >= deadline) throw new OrderTimeout();
@@ -376,13 +379,11 @@ export async function startOrderflowDriver(
   /** Reads the order until it ends (a last answer that is not `completed` yet). */
   async function follow(orderId: string, deadline: number, signal: AbortSignal) {
     for (let pause = FOLLOW_FIRST_MS; ; pause = Math.min(2_000, pause * 2)) {
-      const response = await fetch(`${apiUrl}/v1/orders/${orderId}`, {
-        headers: appHeaders,
+      const { data: order } = await app.GET('/v1/orders/{orderId}', {
+        params: { path: { orderId } },
         signal,
       });
-      const order = parse(await response.text()) as { status?: OrderStatus } | undefined;
-      if (response.status === 200 && order?.status && TERMINAL_STATUSES.has(order.status))
-        return order.status;
+      if (order && TERMINAL_STATUSES.has(order.status)) return order.status;
       if (performance.now() >= deadline) throw new OrderTimeout();
       await sleep(pause, undefined, { signal });
     }
@@ -400,7 +401,7 @@ export async function startOrderflowDriver(
       const provider = providers.get(`load-${record.vertical}-${runId}`)!;
       const request = orderBody(record.vertical, provider.providerId, record.seq, options);
       try {
-        const placed = await checkout(record, log, JSON.stringify(request), deadline, signal);
+        const placed = await checkout(record, log, request, deadline, signal);
         if (!placed) return;
         const { orderId } = placed;
         record.orderId = orderId;
