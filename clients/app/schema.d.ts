@@ -594,6 +594,16 @@ export interface components {
       };
       /** Format: date-time */
       confirmBy?: string;
+      /**
+       * Format: date-time
+       * @description when the order reached its final status
+       */
+      closedAt?: string;
+      /**
+       * Format: date-time
+       * @description until when support may refund the closed order
+       */
+      refundableUntil?: string;
       /** Format: date-time */
       createdAt: string;
       /** Format: date-time */
@@ -927,6 +937,16 @@ export interface components {
         };
         /** Format: date-time */
         confirmBy?: string;
+        /**
+         * Format: date-time
+         * @description when the order reached its final status
+         */
+        closedAt?: string;
+        /**
+         * Format: date-time
+         * @description until when support may refund the closed order
+         */
+        refundableUntil?: string;
         /** Format: date-time */
         createdAt: string;
         /** Format: date-time */
@@ -1107,6 +1127,8 @@ export interface components {
         | 'order_cancelled'
         | 'order_payment_declined'
         | 'order_closed'
+        | 'after_sales_started'
+        | 'after_sales_ended'
         | 'workflow_failed'
         | 'workflow_terminated'
         | 'workflow_timed_out'
