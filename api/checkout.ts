@@ -37,15 +37,9 @@ import {
   type OrderWorkflowInput,
 } from '../workflows/messages';
 import type { orderWorkflow } from '../workflows/order';
-import {
-  CustomerIdAttribute,
-  OrderStatusAttribute,
-  ProviderIdAttribute,
-  VerticalAttribute,
-} from '../workflows/search-attributes';
 import { Deadline } from './deadline';
 import { ApiError, toApiError } from './errors';
-import { orderWorkflowInput, withLocalTimes } from './order-input';
+import { orderWorkflowInput, startingSearchAttributes, withLocalTimes } from './order-input';
 import { CreateOrderRequestSchema, type CreateOrderRequest } from './schemas';
 import { readOrder } from '../infra/read-model';
 
@@ -239,12 +233,7 @@ export function createCheckout(deps: CheckoutDeps) {
         taskQueue,
         args: [input],
         workflowIdConflictPolicy: 'USE_EXISTING',
-        typedSearchAttributes: [
-          { key: OrderStatusAttribute, value: 'pending_payment' },
-          { key: VerticalAttribute, value: input.request.vertical },
-          { key: ProviderIdAttribute, value: input.request.providerId },
-          { key: CustomerIdAttribute, value: input.request.customerId },
-        ],
+        typedSearchAttributes: startingSearchAttributes(input.request),
         // An order's workflow id is never reused: a key can never start a second order.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       },

@@ -6,6 +6,12 @@ import { confirmationTimeoutSeconds } from '../domain/deadlines';
 import type { OrderRequest } from '../domain/order';
 import type { ProviderDocument } from '../infra/models/provider';
 import type { OrderWorkflowInput } from '../workflows/messages';
+import {
+  CustomerIdAttribute,
+  OrderStatusAttribute,
+  ProviderIdAttribute,
+  VerticalAttribute,
+} from '../workflows/search-attributes';
 import { DEFAULT_TIME_ZONE, hotelClock, stayTimes } from './local-time';
 
 type ProviderSettings = Pick<
@@ -80,4 +86,14 @@ export function orderWorkflowInput(order: {
       ? { deliveryOverdueGraceSeconds: settings.deliveryOverdueGraceSeconds }
       : {}),
   };
+}
+
+/** The search attributes an order's workflow starts with (the workflow keeps the status current). */
+export function startingSearchAttributes(request: OrderRequest) {
+  return [
+    { key: OrderStatusAttribute, value: 'pending_payment' },
+    { key: VerticalAttribute, value: request.vertical },
+    { key: ProviderIdAttribute, value: request.providerId },
+    { key: CustomerIdAttribute, value: request.customerId },
+  ];
 }
