@@ -1,9 +1,15 @@
 // What cancelling an order now would keep and give back, from the same policy the workflow
 // applies (domain/cancellation.ts), so an app or support can show it before anyone acts.
 // A quote reads the read model: the workflow decides again when the cancellation arrives.
+// Its `freeUntil` is told in the provider's local time, with the offset.
 
 import { decideCancellation } from '../domain/cancellation';
 import type { OrderSnapshot } from '../domain/order';
+import { DEFAULT_TIME_ZONE, localIso } from './local-time';
+
+/** Where the order's times are told: the hotel's or the clinic's zone (UTC on older orders). */
+const localZoneOf = (order: OrderSnapshot) =>
+  order.hotel?.timeZone ?? order.teleconsultation?.timeZone ?? DEFAULT_TIME_ZONE;
 
 export function cancellationQuote(order: OrderSnapshot, now: Date) {
   const decision = decideCancellation(order, now);
@@ -18,6 +24,9 @@ export function cancellationQuote(order: OrderSnapshot, now: Date) {
     refund: capturedYet ? Math.max(0, captured - refunded - decision.fee) : 0,
     release: capturedYet ? 0 : Math.max(0, authorised - released),
     rule: decision.rule,
+    ...(decision.freeUntil === undefined
+      ? {}
+      : { freeUntil: localIso(decision.freeUntil, localZoneOf(order)) }),
     quotedAt,
   };
 }

@@ -21,7 +21,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { isRetryableAnswer, PAYMENT_UNAVAILABLE, timedOutCheckoutAnswer } from '../domain/checkout';
-import { confirmationTimeoutSeconds } from '../domain/deadlines';
 import { horizonProblems } from '../domain/horizons';
 import { placedOrder, type OrderRequest, type OrderSnapshot } from '../domain/order';
 import { orderTotal } from '../domain/pricing';
@@ -38,14 +37,9 @@ import {
   type OrderWorkflowInput,
 } from '../workflows/messages';
 import type { orderWorkflow } from '../workflows/order';
-import {
-  CustomerIdAttribute,
-  OrderStatusAttribute,
-  ProviderIdAttribute,
-  VerticalAttribute,
-} from '../workflows/search-attributes';
 import { Deadline } from './deadline';
 import { ApiError, toApiError } from './errors';
+import { orderWorkflowInput, startingSearchAttributes, withLocalTimes } from './order-input';
 import { CreateOrderRequestSchema, type CreateOrderRequest } from './schemas';
 import { readOrder } from '../infra/read-model';
 
@@ -239,12 +233,7 @@ export function createCheckout(deps: CheckoutDeps) {
         taskQueue,
         args: [input],
         workflowIdConflictPolicy: 'USE_EXISTING',
-        typedSearchAttributes: [
-          { key: OrderStatusAttribute, value: 'pending_payment' },
-          { key: VerticalAttribute, value: input.request.vertical },
-          { key: ProviderIdAttribute, value: input.request.providerId },
-          { key: CustomerIdAttribute, value: input.request.customerId },
-        ],
+        typedSearchAttributes: startingSearchAttributes(input.request),
         // An order's workflow id is never reused: a key can never start a second order.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       },
@@ -288,7 +277,7 @@ export function createCheckout(deps: CheckoutDeps) {
         [{ path: 'providerId' }],
       );
     }
-    const request = toOrderRequest(body);
+    const request = withLocalTimes(toOrderRequest(body), provider);
     const outOfHorizon = horizonProblems(request, new Date());
     if (outOfHorizon.length > 0) {
       throw new ApiError(
@@ -353,25 +342,18 @@ export function createCheckout(deps: CheckoutDeps) {
     if (current.answer) return { order: current.answer, replayed: true };
     // Unique even when a client sends the same X-Request-Id with each retry.
     const callId = `${requestId}#${randomBytes(4).toString('hex')}`;
-    const decided = await awaitPaymentDecision(deadline, {
-      orderId: current.orderId,
-      request,
-      placedBy: client.name,
-      checkoutCallId: callId,
-      payBy: new Date(Date.now() + deps.paymentWindowMs).toISOString(),
-      confirmationTimeoutSeconds: confirmationTimeoutSeconds(
-        request.vertical,
-        provider.confirmationTimeoutSeconds,
-      ),
-      ...(provider.doctorNoShowGraceSeconds != null
-        ? { doctorNoShowGraceSeconds: provider.doctorNoShowGraceSeconds }
-        : {}),
-      refundWindowSeconds: deps.refundWindowSeconds,
-      settlementAttentionSeconds: deps.settlementAttentionSeconds,
-      ...(request.vertical === 'grocery'
-        ? { deliveryOverdueGraceSeconds: deps.deliveryOverdueGraceSeconds }
-        : {}),
-    });
+    const decided = await awaitPaymentDecision(
+      deadline,
+      orderWorkflowInput({
+        orderId: current.orderId,
+        request,
+        provider,
+        settings: deps,
+        placedBy: client.name,
+        checkoutCallId: callId,
+        now: Date.now(),
+      }),
+    );
     // The workflow recorded what it answered (or kept to checkout's earlier answer): nothing
     // more to record here.
     // Joining a call that started the order is a replay; starting it (even on a retry) is not.

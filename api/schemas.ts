@@ -57,24 +57,44 @@ const GroceryDetailsSchema = z
   })
   .meta({ id: 'GroceryDetails' });
 
+const hotelRequestFields = {
+  roomType: text(100),
+  checkIn: z.iso.date().meta({
+    description:
+      "the hotel's calendar day: from today in the hotel's time zone to 365 days ahead (else 422 out_of_horizon)",
+  }),
+  checkOut: z.iso
+    .date()
+    .meta({ description: 'after checkIn, at most 30 nights later (else 422 out_of_horizon)' }),
+  guests: z.number().int().min(1).max(20),
+  nightlyRate: minorUnits,
+};
+
 const HotelDetailsSchema = z
-  .object({
-    roomType: text(100),
-    checkIn: z.iso.date().meta({
-      description:
-        "the hotel's calendar day: from today to 365 days ahead (else 422 out_of_horizon)",
-    }),
-    checkOut: z.iso
-      .date()
-      .meta({ description: 'after checkIn, at most 30 nights later (else 422 out_of_horizon)' }),
-    guests: z.number().int().min(1).max(20),
-    nightlyRate: minorUnits,
-  })
+  .object(hotelRequestFields)
   .refine((h) => nightsBetween(h.checkIn, h.checkOut) >= 1, {
     message: 'must be after checkIn',
     path: ['checkOut'],
   })
   .meta({ id: 'HotelDetails' });
+
+const localInstant = (description: string) =>
+  dateTime.optional().meta({ description: `${description}, with the hotel's offset` });
+
+/** A stay as orders show it: the request's days and, on orders since hotels have time zones, its instants. */
+const HotelStaySchema = z
+  .object({
+    ...hotelRequestFields,
+    timeZone: z
+      .string()
+      .optional()
+      .meta({ description: "the hotel's IANA time zone (absent on older orders: UTC)" }),
+    checkInAt: localInstant("the check-in: the hotel's checkInTime on checkIn"),
+    checkOutAt: localInstant("the check-out: the hotel's checkOutTime on checkOut"),
+    checkInDayStartsAt: localInstant('the start of the check-in day'),
+    checkInDayEndsAt: localInstant('the end of the check-in day'),
+  })
+  .meta({ id: 'HotelStay' });
 
 const TeleconsultationDetailsSchema = z
   .object({
@@ -142,8 +162,12 @@ export const OrderSchema = z
         .array(z.object({ sku: z.string(), confirmedQuantity: z.number().int() }))
         .optional(),
     }).optional(),
-    hotel: HotelDetailsSchema.optional(),
-    teleconsultation: TeleconsultationDetailsSchema.optional(),
+    hotel: HotelStaySchema.optional(),
+    teleconsultation: TeleconsultationDetailsSchema.extend({
+      timeZone: z.string().optional().meta({
+        description: "the clinic's IANA time zone, for showing the slot (absent on older orders)",
+      }),
+    }).optional(),
     confirmation: z
       .object({
         decision: z.enum(['accept', 'reject']),
@@ -207,6 +231,11 @@ export const CancellationQuoteSchema = z
     refund: minorUnits.meta({ description: 'captured money that would go back' }),
     release: minorUnits.meta({ description: 'held money that would be let go' }),
     rule: z.string().optional(),
+    freeUntil: dateTime.optional().meta({
+      description:
+        "when a free cancellation ends and the fee starts (hotel: 24 hours before check-in; consultation: 1 hour before the slot), in the hotel's or clinic's local time with its offset",
+      example: '2026-12-10T14:00:00+08:00',
+    }),
     reason: z.string().optional().meta({ description: 'why not, when not cancellable' }),
     quotedAt: dateTime,
   })

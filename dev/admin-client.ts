@@ -14,6 +14,11 @@ export interface ProviderRegistration {
   webhookUrl?: string;
   confirmationTimeoutSeconds?: number;
   doctorNoShowGraceSeconds?: number;
+  /** An IANA zone; required for hotels. */
+  timeZone?: string;
+  /** Hotels: local `HH:MM` (default 14:00 and 12:00). */
+  checkInTime?: string;
+  checkOutTime?: string;
 }
 
 /** What a registration answers once: the provider's signing secret. */

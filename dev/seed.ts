@@ -6,11 +6,27 @@ import type { Vertical } from '../domain/order';
 import { createAdminClient } from './admin-client';
 import type { ProviderResponse } from './provider-client';
 
-export const DEMO_PROVIDERS: readonly { providerId: string; vertical: Vertical; name: string }[] = [
+export const DEMO_PROVIDERS: readonly {
+  providerId: string;
+  vertical: Vertical;
+  name: string;
+  /** Hotels must name theirs; the others are on UTC without one. */
+  timeZone?: string;
+}[] = [
   { providerId: 'demo-grocery', vertical: 'grocery', name: 'Demo Fresh Market' },
   { providerId: 'demo-grocery-2', vertical: 'grocery', name: 'Corner Greens' },
-  { providerId: 'demo-hotel', vertical: 'hotel', name: 'Demo Lakeside Hotel' },
-  { providerId: 'demo-clinic', vertical: 'teleconsultation', name: 'Demo Skin Clinic' },
+  {
+    providerId: 'demo-hotel',
+    vertical: 'hotel',
+    name: 'Demo Lakeside Hotel',
+    timeZone: 'Asia/Shanghai',
+  },
+  {
+    providerId: 'demo-clinic',
+    vertical: 'teleconsultation',
+    name: 'Demo Skin Clinic',
+    timeZone: 'Asia/Shanghai',
+  },
 ];
 
 export async function seedDemoProviders(options: {
@@ -32,16 +48,20 @@ export async function seedDemoProviders(options: {
     for (const p of page.body.providers as { providerId: string }[]) existing.add(p.providerId);
     cursor = page.body.nextCursor;
   }
-  for (const { providerId, vertical, name } of DEMO_PROVIDERS) {
+  for (const { providerId, vertical, name, timeZone } of DEMO_PROVIDERS) {
     const webhookUrl = options.webhookUrl(providerId);
+    const zone = timeZone ? { timeZone } : {};
     // A provider registered meanwhile (409) is updated like one that was already there.
     const registered =
       !existing.has(providerId) &&
       checked(
         `registering ${providerId}`,
-        await admin.register({ providerId, vertical, name, webhookUrl }),
+        await admin.register({ providerId, vertical, name, webhookUrl, ...zone }),
       ).status === 201;
     if (!registered)
-      checked(`updating ${providerId}`, await admin.update(providerId, { name, webhookUrl }));
+      checked(
+        `updating ${providerId}`,
+        await admin.update(providerId, { name, webhookUrl, ...zone }),
+      );
   }
 }

@@ -1,4 +1,5 @@
 // Pins decideCancellation: each vertical's cancellation windows, their boundaries and fees.
+import fc from 'fast-check';
 import { decideCancellation } from './cancellation';
 import type {
   GroceryDetails,
@@ -94,7 +95,8 @@ const fee = (amount: number): Expected => ({ allowed: true, fee: amount });
 function expectDecision(order: OrderSnapshot, now: string, expected: Expected) {
   const decision = decideCancellation(order, new Date(now));
   if (expected.allowed) {
-    expect(decision).toEqual({ allowed: true, fee: expected.fee, rule: expect.any(String) });
+    const { freeUntil: _freeUntil, ...rest } = decision as { freeUntil?: number };
+    expect(rest).toEqual({ allowed: true, fee: expected.fee, rule: expect.any(String) });
   } else {
     expect(decision).toEqual({ allowed: false, reason: expect.stringMatching(/\S/) });
   }
@@ -306,5 +308,140 @@ describe('decideCancellation', () => {
         fee(1_000),
       ],
     ])('%s', (_name, order, now, expected) => expectDecision(order, now, expected));
+  });
+});
+
+describe('hotels in their own time zone', () => {
+  // A Shanghai hotel (UTC+8) checking in at 14:00 local on 2030-03-10: 06:00Z. Its free
+  // cancellation ends 24 hours earlier, at 06:00Z on the 9th, not at 14:00Z as a UTC reading had it.
+  const SHANGHAI: HotelDetails = {
+    ...HOTEL,
+    timeZone: 'Asia/Shanghai',
+    checkInAt: '2030-03-10T14:00:00+08:00',
+    checkOutAt: '2030-03-13T12:00:00+08:00',
+    checkInDayStartsAt: '2030-03-10T00:00:00+08:00',
+    checkInDayEndsAt: '2030-03-11T00:00:00+08:00',
+  };
+  const shanghaiStay = (overrides: Overrides = {}) =>
+    anOrder('hotel', { hotel: SHANGHAI, ...overrides });
+
+  test.each<Row>([
+    [
+      'a minute before 24 hours before the local check-in: free',
+      shanghaiStay(),
+      '2030-03-09T05:59:00.000Z',
+      FREE,
+    ],
+    [
+      'at 24 hours before the local check-in: the first night is kept',
+      shanghaiStay(),
+      '2030-03-09T06:00:00.000Z',
+      fee(HOTEL.nightlyRate),
+    ],
+    [
+      'a minute after: the first night is kept',
+      shanghaiStay(),
+      '2030-03-09T06:01:00.000Z',
+      fee(HOTEL.nightlyRate),
+    ],
+    ['at the local check-in: refused', shanghaiStay(), '2030-03-10T06:00:00.000Z', REFUSED],
+    // The same stay read in UTC (an order placed before zones) would still be free here.
+    [
+      '8 hours after the boundary, which a UTC reading called free',
+      shanghaiStay(),
+      '2030-03-09T13:59:00.000Z',
+      fee(HOTEL.nightlyRate),
+    ],
+    [
+      'the same stay without instants (older orders) is read in UTC',
+      anOrder('hotel'),
+      '2030-03-09T13:59:00.000Z',
+      FREE,
+    ],
+  ])('%s', (_name, order, now, expected) => expectDecision(order, now, expected));
+
+  test('the free cancellation says until when, as an instant', () => {
+    const decision = decideCancellation(shanghaiStay(), new Date('2030-03-08T00:00:00Z'));
+    expect(decision).toMatchObject({
+      allowed: true,
+      fee: 0,
+      freeUntil: Date.parse('2030-03-09T06:00:00Z'),
+    });
+  });
+
+  // A Berlin hotel checking in at 14:00 on Sunday 2030-10-27, the day the clocks go back
+  // (03:00 CEST → 02:00 CET): 14:00 CET is 13:00Z. Its 24 hours run back across the change to
+  // 13:00Z on the 26th, which Berlin's clocks show as 15:00 CEST: 24 hours as they pass, not
+  // "the same clock time the day before".
+  const BERLIN: HotelDetails = {
+    ...HOTEL,
+    checkIn: '2030-10-27',
+    checkOut: '2030-10-29',
+    timeZone: 'Europe/Berlin',
+    checkInAt: '2030-10-27T14:00:00+01:00',
+    checkOutAt: '2030-10-29T12:00:00+01:00',
+    checkInDayStartsAt: '2030-10-27T00:00:00+02:00',
+    checkInDayEndsAt: '2030-10-28T00:00:00+01:00',
+  };
+  const berlinStay = () => anOrder('hotel', { hotel: BERLIN });
+  const CHECK_IN = Date.parse('2030-10-27T13:00:00Z');
+  const BOUNDARY = Date.parse('2030-10-26T13:00:00Z');
+  const MINUTE = 60_000;
+
+  test('across the October change, free until 24 elapsed hours before the check-in', () => {
+    expect(decideCancellation(berlinStay(), new Date(BOUNDARY - 1))).toMatchObject({
+      allowed: true,
+      fee: 0,
+      freeUntil: BOUNDARY,
+    });
+    // 15:00 CEST on the Saturday, which is 25 clock hours before 14:00 CET on the Sunday.
+    expect(BOUNDARY).toBe(Date.parse('2030-10-26T15:00:00+02:00'));
+  });
+
+  test('property: any instant in the three days before check-in is free exactly before the boundary, then keeps the first night, then is refused', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -3 * 24 * 60, max: 60 }),
+        fc.integer({ min: 0, max: 59_999 }),
+        (minutes, ms) => {
+          const at = CHECK_IN + minutes * MINUTE + ms;
+          const decision = decideCancellation(berlinStay(), new Date(at));
+          if (at >= CHECK_IN) expect(decision.allowed).toBe(false);
+          else if (at < BOUNDARY)
+            expect(decision).toMatchObject({ allowed: true, fee: 0, freeUntil: BOUNDARY });
+          else expect(decision).toMatchObject({ allowed: true, fee: HOTEL.nightlyRate });
+        },
+      ),
+    );
+  });
+
+  test('property: the fee window is 24 elapsed hours for any stay, whatever the offset its instants carry', () => {
+    // Offsets from -12:00 to +14:00 in quarter hours: the rule reads the instant, not the clock.
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -48, max: 56 }),
+        fc.integer({ min: 0, max: 23 }),
+        (quarters, hour) => {
+          const sign = quarters < 0 ? '-' : '+';
+          const abs = Math.abs(quarters);
+          const offset = `${sign}${String(Math.floor(abs / 4)).padStart(2, '0')}:${String((abs % 4) * 15).padStart(2, '0')}`;
+          const checkInAt = `2030-10-27T${String(hour).padStart(2, '0')}:00:00${offset}`;
+          const order = anOrder('hotel', { hotel: { ...BERLIN, checkInAt } });
+          const checkIn = Date.parse(checkInAt);
+          const freeUntil = checkIn - 24 * 3_600_000;
+          expect(decideCancellation(order, new Date(freeUntil - 1))).toMatchObject({
+            fee: 0,
+            freeUntil,
+          });
+          expect(decideCancellation(order, new Date(freeUntil))).toMatchObject({
+            fee: HOTEL.nightlyRate,
+          });
+          expect(decideCancellation(order, new Date(checkIn - 1))).toMatchObject({
+            fee: HOTEL.nightlyRate,
+          });
+          expect(decideCancellation(order, new Date(checkIn)).allowed).toBe(false);
+        },
+      ),
+    );
   });
 });

@@ -77,6 +77,26 @@ test.each<[string, OrderRequest, string[]]>([
   expect(paths(request)).toEqual(expected);
 });
 
+test("a hotel's today is today in its own time zone", () => {
+  const inZone = (timeZone: string, checkIn: string, checkOut: string): OrderRequest => {
+    const request = hotel(checkIn, checkOut) as Extract<OrderRequest, { vertical: 'hotel' }>;
+    return { ...request, hotel: { ...request.hotel, timeZone } };
+  };
+  // 18:00Z on 2 December: already the 3rd in Shanghai, still the 2nd in Pago Pago.
+  const evening = new Date('2026-12-02T18:00:00Z');
+  const problems = (request: OrderRequest) => horizonProblems(request, evening);
+  expect(problems(inZone('Asia/Shanghai', '2026-12-02', '2026-12-04'))).toEqual([
+    { path: 'hotel.checkIn', message: 'must not be before today' },
+  ]);
+  expect(problems(inZone('Asia/Shanghai', '2026-12-03', '2026-12-04'))).toEqual([]);
+  expect(problems(inZone('Pacific/Pago_Pago', '2026-12-02', '2026-12-04'))).toEqual([]);
+  // 365 days ahead counts from the hotel's today too.
+  expect(problems(inZone('Asia/Shanghai', '2027-12-03', '2027-12-04'))).toEqual([]);
+  expect(problems(inZone('UTC', '2027-12-03', '2027-12-04'))).toEqual([
+    { path: 'hotel.checkIn', message: 'must be within 365 days' },
+  ]);
+});
+
 test("today's stay is bookable past the check-in time (guests arrive late)", () => {
   const evening = new Date('2026-12-02T22:00:00Z');
   expect(horizonProblems(hotel('2026-12-02', '2026-12-03'), evening)).toEqual([]);

@@ -6,6 +6,7 @@
 
 import type { OrderRequest } from './order';
 import { nightsBetween } from './pricing';
+import { calendarDayIn } from './schedule';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -60,10 +61,16 @@ function groceryProblems(window: { start: string; end: string }, now: number): H
   return problems;
 }
 
-/** Hotel dates are the hotel's calendar days; hotels are on UTC until they name a zone. */
-function hotelProblems(hotel: { checkIn: string; checkOut: string }, now: Date): HorizonProblem[] {
+/**
+ * Hotel dates are the hotel's calendar days: "today" is today in its time zone (checkout puts
+ * the zone on the request; UTC when it has none).
+ */
+function hotelProblems(
+  hotel: { checkIn: string; checkOut: string; timeZone?: string },
+  now: Date,
+): HorizonProblem[] {
   const { latestCheckInAheadDays, mostNights } = HORIZONS.hotel;
-  const today = now.toISOString().slice(0, 10);
+  const today = calendarDayIn(hotel.timeZone ?? 'UTC', now);
   const aheadDays = nightsBetween(today, hotel.checkIn);
   const problems: HorizonProblem[] = [];
   // Today is bookable all day long: guests arrive late, and the hotel may confirm until

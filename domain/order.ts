@@ -40,12 +40,30 @@ export interface GroceryDetails {
   deliveryWindow: { start: string; end: string };
 }
 
-export interface HotelDetails {
+export interface HotelDetails extends Partial<HotelStayTimes> {
   roomType: string;
+  /** The hotel's calendar days. */
   checkIn: string;
   checkOut: string;
   guests: number;
   nightlyRate: number;
+}
+
+/**
+ * When a stay happens, resolved by checkout from the hotel's time zone and its check-in and
+ * check-out times: ISO instants with the hotel's offset (`2026-12-10T14:00:00+08:00`). The
+ * workflow reads these instants, never a zone. Absent on orders placed before hotels had time
+ * zones, which read 14:00 and 12:00 UTC (domain/schedule.ts).
+ */
+export interface HotelStayTimes {
+  /** The hotel's IANA time zone (`Asia/Shanghai`). */
+  timeZone: string;
+  checkInAt: string;
+  checkOutAt: string;
+  /** The check-in day in the hotel's zone: a guest cannot check in before it starts... */
+  checkInDayStartsAt: string;
+  /** ...and a booking for that day may be confirmed until it ends. */
+  checkInDayEndsAt: string;
 }
 
 export interface TeleconsultationDetails {
@@ -53,6 +71,8 @@ export interface TeleconsultationDetails {
   slotStart: string;
   durationMinutes: number;
   fee: number;
+  /** The clinic's IANA time zone, set by checkout, for showing the slot (absent on older orders). */
+  timeZone?: string;
 }
 
 /** What the checkout asked for, validated; the server derives every amount from it. */

@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import type { OrderSnapshot, ProviderEvent } from './order';
-import { CONSULTATION_EARLY_START_MS, eventScheduleProblem } from './schedule';
+import {
+  calendarDayIn,
+  CONSULTATION_EARLY_START_MS,
+  eventScheduleProblem,
+  hotelCheckInAt,
+  hotelCheckInDayEndsAt,
+  hotelCheckOutAt,
+} from './schedule';
 
 type Scheduled = Pick<OrderSnapshot, 'hotel' | 'teleconsultation' | 'dispatch'>;
 type Recorded = OrderSnapshot['dispatch']['events'];
@@ -112,4 +119,66 @@ test('property: a check-in fits exactly from the start of the check-in day on; a
       expect(checkedOut === undefined).toBe(checkOutOffset >= checkInOffset);
     }),
   );
+});
+
+describe("a stay in its hotel's time zone", () => {
+  // Shanghai (UTC+8): the check-in day 2026-12-10 starts at 16:00Z on the 9th.
+  const shanghai = (events: Recorded = []): Scheduled => ({
+    hotel: {
+      ...stay().hotel!,
+      timeZone: 'Asia/Shanghai',
+      checkInAt: '2026-12-10T14:00:00+08:00',
+      checkOutAt: '2026-12-12T12:00:00+08:00',
+      checkInDayStartsAt: '2026-12-10T00:00:00+08:00',
+      checkInDayEndsAt: '2026-12-11T00:00:00+08:00',
+    },
+    dispatch: { events },
+  });
+
+  test.each<[string, ProviderEvent, boolean]>([
+    [
+      'a check-in at local midnight (16:00Z the day before)',
+      event('checked_in', '2026-12-09T16:00:00Z'),
+      true,
+    ],
+    [
+      'a check-in a second before local midnight',
+      event('checked_in', '2026-12-09T15:59:59Z'),
+      false,
+    ],
+    [
+      'a check-out before the local check-in day',
+      event('checked_out', '2026-12-09T15:00:00Z'),
+      false,
+    ],
+  ])('%s', (_case, reported, fits) => {
+    expect(eventScheduleProblem(shanghai(), reported) === undefined).toBe(fits);
+  });
+
+  test('the refusal names the day and the zone', () => {
+    expect(eventScheduleProblem(shanghai(), event('checked_in', '2026-12-09T15:00:00Z'))).toBe(
+      'checked_in at 2026-12-09T15:00:00Z is before the check-in day (2026-12-10 in Asia/Shanghai)',
+    );
+  });
+
+  test('the stay reads its instants; a stay without them reads 14:00 and 12:00 UTC', () => {
+    const local = shanghai().hotel!;
+    expect(hotelCheckInAt(local)).toBe(Date.parse('2026-12-10T06:00:00Z'));
+    expect(hotelCheckOutAt(local)).toBe(Date.parse('2026-12-12T04:00:00Z'));
+    expect(hotelCheckInDayEndsAt(local)).toBe(Date.parse('2026-12-10T16:00:00Z'));
+    const utc = stay().hotel!;
+    expect(hotelCheckInAt(utc)).toBe(Date.parse('2026-12-10T14:00:00Z'));
+    expect(hotelCheckOutAt(utc)).toBe(Date.parse('2026-12-12T12:00:00Z'));
+    expect(hotelCheckInDayEndsAt(utc)).toBe(Date.parse('2026-12-11T00:00:00Z'));
+  });
+});
+
+test.each([
+  ['UTC', '2026-12-02T23:30:00Z', '2026-12-02'],
+  ['Asia/Shanghai', '2026-12-02T16:00:00Z', '2026-12-03'],
+  ['Asia/Shanghai', '2026-12-02T15:59:59Z', '2026-12-02'],
+  ['Pacific/Pago_Pago', '2026-12-03T10:59:59Z', '2026-12-02'],
+  ['Europe/Berlin', '2030-10-26T22:30:00Z', '2030-10-27'],
+])('calendarDayIn %s at %s is %s', (zone, instant, day) => {
+  expect(calendarDayIn(zone, new Date(instant))).toBe(day);
 });

@@ -1,12 +1,14 @@
 // When things happen in time for hotel stays and consultations. Hotel dates are calendar
-// dates; the property's standard check-in and check-out hours turn them into instants.
-// Orders carry no property time zone yet, so the hours are taken in UTC.
+// dates in the hotel's time zone; checkout resolves the stay's instants from the hotel's zone
+// and its check-in and check-out times (HotelStayTimes), so this module reads instants only.
+// Orders placed before hotels had time zones carry none: their hours are taken in UTC.
 
 import type { HotelDetails, OrderSnapshot, ProviderEvent, TeleconsultationDetails } from './order';
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
 
+/** The hours of orders that carry no stay instants (placed before hotels had time zones). */
 const HOTEL_CHECK_IN_HOUR_UTC = 14;
 const HOTEL_CHECK_OUT_HOUR_UTC = 12;
 
@@ -22,22 +24,40 @@ export function doctorNoShowGraceMs(clinicSetting?: number): number {
 /** A started consultation nobody closes completes this long after the slot's end. */
 export const CONSULTATION_AUTO_COMPLETE_GRACE_MS = 30 * MINUTE;
 
-export function hotelCheckInAt(hotel: Pick<HotelDetails, 'checkIn'>): number {
-  return Date.parse(`${hotel.checkIn}T00:00:00Z`) + HOTEL_CHECK_IN_HOUR_UTC * HOUR;
+type Stay = Pick<
+  HotelDetails,
+  'checkIn' | 'checkOut' | 'checkInAt' | 'checkOutAt' | 'checkInDayStartsAt' | 'checkInDayEndsAt'
+>;
+
+/** `at` when the order carries it, else the UTC reading of older orders. */
+const instant = (at: string | undefined, utcFallback: () => number) =>
+  at === undefined ? utcFallback() : Date.parse(at);
+
+export function hotelCheckInAt(hotel: Pick<Stay, 'checkIn' | 'checkInAt'>): number {
+  return instant(
+    hotel.checkInAt,
+    () => Date.parse(`${hotel.checkIn}T00:00:00Z`) + HOTEL_CHECK_IN_HOUR_UTC * HOUR,
+  );
 }
 
 /** The first instant of the check-in day: a guest cannot check in before it. */
-function hotelCheckInDayStartsAt(hotel: Pick<HotelDetails, 'checkIn'>): number {
-  return Date.parse(`${hotel.checkIn}T00:00:00Z`);
+function hotelCheckInDayStartsAt(hotel: Pick<Stay, 'checkIn' | 'checkInDayStartsAt'>): number {
+  return instant(hotel.checkInDayStartsAt, () => Date.parse(`${hotel.checkIn}T00:00:00Z`));
 }
 
 /** A booking for today can be confirmed until the day ends: guests arrive late. */
-export function hotelCheckInDayEndsAt(hotel: Pick<HotelDetails, 'checkIn'>): number {
-  return hotelCheckInDayStartsAt(hotel) + 24 * HOUR;
+export function hotelCheckInDayEndsAt(hotel: Pick<Stay, 'checkIn' | 'checkInDayEndsAt'>): number {
+  return instant(
+    hotel.checkInDayEndsAt,
+    () => Date.parse(`${hotel.checkIn}T00:00:00Z`) + 24 * HOUR,
+  );
 }
 
-export function hotelCheckOutAt(hotel: Pick<HotelDetails, 'checkOut'>): number {
-  return Date.parse(`${hotel.checkOut}T00:00:00Z`) + HOTEL_CHECK_OUT_HOUR_UTC * HOUR;
+export function hotelCheckOutAt(hotel: Pick<Stay, 'checkOut' | 'checkOutAt'>): number {
+  return instant(
+    hotel.checkOutAt,
+    () => Date.parse(`${hotel.checkOut}T00:00:00Z`) + HOTEL_CHECK_OUT_HOUR_UTC * HOUR,
+  );
 }
 
 export function slotStartAt(consultation: Pick<TeleconsultationDetails, 'slotStart'>): number {
@@ -51,6 +71,22 @@ export function slotEndAt(
 }
 
 export const HOURS = (n: number) => n * HOUR;
+
+/** The calendar day (`YYYY-MM-DD`) it is at `instant` in an IANA time zone, by the platform's Intl. */
+export function calendarDayIn(timeZone: string, instant: Date): string {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).formatToParts(instant);
+  const part = (type: Intl.DateTimeFormatPartTypes) =>
+    parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')}`;
+}
+
+const zoneOf = (stay: Pick<HotelDetails, 'timeZone'>) =>
+  stay.timeZone ? ` in ${stay.timeZone}` : '';
 
 /** A consultation may start this long before its slot (a doctor ahead of time). */
 export const CONSULTATION_EARLY_START_MS = 15 * MINUTE;
@@ -74,11 +110,23 @@ export function eventScheduleProblem(
   const consultation = order.teleconsultation;
   switch (event.type) {
     case 'checked_in':
-      return stay && notBefore(hotelCheckInDayStartsAt(stay), `the check-in day (${stay.checkIn})`);
+      return (
+        stay &&
+        notBefore(
+          hotelCheckInDayStartsAt(stay),
+          `the check-in day (${stay.checkIn}${zoneOf(stay)})`,
+        )
+      );
     case 'checked_out': {
       const checkedIn = earlier('checked_in');
       if (checkedIn) return notBefore(Date.parse(checkedIn.at), `the check-in (${checkedIn.at})`);
-      return stay && notBefore(hotelCheckInDayStartsAt(stay), `the check-in day (${stay.checkIn})`);
+      return (
+        stay &&
+        notBefore(
+          hotelCheckInDayStartsAt(stay),
+          `the check-in day (${stay.checkIn}${zoneOf(stay)})`,
+        )
+      );
     }
     case 'consultation_started':
       return (

@@ -237,9 +237,10 @@ describe('listing', () => {
     const hotels: string[] = [];
     for (let i = 0; i < 3; i++) {
       const providerId = newProviderId('hotel');
-      expect((await register({ providerId, vertical: 'hotel', name: `Hotel ${i}` })).status).toBe(
-        201,
-      );
+      expect(
+        (await register({ providerId, vertical: 'hotel', name: `Hotel ${i}`, timeZone: 'UTC' }))
+          .status,
+      ).toBe(201);
       hotels.push(providerId);
     }
     expect((await patchProvider(hotels[0]!, { active: false })).status).toBe(200);
@@ -308,6 +309,8 @@ describe('settings', () => {
       [{ name: 'Fine', vertical: 'hotel' }, ''],
       [{ webhookUrl: 'javascript:alert(1)' }, 'webhookUrl'],
       [{ doctorNoShowGraceSeconds: 60 }, 'doctorNoShowGraceSeconds'],
+      [{ checkInTime: '15:00' }, 'checkInTime'],
+      [{ timeZone: 'Nowhere/Land' }, 'timeZone'],
       [{ active: 'no' }, 'active'],
     ] as const;
     for (const [body, path] of refused) {

@@ -683,11 +683,21 @@ function semanticFaults(op: Operation): Semantic[] {
         (b) => ({ ...b, webhookUrl: url }),
       ]),
       ['a blank name', (b) => ({ ...b, name: '   ' })],
+      ['an unknown time zone', (b) => ({ ...b, timeZone: 'Mars/Olympus_Mons' })],
+      ['a fixed offset for a time zone', (b) => ({ ...b, timeZone: '+08:00' })],
+      ['a check-in time for a store', (b) => ({ ...b, checkInTime: '14:00' })],
+      ['a hotel without a time zone', (b) => ({ ...b, vertical: 'hotel' })],
+      [
+        'a hotel checking in at 24:00',
+        (b) => ({ ...b, vertical: 'hotel', timeZone: 'UTC', checkInTime: '24:00' }),
+      ],
     ],
     'PATCH /v1/admin/providers/{providerId}': [
       ['nothing to change', () => ({})],
       ['a no-show grace for a store', () => ({ doctorNoShowGraceSeconds: 60 })],
       ['an ftp webhook', () => ({ webhookUrl: 'ftp://example.com/hook' })],
+      ['an unknown time zone', () => ({ timeZone: 'Asia/Atlantis' })],
+      ['a check-out time for a store', () => ({ checkOutTime: '11:00' })],
       ...REFUSED_WEBHOOKS.map(([fault, url]): Semantic => [fault, () => ({ webhookUrl: url })]),
     ],
     'POST /v1/support/orders/{orderId}/refunds': [

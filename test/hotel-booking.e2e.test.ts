@@ -4,7 +4,8 @@
 // and a voucher issued, the guest checks in and out; the cancellation policy (free until 24 h
 // before the 14:00 UTC check-in, then the first night is kept, never after check-in, the hold
 // released before capture); and the 4xx answers for bad bookings and bad cancellations. Each
-// case checks the HTTP answer, the order document and the sandbox gateway's ledger.
+// case checks the HTTP answer, the order document and the sandbox gateway's ledger. The hotel
+// keeps UTC time (the harness's default for hotels); other zones: hotel-time-zones.e2e.test.ts.
 
 import request from 'supertest';
 import { hotelCheckInAt } from '../domain/schedule';

@@ -7,9 +7,13 @@
 import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import request from 'supertest';
+import { sampleTeleconsultationOrder } from '../dev/sample-orders';
 import { eventually, useHarness, TOKENS } from './support/harness';
-import { groceryOrder, placeOrder, waitForStatus } from './support/orders';
+import { groceryOrder, hotelOrder, placeOrder, waitForStatus } from './support/orders';
 import { support } from './support/staff';
+
+const teleconsultationBody = (providerId: string, slotStart: Date) =>
+  sampleTeleconsultationOrder(providerId, { slotStart });
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = path.resolve(__dirname, '..', 'docs', 'support-console.png');
@@ -258,6 +262,60 @@ test('support finds an order, reads its timeline and ledger, and refunds part of
   expect(await page.evaluate('sessionStorage.length')).toBe(0);
   expect(problems).toEqual([]);
   await page.context().close();
+});
+
+test("a stay's times and its free cancellation are shown in the hotel's zone, a consultation's slot in the clinic's", async () => {
+  const hotel = await harness.registerProvider({
+    vertical: 'hotel',
+    timeZone: 'Asia/Shanghai',
+    checkInTime: '15:30',
+  });
+  const checkIn = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+  const stay = await placeOrder(
+    harness.apiUrl,
+    hotelOrder(hotel.providerId, { checkIn, nights: 2 }),
+  );
+  const orderId: string = stay.body.orderId;
+  await hotel.client.confirm(orderId, { decision: 'accept', confirmationCode: 'HTL-CONSOLE' });
+  await waitForStatus(harness.apiUrl, orderId, 'dispatching');
+  const clinic = await harness.registerProvider({
+    vertical: 'teleconsultation',
+    timeZone: 'Europe/Berlin',
+  });
+  const slotStart = new Date(Date.now() + 3 * 3_600_000);
+  const consultation = await placeOrder(harness.apiUrl, {
+    ...teleconsultationBody(clinic.providerId, slotStart),
+  });
+  expect(consultation.status).toBe(201);
+
+  const { page, problems } = await openConsole();
+  await page.goto(`${harness.apiUrl}/support/#/orders/${orderId}`);
+  await signIn(page, TOKENS.support);
+  await page.locator('h1', { hasText: orderId }).waitFor();
+  const what = await page
+    .locator('dt', { hasText: /^What$/ })
+    .locator('xpath=following-sibling::dd[1]')
+    .textContent();
+  // 15:30 in Shanghai whatever the browser's own zone (the tests run on UTC, 8 hours behind).
+  expect(what).toMatch(/check-in .*15:30 GMT\+8 → check-out .*12:00 GMT\+8 \(Asia\/Shanghai\)/);
+  const quote = await panel(page, 'Cancellation quote').textContent();
+  expect(quote).toMatch(/Free until.*15:30 GMT\+8 \(Asia\/Shanghai\)/);
+
+  await page.goto(`${harness.apiUrl}/support/#/orders/${consultation.body.orderId}`);
+  await page.locator('h1', { hasText: consultation.body.orderId }).waitFor();
+  const berlinSlot = new Intl.DateTimeFormat('en-US', {
+    timeZone: 'Europe/Berlin',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(slotStart);
+  const slot = await page
+    .locator('dt', { hasText: /^What$/ })
+    .locator('xpath=following-sibling::dd[1]')
+    .textContent();
+  expect(slot).toContain(`${berlinSlot} GMT+`);
+  expect(slot).toContain('(Europe/Berlin)');
+  expect(problems).toEqual([]);
 });
 
 test('support sees a refund waiting for approval; an admin opens the order by its link and approves it', async () => {

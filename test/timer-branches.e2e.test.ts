@@ -4,10 +4,21 @@
 // support's timeline names the timer by the purpose the workflow gave it. (Timers covered
 // elsewhere: the grocery deadline in provider-callbacks, delivery overdue in support-orders,
 // the doctor's no-show in teleconsultation, the purge schedule in idempotency-retention.)
+// A stay's check-out and a consultation's end are instants checkout puts on the order, hours
+// or days away; their tests start the order's workflow directly, with the input checkout
+// builds (api/order-input.ts) but that instant a few seconds away.
 
+import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { afterSalesWorkflowId, orderWorkflowId } from '../workflows/messages';
-import { TOKENS, useHarness } from './support/harness';
+import { orderWorkflowInput, startingSearchAttributes, withLocalTimes } from '../api/order-input';
+import type { OrderRequest } from '../domain/order';
+import {
+  afterSalesWorkflowId,
+  orderWorkflowId,
+  type OrderWorkflowInput,
+} from '../workflows/messages';
+import { sampleTeleconsultationOrder } from '../dev/sample-orders';
+import { eventually, TOKENS, useHarness } from './support/harness';
 import {
   groceryOrder,
   hotelOrder,
@@ -31,6 +42,49 @@ async function firedTimers(orderId: string): Promise<string[]> {
     .filter((entry) => entry.kind === 'timer_fired')
     .map((entry) => entry.details.purpose ?? '');
 }
+
+/**
+ * Starts an order's workflow as checkout does, from a checkout body and its provider, with
+ * `adjust` moving the order's instants; answers the order id.
+ */
+async function startDirectly(
+  body: { payment: { token: string } } & Record<string, unknown>,
+  adjust: (input: OrderWorkflowInput) => OrderWorkflowInput,
+): Promise<string> {
+  const { payment, ...rest } = body;
+  const checkoutRequest = { ...rest, paymentToken: payment.token } as OrderRequest;
+  const provider = await harness.database.models.Provider.findById(checkoutRequest.providerId)
+    .lean()
+    .orFail();
+  const orderId = `ord_${randomBytes(12).toString('hex')}`;
+  const { config } = harness;
+  const input = adjust(
+    orderWorkflowInput({
+      orderId,
+      request: withLocalTimes(checkoutRequest, provider),
+      provider,
+      settings: {
+        paymentWindowMs: config.checkout.paymentWindowMs,
+        refundWindowSeconds: config.support.refundWindowSeconds,
+        deliveryOverdueGraceSeconds: config.deliveryOverdueGraceSeconds,
+        settlementAttentionSeconds: config.settlementAttentionSeconds,
+      },
+      placedBy: config.apiClients.find((client) => client.role === 'app')!.name,
+      checkoutCallId: 'timer-branches#direct',
+      now: Date.now(),
+    }),
+  );
+  await harness.temporal.workflow.start('orderWorkflow', {
+    workflowId: orderWorkflowId(orderId),
+    taskQueue: config.temporal.taskQueue,
+    args: [input],
+    typedSearchAttributes: startingSearchAttributes(input.request),
+  });
+  return orderId;
+}
+
+const sampleConsultation = (providerId: string, slotStart: Date) =>
+  sampleTeleconsultationOrder(providerId, { slotStart, durationMinutes: 5 });
 
 const closedOrder = (orderId: string) =>
   harness.temporal.workflow.getHandle(orderWorkflowId(orderId)).result();
@@ -111,4 +165,78 @@ describe('the refund window closing declines a refund still waiting for an admin
     ]);
     expect(await firedTimers(orderId)).toContain('refund_window');
   });
+});
+
+test('a stay nobody reports checked out completes at its check-out time', async () => {
+  const hotel = await harness.registerProvider({ vertical: 'hotel', timeZone: 'Asia/Shanghai' });
+  // A week ahead, as booked; only the check-out instant is brought to a few seconds away.
+  const orderId = await startDirectly(hotelOrder(hotel.providerId), (input) => {
+    if (input.request.vertical !== 'hotel') throw new Error('a hotel order');
+    const checkOutAt = new Date(Date.now() + 6_000).toISOString();
+    return {
+      ...input,
+      request: { ...input.request, hotel: { ...input.request.hotel, checkOutAt } },
+    };
+  });
+  await waitForStatus(harness.apiUrl, orderId, 'awaiting_confirmation');
+  const accepted = await hotel.client.confirm(orderId, {
+    decision: 'accept',
+    confirmationCode: 'HTL-TIMER',
+  });
+  expect(accepted.status).toBe(200);
+  const dispatching = await waitForStatus(harness.apiUrl, orderId, 'dispatching');
+  expect(dispatching.dispatch.voucherCode).toEqual(expect.any(String));
+
+  const completed = await waitForStatus(harness.apiUrl, orderId, 'completed', 30_000);
+  // Neither check-in nor check-out was reported: the timer ended the stay, keeping the money.
+  expect(completed.dispatch.events).toEqual([]);
+  const total: number = completed.amounts.total;
+  expect(completed.amounts).toMatchObject({ captured: total, refunded: 0 });
+  expect(await harness.ledgerOf(orderId)).toEqual([
+    ['authorisation', total],
+    ['capture', total],
+  ]);
+  expect(await firedTimers(orderId)).toContain('check_out_time');
+});
+
+test('a started consultation nobody reports completed completes 30 minutes after its slot', async () => {
+  // The slot began 35 minutes ago less a few seconds (5 minutes long): its end plus 30 minutes
+  // is seconds away. The doctor's grace is long, so the no-show timer stays out of the way.
+  const clinic = await harness.registerProvider({
+    vertical: 'teleconsultation',
+    doctorNoShowGraceSeconds: 2 * 3600,
+  });
+  const slotStart = new Date(Date.now() - 35 * 60_000 + 8_000);
+  const body = sampleConsultation(clinic.providerId, slotStart);
+  // A slot in the past leaves the clinic the shortest deadline (1 s) to accept: on a busy
+  // machine its answer can miss it, and then a fresh order is tried.
+  let orderId = '';
+  for (let attempt = 1; attempt <= 3 && !orderId; attempt++) {
+    const candidate = await startDirectly(body, (input) => input);
+    const accepted = await eventually(
+      async () => {
+        const answer = await clinic.client.confirm(candidate, { decision: 'accept' });
+        if (answer.status === 200) return 'accepted';
+        // Not there yet (404), or its payment still being authorised: ask again at once.
+        if (answer.status === 404 || JSON.stringify(answer.body).includes('pending_payment'))
+          return undefined;
+        return 'late';
+      },
+      10_000,
+      'the clinic to answer',
+    );
+    if (accepted === 'accepted') orderId = candidate;
+  }
+  expect(orderId).not.toBe('');
+  // The doctor started (the clinic reports it at once); nobody reports the end.
+  expect((await clinic.client.reportEvent(orderId, 'consultation_started')).status).toBe(200);
+  await waitForStatus(harness.apiUrl, orderId, 'in_progress', 15_000);
+
+  const completed = await waitForStatus(harness.apiUrl, orderId, 'completed', 30_000);
+  expect(completed.dispatch.events.map((e: { type: string }) => e.type)).toEqual([
+    'consultation_started',
+  ]);
+  expect(completed.amounts).toMatchObject({ captured: completed.amounts.total, refunded: 0 });
+  expect(await firedTimers(orderId)).toContain('consultation_end');
+  expect(await firedTimers(orderId)).not.toContain('no_show_grace');
 });

@@ -18,7 +18,7 @@ import {
 const webhookUrl422 = {
   422: json(
     ErrorSchema,
-    'validation failed (details name the field paths), or `webhook_url_not_allowed`: the webhook URL points at a cloud metadata address or, unless the server allows private webhooks, at a loopback, private or link-local one (by address or by what its name resolves to)',
+    'validation failed (details name the field paths; a hotel without a `timeZone`, check-in times for a store), `unknown_time_zone`: `timeZone` is not an IANA time zone name, or `webhook_url_not_allowed`: the webhook URL points at a cloud metadata address or, unless the server allows private webhooks, at a loopback, private or link-local one (by address or by what its name resolves to)',
   ),
 };
 

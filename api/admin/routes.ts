@@ -14,10 +14,12 @@ import {
   type SecretSummary,
 } from '../../infra/provider-secrets';
 import { ApiError } from '../errors';
+import { canonicalTimeZone, DEFAULT_TIME_ZONE, hotelClock } from '../local-time';
 import { ProviderParamsSchema } from '../schemas';
 import {
   ListProvidersQuerySchema,
   onlyForClinics,
+  onlyForHotels,
   RegisterProviderRequestSchema,
   RotateSecretRequestSchema,
   UpdateProviderRequestSchema,
@@ -51,6 +53,7 @@ export function adminProvidersRouter(deps: {
 
   router.post('/', async (req, res) => {
     const body = RegisterProviderRequestSchema.parse(req.body);
+    const timeZone = knownTimeZone(body.timeZone);
     await checkWebhookUrl(body.webhookUrl);
     const now = new Date();
     let provider: ProviderDocument;
@@ -63,6 +66,9 @@ export function adminProvidersRouter(deps: {
         webhookUrl: body.webhookUrl,
         confirmationTimeoutSeconds: body.confirmationTimeoutSeconds,
         doctorNoShowGraceSeconds: body.doctorNoShowGraceSeconds,
+        timeZone,
+        checkInTime: body.checkInTime,
+        checkOutTime: body.checkOutTime,
         active: true,
         createdAt: now,
       });
@@ -88,6 +94,12 @@ export function adminProvidersRouter(deps: {
     if (query.vertical) filter.vertical = query.vertical;
     // Providers registered before the flag existed are active.
     if (query.active) filter.active = query.active === 'true' ? { $ne: false } : false;
+    if (query.needsTimeZone) {
+      // Only hotels need one (the others default to UTC).
+      if (query.vertical && query.vertical !== 'hotel') return res.json({ providers: [] });
+      filter.vertical = 'hotel';
+      filter.timeZone = { $exists: false };
+    }
     if (query.cursor) {
       const after = decodeCursor(query.cursor);
       filter.$or = [
@@ -115,6 +127,7 @@ export function adminProvidersRouter(deps: {
   router.patch('/:providerId', async (req, res) => {
     const { providerId } = ProviderParamsSchema.parse(req.params);
     const patch = UpdateProviderRequestSchema.parse(req.body);
+    if (patch.timeZone !== undefined) patch.timeZone = knownTimeZone(patch.timeZone);
     await checkWebhookUrl(patch.webhookUrl);
     // FerretDB 1.x rewrites a whole document per update, so two PATCHes of one provider at
     // once could undo each other's fields; one process applies them one at a time. On
@@ -128,6 +141,14 @@ export function adminProvidersRouter(deps: {
         throw new ApiError(422, 'validation_failed', 'the request is not valid', [
           { path: onlyForClinics.path.join('.'), message: onlyForClinics.message },
         ]);
+      }
+      for (const field of ['checkInTime', 'checkOutTime'] as const) {
+        if (typeof patch[field] === 'string' && provider.vertical !== 'hotel') {
+          const { path, message } = onlyForHotels(field);
+          throw new ApiError(422, 'validation_failed', 'the request is not valid', [
+            { path: path.join('.'), message },
+          ]);
+        }
       }
       const set: Record<string, unknown> = { updatedAt: new Date() };
       const unset: Record<string, 1> = {};
@@ -158,6 +179,23 @@ export function adminProvidersRouter(deps: {
       .set('Cache-Control', 'no-store')
       .json(await withSecret(provider, secret));
   });
+
+  /** The zone's canonical name, or 422 unknown_time_zone. */
+  function knownTimeZone(name: string): string;
+  function knownTimeZone(name: string | undefined): string | undefined;
+  function knownTimeZone(name: string | undefined): string | undefined {
+    if (name === undefined) return undefined;
+    const canonical = canonicalTimeZone(name);
+    if (!canonical) {
+      throw new ApiError(
+        422,
+        'unknown_time_zone',
+        `${JSON.stringify(name)} is not an IANA time zone name such as Asia/Shanghai`,
+        [{ path: 'timeZone', message: 'not an IANA time zone name (fixed offsets are not zones)' }],
+      );
+    }
+    return canonical;
+  }
 
   async function existingProvider(providerId: string): Promise<ProviderDocument> {
     const provider = await models.Provider.findById(providerId).lean();
@@ -195,6 +233,9 @@ function toAdminView(provider: ProviderDocument, secrets: readonly SecretSummary
     ...(provider.doctorNoShowGraceSeconds != null
       ? { doctorNoShowGraceSeconds: provider.doctorNoShowGraceSeconds }
       : {}),
+    timeZone: provider.timeZone ?? DEFAULT_TIME_ZONE,
+    needsTimeZone: provider.vertical === 'hotel' && !provider.timeZone,
+    ...(provider.vertical === 'hotel' ? hotelTimes(provider) : {}),
     active: provider.active !== false,
     createdAt: provider.createdAt.toISOString(),
     ...(provider.updatedAt ? { updatedAt: provider.updatedAt.toISOString() } : {}),
@@ -204,6 +245,11 @@ function toAdminView(provider: ProviderDocument, secrets: readonly SecretSummary
       ...(s.expiresAt ? { expiresAt: s.expiresAt.toISOString() } : {}),
     })),
   };
+}
+
+function hotelTimes(provider: ProviderDocument) {
+  const { checkInTime, checkOutTime } = hotelClock(provider);
+  return { checkInTime, checkOutTime };
 }
 
 /** Opaque to clients: the last provider of a page, by the listing's sort key. */

@@ -4,6 +4,12 @@
 
 import { z } from 'zod';
 import { VERTICALS } from '../../domain/order';
+import {
+  CLOCK_TIME,
+  DEFAULT_CHECK_IN_TIME,
+  DEFAULT_CHECK_OUT_TIME,
+  DEFAULT_TIME_ZONE,
+} from '../local-time';
 import { dateTime, ProviderParamsSchema } from '../schemas';
 
 const MINUTE = 60;
@@ -41,6 +47,21 @@ const doctorNoShowGraceSeconds = z
     description:
       'clinics only: how long after a slot starts a doctor who has not started is a no-show (1 s … 4 h; default 15 min)',
   });
+const timeZone = z.string().min(1).max(64).meta({
+  description:
+    'an IANA time zone name (`Asia/Shanghai`), kept in its canonical spelling; anything else is `422 unknown_time_zone`',
+  example: 'Asia/Shanghai',
+});
+const clockTime = (what: string, byDefault: string) =>
+  z
+    .string()
+    .regex(CLOCK_TIME, 'a 24-hour clock time, HH:MM')
+    .meta({
+      description: `hotels only: ${what}, local time in the hotel's zone (default ${byDefault})`,
+      example: byDefault,
+    });
+const checkInTime = clockTime('when guests check in', DEFAULT_CHECK_IN_TIME);
+const checkOutTime = clockTime('when guests check out', DEFAULT_CHECK_OUT_TIME);
 const graceSeconds = z
   .number()
   .int()
@@ -52,6 +73,11 @@ export const onlyForClinics = {
   path: ['doctorNoShowGraceSeconds'],
 };
 
+export const onlyForHotels = (field: 'checkInTime' | 'checkOutTime') => ({
+  message: 'only hotels have check-in and check-out times',
+  path: [field],
+});
+
 export const RegisterProviderRequestSchema = z
   .strictObject({
     providerId,
@@ -60,10 +86,27 @@ export const RegisterProviderRequestSchema = z
     webhookUrl: webhookUrl.optional(),
     confirmationTimeoutSeconds: confirmationTimeoutSeconds.optional(),
     doctorNoShowGraceSeconds: doctorNoShowGraceSeconds.optional(),
+    timeZone: timeZone.optional().meta({
+      description: `required for hotels: their stays' times are local; ${DEFAULT_TIME_ZONE} by default for other providers`,
+    }),
+    checkInTime: checkInTime.optional(),
+    checkOutTime: checkOutTime.optional(),
   })
   .refine(
     (p) => p.doctorNoShowGraceSeconds === undefined || p.vertical === 'teleconsultation',
     onlyForClinics,
+  )
+  .refine((p) => p.timeZone !== undefined || p.vertical !== 'hotel', {
+    message: "required for hotels: their check-in and check-out happen in the hotel's local time",
+    path: ['timeZone'],
+  })
+  .refine(
+    (p) => p.checkInTime === undefined || p.vertical === 'hotel',
+    onlyForHotels('checkInTime'),
+  )
+  .refine(
+    (p) => p.checkOutTime === undefined || p.vertical === 'hotel',
+    onlyForHotels('checkOutTime'),
   )
   .meta({ id: 'RegisterProviderRequest' });
 
@@ -74,6 +117,11 @@ export const UpdateProviderRequestSchema = z
     webhookUrl: webhookUrl.nullable().optional(),
     confirmationTimeoutSeconds: confirmationTimeoutSeconds.nullable().optional(),
     doctorNoShowGraceSeconds: doctorNoShowGraceSeconds.nullable().optional(),
+    timeZone: timeZone.optional().meta({
+      description: "for new orders; a hotel's orders already placed keep their stay's times",
+    }),
+    checkInTime: checkInTime.nullable().optional(),
+    checkOutTime: checkOutTime.nullable().optional(),
     active: z.boolean().optional().meta({
       description: 'an inactive provider takes no new orders; its orders in flight finish',
     }),
@@ -95,6 +143,10 @@ export const RotateSecretRequestSchema = z
 export const ListProvidersQuerySchema = z.object({
   vertical: z.enum(VERTICALS).optional(),
   active: z.enum(['true', 'false']).optional(),
+  needsTimeZone: z
+    .literal('true')
+    .optional()
+    .meta({ description: 'only hotels registered without a time zone (read as UTC until set)' }),
   limit: z.coerce.number().int().min(1).max(100).default(50),
   cursor: z
     .string()
@@ -122,6 +174,20 @@ export const AdminProviderSchema = z
     webhookUrl: z.string().optional(),
     confirmationTimeoutSeconds: z.number().int().optional(),
     doctorNoShowGraceSeconds: z.number().int().optional(),
+    timeZone: z.string().meta({
+      description: `the provider's IANA time zone; ${DEFAULT_TIME_ZONE} when it registered none`,
+    }),
+    needsTimeZone: z.boolean().meta({
+      description: `a hotel registered before time zones were required: its stays are read in ${DEFAULT_TIME_ZONE} until an admin sets its timeZone (PATCH)`,
+    }),
+    checkInTime: z
+      .string()
+      .optional()
+      .meta({ description: "hotels only: local check-in time, HH:MM in the hotel's zone" }),
+    checkOutTime: z
+      .string()
+      .optional()
+      .meta({ description: "hotels only: local check-out time, HH:MM in the hotel's zone" }),
     active: z.boolean(),
     createdAt: dateTime,
     updatedAt: dateTime.optional(),

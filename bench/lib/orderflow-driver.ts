@@ -276,6 +276,8 @@ export async function startOrderflowDriver(
         vertical,
         name: `Load ${vertical} provider`,
         webhookUrl: receiver.webhookUrl(providerId),
+        // UTC: hotel orders check in today (by the UTC date) and report the check-in at once.
+        timeZone: 'UTC',
       });
       providers.set(providerId, {
         providerId,

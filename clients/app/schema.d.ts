@@ -544,8 +544,20 @@ export interface components {
           confirmedQuantity: number;
         }[];
       };
-      hotel?: components['schemas']['HotelDetails'];
-      teleconsultation?: components['schemas']['TeleconsultationDetails'];
+      hotel?: components['schemas']['HotelStay'];
+      teleconsultation?: {
+        specialty: string;
+        /**
+         * Format: date-time
+         * @description in the future and within 90 days (else 422 out_of_horizon)
+         */
+        slotStart: string;
+        durationMinutes: number;
+        /** @description integer minor units */
+        fee: number;
+        /** @description the clinic's IANA time zone, for showing the slot (absent on older orders) */
+        timeZone?: string;
+      };
       confirmation?: {
         /** @enum {string} */
         decision: 'accept' | 'reject';
@@ -616,11 +628,11 @@ export interface components {
       /** @description integer minor units */
       unitPrice: number;
     };
-    HotelDetails: {
+    HotelStay: {
       roomType: string;
       /**
        * Format: date
-       * @description the hotel's calendar day: from today to 365 days ahead (else 422 out_of_horizon)
+       * @description the hotel's calendar day: from today in the hotel's time zone to 365 days ahead (else 422 out_of_horizon)
        */
       checkIn: string;
       /**
@@ -631,17 +643,28 @@ export interface components {
       guests: number;
       /** @description integer minor units */
       nightlyRate: number;
-    };
-    TeleconsultationDetails: {
-      specialty: string;
+      /** @description the hotel's IANA time zone (absent on older orders: UTC) */
+      timeZone?: string;
       /**
        * Format: date-time
-       * @description in the future and within 90 days (else 422 out_of_horizon)
+       * @description the check-in: the hotel's checkInTime on checkIn, with the hotel's offset
        */
-      slotStart: string;
-      durationMinutes: number;
-      /** @description integer minor units */
-      fee: number;
+      checkInAt?: string;
+      /**
+       * Format: date-time
+       * @description the check-out: the hotel's checkOutTime on checkOut, with the hotel's offset
+       */
+      checkOutAt?: string;
+      /**
+       * Format: date-time
+       * @description the start of the check-in day, with the hotel's offset
+       */
+      checkInDayStartsAt?: string;
+      /**
+       * Format: date-time
+       * @description the end of the check-in day, with the hotel's offset
+       */
+      checkInDayEndsAt?: string;
     };
     Error: {
       error: {
@@ -699,6 +722,33 @@ export interface components {
         end: string;
       };
     };
+    HotelDetails: {
+      roomType: string;
+      /**
+       * Format: date
+       * @description the hotel's calendar day: from today in the hotel's time zone to 365 days ahead (else 422 out_of_horizon)
+       */
+      checkIn: string;
+      /**
+       * Format: date
+       * @description after checkIn, at most 30 nights later (else 422 out_of_horizon)
+       */
+      checkOut: string;
+      guests: number;
+      /** @description integer minor units */
+      nightlyRate: number;
+    };
+    TeleconsultationDetails: {
+      specialty: string;
+      /**
+       * Format: date-time
+       * @description in the future and within 90 days (else 422 out_of_horizon)
+       */
+      slotStart: string;
+      durationMinutes: number;
+      /** @description integer minor units */
+      fee: number;
+    };
     CancellationResult: {
       order: components['schemas']['Order'];
       /** @description kept under the cancellation policy */
@@ -720,6 +770,12 @@ export interface components {
       /** @description held money that would be let go */
       release: number;
       rule?: string;
+      /**
+       * Format: date-time
+       * @description when a free cancellation ends and the fee starts (hotel: 24 hours before check-in; consultation: 1 hour before the slot), in the hotel's or clinic's local time with its offset
+       * @example 2026-12-10T14:00:00+08:00
+       */
+      freeUntil?: string;
       /** @description why not, when not cancellable */
       reason?: string;
       /** Format: date-time */
@@ -762,6 +818,14 @@ export interface components {
       webhookUrl?: string;
       confirmationTimeoutSeconds?: number;
       doctorNoShowGraceSeconds?: number;
+      /** @description the provider's IANA time zone; UTC when it registered none */
+      timeZone: string;
+      /** @description a hotel registered before time zones were required: its stays are read in UTC until an admin sets its timeZone (PATCH) */
+      needsTimeZone: boolean;
+      /** @description hotels only: local check-in time, HH:MM in the hotel's zone */
+      checkInTime?: string;
+      /** @description hotels only: local check-out time, HH:MM in the hotel's zone */
+      checkOutTime?: string;
       active: boolean;
       /** Format: date-time */
       createdAt: string;
@@ -797,6 +861,21 @@ export interface components {
       confirmationTimeoutSeconds?: number;
       /** @description clinics only: how long after a slot starts a doctor who has not started is a no-show (1 s … 4 h; default 15 min) */
       doctorNoShowGraceSeconds?: number;
+      /**
+       * @description required for hotels: their stays' times are local; UTC by default for other providers
+       * @example Asia/Shanghai
+       */
+      timeZone?: string;
+      /**
+       * @description hotels only: when guests check in, local time in the hotel's zone (default 14:00)
+       * @example 14:00
+       */
+      checkInTime?: string;
+      /**
+       * @description hotels only: when guests check out, local time in the hotel's zone (default 12:00)
+       * @example 12:00
+       */
+      checkOutTime?: string;
     };
     AdminProviderList: {
       providers: components['schemas']['AdminProvider'][];
@@ -811,6 +890,14 @@ export interface components {
       webhookUrl?: string;
       confirmationTimeoutSeconds?: number;
       doctorNoShowGraceSeconds?: number;
+      /** @description the provider's IANA time zone; UTC when it registered none */
+      timeZone: string;
+      /** @description a hotel registered before time zones were required: its stays are read in UTC until an admin sets its timeZone (PATCH) */
+      needsTimeZone: boolean;
+      /** @description hotels only: local check-in time, HH:MM in the hotel's zone */
+      checkInTime?: string;
+      /** @description hotels only: local check-out time, HH:MM in the hotel's zone */
+      checkOutTime?: string;
       active: boolean;
       /** Format: date-time */
       createdAt: string;
@@ -830,6 +917,21 @@ export interface components {
       confirmationTimeoutSeconds?: number | null;
       /** @description clinics only: how long after a slot starts a doctor who has not started is a no-show (1 s … 4 h; default 15 min) */
       doctorNoShowGraceSeconds?: number | null;
+      /**
+       * @description for new orders; a hotel's orders already placed keep their stay's times
+       * @example Asia/Shanghai
+       */
+      timeZone?: string;
+      /**
+       * @description hotels only: when guests check in, local time in the hotel's zone (default 14:00)
+       * @example 14:00
+       */
+      checkInTime?: string | null;
+      /**
+       * @description hotels only: when guests check out, local time in the hotel's zone (default 12:00)
+       * @example 12:00
+       */
+      checkOutTime?: string | null;
       /** @description an inactive provider takes no new orders; its orders in flight finish */
       active?: boolean;
     };
@@ -887,8 +989,20 @@ export interface components {
             confirmedQuantity: number;
           }[];
         };
-        hotel?: components['schemas']['HotelDetails'];
-        teleconsultation?: components['schemas']['TeleconsultationDetails'];
+        hotel?: components['schemas']['HotelStay'];
+        teleconsultation?: {
+          specialty: string;
+          /**
+           * Format: date-time
+           * @description in the future and within 90 days (else 422 out_of_horizon)
+           */
+          slotStart: string;
+          durationMinutes: number;
+          /** @description integer minor units */
+          fee: number;
+          /** @description the clinic's IANA time zone, for showing the slot (absent on older orders) */
+          timeZone?: string;
+        };
         confirmation?: {
           /** @enum {string} */
           decision: 'accept' | 'reject';
@@ -1802,6 +1916,8 @@ export interface operations {
       query?: {
         vertical?: 'grocery' | 'hotel' | 'teleconsultation';
         active?: 'true' | 'false';
+        /** @description only hotels registered without a time zone (read as UTC until set) */
+        needsTimeZone?: 'true';
         limit?: number;
         /** @description the previous page's nextCursor */
         cursor?: string;
@@ -1926,7 +2042,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description validation failed (details name the field paths), or `webhook_url_not_allowed`: the webhook URL points at a cloud metadata address or, unless the server allows private webhooks, at a loopback, private or link-local one (by address or by what its name resolves to) */
+      /** @description validation failed (details name the field paths; a hotel without a `timeZone`, check-in times for a store), `unknown_time_zone`: `timeZone` is not an IANA time zone name, or `webhook_url_not_allowed`: the webhook URL points at a cloud metadata address or, unless the server allows private webhooks, at a loopback, private or link-local one (by address or by what its name resolves to) */
       422: {
         headers: {
           [name: string]: unknown;
@@ -2091,7 +2207,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description validation failed (details name the field paths), or `webhook_url_not_allowed`: the webhook URL points at a cloud metadata address or, unless the server allows private webhooks, at a loopback, private or link-local one (by address or by what its name resolves to) */
+      /** @description validation failed (details name the field paths; a hotel without a `timeZone`, check-in times for a store), `unknown_time_zone`: `timeZone` is not an IANA time zone name, or `webhook_url_not_allowed`: the webhook URL points at a cloud metadata address or, unless the server allows private webhooks, at a loopback, private or link-local one (by address or by what its name resolves to) */
       422: {
         headers: {
           [name: string]: unknown;

@@ -18,6 +18,14 @@ export interface ProviderDocument {
   confirmationTimeoutSeconds?: number;
   /** Teleconsultation clinics: overrides the default no-show grace after a slot starts. */
   doctorNoShowGraceSeconds?: number;
+  /**
+   * The provider's IANA time zone. Absent: UTC (hotels registered before zones were required
+   * are flagged to admins as needing one).
+   */
+  timeZone?: string;
+  /** Hotels: local check-in and check-out times, `HH:MM` (absent: 14:00 and 12:00). */
+  checkInTime?: string;
+  checkOutTime?: string;
   /** An inactive provider takes no new orders; its orders in flight finish. Absent = active. */
   active?: boolean;
   createdAt: Date;
@@ -33,6 +41,9 @@ const providerSchema = new Schema<ProviderDocument>(
     signingSecret: { type: String },
     confirmationTimeoutSeconds: { type: Number },
     doctorNoShowGraceSeconds: { type: Number },
+    timeZone: { type: String },
+    checkInTime: { type: String },
+    checkOutTime: { type: String },
     active: { type: Boolean },
     createdAt: { type: Date, required: true, default: () => new Date() },
     updatedAt: { type: Date },

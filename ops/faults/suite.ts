@@ -325,6 +325,8 @@ async function registerProviders(
       name: `Chaotic ${vertical} provider`,
       webhookUrl: webhookUrl(providerId),
       confirmationTimeoutSeconds: plan.confirmationTimeoutSeconds,
+      // UTC: hotel orders check in today (by the UTC date) and report the check-in at once.
+      timeZone: 'UTC',
       ...(vertical === 'teleconsultation'
         ? { doctorNoShowGraceSeconds: plan.doctorNoShowGraceSeconds }
         : {}),

@@ -45,6 +45,10 @@ export interface Harness {
     webhookUrl?: string;
     confirmationTimeoutSeconds?: number;
     doctorNoShowGraceSeconds?: number;
+    /** Hotels default to UTC, so a test's dates are the UTC calendar's. */
+    timeZone?: string;
+    checkInTime?: string;
+    checkOutTime?: string;
   }): Promise<{
     providerId: string;
     signingSecret: string;
@@ -197,6 +201,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       webhookUrl,
       confirmationTimeoutSeconds = 60,
       doctorNoShowGraceSeconds,
+      timeZone = vertical === 'hotel' ? 'UTC' : undefined,
+      checkInTime,
+      checkOutTime,
     }) {
       providerCount += 1;
       const providerId = `prov-${vertical}-${providerCount}`;
@@ -208,6 +215,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         webhookUrl,
         confirmationTimeoutSeconds,
         doctorNoShowGraceSeconds,
+        timeZone,
+        checkInTime,
+        checkOutTime,
       });
       return {
         providerId,

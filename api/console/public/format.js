@@ -61,6 +61,29 @@ export function formatTime(iso) {
   return Number.isNaN(date.getTime()) ? String(iso ?? '') : dateTime.format(date);
 }
 
+/**
+ * `10 Dec 2026, 14:00 GMT+8`: the time where it happens (a hotel's or a clinic's zone), with
+ * that zone's offset; the reader's own zone when the order names none (older orders).
+ */
+export function formatLocalTime(iso, timeZone) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime()) || !timeZone) return formatTime(iso);
+  try {
+    return new Intl.DateTimeFormat(undefined, {
+      year: 'numeric',
+      month: 'short',
+      day: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+      timeZone,
+      timeZoneName: 'shortOffset',
+    }).format(date);
+  } catch {
+    return formatTime(iso); // a zone this browser does not know
+  }
+}
+
 /** `item_missing` → `item missing`. */
 export function words(value) {
   return String(value ?? '').replace(/_/g, ' ');

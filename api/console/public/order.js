@@ -3,7 +3,7 @@
 
 import { session, support } from './api.js';
 import { badge, facts, h, section, table } from './dom.js';
-import { formatMoney, formatTime, words } from './format.js';
+import { formatLocalTime, formatMoney, formatTime, words } from './format.js';
 import { cancelAction, decisionAction, redeliverAction, refundAction } from './actions.js';
 
 /** The page for one order; the timeline and the quote may fail alone without losing it. */
@@ -36,7 +36,7 @@ export async function renderOrder(orderId, { choices, refresh, backTo }) {
         callbacksPanel(callbacks),
         auditPanel(audit, order.currency),
       ),
-      h('aside', { class: 'side' }, actionsPanel(context), quotePanel(quote, money)),
+      h('aside', { class: 'side' }, actionsPanel(context), quotePanel(quote, money, order)),
     ),
   );
 }
@@ -94,12 +94,16 @@ function whatWasOrdered(order, money) {
       .join(', ');
   }
   if (order.hotel) {
-    const { roomType, checkIn, checkOut, guests } = order.hotel;
-    return `${roomType}, ${checkIn} → ${checkOut}, ${guests} guests`;
+    const { roomType, checkIn, checkOut, guests, checkInAt, checkOutAt, timeZone } = order.hotel;
+    // Orders placed before hotels had zones carry only the days.
+    if (!checkInAt) return `${roomType}, ${checkIn} → ${checkOut}, ${guests} guests`;
+    const local = (iso) => formatLocalTime(iso, timeZone);
+    return `${roomType}, ${guests} guests, check-in ${local(checkInAt)} → check-out ${local(checkOutAt)} (${timeZone})`;
   }
   if (order.teleconsultation) {
-    const { specialty, slotStart, durationMinutes } = order.teleconsultation;
-    return `${specialty}, ${formatTime(slotStart)}, ${durationMinutes} min`;
+    const { specialty, slotStart, durationMinutes, timeZone } = order.teleconsultation;
+    const zone = timeZone ? ` (${timeZone})` : '';
+    return `${specialty}, ${formatLocalTime(slotStart, timeZone)}${zone}, ${durationMinutes} min`;
   }
   return undefined;
 }
@@ -280,9 +284,13 @@ function actionsPanel(context) {
   );
 }
 
-function quotePanel(quote, money) {
+/** The zone an order's times are told in: its hotel's or clinic's (none on older orders). */
+const localZoneOf = (order) => order.hotel?.timeZone ?? order.teleconsultation?.timeZone;
+
+function quotePanel(quote, money, order) {
   if (quote.status === 'rejected') return section('Cancellation quote', problem(quote.reason));
   const q = quote.value.body;
+  const zone = localZoneOf(order);
   return section(
     'Cancellation quote',
     q.cancellable
@@ -291,6 +299,10 @@ function quotePanel(quote, money) {
           ['Refunded', money(q.refund)],
           ['Released', money(q.release)],
           ['Rule', q.rule && words(q.rule)],
+          [
+            'Free until',
+            q.freeUntil && `${formatLocalTime(q.freeUntil, zone)}${zone ? ` (${zone})` : ''}`,
+          ],
         ])
       : h('p', {}, `Not cancellable now: ${q.reason ?? 'the policy does not allow it'}.`),
     h('p', { class: 'hint' }, `Quoted ${formatTime(q.quotedAt)}.`),
