@@ -1,10 +1,12 @@
-// `npm run bench:lifetime -- [--replays N] [--orders-per-day N] [--window-days D]`: what keeping
-// every ended order's workflow open for its refund window costs, from recorded histories
-// (test/histories): the events and bytes each order's history holds with and without the
-// window's timer, and how long a worker takes to replay one (what a refund after the order
-// has left the worker's cache pays, and every replay after a worker restart), then the open
-// workflows that follow at a given volume. Replays run in-process against the current
-// workflow bundle, one history after another, on this machine.
+// `npm run bench:lifetime -- [--replays N] [--orders-per-day N] [--window-days D]
+// [--refunded-after-close F] [--after-sales-idle-minutes M]`: the two lifetimes of an order's
+// workflow side by side, from recorded histories (test/histories): kept open for the refund
+// window (runs of earlier generations), or ended with the order, a refund after it running in
+// a short after-sales workflow. For each: the events and bytes of its history and how long a
+// worker takes to replay one (what the first message after the workflow left the worker's
+// cache pays, and every replay after a worker restart), then the open workflows that follow
+// at a given volume. Replays run in-process against the current workflow bundle, one history
+// after another, on this machine.
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -19,18 +21,24 @@ const { values } = parseArgs({
     replays: { type: 'string', default: '30' },
     'orders-per-day': { type: 'string', default: '700000' },
     'window-days': { type: 'string', default: '30' },
+    'refunded-after-close': { type: 'string', default: '0.02' },
+    'after-sales-idle-minutes': { type: 'string', default: '5' },
   },
 });
 const replays = Number(values.replays);
 const ordersPerDay = Number(values['orders-per-day']);
 const windowDays = Number(values['window-days']);
+const refundedAfterClose = Number(values['refunded-after-close']);
+const idleMinutes = Number(values['after-sales-idle-minutes']);
 
-/** A completed order without a refund window, and one kept open for refunds after it. */
+/** Orders of both lifetimes, and an after-sales run. */
 const SHAPES = {
-  'grocery completed, closed at once': 'grocery-completed',
-  'grocery completed, refunded in its window, then closed': 'grocery-refunded-after-completion',
-  'hotel completed, closed at once': 'hotel-completed',
-  'teleconsultation completed, closed at once': 'teleconsultation-completed',
+  'kept open: grocery completed, no window': 'grocery-completed',
+  'kept open: grocery refunded in its window, window closed': 'grocery-refunded-after-completion',
+  'kept open: hotel completed, no window': 'hotel-completed',
+  'kept open: teleconsultation completed, no window': 'teleconsultation-completed',
+  'ended with the order: grocery completed': 'grocery-completed-then-after-sales',
+  'after-sales run: one refund, ended idle': 'after-sales-refund',
 } as const;
 
 async function main() {
@@ -73,12 +81,17 @@ async function main() {
       `${'history'.padEnd(58)} ${'events'.padStart(6)} ${'timers'.padStart(6)} ${'bytes'.padStart(9)} ${'replay ms'.padStart(10)} ${'first ms'.padStart(9)}`,
       ...rows,
       '',
-      `open order workflows at ${ordersPerDay.toLocaleString('en')} orders a day:`,
+      `open workflows of ended orders at ${ordersPerDay.toLocaleString('en')} orders a day:`,
       `  kept open ${windowDays} days for refunds: ${(ordersPerDay * windowDays).toLocaleString('en')} (every ended order stays Running)`,
-      `  ended with the order: only while it runs, e.g. ${Math.round(ordersPerDay / 24).toLocaleString('en')} at once if orders last an hour on average (hotels and consultations wait longer, for their dates)`,
+      `  ended with the order: after-sales runs only, ${afterSalesOpen().toLocaleString('en')} at once if ${(refundedAfterClose * 100).toFixed(1)}% of orders get a refund after they end and each run stays ${idleMinutes} min (plus refunds waiting for an admin, until decided)`,
       '',
     ].join('\n'),
   );
+}
+
+/** Little's law: arrivals a minute times minutes each stays. */
+function afterSalesOpen(): number {
+  return Math.round(((ordersPerDay * refundedAfterClose) / (24 * 60)) * idleMinutes);
 }
 
 main().catch((error: unknown) => {
