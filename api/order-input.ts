@@ -12,7 +12,7 @@ import {
   ProviderIdAttribute,
   VerticalAttribute,
 } from '../workflows/search-attributes';
-import { DEFAULT_TIME_ZONE, hotelClock, stayTimes } from './local-time';
+import { DEFAULT_TIME_ZONE, hotelClock, stayTimes } from '../infra/local-time';
 
 type ProviderSettings = Pick<
   ProviderDocument,
