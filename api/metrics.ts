@@ -56,7 +56,26 @@ export function createApiMetrics() {
     });
   };
 
-  return { registry, checkouts, checkoutsShed, observeRequests, observeAdmission };
+  /** Reports the app's long polls waiting for their order to change. */
+  const observeOrderWaits = (waits: { readonly open: number }) => {
+    new Gauge({
+      name: 'orderflow_order_waits',
+      help: 'Requests waiting for their order to change (GET /v1/orders/:id?afterRevision=)',
+      registers: [registry],
+      collect() {
+        this.set(waits.open);
+      },
+    });
+  };
+
+  return {
+    registry,
+    checkouts,
+    checkoutsShed,
+    observeRequests,
+    observeAdmission,
+    observeOrderWaits,
+  };
 }
 
 export type ApiMetrics = ReturnType<typeof createApiMetrics>;
