@@ -28,7 +28,8 @@ import { percentile } from './lib/stats';
 const HELP = `npm run bench:long-poll -- [--waits N] [--orders N] [--measure S]
   --waits    long polls held open at once (default 2000)
   --orders   orders they are spread over (default 200)
-  --measure  seconds the API is measured idle, then while they wait (default 10)`;
+  --measure  seconds the API is measured idle, then while they wait (default 10)
+  --keep-data  keep the servers' data and the processes' logs (printed at the end)`;
 
 interface Phase {
   seconds: number;
@@ -64,6 +65,8 @@ async function measure(apiPid: number, servers: Servers, seconds: number): Promi
 const OPEN_BATCH = 250;
 
 interface WaitAnswer {
+  /** The HTTP status, with the error's code when not 200 (`503 dependency_unavailable`). */
+  outcome: string;
   status: number;
   revision: number;
   /** performance.now() when it came. */
@@ -80,10 +83,12 @@ async function longPoll(
       `${apiUrl}/v1/orders/${order.orderId}?afterRevision=${order.revision}&wait=30`,
       { headers },
     );
-    const body = (await response.json()) as { revision: number };
-    return { status: response.status, revision: body.revision, at: performance.now() };
-  } catch {
-    return { status: 0, revision: 0, at: performance.now() };
+    const body = (await response.json()) as { revision: number; error?: { code: string } };
+    const outcome = body.error ? `${response.status} ${body.error.code}` : String(response.status);
+    return { outcome, status: response.status, revision: body.revision, at: performance.now() };
+  } catch (error) {
+    const outcome = `no answer: ${error instanceof Error ? error.message : String(error)}`;
+    return { outcome, status: 0, revision: 0, at: performance.now() };
   }
 }
 
@@ -98,7 +103,7 @@ async function placeOrder(apiUrl: string, headers: Record<string, string>, body:
     const response = await fetch(`${apiUrl}/v1/orders`, { method: 'POST', headers, body });
     const answer = (await response.json()) as { orderId: string; revision: number };
     if (response.status === 201) return answer;
-    if (response.status !== 503 || attempt === 10)
+    if (response.status !== 503 || attempt === 60)
       throw new Error(`checkout answered ${response.status}: ${JSON.stringify(answer)}`);
     await sleep(1_000);
   }
@@ -110,6 +115,7 @@ async function main() {
       waits: { type: 'string', default: '2000' },
       orders: { type: 'string', default: '200' },
       measure: { type: 'string', default: '10' },
+      'keep-data': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -122,7 +128,7 @@ async function main() {
   const measureSeconds = Number(values.measure);
   const log = (line: string) => process.stdout.write(`${line}\n`);
 
-  const servers = await startServers(undefined);
+  const servers = await startServers(undefined, { keepData: values['keep-data'] });
   const runId = randomBytes(4).toString('hex');
   const appToken = `bench-app-${randomBytes(12).toString('hex')}`;
   const adminToken = `bench-admin-${randomBytes(12).toString('hex')}`;
@@ -169,7 +175,7 @@ async function main() {
     const placed: { orderId: string; revision: number }[] = [];
     let next = 0;
     await Promise.all(
-      Array.from({ length: 8 }, async () => {
+      Array.from({ length: 4 }, async () => {
         while (next < orders) {
           next += 1;
           const body = await placeOrder(
@@ -189,12 +195,12 @@ async function main() {
     log(`opening ${waits} long polls over ${orders} orders, ${OPEN_BATCH} at a time…`);
     // Each follows its order as an order page does: a wait that runs out (30 s) is asked again
     // at once, so all stay open however long opening them takes; those asks are counted.
-    const counts = { reasked: 0, answers: new Map<number, number>() };
+    const counts = { reasked: 0, answers: new Map<string, number>() };
     let following = true;
     const follow = async (order: { orderId: string; revision: number }) => {
       for (;;) {
         const answer = await longPoll(apiUrl, app, order);
-        counts.answers.set(answer.status, (counts.answers.get(answer.status) ?? 0) + 1);
+        counts.answers.set(answer.outcome, (counts.answers.get(answer.outcome) ?? 0) + 1);
         if (answer.status !== 200 || answer.revision > order.revision || !following) return answer;
         counts.reasked += 1;
       }
@@ -251,7 +257,8 @@ async function main() {
         othersStillWaiting: stillOpen,
       },
       shutdownAnsweredAllMs: Math.round(shutdownAnsweredAllMs),
-      answersByStatus: Object.fromEntries(counts.answers),
+      answers: Object.fromEntries(counts.answers),
+      ...(values['keep-data'] ? { dataDir: servers.dataDir } : {}),
     };
     log(JSON.stringify(report, null, 2));
   } finally {

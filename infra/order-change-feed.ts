@@ -20,6 +20,12 @@ export type RevisionListener = (revision: number) => void;
 export interface OrderChangeFeed {
   /** Calls `listener` with the revision of each publication of `orderId` seen from now on. */
   watch(orderId: string, listener: RevisionListener): () => void;
+  /**
+   * Whether the feed has asked about every second from `since` to the last one without a gap
+   * or a failure, so that a watched order it told nothing about has had no publication since
+   * (one stored later than its lookback aside).
+   */
+  heardAllSince(since: Date): boolean;
   /** Stops polling for good. */
   stop(): void;
 }
@@ -45,6 +51,8 @@ export function createOrderChangeFeed(
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let lastFailureLoggedAt = 0;
+  /** The seconds asked about without a gap: from `heard.from` to `heard.to`, or none yet. */
+  let heard: { from: number; to: number } | undefined;
 
   const schedule = () => {
     if (timer || stopped || listeners.size === 0) return;
@@ -56,6 +64,7 @@ export function createOrderChangeFeed(
     try {
       await poll();
     } catch (error) {
+      heard = undefined;
       if (Date.now() - lastFailureLoggedAt > FAILURE_LOG_INTERVAL_MS) {
         lastFailureLoggedAt = Date.now();
         logger.warn(
@@ -81,6 +90,9 @@ export function createOrderChangeFeed(
         ).lean(),
       ),
     );
+    // A poll whose window does not reach back to the previous one's leaves a gap.
+    const from = now - lookbackSeconds;
+    heard = heard && from <= heard.to + 1 ? { from: heard.from, to: now } : { from, to: now };
     for (const publication of batches.flat()) {
       let ids = told.get(publication.createdSecond);
       if (!ids) told.set(publication.createdSecond, (ids = new Set()));
@@ -101,6 +113,11 @@ export function createOrderChangeFeed(
         forOrder.delete(listener);
         if (forOrder.size === 0 && listeners.get(orderId) === forOrder) listeners.delete(orderId);
       };
+    },
+    heardAllSince(since) {
+      const now = unixSecond(new Date());
+      // The last poll must be recent too: one second covers a poll in flight.
+      return heard !== undefined && heard.from <= unixSecond(since) && heard.to >= now - 1;
     },
     stop() {
       stopped = true;

@@ -2,8 +2,8 @@ import type { OrderSnapshot } from '../../domain/order';
 import type { OrderChangeFeed, RevisionListener } from '../../infra/order-change-feed';
 import { createOrderWaits } from './order-waits';
 
-/** A feed the test publishes to by hand, counting who watches. */
-function handFeed() {
+/** A feed the test publishes to by hand, counting who watches; `heardAll` is its vouching. */
+function handFeed(heardAll = false) {
   const listeners = new Map<string, Set<RevisionListener>>();
   const feed: OrderChangeFeed = {
     watch(orderId, listener) {
@@ -11,6 +11,7 @@ function handFeed() {
       listeners.set(orderId, forOrder.add(listener));
       return () => forOrder.delete(listener);
     },
+    heardAllSince: () => heardAll,
     stop: () => undefined,
   };
   return {
@@ -96,7 +97,7 @@ test('a change published between the first read and the wait is not lost', async
   expect(order?.revision).toBe(4);
 });
 
-test('a wait that runs out answers the order as it is then', async () => {
+test('a wait that runs out reads the order again when the feed missed some of its time', async () => {
   const { feed, watching } = handFeed();
   const waits = createOrderWaits(feed);
   const { state, read } = orderAt(3);
@@ -109,6 +110,17 @@ test('a wait that runs out answers the order as it is then', async () => {
   expect((await answer)?.revision).toBe(3);
   expect(state.reads).toBe(2);
   expect(watching('ord_1')).toBe(0);
+});
+
+test('a wait that runs out with the feed vouching for its whole time answers without a read', async () => {
+  const { feed } = handFeed(true);
+  const waits = createOrderWaits(feed);
+  const { state, read } = orderAt(3);
+  const answer = waits.untilRevisionAbove('ord_1', 3, 20_000, read, new AbortController().signal);
+  await settled();
+  jest.advanceTimersByTime(20_000);
+  expect((await answer)?.revision).toBe(3);
+  expect(state.reads).toBe(1);
 });
 
 test('a client that leaves ends the wait with nothing to answer and frees it', async () => {

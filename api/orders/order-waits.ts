@@ -2,7 +2,8 @@
 // comes once the order's revision passes N, or after S seconds with the order as it is. A
 // waiting request holds no database connection and no worker while nothing changes: only a
 // listener on the process's change feed (infra/order-change-feed.ts) and a timer. A change of
-// its order wakes it to read the order again, by id.
+// its order wakes it to read the order again, by id; a wait that runs out unchanged (or is
+// answered at shutdown) reads it again only when the feed cannot vouch that nothing changed.
 
 import type { OrderSnapshot } from '../../domain/order';
 import type { OrderChangeFeed } from '../../infra/order-change-feed';
@@ -14,7 +15,8 @@ export interface OrderWaits {
    * The order as `read` gives it once its revision is above `afterRevision`, or after `waitMs`
    * (or at shutdown) as it is then; undefined when `abandoned` fires first (the client left).
    * `read` is called at once too (an order already past `afterRevision` answers at once), and
-   * its errors (the app's 404) end the wait.
+   * its errors (the app's 404) end the wait. At the end the order is read again unless the feed
+   * heard every second since the wait began (then it is as first read).
    */
   untilRevisionAbove(
     orderId: string,
@@ -61,10 +63,13 @@ export function createOrderWaits(feed: OrderChangeFeed): OrderWaits {
       if (abandoned.aborted) return undefined;
       const nudge = createNudge();
       let timedOut = false;
+      let changed = false;
       // Registered before the first read: a change stored after that read reaches the feed
       // later, so it is not missed between the two.
       const unwatch = feed.watch(orderId, (revision) => {
-        if (revision > afterRevision) nudge.fire();
+        if (revision <= afterRevision) return;
+        changed = true;
+        nudge.fire();
       });
       const timer = setTimeout(() => {
         timedOut = true;
@@ -72,12 +77,22 @@ export function createOrderWaits(feed: OrderChangeFeed): OrderWaits {
       }, waitMs);
       abandoned.addEventListener('abort', nudge.fire);
       waiting.add(nudge.fire);
+      const startedAt = new Date(Date.now() - 1_000);
       try {
+        let order = await read();
         for (;;) {
-          const order = await read();
-          if (order.revision > afterRevision || timedOut || answeringAll) return order;
+          if (order.revision > afterRevision) return order;
+          if (timedOut || answeringAll) {
+            // Unchanged, as far as the feed can tell: no read needed (a few thousand waits
+            // running out, or answered at shutdown, cost the database nothing).
+            return feed.heardAllSince(startedAt) ? order : await read();
+          }
           await nudge.next();
           if (abandoned.aborted) return undefined;
+          if (changed) {
+            changed = false;
+            order = await read();
+          }
         }
       } finally {
         waiting.delete(nudge.fire);
