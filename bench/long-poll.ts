@@ -222,20 +222,27 @@ async function main() {
     const waiting = await measure(api.pid, servers, measureSeconds);
     const reaskedWhileMeasured = counts.reasked - reaskedBefore;
 
+    // Timed from when the store sends its confirmation: the workflow publishes the change
+    // before the callback is answered, so the waits may answer before the store hears back.
     const target = placed[0]!;
+    const confirmSentAt = performance.now();
     const confirmed = await store.confirm(target.orderId, { decision: 'accept' });
     if (confirmed.status !== 200) throw new Error(`confirmation answered ${confirmed.status}`);
-    const confirmedAt = performance.now();
+    const confirmAnsweredMs = performance.now() - confirmSentAt;
     const targetAnswers = await Promise.all(followers.filter((_, i) => i % orders === 0));
-    const latencies = targetAnswers.map((answer) => answer.at - confirmedAt).sort((a, b) => a - b);
+    const latencies = targetAnswers
+      .map((answer) => answer.at - confirmSentAt)
+      .sort((a, b) => a - b);
     const stillOpen = await openWaits(apiUrl);
 
     log('stopping the API with its waits open…');
     following = false;
     const stoppingAt = performance.now();
-    await api.stop();
+    const stopped = api.stop();
     await Promise.all(followers);
     const shutdownAnsweredAllMs = performance.now() - stoppingAt;
+    await stopped;
+    const shutdownExitedMs = performance.now() - stoppingAt;
 
     const report = {
       machine: machineInfo(),
@@ -249,14 +256,18 @@ async function main() {
       confirmation: {
         waitsOnTheOrder: targetAnswers.length,
         changed: targetAnswers.filter((answer) => answer.revision > target.revision).length,
-        answeredAfterMs: {
+        storeAnsweredAfterMs: Math.round(confirmAnsweredMs),
+        waitsAnsweredAfterMs: {
           min: Math.round(latencies[0] ?? NaN),
           p50: Math.round(percentile(latencies, 50) ?? NaN),
           max: Math.round(latencies.at(-1) ?? NaN),
         },
         othersStillWaiting: stillOpen,
       },
-      shutdownAnsweredAllMs: Math.round(shutdownAnsweredAllMs),
+      shutdown: {
+        allWaitsAnsweredAfterMs: Math.round(shutdownAnsweredAllMs),
+        processExitedAfterMs: Math.round(shutdownExitedMs),
+      },
       answers: Object.fromEntries(counts.answers),
       ...(values['keep-data'] ? { dataDir: servers.dataDir } : {}),
     };
