@@ -26,12 +26,17 @@ export function createApiMetrics() {
     registers: [registry],
   });
 
-  /** Times each request; the route label is the matched pattern, never the raw URL. */
+  /**
+   * Times each request; the route label is the matched pattern, never the raw URL, with
+   * `res.locals.routeVariant` appended when the route set one (a long poll, which takes seconds
+   * by design, would otherwise hide the same route's reads).
+   */
   const observeRequests: RequestHandler = (req, res, next) => {
     const stop = requestDuration.startTimer({ method: req.method });
     res.on('finish', () => {
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-      stop({ route, status: String(res.statusCode) });
+      const pattern = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      const variant = res.locals.routeVariant as string | undefined;
+      stop({ route: variant ? `${pattern} ${variant}` : pattern, status: String(res.statusCode) });
     });
     next();
   };

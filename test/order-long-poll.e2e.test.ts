@@ -102,6 +102,11 @@ test('a wait that runs out answers the order as it is', async () => {
   });
   expect(answer.ms).toBeGreaterThanOrEqual(990);
   expect(answer.ms).toBeLessThan(3_000);
+  // Timed apart from the route's plain reads, which a wait's seconds would otherwise swamp.
+  const metrics = await (await fetch(`${harness.apiUrl}/metrics`)).text();
+  expect(metrics).toMatch(
+    /orderflow_http_request_duration_seconds_count\{[^}]*route="\/v1\/orders\/:orderId \(long poll\)"/,
+  );
 });
 
 test('an order already past afterRevision answers at once', async () => {

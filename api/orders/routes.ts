@@ -96,6 +96,7 @@ export function ordersRouter(deps: {
       res.json(toOrderView(await appOrder(res, orderId)));
       return;
     }
+    res.locals.routeVariant = '(long poll)';
     // The client leaving frees its wait (its listener and timer) at once.
     const left = new AbortController();
     res.once('close', () => left.abort());
