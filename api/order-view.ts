@@ -1,9 +1,10 @@
-// The order as callers see it: the read model's snapshot without storage bookkeeping.
+// The order as callers see it: the read model's snapshot without storage bookkeeping. Its
+// `revision` grows with every change (an app's long poll waits for one above it).
 
 import type { OrderSnapshot } from '../domain/order';
 import { ApiError } from './errors';
 
-export type OrderView = Omit<OrderSnapshot, 'revision' | 'authorisationId'>;
+export type OrderView = Omit<OrderSnapshot, 'authorisationId'>;
 
 /** Without the workflow's bookkeeping: the gateway's reference and the refunds' fingerprints. */
 export function toOrderView(
@@ -11,7 +12,6 @@ export function toOrderView(
 ): OrderView {
   const {
     _id: _id,
-    revision: _revision,
     publication: _publication,
     authorisationId: _authorisationId,
     ...view

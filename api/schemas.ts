@@ -201,6 +201,10 @@ export const OrderSchema = z
       .meta({ description: 'until when support may refund the closed order' }),
     createdAt: dateTime,
     updatedAt: dateTime,
+    revision: z.number().int().min(1).meta({
+      description:
+        'grows with every change of the order; `GET /v1/orders/{orderId}?afterRevision=` waits for a higher one',
+    }),
   })
   .meta({ id: 'Order' });
 

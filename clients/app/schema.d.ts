@@ -29,7 +29,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The order as the app shows it */
+    /**
+     * The order as the app shows it; with `afterRevision`, once it changes
+     * @description With `afterRevision=N` (a long poll) the answer waits until the order has a revision above N, or `wait` seconds (default 20, at most 30), then answers 200 with the order as it is, changed or not: an order page follows the order by asking again with the `revision` it got. An order already past N answers at once. A server shutting down answers its waits at once. `wait` without `afterRevision`, or values that are not whole numbers in range, are 422.
+     */
     get: operations['getOrder'];
     put?: never;
     post?: never;
@@ -620,6 +623,8 @@ export interface components {
       createdAt: string;
       /** Format: date-time */
       updatedAt: string;
+      /** @description grows with every change of the order; `GET /v1/orders/{orderId}?afterRevision=` waits for a higher one */
+      revision: number;
     };
     GroceryItem: {
       sku: string;
@@ -1065,6 +1070,8 @@ export interface components {
         createdAt: string;
         /** Format: date-time */
         updatedAt: string;
+        /** @description grows with every change of the order; `GET /v1/orders/{orderId}?afterRevision=` waits for a higher one */
+        revision: number;
         attention?: {
           /** @example delivery_overdue */
           code: string;
@@ -1385,7 +1392,12 @@ export interface operations {
   };
   getOrder: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description answer once the order has a revision above this one (the `revision` last seen), or when `wait` runs out */
+        afterRevision?: number;
+        /** @description seconds to wait for that change, at most 30 (default 20); then the answer is the order as it is */
+        wait?: number;
+      };
       header?: never;
       path: {
         orderId: string;
