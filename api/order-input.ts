@@ -21,6 +21,7 @@ type ProviderSettings = Pick<
   | 'checkOutTime'
   | 'confirmationTimeoutSeconds'
   | 'doctorNoShowGraceSeconds'
+  | 'fallbackProviderIds'
 >;
 
 /**
@@ -79,6 +80,9 @@ export function orderWorkflowInput(order: {
     ),
     ...(provider.doctorNoShowGraceSeconds != null
       ? { doctorNoShowGraceSeconds: provider.doctorNoShowGraceSeconds }
+      : {}),
+    ...(provider.fallbackProviderIds?.length
+      ? { fallbackProviderIds: provider.fallbackProviderIds }
       : {}),
     refundWindowSeconds: settings.refundWindowSeconds,
     settlementAttentionSeconds: settings.settlementAttentionSeconds,

@@ -195,6 +195,19 @@ export const OrderSchema = z
       })
       .optional(),
     confirmBy: dateTime.optional(),
+    routing: z
+      .array(
+        z.object({
+          providerId: z.string(),
+          outcome: z.enum(['rejected', 'expired']),
+          at: dateTime,
+        }),
+      )
+      .optional()
+      .meta({
+        description:
+          'earlier offers of a re-routed order, oldest first: the provider asked and why the order moved on',
+      }),
     closedAt: dateTime.optional().meta({ description: 'when the order reached its final status' }),
     refundableUntil: dateTime
       .optional()

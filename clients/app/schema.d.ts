@@ -609,6 +609,14 @@ export interface components {
       };
       /** Format: date-time */
       confirmBy?: string;
+      /** @description earlier offers of a re-routed order, oldest first: the provider asked and why the order moved on */
+      routing?: {
+        providerId: string;
+        /** @enum {string} */
+        outcome: 'rejected' | 'expired';
+        /** Format: date-time */
+        at: string;
+      }[];
       /**
        * Format: date-time
        * @description when the order reached its final status
@@ -831,6 +839,7 @@ export interface components {
       checkInTime?: string;
       /** @description hotels only: local check-out time, HH:MM in the hotel's zone */
       checkOutTime?: string;
+      fallbackProviderIds?: string[];
       active: boolean;
       /** Format: date-time */
       createdAt: string;
@@ -881,6 +890,8 @@ export interface components {
        * @example 12:00
        */
       checkOutTime?: string;
+      /** @description providers of the same vertical an order is offered to, in turn, when this one rejects it whole or misses its deadline (at most 2 re-routes an order; an inactive one or one of another vertical is skipped) */
+      fallbackProviderIds?: string[];
     };
     AdminProviderList: {
       providers: components['schemas']['AdminProvider'][];
@@ -903,6 +914,7 @@ export interface components {
       checkInTime?: string;
       /** @description hotels only: local check-out time, HH:MM in the hotel's zone */
       checkOutTime?: string;
+      fallbackProviderIds?: string[];
       active: boolean;
       /** Format: date-time */
       createdAt: string;
@@ -937,6 +949,8 @@ export interface components {
        * @example 12:00
        */
       checkOutTime?: string | null;
+      /** @description providers of the same vertical an order is offered to, in turn, when this one rejects it whole or misses its deadline (at most 2 re-routes an order; an inactive one or one of another vertical is skipped) */
+      fallbackProviderIds?: string[] | null;
       /** @description an inactive provider takes no new orders; its orders in flight finish */
       active?: boolean;
     };
@@ -1056,6 +1070,14 @@ export interface components {
         };
         /** Format: date-time */
         confirmBy?: string;
+        /** @description earlier offers of a re-routed order, oldest first: the provider asked and why the order moved on */
+        routing?: {
+          providerId: string;
+          /** @enum {string} */
+          outcome: 'rejected' | 'expired';
+          /** Format: date-time */
+          at: string;
+        }[];
         /**
          * Format: date-time
          * @description when the order reached its final status
@@ -1249,6 +1271,8 @@ export interface components {
         | 'order_payment_declined'
         | 'order_closed'
         | 'after_sales_started'
+        | 'order_rerouted'
+        | 'fallback_skipped'
         | 'after_sales_ended'
         | 'workflow_failed'
         | 'workflow_terminated'
