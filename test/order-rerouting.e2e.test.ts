@@ -6,6 +6,7 @@
 import type { OrderSnapshot } from '../domain/order';
 import { orderWorkflowId } from '../workflows/messages';
 import { createAdminClient } from '../dev/admin-client';
+import { recordHistory } from './support/histories';
 import {
   startWebhookReceiver,
   TOKENS,
@@ -90,6 +91,9 @@ test('a store rejecting the whole order hands it to its fallback, which captures
   expect(await timelineKinds(orderId)).toEqual(
     expect.arrayContaining(['order_rerouted', 'captured']),
   );
+  expect((await fallback.client.reportEvent(orderId, 'delivered')).status).toBe(200);
+  await finalOrder(orderId);
+  await recordHistory(harness.temporal, orderId, 'grocery-rerouted-after-rejection');
 });
 
 test("a clinic's missed deadline re-routes the consultation to the next clinic, skipping an inactive one", async () => {
@@ -146,6 +150,7 @@ test('both fallbacks failing: the order ends rejected and the hold is released o
     ['authorisation', GROCERY_TOTAL],
     ['void', GROCERY_TOTAL],
   ]);
+  await recordHistory(harness.temporal, orderId, 'grocery-rerouted-twice-then-rejected');
 });
 
 test('a partial confirmation is not a rejection: the store keeps the order', async () => {
