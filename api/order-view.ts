@@ -1,24 +1,10 @@
-// The order as callers see it: the read model's snapshot without storage bookkeeping.
+// The order as callers see it (domain/order-view.ts), and the answer to a cancellation.
 
 import type { OrderSnapshot } from '../domain/order';
+import { toOrderView } from '../domain/order-view';
 import { ApiError } from './errors';
 
-export type OrderView = Omit<OrderSnapshot, 'revision' | 'authorisationId'>;
-
-/** Without the workflow's bookkeeping: the gateway's reference and the refunds' fingerprints. */
-export function toOrderView(
-  document: OrderSnapshot & { _id?: unknown; publication?: unknown },
-): OrderView {
-  const {
-    _id: _id,
-    revision: _revision,
-    publication: _publication,
-    authorisationId: _authorisationId,
-    ...view
-  } = document;
-  if (!view.refunds) return view;
-  return { ...view, refunds: view.refunds.map(({ requestHash: _hash, ...refund }) => refund) };
-}
+export { toOrderView, type OrderView } from '../domain/order-view';
 
 /**
  * The answer to a cancellation: the fee kept and what went back to the customer. An order
