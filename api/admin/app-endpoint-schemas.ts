@@ -34,7 +34,7 @@ export const AppEventDeliveryParamsSchema = AppEndpointParamsSchema.extend({
   deliveryId: z.string().min(1).max(300),
 });
 
-export const AppEndpointSchema = z
+const AppEndpointSchema = z
   .object({
     endpointId: z.string(),
     url: z.string(),
