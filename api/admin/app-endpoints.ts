@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import { Router } from 'express';
 import { endpointView, registerEndpoint } from '../../infra/app-endpoints';
 import type { Models } from '../../infra/db';
-import type { AppEventDeliveryDocument } from '../../infra/models/app-event';
+import { deliveryView, withAttempts } from '../../infra/app-event-deliveries';
 import {
   retryAppEventSignal,
   type AppEventDeliveryInput,
@@ -19,7 +19,6 @@ import {
   AppEventDeliveryParamsSchema,
   ListDeliveriesQuerySchema,
   RegisterAppEndpointRequestSchema,
-  type AppEventDeliveryView,
 } from './app-endpoint-schemas';
 
 export function adminAppEndpointsRouter(deps: {
@@ -81,7 +80,7 @@ export function adminAppEndpointsRouter(deps: {
       .sort({ createdAt: -1, _id: -1 })
       .limit(query.limit)
       .lean();
-    res.json({ deliveries: await withAttempts(deliveries) });
+    res.json({ deliveries: (await withAttempts(models, deliveries)).map(deliveryView) });
   });
 
   router.post('/:endpointId/deliveries/:deliveryId/retry', async (req, res) => {
@@ -103,7 +102,8 @@ export function adminAppEndpointsRouter(deps: {
       },
     );
     req.log.info({ endpointId, deliveryId }, 'app event delivery retried');
-    res.status(202).json((await withAttempts([{ ...delivery, status: 'pending' }]))[0]);
+    const [retried] = await withAttempts(models, [{ ...delivery, status: 'pending' }]);
+    res.status(202).json(deliveryView(retried!));
   });
 
   async function existingEndpoint(endpointId: string) {
@@ -116,36 +116,6 @@ export function adminAppEndpointsRouter(deps: {
     const endpoint = await existingEndpoint(endpointId);
     if (endpoint.deletedAt) throw new ApiError(404, 'endpoint_not_found', 'no such app endpoint');
     return endpoint;
-  }
-
-  async function withAttempts(
-    deliveries: readonly AppEventDeliveryDocument[],
-  ): Promise<AppEventDeliveryView[]> {
-    const attempts = await models.AppEventAttempt.find({
-      deliveryId: { $in: deliveries.map((d) => d._id) },
-    })
-      .sort({ at: 1 })
-      .lean();
-    return deliveries.map((delivery) => ({
-      deliveryId: delivery._id,
-      endpointId: delivery.endpointId,
-      eventId: delivery.eventId,
-      type: delivery.type,
-      orderId: delivery.orderId,
-      sequence: delivery.sequence,
-      status: delivery.status,
-      createdAt: delivery.createdAt.toISOString(),
-      updatedAt: delivery.updatedAt.toISOString(),
-      attempts: attempts
-        .filter((attempt) => attempt.deliveryId === delivery._id)
-        .map((attempt) => ({
-          at: attempt.at.toISOString(),
-          ...(attempt.httpStatus !== undefined ? { httpStatus: attempt.httpStatus } : {}),
-          ...(attempt.error !== undefined ? { error: attempt.error } : {}),
-          delivered: attempt.delivered,
-          durationMs: attempt.durationMs,
-        })),
-    }));
   }
 
   return router;

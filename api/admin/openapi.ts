@@ -4,6 +4,7 @@
 
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { bearerAuth, errors, json, jsonBody } from '../openapi-parts';
+import { AppEventDeliverySchema } from '../app-event-schemas';
 import { ErrorSchema, ProviderParamsSchema } from '../schemas';
 import {
   AppEndpointListSchema,
@@ -11,7 +12,6 @@ import {
   AppEndpointWithSecretSchema,
   AppEventDeliveryListSchema,
   AppEventDeliveryParamsSchema,
-  AppEventDeliverySchema,
   ListDeliveriesQuerySchema,
   RegisterAppEndpointRequestSchema,
 } from './app-endpoint-schemas';

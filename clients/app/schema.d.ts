@@ -1249,6 +1249,8 @@ export interface components {
         /** Format: date-time */
         at: string;
       }[];
+      /** @description the order's events to the app's endpoints, oldest first, with their attempts */
+      appEvents: components['schemas']['AppEventDelivery'][];
     };
     RefundResult: {
       refund: components['schemas']['Refund'];
