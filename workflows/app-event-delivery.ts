@@ -40,6 +40,8 @@ export async function appEventDeliveryWorkflow(input: AppEventDeliveryInput): Pr
   for (;;) {
     retryNow = false;
     const { outcome } = await attemptAppEvent(input.deliveryId);
+    // Asked to send it again while the attempt went (or as it ended): send it again now.
+    if (outcome === 'delivered' && retryNow) continue;
     // Delivered: the attempt recorded it. Refused or deleted: retrying cannot change that.
     if (outcome !== 'retry') {
       if (outcome !== 'delivered') await settleAppEventDelivery(input.deliveryId, 'failed');
