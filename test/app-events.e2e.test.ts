@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
 import { eventually, TOKENS, useHarness, type RegisteredProvider } from './support/harness';
+import { recordHistory } from './support/histories';
 import { groceryOrder, placeOrder, waitForStatus } from './support/orders';
 import { support } from './support/staff';
 
@@ -284,6 +285,9 @@ describe('events', () => {
     // 0.5 s, then 1 s, apart (at least).
     expect(times[1] - times[0]).toBeGreaterThanOrEqual(400);
     expect(times[2] - times[1]).toBeGreaterThanOrEqual(900);
+    await recordHistory(harness.temporal, orderId, 'app-event-retried', {
+      workflowId: listed.deliveryId,
+    });
     expect((await admin().remove(flakyEndpoint.endpointId)).status).toBe(204);
   });
 
@@ -335,6 +339,10 @@ describe('events', () => {
       return body.deliveries.some(
         (d: { deliveryId: string }) => d.deliveryId === pending.deliveryId,
       );
+    });
+
+    await recordHistory(harness.temporal, orderId, 'app-event-retried-by-admin', {
+      workflowId: pending.deliveryId,
     });
 
     // A delivery that ended is sent again on request, with the same id.
