@@ -7,7 +7,9 @@
 
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/activity';
-import type { OrderSnapshot } from '../domain/order';
+import { confirmationTimeoutSeconds } from '../domain/deadlines';
+import type { HotelDetails, OrderSnapshot, TeleconsultationDetails } from '../domain/order';
+import { DEFAULT_TIME_ZONE, hotelClock, stayTimes } from '../infra/local-time';
 import { validSecrets } from '../infra/provider-secrets';
 import { SIGNATURE_HEADER, webhookSignatureHeader } from '../infra/signing';
 import { targetRefusalOf } from '../infra/webhook-client';
@@ -88,5 +90,51 @@ export function createProviderActivities({ models, webhooks, logger, clock }: Ac
       }
       return { delivered: true, status: response.status };
     },
+
+    /**
+     * What a fallback provider would take a re-routed order on: its deadline and settings (a
+     * stay's times in its own zone), or why it is skipped.
+     */
+    async fallbackTerms(input: { providerId: string; order: OrderSnapshot }): Promise<FallbackTerms> {
+      const { providerId, order } = input;
+      const provider = await models.Provider.findById(providerId).lean();
+      if (!provider) return { providerId, skipped: 'unknown provider' };
+      if (provider.active === false) return { providerId, skipped: 'inactive' };
+      if (provider.vertical !== order.vertical)
+        return { providerId, skipped: `serves ${provider.vertical} orders` };
+      return {
+        providerId,
+        confirmationTimeoutSeconds: confirmationTimeoutSeconds(
+          order.vertical,
+          provider.confirmationTimeoutSeconds,
+        ),
+        ...(provider.doctorNoShowGraceSeconds != null
+          ? { doctorNoShowGraceSeconds: provider.doctorNoShowGraceSeconds }
+          : {}),
+        ...(order.hotel
+          ? { hotel: { ...order.hotel, ...stayTimes(order.hotel, hotelClock(provider)) } }
+          : {}),
+        ...(order.teleconsultation
+          ? {
+              teleconsultation: {
+                ...order.teleconsultation,
+                timeZone: provider.timeZone ?? DEFAULT_TIME_ZONE,
+              },
+            }
+          : {}),
+      };
+    },
   };
 }
+
+/** A fallback's terms for a re-routed order, or why the order skips it. */
+export type FallbackTerms =
+  | {
+      providerId: string;
+      skipped?: undefined;
+      confirmationTimeoutSeconds: number;
+      doctorNoShowGraceSeconds?: number;
+      hotel?: HotelDetails;
+      teleconsultation?: TeleconsultationDetails;
+    }
+  | { providerId: string; skipped: string };

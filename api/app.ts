@@ -1,5 +1,6 @@
 // The Express application: middleware in order (request context, metrics), one router per
-// user of the API, then the single error translation.
+// user of the API, then the single error translation. It also owns the process's order change
+// feed, which the app's long polls wait on, and answers them when the server shuts down.
 
 import express from 'express';
 import type { Client } from '@temporalio/client';
@@ -20,6 +21,7 @@ import { adminProvidersRouter } from './admin/routes';
 import { codecRouter } from './codec/routes';
 import { consoleRouter } from './console/routes';
 import { opsRouter } from './ops/routes';
+import { createOrderWaits } from './orders/order-waits';
 import { ordersRouter } from './orders/routes';
 import { providersRouter } from './providers/routes';
 import { supportRouter, whoAmI } from './support/routes';
@@ -28,6 +30,7 @@ import type { LedgerEntry } from '../infra/models/sandbox-payment';
 import { createSandboxGateway } from '../infra/payments/sandbox';
 import { useSecretKeys } from '../infra/provider-secrets';
 import { webhookUrlRefusal } from '../infra/webhook-client';
+import { createOrderChangeFeed } from '../infra/order-change-feed';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -56,6 +59,9 @@ export function createApp({ config, database, temporal, logger, paymentLedger }:
   metrics.observeAdmission(admission);
   const { models } = database;
   useSecretKeys(models, config.secretEncryptionKeys);
+  const orderFeed = createOrderChangeFeed(models, logger);
+  const orderWaits = createOrderWaits(orderFeed);
+  metrics.observeOrderWaits(orderWaits);
   const requireRole = bearerAuth(config.apiClients);
   const json = jsonBody();
 
@@ -86,6 +92,7 @@ export function createApp({ config, database, temporal, logger, paymentLedger }:
       temporal,
       metrics,
       admission,
+      orderWaits,
       placeOrder: createCheckout({
         models,
         temporal,
@@ -158,5 +165,10 @@ export function createApp({ config, database, temporal, logger, paymentLedger }:
   );
   app.use(notFoundHandler);
   app.use(errorHandler);
-  return { app, metrics };
+  /** At shutdown: long polls answer now (with the order as it is) and the feed stops. */
+  const answerWaitsNow = () => {
+    orderWaits.answerAll();
+    orderFeed.stop();
+  };
+  return { app, metrics, answerWaitsNow };
 }

@@ -5,7 +5,7 @@
 
 import { decideCancellation } from '../domain/cancellation';
 import type { OrderSnapshot } from '../domain/order';
-import { DEFAULT_TIME_ZONE, localIso } from './local-time';
+import { DEFAULT_TIME_ZONE, localIso } from '../infra/local-time';
 
 /** Where the order's times are told: the hotel's or the clinic's zone (UTC on older orders). */
 const localZoneOf = (order: OrderSnapshot) =>

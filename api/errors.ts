@@ -35,6 +35,7 @@ const updateFailureStatus: Record<string, { status: number; code: string }> = {
   [FailureTypes.refundNotAllowed]: { status: 409, code: 'refund_not_allowed' },
   [FailureTypes.idempotencyConflict]: { status: 409, code: 'idempotency_key_reused' },
   [FailureTypes.eventOutOfSchedule]: { status: 422, code: 'event_out_of_schedule' },
+  [FailureTypes.orderRerouted]: { status: 409, code: 'order_rerouted' },
 };
 
 function fromUpdateFailure(error: WorkflowUpdateFailedError): ApiError | undefined {

@@ -26,12 +26,17 @@ export function createApiMetrics() {
     registers: [registry],
   });
 
-  /** Times each request; the route label is the matched pattern, never the raw URL. */
+  /**
+   * Times each request; the route label is the matched pattern, never the raw URL, with
+   * `res.locals.routeVariant` appended when the route set one (a long poll, which takes seconds
+   * by design, would otherwise hide the same route's reads).
+   */
   const observeRequests: RequestHandler = (req, res, next) => {
     const stop = requestDuration.startTimer({ method: req.method });
     res.on('finish', () => {
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-      stop({ route, status: String(res.statusCode) });
+      const pattern = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      const variant = res.locals.routeVariant as string | undefined;
+      stop({ route: variant ? `${pattern} ${variant}` : pattern, status: String(res.statusCode) });
     });
     next();
   };
@@ -56,7 +61,26 @@ export function createApiMetrics() {
     });
   };
 
-  return { registry, checkouts, checkoutsShed, observeRequests, observeAdmission };
+  /** Reports the app's long polls waiting for their order to change. */
+  const observeOrderWaits = (waits: { readonly open: number }) => {
+    new Gauge({
+      name: 'orderflow_order_waits',
+      help: 'Requests waiting for their order to change (GET /v1/orders/:id?afterRevision=)',
+      registers: [registry],
+      collect() {
+        this.set(waits.open);
+      },
+    });
+  };
+
+  return {
+    registry,
+    checkouts,
+    checkoutsShed,
+    observeRequests,
+    observeAdmission,
+    observeOrderWaits,
+  };
 }
 
 export type ApiMetrics = ReturnType<typeof createApiMetrics>;

@@ -12,7 +12,7 @@ import {
   ProviderIdAttribute,
   VerticalAttribute,
 } from '../workflows/search-attributes';
-import { DEFAULT_TIME_ZONE, hotelClock, stayTimes } from './local-time';
+import { DEFAULT_TIME_ZONE, hotelClock, stayTimes } from '../infra/local-time';
 
 type ProviderSettings = Pick<
   ProviderDocument,
@@ -21,6 +21,7 @@ type ProviderSettings = Pick<
   | 'checkOutTime'
   | 'confirmationTimeoutSeconds'
   | 'doctorNoShowGraceSeconds'
+  | 'fallbackProviderIds'
 >;
 
 /**
@@ -79,6 +80,9 @@ export function orderWorkflowInput(order: {
     ),
     ...(provider.doctorNoShowGraceSeconds != null
       ? { doctorNoShowGraceSeconds: provider.doctorNoShowGraceSeconds }
+      : {}),
+    ...(provider.fallbackProviderIds?.length
+      ? { fallbackProviderIds: provider.fallbackProviderIds }
       : {}),
     refundWindowSeconds: settings.refundWindowSeconds,
     settlementAttentionSeconds: settings.settlementAttentionSeconds,

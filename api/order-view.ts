@@ -4,7 +4,7 @@ import type { OrderSnapshot } from '../domain/order';
 import { toOrderView } from '../domain/order-view';
 import { ApiError } from './errors';
 
-export { toOrderView } from '../domain/order-view';
+export { toOrderView, type OrderView } from '../domain/order-view';
 
 /**
  * The answer to a cancellation: the fee kept and what went back to the customer. An order

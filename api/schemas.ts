@@ -195,12 +195,29 @@ export const OrderSchema = z
       })
       .optional(),
     confirmBy: dateTime.optional(),
+    routing: z
+      .array(
+        z.object({
+          providerId: z.string(),
+          outcome: z.enum(['rejected', 'expired']),
+          at: dateTime,
+        }),
+      )
+      .optional()
+      .meta({
+        description:
+          'earlier offers of a re-routed order, oldest first: the provider asked and why the order moved on',
+      }),
     closedAt: dateTime.optional().meta({ description: 'when the order reached its final status' }),
     refundableUntil: dateTime
       .optional()
       .meta({ description: 'until when support may refund the closed order' }),
     createdAt: dateTime,
     updatedAt: dateTime,
+    revision: z.number().int().min(1).meta({
+      description:
+        'grows with every change of the order; `GET /v1/orders/{orderId}?afterRevision=` waits for a higher one',
+    }),
   })
   .meta({ id: 'Order' });
 

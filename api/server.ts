@@ -160,7 +160,7 @@ export async function startApi(deps: {
   temporal: Client;
   logger: Logger;
 }): Promise<RunningApi> {
-  const { app } = createApp(deps);
+  const { app, answerWaitsNow } = createApp(deps);
   const { logger } = deps;
   let shuttingDown = false;
   let closed: Promise<void> | undefined;
@@ -206,6 +206,8 @@ export async function startApi(deps: {
     new Promise<void>((resolve, reject) => {
       shuttingDown = true;
       for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
+      // Long polls answer now with the order as it is, rather than hold the grace period.
+      answerWaitsNow();
       // A connection turns idle whenever its last response is sent; close those again and again.
       const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
       const force = setTimeout(() => {

@@ -19,6 +19,8 @@ export interface ProviderRegistration {
   /** Hotels: local `HH:MM` (default 14:00 and 12:00). */
   checkInTime?: string;
   checkOutTime?: string;
+  /** Providers of the same vertical a rejected or unanswered order goes to, in turn. */
+  fallbackProviderIds?: string[];
 }
 
 /** What a registration answers once: the provider's signing secret. */

@@ -21,10 +21,7 @@ export interface AppEventMarks {
   rerouted: number;
 }
 
-/** Snapshots from before re-routing have no `routing`; newer ones list the earlier offers. */
-type MaybeRouted = OrderSnapshot & { routing?: readonly unknown[] };
-
-export function appEventMarks(snapshot: MaybeRouted): AppEventMarks {
+export function appEventMarks(snapshot: OrderSnapshot): AppEventMarks {
   return {
     status: snapshot.status,
     refunded: snapshot.refunds?.filter((refund) => refund.status === 'refunded').length ?? 0,

@@ -1,9 +1,10 @@
 // The order as callers see it (the app's API, app events): the workflow's snapshot without
-// storage bookkeeping.
+// storage bookkeeping. Its `revision` grows with every change (an app's long poll waits for
+// one above it; an app event's `sequence` is it).
 
 import type { OrderSnapshot } from './order';
 
-export type OrderView = Omit<OrderSnapshot, 'revision' | 'authorisationId'>;
+export type OrderView = Omit<OrderSnapshot, 'authorisationId'>;
 
 /** Without the workflow's bookkeeping: the gateway's reference and the refunds' fingerprints. */
 export function toOrderView(
@@ -11,7 +12,6 @@ export function toOrderView(
 ): OrderView {
   const {
     _id: _id,
-    revision: _revision,
     publication: _publication,
     authorisationId: _authorisationId,
     ...view

@@ -104,6 +104,8 @@ function emptyAmounts(total: number): OrderAmounts {
 /** The provider's answer to a new order. */
 export interface ConfirmationDecision {
   decision: 'accept' | 'reject';
+  /** Who answers (set by the API from the signed callback): an earlier offer's provider is refused. */
+  providerId?: string;
   reason?: string;
   /** Grocery only: how much of each line the store can supply. */
   items?: { sku: string; availableQuantity: number }[];
@@ -123,6 +125,15 @@ export type ProviderEventType = (typeof PROVIDER_EVENT_TYPES)[number];
 
 export interface ProviderEvent {
   type: ProviderEventType;
+  at: string;
+  /** Who reports it (set by the API from the signed callback). */
+  providerId?: string;
+}
+
+/** An earlier offer of a re-routed order: the provider asked, and why the order moved on. */
+export interface RoutingEntry {
+  providerId: string;
+  outcome: 'rejected' | 'expired';
   at: string;
 }
 
@@ -249,6 +260,8 @@ export interface OrderSnapshot {
   cancellation?: CancellationRecord;
   /** When the provider must have answered by. */
   confirmBy?: string;
+  /** Earlier offers of a re-routed order, oldest first (absent until the first re-route). */
+  routing?: RoutingEntry[];
   /** Refunds issued by support staff, oldest first (absent until the first one). */
   refunds?: RefundRecord[];
   /** Why the order needs a person to look at it; cleared when that resolves itself. */

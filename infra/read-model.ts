@@ -13,7 +13,7 @@ import type { OrderSnapshot } from '../domain/order';
 import { isDuplicateKeyError } from './duplicate-key';
 import type { Models } from './db';
 import type { OrderDocument } from './models/order';
-import { publicationId } from './models/order-publication';
+import { publicationId, unixSecond } from './models/order-publication';
 
 export type ReadModels = Pick<Models, 'Order' | 'OrderPublication'>;
 
@@ -37,12 +37,15 @@ export async function publishSnapshot(
 }
 
 async function insertPublication(models: ReadModels, snapshot: OrderSnapshot, publication: number) {
+  const createdAt = new Date();
   try {
     await models.OrderPublication.create({
       _id: publicationId(snapshot.orderId, publication),
       orderId: snapshot.orderId,
       publication,
       snapshot,
+      createdAt,
+      createdSecond: unixSecond(createdAt),
     });
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;

@@ -33,7 +33,13 @@ interface Received {
     orderId: string;
     sequence: number;
     occurredAt: string;
-    order: { orderId: string; status: string; refunds?: { status: string }[] };
+    order: {
+      orderId: string;
+      status: string;
+      providerId: string;
+      refunds?: { status: string }[];
+      routing?: { providerId: string; outcome: string }[];
+    };
   };
 }
 
@@ -231,8 +237,8 @@ describe('events', () => {
     const refunded = events.find((e) => e.body.type === 'order.refunded')!;
     expect(refunded.body.order.refunds).toEqual([expect.objectContaining({ status: 'refunded' })]);
     expect(refunded.body.sequence).toBeGreaterThan(statusEvents.at(-1)!.body.sequence);
-    // The app's view: no bookkeeping.
-    expect(refunded.body.order).not.toHaveProperty('revision');
+    // The app's view: no bookkeeping; the sequence is the order's revision.
+    expect(refunded.body.order).toMatchObject({ revision: refunded.body.sequence });
     expect(refunded.body.order).not.toHaveProperty('authorisationId');
     expect(JSON.stringify(refunded.body.order)).not.toContain('requestHash');
 
@@ -250,6 +256,33 @@ describe('events', () => {
     }
     const failed = await admin().deliveries(endpoint.endpointId, 'failed');
     expect(failed.body.deliveries).toEqual([]);
+  });
+
+  test('a re-route is an event of its own, with the order offered to the fallback', async () => {
+    const fallback = await harness.registerProvider({ vertical: 'grocery' });
+    const first = await harness.registerProvider({
+      vertical: 'grocery',
+      fallbackProviderIds: [fallback.providerId],
+    });
+    const checkout = await placeOrder(harness.apiUrl, groceryOrder(first.providerId));
+    expect(checkout.status).toBe(201);
+    const orderId: string = checkout.body.orderId;
+    expect((await first.client.confirm(orderId, { decision: 'reject' })).status).toBe(200);
+
+    const rerouted = await eventually(
+      () => backend.of(orderId).find((e) => e.body.type === 'order.rerouted'),
+      15_000,
+      'the re-route event',
+    );
+    expect(verify(endpoint.secret, rerouted)).toEqual(rerouted.body);
+    expect(rerouted.body.order).toMatchObject({
+      status: 'awaiting_confirmation',
+      providerId: fallback.providerId,
+      routing: [expect.objectContaining({ providerId: first.providerId, outcome: 'rejected' })],
+    });
+    // The status did not change: no status event for the re-route.
+    await eventually(() => statusesOf(backend.of(orderId)).length > 0);
+    expect(statusesOf(backend.of(orderId))).toEqual(['awaiting_confirmation']);
   });
 
   test('an endpoint that fails for a while gets the same event again, with backoff, until it takes it', async () => {

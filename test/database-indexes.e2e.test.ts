@@ -47,6 +47,17 @@ beforeAll(async () => {
         result: {},
       })) as never[],
     ),
+    // Ten publications a second over 300 s: the change feed asks for one second's.
+    models.OrderPublication.collection.insertMany(
+      Array.from({ length: ROWS }, (_, i) => ({
+        _id: `ord_${i}/1`,
+        orderId: `ord_${i}`,
+        publication: 1,
+        snapshot: { orderId: `ord_${i}`, revision: 1 },
+        createdAt: at,
+        createdSecond: 1_700_000_000 + Math.floor(i / 10),
+      })) as never[],
+    ),
   ]);
 });
 
@@ -84,6 +95,11 @@ describe('lookups on the embedded PostgreSQL', () => {
       { authorisationId: 'auth_42' },
     ],
     ["an order's ledger", 'sandbox_operations', { orderId: 'ord_2999' }],
+    [
+      "one second's publications (the API's change feed)",
+      'order_publications',
+      { createdSecond: 1_700_000_150 },
+    ],
   ])('%s uses an index', async (_story, collection, filter) => {
     const nodes = await planOf(collection, filter);
     expect(nodes).toContain('Bitmap Index Scan');

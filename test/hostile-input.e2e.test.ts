@@ -953,7 +953,10 @@ function queryArb(op: Operation, goodOnly = false): fc.Arbitrary<QueryChoice> {
   const perParam = declared.map((param) => {
     const s = resolve(param.schema);
     const valid: fc.Arbitrary<string>[] = [];
-    if (s.enum) valid.push(fc.constantFrom(...s.enum.map(String)));
+    // A long poll's valid reads answer at once (a revision already passed, no wait): the run
+    // is not there to wait.
+    if (param.name === 'wait' || param.name === 'afterRevision') valid.push(fc.constant('0'));
+    else if (s.enum) valid.push(fc.constantFrom(...s.enum.map(String)));
     else if (s.type === 'integer')
       valid.push(fc.integer({ min: s.minimum ?? 0, max: s.maximum ?? 1000 }).map(String));
     else if (s.format === 'date-time')
@@ -1319,6 +1322,9 @@ function buildProbe(
       faults.push(`query ${name}: invalid`);
     else if (meantBad) unsure.push(`query ${name}: maybe invalid`);
   }
+  // A long poll's wait without the revision it waits past waits for nothing: refused.
+  if (byName.has('wait') && !byName.has('afterRevision'))
+    faults.push('query wait without afterRevision');
   const query = [
     ...choice.query.pairs.map(([k, v]) => `${encodeQuery(k)}=${encodeQuery(v)}`),
     ...(choice.query.rawSuffix ? [choice.query.rawSuffix] : []),

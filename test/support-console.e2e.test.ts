@@ -370,6 +370,41 @@ test('support sees a refund waiting for approval; an admin opens the order by it
   await page.context().close();
 });
 
+test('a re-routed order shows the providers offered it before, and why it moved on', async () => {
+  const fallback = await harness.registerProvider({ vertical: 'grocery' });
+  const store = await harness.registerProvider({
+    vertical: 'grocery',
+    fallbackProviderIds: [fallback.providerId],
+  });
+  const checkout = await placeOrder(harness.apiUrl, groceryOrder(store.providerId));
+  const orderId: string = checkout.body.orderId;
+  expect((await store.client.confirm(orderId, { decision: 'reject' })).status).toBe(200);
+  await waitForStatus(harness.apiUrl, orderId, 'awaiting_confirmation', 15_000, {
+    until: (order) => order.providerId === fallback.providerId,
+  });
+
+  const { page, problems } = await openConsole();
+  await page.goto(`${harness.apiUrl}/support/#/orders/${orderId}`);
+  await signIn(page, TOKENS.support);
+  await page.locator('h1', { hasText: orderId }).waitFor();
+  const fact = (name: string) =>
+    page
+      .locator('dt', { hasText: new RegExp(`^${name}$`) })
+      .locator('xpath=following-sibling::dd[1]');
+  expect(await fact('Provider').textContent()).toBe(fallback.providerId);
+  expect(await fact('Offered before').textContent()).toContain(`${store.providerId} (rejected`);
+  const timeline = await eventually(
+    async () => {
+      const text = (await page.locator('ol.timeline').textContent()) ?? '';
+      return text.includes('order offered to fallback') ? text : undefined;
+    },
+    10_000,
+    'the re-route in the timeline',
+  );
+  expect(timeline).toContain(`order offered to fallback store ${fallback.providerId}`);
+  expect(problems).toEqual([]);
+});
+
 test("the order page shows what the app's endpoints were told, and how each delivery stands", async () => {
   // One endpoint takes every event, one is dead (nothing listens on its port).
   const live = createServer((req, res) => {

@@ -61,6 +61,10 @@ export const readModel = proxyActivities<ReadModelActivities>(readModelOptions);
 /** The same writes as local activities: run by the worker inside the workflow task. */
 export const localReadModel = proxyLocalActivities<ReadModelActivities>(readModelOptions);
 
+/** A fallback provider's terms for a re-routed order: a database read, retried until it answers. */
+type RoutingActivities = Pick<OrderActivities, 'fallbackTerms'>;
+export const routing = proxyLocalActivities<RoutingActivities>(readModelOptions);
+
 /**
  * Provider webhooks: one attempt may wait 5 s for the provider's server; failed deliveries
  * back off up to a minute apart. The caller bounds the whole with scheduleToCloseTimeout
@@ -126,7 +130,8 @@ export type OrderWorkflowActivity =
   | keyof SettlementActivities
   | keyof ReadModelActivities
   | keyof DispatchActivities
-  | keyof NotifyActivities;
+  | keyof NotifyActivities
+  | keyof RoutingActivities;
 
 type NotifyActivities = Pick<OrderActivities, 'notifyProvider'>;
 

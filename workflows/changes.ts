@@ -39,7 +39,7 @@ const GENERATIONS = [
  * Changes made since the newest generation, each guarded by its own patch marker. Runs of
  * older generations check the changes they lack this way too (and find no marker).
  */
-type LaterChange = 'hotel-same-day-bookings' | 'after-sales-workflow';
+type LaterChange = 'hotel-same-day-bookings' | 'after-sales-workflow' | 'reroute-to-fallback';
 
 export type ChangeId = (typeof GENERATIONS)[number]['changes'][number] | LaterChange;
 

@@ -53,3 +53,7 @@ export function idempotencyConflict(message: string): ApplicationFailure {
     nonRetryable: true,
   });
 }
+
+export function orderRerouted(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: FailureTypes.orderRerouted, message, nonRetryable: true });
+}

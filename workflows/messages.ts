@@ -29,6 +29,11 @@ export interface OrderWorkflowInput {
   payBy?: string;
   /** Teleconsultation: the clinic's grace before a late doctor counts as a no-show. */
   doctorNoShowGraceSeconds?: number;
+  /**
+   * The provider's fallbacks, in turn, when it rejects the order whole or misses its deadline
+   * (absent on orders placed before re-routing).
+   */
+  fallbackProviderIds?: string[];
   /** How long after it closes the order still takes support refunds (absent: none). */
   refundWindowSeconds?: number;
   /** Grocery: how long after the delivery window an undelivered order needs attention. */
@@ -144,4 +149,6 @@ export const FailureTypes = {
   idempotencyConflict: 'IdempotencyConflict',
   /** A provider event dated outside the order's schedule (422 event_out_of_schedule). */
   eventOutOfSchedule: 'EventOutOfSchedule',
+  /** The order was offered to another provider after this one (409 order_rerouted). */
+  orderRerouted: 'OrderRerouted',
 } as const;

@@ -16,7 +16,7 @@ import { EVENT_EFFECTS } from '../domain/order-status';
 import { orderTotal } from '../domain/pricing';
 import type { Changes } from './changes';
 import { workflowNow, workflowNowIso } from './clock';
-import { invalidState, notCancellable } from './errors';
+import { invalidState, notCancellable, orderRerouted } from './errors';
 import type { OrderWorkflowInput } from './messages';
 import { OrderRecord } from './order-record';
 import { kindOfEvent } from './provider-facts';
@@ -35,6 +35,11 @@ export class OrderState {
   paymentDecided = false;
   /** The gateway's authorisation, once the money is held. */
   authorisationId: string | undefined;
+  /** The settings of the provider asked now (a fallback's, once the order is re-routed). */
+  providerSettings: Pick<
+    OrderWorkflowInput,
+    'confirmationTimeoutSeconds' | 'doctorNoShowGraceSeconds'
+  >;
 
   constructor(
     readonly input: OrderWorkflowInput,
@@ -47,6 +52,21 @@ export class OrderState {
       if (searchable) upsertSearchAttributes([{ key: OrderStatusAttribute, value: status }]);
     });
     this.publisher = readModelPublisher(this.record, has);
+    this.providerSettings = {
+      confirmationTimeoutSeconds: input.confirmationTimeoutSeconds,
+      ...(input.doctorNoShowGraceSeconds !== undefined
+        ? { doctorNoShowGraceSeconds: input.doctorNoShowGraceSeconds }
+        : {}),
+    };
+  }
+
+  /** The provider's deadline: its own, but never past the slot or the check-in day (≥ 1 s). */
+  confirmationDeadlineMs(): number {
+    const latest = this.vertical.confirmBefore?.(this.record.current, this.has);
+    return Math.min(
+      this.providerSettings.confirmationTimeoutSeconds * 1000,
+      latest === undefined ? Infinity : Math.max(1000, latest - workflowNow().getTime()),
+    );
   }
 
   get snapshot(): OrderSnapshot {
@@ -65,6 +85,7 @@ export class OrderState {
 
   checkConfirmation(decision: ConfirmationDecision): void {
     const order = this.record;
+    this.checkAskedProvider(decision.providerId);
     const previous = order.current.confirmation;
     if (previous) {
       if (previous.decision === decision.decision) return; // a repeated callback is harmless
@@ -84,9 +105,23 @@ export class OrderState {
     if (!this.record.current.confirmation) {
       this.record.update({ confirmation: { ...decision, receivedAt: workflowNowIso() } });
     }
-    // Answer once the workflow has acted on the decision (captured, or released).
-    await condition(() => this.record.status !== 'awaiting_confirmation');
+    // Answer once the workflow has acted on the decision (captured, released, or re-routed).
+    const asked = this.record.current.providerId;
+    await condition(
+      () =>
+        this.record.status !== 'awaiting_confirmation' ||
+        this.record.current.providerId !== asked,
+    );
     return this.publisher.answer();
+  }
+
+  /** A provider the order was offered to earlier has no say in it any more. */
+  private checkAskedProvider(providerId: string | undefined): void {
+    const order = this.record.current;
+    if (providerId === undefined || providerId === order.providerId) return;
+    if (order.routing?.some((offer) => offer.providerId === providerId))
+      throw orderRerouted('the order was offered to another provider after yours');
+    throw invalidState(`the order is not ${providerId}'s`);
   }
 
   // ---- Provider events: facts. One that arrives before the order reaches its step (a store
@@ -97,6 +132,7 @@ export class OrderState {
 
   checkEvent(event: ProviderEvent): void {
     const order = this.record;
+    this.checkAskedProvider(event.providerId);
     if (kindOfEvent(order.current, this.vertical, event) !== 'news') return;
     if (this.closing || TERMINAL_STATUSES.has(order.status))
       throw invalidState(`the order is ${order.status} and can no longer change`);

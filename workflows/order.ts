@@ -30,10 +30,11 @@ import {
   type OrderWorkflowInput,
 } from './messages';
 import { OrderState } from './order-state';
+import { conditionUntil } from './timers';
 import { ProviderNotifications } from './provider-notifications';
+import { Offers, type Answer } from './offers';
 import { OrderRefunds } from './refunds';
 import { settlementWatch } from './settlement-watch';
-import { conditionUntil } from './timers';
 import type { FulfilmentContext, WaitResult } from './verticals/vertical';
 
 /** How the order ends, and what goes back to the customer on the way. */
@@ -134,8 +135,8 @@ async function run(order: Order): Promise<void> {
   }
   undo = undoes.releaseHold;
 
-  // ---- 2. Ask the provider, and wait for its answer until the deadline ----
-  const deadlineMs = confirmationDeadlineMs(state);
+  // ---- 2. Ask the provider (then its fallbacks, in turn) until one answers in time ----
+  const deadlineMs = state.confirmationDeadlineMs();
   const confirmBy = new Date(workflowNow().getTime() + deadlineMs).toISOString();
   record.moveTo('awaiting_confirmation', { confirmBy });
   // Checkout may have stopped waiting and told the app nothing was charged while the
@@ -150,16 +151,24 @@ async function run(order: Order): Promise<void> {
   }
   state.paymentDecided = true;
 
-  const newOrder = provider.sendNewOrder(deadlineMs);
-  const answered = await conditionUntil(
-    'confirmation_deadline',
-    () => record.current.confirmation !== undefined || state.cancelRequested,
-    deadlineMs,
-  );
-  newOrder.stop();
-  if (state.cancelRequested) return close({ status: 'cancelled', tellProvider: true });
-  if (!answered) {
-    if (!newOrder.hasOrder()) record.update({ attention: providerNotNotified() });
+  const offers = new Offers(state, provider, has, input);
+  let answer: Answer;
+  for (let offerMs: number | undefined = deadlineMs; ; ) {
+    const newOrder = provider.sendNewOrder(offerMs);
+    const answered = await conditionUntil(
+      'confirmation_deadline',
+      () => record.current.confirmation !== undefined || state.cancelRequested,
+      offerMs,
+    );
+    newOrder.stop();
+    answer = offers.answerOf(answered, () => newOrder.hasOrder());
+    if (!offers.mayReroute(answer)) break;
+    offerMs = await offers.rerouteAfter(answer);
+    if (offerMs === undefined) break;
+  }
+  if (answer.kind === 'cancelled') return close({ status: 'cancelled', tellProvider: true });
+  if (answer.kind === 'expired') {
+    if (!answer.notified) record.update({ attention: providerNotNotified() });
     return close({
       status: 'expired',
       failure: { code: 'provider_timeout', message: 'the provider did not answer in time' },
@@ -167,11 +176,11 @@ async function run(order: Order): Promise<void> {
       tellProvider: () => has('expiry-notifies-provider'),
     });
   }
-  const outcome = vertical.evaluateConfirmation(record.current, record.current.confirmation!);
-  if (outcome.kind === 'rejected') {
-    const failure = { code: 'provider_rejected', message: outcome.reason };
+  if (answer.kind === 'rejected') {
+    const failure = { code: 'provider_rejected', message: answer.reason };
     return close({ status: 'rejected', failure });
   }
+  const { outcome } = answer;
 
   // ---- 3. Capture what the provider confirmed; the rest of the hold is released ----
   let captured: { captured: number; released: number };
@@ -228,6 +237,7 @@ async function closeOrder(order: Order, closing: Closing, undo: Undo): Promise<v
   await state.publish();
   state.paymentDecided = true;
   if (tell) await provider.orderCancelled();
+  if (provider.noticesUnderWay) await provider.reroutedNoticesSent();
   if (!afterSales) {
     if (has('refund-window-after-close')) await refunds.stayOpenForRefunds();
     return;
@@ -279,15 +289,6 @@ function undoSteps({ input, state, watched, refunds, steps }: Order) {
   } satisfies Record<string, Undo>;
 }
 
-/** The provider's deadline: its own, but never past the slot or the check-in day (≥ 1 s). */
-function confirmationDeadlineMs({ input, has, record, vertical }: OrderState): number {
-  const latest = vertical.confirmBefore?.(record.current, has);
-  return Math.min(
-    input.confirmationTimeoutSeconds * 1000,
-    latest === undefined ? Infinity : Math.max(1000, latest - workflowNow().getTime()),
-  );
-}
-
 const providerNotNotified = (): Attention => ({
   code: 'provider_not_notified',
   reason: 'the provider never received the order: every webhook delivery failed',
@@ -298,7 +299,8 @@ const providerNotNotified = (): Attention => ({
 function fulfilmentContext({ input, has, state, steps }: Order): FulfilmentContext {
   const { record } = state;
   return {
-    input,
+    // A re-routed order is fulfilled on its fallback's settings.
+    input: { ...input, ...state.providerSettings },
     has,
     dispatch: steps.dispatch,
     order: record,

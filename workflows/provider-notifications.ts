@@ -5,6 +5,7 @@
 import { CancellationScope, isCancellation, log } from '@temporalio/workflow';
 import { notifyProviderUntil } from './activities';
 import { invalidState } from './errors';
+import type { OrderSnapshot } from '../domain/order';
 import type { NotificationRedelivery } from './messages';
 import type { OrderState } from './order-state';
 
@@ -16,10 +17,13 @@ const REDELIVERY_MS = 30 * 1000;
 type ProviderEventName = 'order.created' | 'order.cancelled';
 
 export class ProviderNotifications {
+  /** Notices to providers an order moved on from, still being delivered. */
+  private readonly reroutedNotices: Promise<void>[] = [];
+
   constructor(private readonly state: OrderState) {}
 
-  private notify(event: ProviderEventName, withinMs: number) {
-    return notifyProviderUntil(withinMs)({ event, order: this.state.snapshot });
+  private notify(event: ProviderEventName, withinMs: number, order = this.state.snapshot) {
+    return notifyProviderUntil(withinMs)({ event, order });
   }
 
   /**
@@ -47,6 +51,28 @@ export class ProviderNotifications {
     await this.notify('order.cancelled', CANCELLATION_NOTICE_MS).catch((error) =>
       log.warn('cancellation notice not delivered', { error: String(error) }),
     );
+  }
+
+  /**
+   * Tells the provider an order was offered to after it that the order went elsewhere (a
+   * cancellation notice naming its own offer's outcome), in the background: the next offer
+   * does not wait for it.
+   */
+  orderRerouted(notice: OrderSnapshot): void {
+    const sent = this.notify('order.cancelled', CANCELLATION_NOTICE_MS, notice).then(
+      () => undefined,
+      (error) => log.warn('re-routing notice not delivered', { error: String(error) }),
+    );
+    this.reroutedNotices.push(sent);
+  }
+
+  /** Whether a re-routing notice is still under way (the workflow lets it finish). */
+  get noticesUnderWay(): boolean {
+    return this.reroutedNotices.length > 0;
+  }
+
+  async reroutedNoticesSent(): Promise<void> {
+    await Promise.all(this.reroutedNotices);
   }
 
   checkRedelivery(): void {

@@ -14,7 +14,7 @@ import {
   type SecretSummary,
 } from '../../infra/provider-secrets';
 import { ApiError } from '../errors';
-import { canonicalTimeZone, DEFAULT_TIME_ZONE, hotelClock } from '../local-time';
+import { canonicalTimeZone, DEFAULT_TIME_ZONE, hotelClock } from '../../infra/local-time';
 import { ProviderParamsSchema } from '../schemas';
 import {
   ListProvidersQuerySchema,
@@ -69,6 +69,7 @@ export function adminProvidersRouter(deps: {
         timeZone,
         checkInTime: body.checkInTime,
         checkOutTime: body.checkOutTime,
+        fallbackProviderIds: body.fallbackProviderIds,
         active: true,
         createdAt: now,
       });
@@ -140,6 +141,11 @@ export function adminProvidersRouter(deps: {
       ) {
         throw new ApiError(422, 'validation_failed', 'the request is not valid', [
           { path: onlyForClinics.path.join('.'), message: onlyForClinics.message },
+        ]);
+      }
+      if (patch.fallbackProviderIds?.includes(providerId)) {
+        throw new ApiError(422, 'validation_failed', 'the request is not valid', [
+          { path: 'fallbackProviderIds', message: 'a provider is not its own fallback' },
         ]);
       }
       for (const field of ['checkInTime', 'checkOutTime'] as const) {
@@ -236,6 +242,9 @@ function toAdminView(provider: ProviderDocument, secrets: readonly SecretSummary
     timeZone: provider.timeZone ?? DEFAULT_TIME_ZONE,
     needsTimeZone: provider.vertical === 'hotel' && !provider.timeZone,
     ...(provider.vertical === 'hotel' ? hotelTimes(provider) : {}),
+    ...(provider.fallbackProviderIds?.length
+      ? { fallbackProviderIds: provider.fallbackProviderIds }
+      : {}),
     active: provider.active !== false,
     createdAt: provider.createdAt.toISOString(),
     ...(provider.updatedAt ? { updatedAt: provider.updatedAt.toISOString() } : {}),

@@ -9,7 +9,7 @@ import {
   DEFAULT_CHECK_IN_TIME,
   DEFAULT_CHECK_OUT_TIME,
   DEFAULT_TIME_ZONE,
-} from '../local-time';
+} from '../../infra/local-time';
 import { dateTime, ProviderParamsSchema } from '../schemas';
 
 const MINUTE = 60;
@@ -78,6 +78,15 @@ export const onlyForHotels = (field: 'checkInTime' | 'checkOutTime') => ({
   path: [field],
 });
 
+const fallbackProviderIds = z
+  .array(providerId)
+  .max(5)
+  .refine((ids) => new Set(ids).size === ids.length, 'each fallback once')
+  .meta({
+    description:
+      'providers of the same vertical an order is offered to, in turn, when this one rejects it whole or misses its deadline (at most 2 re-routes an order; an inactive one or one of another vertical is skipped)',
+  });
+
 export const RegisterProviderRequestSchema = z
   .strictObject({
     providerId,
@@ -91,6 +100,11 @@ export const RegisterProviderRequestSchema = z
     }),
     checkInTime: checkInTime.optional(),
     checkOutTime: checkOutTime.optional(),
+    fallbackProviderIds: fallbackProviderIds.optional(),
+  })
+  .refine((p) => !p.fallbackProviderIds?.includes(p.providerId), {
+    message: 'a provider is not its own fallback',
+    path: ['fallbackProviderIds'],
   })
   .refine(
     (p) => p.doctorNoShowGraceSeconds === undefined || p.vertical === 'teleconsultation',
@@ -122,6 +136,7 @@ export const UpdateProviderRequestSchema = z
     }),
     checkInTime: checkInTime.nullable().optional(),
     checkOutTime: checkOutTime.nullable().optional(),
+    fallbackProviderIds: fallbackProviderIds.nullable().optional(),
     active: z.boolean().optional().meta({
       description: 'an inactive provider takes no new orders; its orders in flight finish',
     }),
@@ -188,6 +203,7 @@ export const AdminProviderSchema = z
       .string()
       .optional()
       .meta({ description: "hotels only: local check-out time, HH:MM in the hotel's zone" }),
+    fallbackProviderIds: z.array(z.string()).optional(),
     active: z.boolean(),
     createdAt: dateTime,
     updatedAt: dateTime.optional(),

@@ -13,7 +13,7 @@ import {
   OrderIdParamsSchema,
   OrderSchema,
 } from '../schemas';
-import { CancelOrderRequestSchema } from './schemas';
+import { CancelOrderRequestSchema, MAX_WAIT_SECONDS, OrderWaitQuerySchema } from './schemas';
 
 export function registerOrdersPaths(registry: OpenAPIRegistry): void {
   const tags = ['orders'];
@@ -61,9 +61,16 @@ export function registerOrdersPaths(registry: OpenAPIRegistry): void {
     path: '/v1/orders/{orderId}',
     operationId: 'getOrder',
     tags,
-    summary: 'The order as the app shows it',
+    summary: 'The order as the app shows it; with `afterRevision`, once it changes',
+    description: [
+      'With `afterRevision=N` (a long poll) the answer waits until the order has a revision above N,',
+      `or \`wait\` seconds (default 20, at most ${MAX_WAIT_SECONDS}), then answers 200 with the order as it is,`,
+      'changed or not: an order page follows the order by asking again with the `revision` it got.',
+      'An order already past N answers at once. A server shutting down answers its waits at once.',
+      '`wait` without `afterRevision`, or values that are not whole numbers in range, are 422.',
+    ].join(' '),
     security,
-    request: { params: OrderIdParamsSchema },
+    request: { params: OrderIdParamsSchema, query: OrderWaitQuerySchema },
     responses: { 200: json(OrderSchema, 'the order'), ...errors(401, 403, 404, 422) },
   });
   registry.registerPath({

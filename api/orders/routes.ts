@@ -1,4 +1,5 @@
-// App checkout (role `app`, mounted at /v1/orders): place an order and read it back.
+// App checkout (role `app`, mounted at /v1/orders): place an order and read it back, at once
+// or once it changes (a long poll, ./order-waits.ts).
 
 import { Router, type Response } from 'express';
 import type { Models } from '../../infra/db';
@@ -6,7 +7,8 @@ import type { OrderSnapshot } from '../../domain/order';
 import { apiClientOf } from '../middleware/auth';
 import { ApiError } from '../errors';
 import { IdempotencyKeySchema, OrderIdParamsSchema } from '../schemas';
-import { CancelOrderRequestSchema } from './schemas';
+import { CancelOrderRequestSchema, OrderWaitQuerySchema } from './schemas';
+import type { OrderWaits } from './order-waits';
 import { cancellationResult, toOrderView } from '../order-view';
 import { updateOrderWorkflow } from '../order-updates';
 import { cancelOrderUpdate } from '../../workflows/messages';
@@ -24,6 +26,7 @@ export function ordersRouter(deps: {
   placeOrder: ReturnType<typeof createCheckout>;
   admission: Admission<CheckoutResult>;
   metrics: ApiMetrics;
+  orderWaits: OrderWaits;
 }): Router {
   const router = Router();
 
@@ -88,7 +91,23 @@ export function ordersRouter(deps: {
 
   router.get('/:orderId', async (req, res) => {
     const { orderId } = OrderIdParamsSchema.parse(req.params);
-    res.json(toOrderView(await appOrder(res, orderId)));
+    const wait = OrderWaitQuerySchema.parse(req.query);
+    if (!wait) {
+      res.json(toOrderView(await appOrder(res, orderId)));
+      return;
+    }
+    res.locals.routeVariant = '(long poll)';
+    // The client leaving frees its wait (its listener and timer) at once.
+    const left = new AbortController();
+    res.once('close', () => left.abort());
+    const order = await deps.orderWaits.untilRevisionAbove(
+      orderId,
+      wait.afterRevision,
+      wait.waitMs,
+      () => appOrder(res, orderId),
+      left.signal,
+    );
+    if (order) res.json(toOrderView(order));
   });
 
   return router;

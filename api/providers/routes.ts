@@ -15,7 +15,7 @@ import { requireJsonBody } from '../middleware/body';
 import { logProviderCallbacks } from '../middleware/callback-log';
 import { providerOf } from '../middleware/signature';
 import { updateOrderWorkflow, type AfterSalesSettings } from '../order-updates';
-import { toOrderView } from '../order-view';
+import { toOrderView, type OrderView } from '../order-view';
 import {
   ConfirmationRequestSchema,
   EVENT_TIME_WINDOW,
@@ -35,9 +35,14 @@ export function providersRouter(deps: {
   const router = Router();
   const { models, temporal } = deps;
 
-  /** The provider's own order, or 404: a provider never learns about other providers' orders. */
+  /**
+   * The provider's own order, or 404: a provider never learns about other providers' orders.
+   * A provider the order was offered to before it was re-routed is told so (409).
+   */
   async function providerOrder(providerId: string, orderId: string): Promise<OrderSnapshot> {
     const order = await readOrder(models, orderId);
+    if (order && order.providerId !== providerId && offeredBefore(order, providerId))
+      throw new ApiError(409, 'order_rerouted', 'the order was offered to another provider');
     if (!order || order.providerId !== providerId)
       throw new ApiError(404, 'order_not_found', 'no such order');
     return order;
@@ -66,12 +71,13 @@ export function providersRouter(deps: {
           { temporal, models, afterSales: deps.afterSales },
           orderId,
           update,
-          body,
+          // The workflow refuses an answer from a provider the order has moved on from.
+          { ...body, providerId },
           'invalid_order_state',
           (latest) => alreadyApplied(latest, body),
           { afterSales },
         );
-        res.json(toOrderView(order));
+        res.json(asSeenBy(providerId, toOrderView(order)));
       },
     );
   }
@@ -115,4 +121,14 @@ export function providersRouter(deps: {
   });
 
   return router;
+}
+
+const offeredBefore = (order: OrderSnapshot, providerId: string) =>
+  order.routing?.some((offer) => offer.providerId === providerId) ?? false;
+
+/** A provider whose answer moved the order on sees that it did, not where it went. */
+function asSeenBy(providerId: string, view: OrderView): Partial<OrderView> {
+  if (view.providerId === providerId) return view;
+  const { providerId: _next, routing: _routing, ...rest } = view;
+  return rest;
 }

@@ -37,7 +37,9 @@ export function searchFilter(query: SearchQuery, now: Date): Record<string, unkn
   const and: Record<string, unknown>[] = [];
   if (query.status) and.push({ status: query.status });
   if (query.vertical) and.push({ vertical: query.vertical });
-  if (query.providerId) and.push({ providerId: query.providerId });
+  // A re-routed order is found under every provider it was offered to.
+  if (query.providerId)
+    and.push({ $or: [{ providerId: query.providerId }, { 'routing.providerId': query.providerId }] });
   if (query.customerId) and.push({ customerId: query.customerId });
   // Stored timestamps are ISO strings from toISOString(), which sort as they compare.
   if (query.createdFrom)

@@ -47,6 +47,8 @@ const TIMELINE_KINDS = [
   'order_payment_declined',
   'order_closed',
   'after_sales_started',
+  'order_rerouted',
+  'fallback_skipped',
   'after_sales_ended',
   'workflow_failed',
   'workflow_terminated',

@@ -207,6 +207,28 @@ const activityDescribers = {
       return [closedOrder(snapshot, order)];
     },
   },
+  fallbackTerms: {
+    label: (input, order) => `looking up fallback ${order.provider} ${str(input.providerId) ?? ''}`,
+    // As a local activity its input is not recorded; the result names the provider.
+    localInput: (result) => result,
+    completed: (input, result, order) => {
+      const providerId = str(result.providerId) ?? str(input.providerId);
+      const skipped = str(result.skipped);
+      if (skipped)
+        return [
+          step('fallback_skipped', `fallback ${order.provider} ${providerId} skipped: ${skipped}`, {
+            providerId,
+            reason: skipped,
+          }),
+        ];
+      return [
+        step('order_rerouted', `order offered to fallback ${order.provider} ${providerId}`, {
+          providerId,
+          confirmationTimeoutSeconds: int(result.confirmationTimeoutSeconds),
+        }),
+      ];
+    },
+  },
   loadPublishedOrder: {
     label: () => 'reading the order where its last workflow left it',
     quiet: true,

@@ -1,10 +1,10 @@
 // The bare order: the shape of a completed grocery order (test/histories/grocery-completed.json)
 // with empty bodies, so its throughput is Temporal's ceiling for that shape on this machine.
-// Event for event: one patch marker; started by update-with-start, answered after the
+// Event for event: two patch markers (the generation's, and the order's close); started by update-with-start, answered after the
 // authorisation and a write, both local; 1 activity (notify the provider), 9 local activities
 // (authorise, capture, assign a courier, 6 read-model writes), 4 updates (payment decision,
 // confirmation, picked_up, delivered), 2 timers started and cancelled (the confirmation
-// deadline, the delivery-overdue wait), 6 search-attribute upserts.
+// deadline, the delivery-overdue wait), 7 search-attribute upserts (5 statuses, 2 patches).
 
 import {
   allHandlersFinished,
@@ -142,6 +142,8 @@ export async function bareOrderWorkflow(input: BareOrderInput): Promise<void> {
     await publish();
   }
   await condition(() => status === 'completed', input.deliveryOverdueSeconds * 1000);
+  // orderflow's close asks whether the run has the after-sales workflow (a marker and upsert).
+  patched('bare-order-close');
   await publish();
   await condition(allHandlersFinished);
 }

@@ -29,7 +29,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The order as the app shows it */
+    /**
+     * The order as the app shows it; with `afterRevision`, once it changes
+     * @description With `afterRevision=N` (a long poll) the answer waits until the order has a revision above N, or `wait` seconds (default 20, at most 30), then answers 200 with the order as it is, changed or not: an order page follows the order by asking again with the `revision` it got. An order already past N answers at once. A server shutting down answers its waits at once. `wait` without `afterRevision`, or values that are not whole numbers in range, are 422.
+     */
     get: operations['getOrder'];
     put?: never;
     post?: never;
@@ -675,6 +678,14 @@ export interface components {
       };
       /** Format: date-time */
       confirmBy?: string;
+      /** @description earlier offers of a re-routed order, oldest first: the provider asked and why the order moved on */
+      routing?: {
+        providerId: string;
+        /** @enum {string} */
+        outcome: 'rejected' | 'expired';
+        /** Format: date-time */
+        at: string;
+      }[];
       /**
        * Format: date-time
        * @description when the order reached its final status
@@ -689,6 +700,8 @@ export interface components {
       createdAt: string;
       /** Format: date-time */
       updatedAt: string;
+      /** @description grows with every change of the order; `GET /v1/orders/{orderId}?afterRevision=` waits for a higher one */
+      revision: number;
     };
     GroceryItem: {
       sku: string;
@@ -895,6 +908,7 @@ export interface components {
       checkInTime?: string;
       /** @description hotels only: local check-out time, HH:MM in the hotel's zone */
       checkOutTime?: string;
+      fallbackProviderIds?: string[];
       active: boolean;
       /** Format: date-time */
       createdAt: string;
@@ -945,6 +959,8 @@ export interface components {
        * @example 12:00
        */
       checkOutTime?: string;
+      /** @description providers of the same vertical an order is offered to, in turn, when this one rejects it whole or misses its deadline (at most 2 re-routes an order; an inactive one or one of another vertical is skipped) */
+      fallbackProviderIds?: string[];
     };
     AdminProviderList: {
       providers: components['schemas']['AdminProvider'][];
@@ -967,6 +983,7 @@ export interface components {
       checkInTime?: string;
       /** @description hotels only: local check-out time, HH:MM in the hotel's zone */
       checkOutTime?: string;
+      fallbackProviderIds?: string[];
       active: boolean;
       /** Format: date-time */
       createdAt: string;
@@ -1001,6 +1018,8 @@ export interface components {
        * @example 12:00
        */
       checkOutTime?: string | null;
+      /** @description providers of the same vertical an order is offered to, in turn, when this one rejects it whole or misses its deadline (at most 2 re-routes an order; an inactive one or one of another vertical is skipped) */
+      fallbackProviderIds?: string[] | null;
       /** @description an inactive provider takes no new orders; its orders in flight finish */
       active?: boolean;
     };
@@ -1182,6 +1201,14 @@ export interface components {
         };
         /** Format: date-time */
         confirmBy?: string;
+        /** @description earlier offers of a re-routed order, oldest first: the provider asked and why the order moved on */
+        routing?: {
+          providerId: string;
+          /** @enum {string} */
+          outcome: 'rejected' | 'expired';
+          /** Format: date-time */
+          at: string;
+        }[];
         /**
          * Format: date-time
          * @description when the order reached its final status
@@ -1196,6 +1223,8 @@ export interface components {
         createdAt: string;
         /** Format: date-time */
         updatedAt: string;
+        /** @description grows with every change of the order; `GET /v1/orders/{orderId}?afterRevision=` waits for a higher one */
+        revision: number;
         attention?: {
           /** @example delivery_overdue */
           code: string;
@@ -1375,6 +1404,8 @@ export interface components {
         | 'order_payment_declined'
         | 'order_closed'
         | 'after_sales_started'
+        | 'order_rerouted'
+        | 'fallback_skipped'
         | 'after_sales_ended'
         | 'workflow_failed'
         | 'workflow_terminated'
@@ -1518,7 +1549,12 @@ export interface operations {
   };
   getOrder: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description answer once the order has a revision above this one (the `revision` last seen), or when `wait` runs out */
+        afterRevision?: number;
+        /** @description seconds to wait for that change, at most 30 (default 20); then the answer is the order as it is */
+        wait?: number;
+      };
       header?: never;
       path: {
         orderId: string;

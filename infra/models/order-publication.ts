@@ -2,7 +2,8 @@
 // The `orders` document is a copy of the newest for listings and search; it is written with a
 // guarded replace, which FerretDB does not make atomic, so a stale write can land on it last.
 // A publication cannot be overwritten: reading the chain past the document's number always
-// finds the order's true latest state (see infra/read-model.ts).
+// finds the order's true latest state (see infra/read-model.ts). Each carries the second it
+// was stored in, which the API's change feed asks for (infra/order-change-feed.ts).
 
 import { Schema, type Connection } from 'mongoose';
 import type { OrderSnapshot } from '../../domain/order';
@@ -14,6 +15,11 @@ export interface OrderPublicationDocument {
   publication: number;
   snapshot: OrderSnapshot;
   createdAt: Date;
+  /**
+   * `createdAt` in whole Unix seconds: the change feed asks for one second's publications, an
+   * equality FerretDB answers from an index (it pushes down no range filter).
+   */
+  createdSecond: number;
 }
 
 const orderPublicationSchema = new Schema<OrderPublicationDocument>(
@@ -23,12 +29,20 @@ const orderPublicationSchema = new Schema<OrderPublicationDocument>(
     publication: { type: Number, required: true },
     snapshot: { type: Schema.Types.Mixed, required: true },
     createdAt: { type: Date, required: true, default: () => new Date() },
+    // Absent on publications stored before the change feed: the feed never sees those.
+    createdSecond: { type: Number },
   },
   { versionKey: false, collection: 'order_publications' },
 );
+orderPublicationSchema.index({ createdSecond: 1 });
 
 export function publicationId(orderId: string, publication: number): string {
   return `${orderId}/${publication}`;
+}
+
+/** The whole Unix second `at` falls in (`createdSecond`). */
+export function unixSecond(at: Date): number {
+  return Math.floor(at.getTime() / 1000);
 }
 
 export function defineOrderPublicationModel(connection: Connection) {

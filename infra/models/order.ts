@@ -30,6 +30,8 @@ const orderSchema = new Schema(
 orderSchema.index({ status: 1, createdAt: -1 });
 orderSchema.index({ providerId: 1, status: 1, createdAt: -1 });
 orderSchema.index({ customerId: 1, createdAt: -1 });
+// A re-routed order is searched for under every provider it was offered to.
+orderSchema.index({ 'routing.providerId': 1, createdAt: -1 });
 // Support search: newest first with the id as tie-breaker (the cursor), by vertical, attention.
 orderSchema.index({ createdAt: -1, _id: -1 });
 orderSchema.index({ vertical: 1, createdAt: -1 });

@@ -26,6 +26,11 @@ export interface ProviderDocument {
   /** Hotels: local check-in and check-out times, `HH:MM` (absent: 14:00 and 12:00). */
   checkInTime?: string;
   checkOutTime?: string;
+  /**
+   * Providers of the same vertical an order goes to, in turn, when this one rejects it whole
+   * or lets its deadline pass (at most two re-routes an order).
+   */
+  fallbackProviderIds?: string[];
   /** An inactive provider takes no new orders; its orders in flight finish. Absent = active. */
   active?: boolean;
   createdAt: Date;
@@ -44,6 +49,7 @@ const providerSchema = new Schema<ProviderDocument>(
     timeZone: { type: String },
     checkInTime: { type: String },
     checkOutTime: { type: String },
+    fallbackProviderIds: { type: [String], default: undefined },
     active: { type: Boolean },
     createdAt: { type: Date, required: true, default: () => new Date() },
     updatedAt: { type: Date },

@@ -49,6 +49,7 @@ export interface Harness {
     timeZone?: string;
     checkInTime?: string;
     checkOutTime?: string;
+    fallbackProviderIds?: string[];
   }): Promise<{
     providerId: string;
     signingSecret: string;
@@ -204,6 +205,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       timeZone = vertical === 'hotel' ? 'UTC' : undefined,
       checkInTime,
       checkOutTime,
+      fallbackProviderIds,
     }) {
       providerCount += 1;
       const providerId = `prov-${vertical}-${providerCount}`;
@@ -218,6 +220,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         timeZone,
         checkInTime,
         checkOutTime,
+        fallbackProviderIds,
       });
       return {
         providerId,

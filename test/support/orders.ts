@@ -40,17 +40,22 @@ export function getOrder(apiUrl: string, orderId: string, token = TOKENS.app) {
   return request(apiUrl).get(`/v1/orders/${orderId}`).set('Authorization', `Bearer ${token}`);
 }
 
-/** Polls GET /v1/orders/:id until the order has `status`; answers with that order body. */
+/**
+ * Polls GET /v1/orders/:id until the order has `status` (and meets `until`, when given);
+ * answers with that order body.
+ */
 export async function waitForStatus(
   apiUrl: string,
   orderId: string,
   status: string,
   timeoutMs = 15_000,
+  options: { until?: (order: Record<string, unknown>) => boolean } = {},
 ) {
   return eventually(
     async () => {
       const response = await getOrder(apiUrl, orderId);
-      return response.body.status === status ? response.body : undefined;
+      const met = response.body.status === status && (options.until?.(response.body) ?? true);
+      return met ? response.body : undefined;
     },
     timeoutMs,
     `order ${orderId} to be ${status}`,

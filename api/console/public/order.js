@@ -79,6 +79,7 @@ function summary(order, money, backTo) {
       ['Vertical', order.vertical],
       ['What', whatWasOrdered(order, money)],
       ['Provider', order.providerId],
+      ['Offered before', order.routing && routingText(order.routing)],
       ['Customer', order.customerId],
       ['Placed', formatTime(order.createdAt)],
       ['Provider answers by', order.confirmBy && formatTime(order.confirmBy)],
@@ -87,6 +88,13 @@ function summary(order, money, backTo) {
       ['Closed', order.closedAt && formatTime(order.closedAt)],
     ]),
   );
+}
+
+/** A re-routed order's earlier offers: who was asked, and why the order moved on. */
+function routingText(routing) {
+  return routing
+    .map((offer) => `${offer.providerId} (${offer.outcome} ${formatTime(offer.at)})`)
+    .join(' → ');
 }
 
 function whatWasOrdered(order, money) {
