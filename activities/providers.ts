@@ -95,7 +95,10 @@ export function createProviderActivities({ models, webhooks, logger, clock }: Ac
      * What a fallback provider would take a re-routed order on: its deadline and settings (a
      * stay's times in its own zone), or why it is skipped.
      */
-    async fallbackTerms(input: { providerId: string; order: OrderSnapshot }): Promise<FallbackTerms> {
+    async fallbackTerms(input: {
+      providerId: string;
+      order: OrderSnapshot;
+    }): Promise<FallbackTerms> {
       const { providerId, order } = input;
       const provider = await models.Provider.findById(providerId).lean();
       if (!provider) return { providerId, skipped: 'unknown provider' };

@@ -55,5 +55,9 @@ export function idempotencyConflict(message: string): ApplicationFailure {
 }
 
 export function orderRerouted(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: FailureTypes.orderRerouted, message, nonRetryable: true });
+  return ApplicationFailure.create({
+    type: FailureTypes.orderRerouted,
+    message,
+    nonRetryable: true,
+  });
 }

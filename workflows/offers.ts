@@ -59,9 +59,7 @@ export class Offers {
     if (answer.kind !== 'rejected' && answer.kind !== 'expired') return false;
     // Orders placed before re-routing have no fallbacks: they end as they always did.
     return (
-      this.fallbacks.length > 0 &&
-      this.reroutes < MAX_REROUTES &&
-      this.has('reroute-to-fallback')
+      this.fallbacks.length > 0 && this.reroutes < MAX_REROUTES && this.has('reroute-to-fallback')
     );
   }
 

@@ -109,8 +109,7 @@ export class OrderState {
     const asked = this.record.current.providerId;
     await condition(
       () =>
-        this.record.status !== 'awaiting_confirmation' ||
-        this.record.current.providerId !== asked,
+        this.record.status !== 'awaiting_confirmation' || this.record.current.providerId !== asked,
     );
     return this.publisher.answer();
   }

@@ -153,7 +153,7 @@ async function run(order: Order): Promise<void> {
 
   const offers = new Offers(state, provider, has, input);
   let answer: Answer;
-  for (let offerMs: number | undefined = deadlineMs; ; ) {
+  for (let offerMs: number | undefined = deadlineMs; ;) {
     const newOrder = provider.sendNewOrder(offerMs);
     const answered = await conditionUntil(
       'confirmation_deadline',

@@ -39,7 +39,9 @@ export function searchFilter(query: SearchQuery, now: Date): Record<string, unkn
   if (query.vertical) and.push({ vertical: query.vertical });
   // A re-routed order is found under every provider it was offered to.
   if (query.providerId)
-    and.push({ $or: [{ providerId: query.providerId }, { 'routing.providerId': query.providerId }] });
+    and.push({
+      $or: [{ providerId: query.providerId }, { 'routing.providerId': query.providerId }],
+    });
   if (query.customerId) and.push({ customerId: query.customerId });
   // Stored timestamps are ISO strings from toISOString(), which sort as they compare.
   if (query.createdFrom)
