@@ -1,7 +1,6 @@
 // All activities the order worker registers, built from their dependencies. Workflows type
 // their activity proxies from `OrderActivities`, so the two cannot drift apart.
 
-import { createAppEventActivities } from './app-events';
 import { createCheckoutActivities } from './checkout';
 import type { ActivityDeps } from './deps';
 import { createDispatchActivities } from './dispatch';
@@ -20,7 +19,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createDispatchActivities(deps),
     ...createOrderActivities(deps),
     ...createMaintenanceActivities(deps),
-    ...createAppEventActivities(deps),
   };
 }
 

@@ -23,7 +23,6 @@ export function activityDeps(
   models: Models,
   logger: Logger,
   webhooks: WebhookClient,
-  config: Pick<Config, 'appEvents'>,
 ): ActivityDeps {
   const notifier = createSandboxCustomerNotifier(models.DispatchRecord);
   return {
@@ -35,7 +34,6 @@ export function activityDeps(
     logger,
     webhooks,
     clock: () => new Date(),
-    appEvents: config.appEvents,
   };
 }
 
@@ -46,7 +44,7 @@ export async function createOrderWorker(options: {
 }): Promise<Worker> {
   const { config, connection, deps } = options;
   const bundlePath = config.worker.workflowBundlePath;
-  // Webhooks and app events are signed with secrets encrypted at rest under these keys.
+  // Webhooks are signed with the providers' secrets, encrypted at rest under these keys.
   useSecretKeys(deps.models, config.secretEncryptionKeys);
   return Worker.create({
     connection,
@@ -77,7 +75,7 @@ async function main(): Promise<void> {
   const worker = await createOrderWorker({
     config,
     connection,
-    deps: activityDeps(database.models, logger, webhooks, config),
+    deps: activityDeps(database.models, logger, webhooks),
   });
   logger.info(
     { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace },

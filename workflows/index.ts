@@ -1,5 +1,4 @@
 // Entry point of the workflow bundle: every workflow the order worker runs.
 export { orderWorkflow } from './order';
 export { afterSalesWorkflow } from './after-sales';
-export { appEventDeliveryWorkflow } from './app-event-delivery';
 export { purgeExpiredIdempotencyRecords } from './maintenance';
