@@ -14,7 +14,7 @@ import {
 } from '../workflows/messages';
 import { useHarness, TOKENS, type RegisteredProvider } from './support/harness';
 import { recordHistory } from './support/histories';
-import { GROCERY_TOTAL, groceryOrder, placeOrder, waitForStatus } from './support/orders';
+import { dispatchedGroceryOrder, GROCERY_TOTAL, waitForStatus } from './support/orders';
 import { support } from './support/staff';
 
 const harness = useHarness({
@@ -34,14 +34,7 @@ beforeAll(async () => {
   admin = support(harness.apiUrl, TOKENS.admin);
 });
 
-async function dispatchedOrder(): Promise<string> {
-  const checkout = await placeOrder(harness.apiUrl, groceryOrder(store.providerId));
-  expect(checkout.status).toBe(201);
-  const orderId: string = checkout.body.orderId;
-  expect((await store.client.confirm(orderId, { decision: 'accept' })).status).toBe(200);
-  await waitForStatus(harness.apiUrl, orderId, 'dispatching');
-  return orderId;
-}
+const dispatchedOrder = () => dispatchedGroceryOrder(harness.apiUrl, store);
 
 async function completedOrder(): Promise<string> {
   const orderId = await dispatchedOrder();

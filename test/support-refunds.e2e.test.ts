@@ -7,6 +7,7 @@ import { recordHistory } from './support/histories';
 import { useHarness, TOKENS, type RegisteredProvider } from './support/harness';
 import {
   cancelOrder,
+  dispatchedGroceryOrder,
   GROCERY_TOTAL,
   groceryOrder,
   placeOrder,
@@ -27,15 +28,7 @@ beforeAll(async () => {
   admin = support(harness.apiUrl, TOKENS.admin);
 });
 
-/** A grocery order captured in full and with its courier on the way. */
-async function dispatchedOrder(): Promise<string> {
-  const checkout = await placeOrder(harness.apiUrl, groceryOrder(store.providerId));
-  expect(checkout.status).toBe(201);
-  const orderId: string = checkout.body.orderId;
-  expect((await store.client.confirm(orderId, { decision: 'accept' })).status).toBe(200);
-  await waitForStatus(harness.apiUrl, orderId, 'dispatching');
-  return orderId;
-}
+const dispatchedOrder = () => dispatchedGroceryOrder(harness.apiUrl, store);
 
 const refunds = (ledger: [string, number][]) =>
   ledger.filter(([type]) => type === 'refund').map(([, amount]) => amount);

@@ -9,7 +9,7 @@ import {
   sampleHotelOrder,
   sampleTeleconsultationOrder,
 } from '../../dev/sample-orders';
-import { eventually, TOKENS } from './harness';
+import { eventually, TOKENS, type RegisteredProvider } from './harness';
 
 export { dateFromToday } from '../../dev/sample-orders';
 
@@ -97,4 +97,19 @@ export function cancelOrder(
     .post(`/v1/orders/${orderId}/cancel`)
     .set('Authorization', `Bearer ${token}`)
     .send({ reason });
+}
+
+/** A grocery order the store accepted whole: captured in full, its courier on the way. */
+export async function dispatchedGroceryOrder(
+  apiUrl: string,
+  store: RegisteredProvider,
+): Promise<string> {
+  const checkout = await placeOrder(apiUrl, groceryOrder(store.providerId));
+  if (checkout.status !== 201) throw new Error(`checkout answered ${checkout.status}`);
+  const orderId: string = checkout.body.orderId;
+  const accepted = await store.client.confirm(orderId, { decision: 'accept' });
+  if (accepted.status !== 200)
+    throw new Error(`the store's acceptance answered ${accepted.status}`);
+  await waitForStatus(apiUrl, orderId, 'dispatching');
+  return orderId;
 }
