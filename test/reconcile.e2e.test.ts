@@ -319,7 +319,7 @@ test('orders that went every legitimate way reconcile; breaches made behind thei
   expect(one.code).toBe(1);
   expect(one.stdout).toMatch(/^orders checked +1$/m);
   expect(one.stdout).toContain(`BREACH ${stuck} stuck_workflow`);
-});
+}, 120_000); // a dozen orders, each a different way: slow on a busy 2-core machine
 
 test('the CLI exits 2 when it cannot reach Temporal, and on a bad configuration', async () => {
   const unreachable = await runCli([], { TEMPORAL_ADDRESS: '127.0.0.1:1' });

@@ -1,10 +1,9 @@
 // The worker process on SIGTERM: it stops polling, lets the activity it is running finish,
 // and exits cleanly within its grace period; the order carries on with the next worker.
 
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { eventually, useHarness, TEST_PAYLOAD_KEY } from './support/harness';
+import { eventually, useHarness } from './support/harness';
 import { GROCERY_TOTAL, groceryOrder, placeOrder, waitForStatus } from './support/orders';
+import { startWorkerProcess } from './support/worker-process';
 
 const harness = useHarness({ withWorker: false });
 
@@ -12,32 +11,8 @@ beforeAll(async () => {
   // No in-process worker: the worker under test is a real process of its own.
 });
 
-function startWorkerProcess() {
-  const root = path.resolve(__dirname, '..');
-  const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['workers/order-worker.ts'], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH,
-      LOG_LEVEL: 'info',
-      MONGODB_URI: harness.config.mongodbUri,
-      TEMPORAL_ADDRESS: harness.config.temporal.address,
-      TEMPORAL_TASK_QUEUE: harness.config.temporal.taskQueue,
-      WORKFLOW_BUNDLE_PATH: harness.config.worker.workflowBundlePath,
-      PAYLOAD_ENCRYPTION_KEYS: `${TEST_PAYLOAD_KEY.id}:${TEST_PAYLOAD_KEY.key}`,
-      API_TOKENS: 'unused:app:unused-token-0001',
-      REFUND_WINDOW_SECONDS: '0',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { child, exited, output: () => output };
-}
-
 test('SIGTERM while an authorisation runs: it finishes, the worker exits 0, the order goes on', async () => {
-  const worker = startWorkerProcess();
+  const worker = startWorkerProcess(harness, 'workers/order-worker.ts');
   await eventually(() => worker.output().includes('order worker started'), 30_000, 'the worker');
 
   // tok_slow: the gateway takes about two seconds, so the activity is running at SIGTERM.
@@ -55,7 +30,7 @@ test('SIGTERM while an authorisation runs: it finishes, the worker exits 0, the 
   await new Promise((resolve) => setTimeout(resolve, 700));
   const signalledAt = Date.now();
   worker.child.kill('SIGTERM');
-  const code = await worker.exited;
+  const { code } = await worker.exited;
   expect(code).toBe(0);
   expect(Date.now() - signalledAt).toBeLessThan(25_000); // shutdownGraceTime 20 s + margin
   expect(worker.output()).toContain('order worker stopped');

@@ -9,6 +9,7 @@ import {
 } from '@temporalio/workflow';
 import type { OrderActivities } from '../activities';
 import type { Changes } from './changes';
+import { UpdateTasks } from './update-tasks';
 
 /**
  * Authorisation: the customer is waiting at checkout. Retry transient gateway errors
@@ -100,27 +101,34 @@ type DispatchActivities = Pick<
  * runs them inside the workflow task, without a round trip through the task queue (one
  * history event instead of six, and checkout's answer in one workflow task). A failing call
  * retries the same way; past a minute between attempts the worker waits on a durable timer.
- * Older runs made them as activities.
+ * Older runs made them as activities; newer ones still do in a workflow task that accepted an
+ * Update (`updateTasks`).
  */
-export function orderSteps(has: Changes) {
-  if (has('local-payment-and-dispatch')) {
-    // While a local activity runs or waits to retry, the workflow task stays open and the
-    // order's Updates (callbacks, support) wait for it: a retry more than 2 s away waits on a
-    // durable timer instead, and the workflow task closes meanwhile.
-    const local = { localRetryThreshold: '2s' } satisfies LocalActivityOptions;
-    return {
-      authorisation: proxyLocalActivities<AuthorisationActivities>({
-        ...authorisationOptions,
-        ...local,
-      }),
-      settlement: proxyLocalActivities<SettlementActivities>({ ...settlementOptions, ...local }),
-      dispatch: proxyLocalActivities<DispatchActivities>({ ...dispatchOptions, ...local }),
-    };
-  }
-  return {
+export function orderSteps(has: Changes, updateTasks = new UpdateTasks(false)) {
+  const queued = {
     authorisation: proxyActivities<AuthorisationActivities>(authorisationOptions),
     settlement: proxyActivities<SettlementActivities>(settlementOptions),
     dispatch: proxyActivities<DispatchActivities>(dispatchOptions),
+  };
+  if (!has('local-payment-and-dispatch')) return queued;
+  // While a local activity runs or waits to retry, the workflow task stays open and the
+  // order's Updates (callbacks, support) wait for it: a retry more than 2 s away waits on a
+  // durable timer instead, and the workflow task closes meanwhile.
+  const local = { localRetryThreshold: '2s' } satisfies LocalActivityOptions;
+  // A task that accepted an Update moves money only through the queue (workflows/update-tasks.ts).
+  return {
+    authorisation: updateTasks.route(
+      proxyLocalActivities<AuthorisationActivities>({ ...authorisationOptions, ...local }),
+      queued.authorisation,
+    ),
+    settlement: updateTasks.route(
+      proxyLocalActivities<SettlementActivities>({ ...settlementOptions, ...local }),
+      queued.settlement,
+    ),
+    dispatch: updateTasks.route(
+      proxyLocalActivities<DispatchActivities>({ ...dispatchOptions, ...local }),
+      queued.dispatch,
+    ),
   };
 }
 

@@ -6,7 +6,7 @@
 // one workflow per id at a time, and each run publishes every change before it ends, so the
 // next request's run reads the books where the last one left them.
 
-import { allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, setHandler } from '@temporalio/workflow';
 import { TERMINAL_STATUSES, type OrderSnapshot, type ProviderEvent } from '../domain/order';
 import { localReadModel, orderSteps } from './activities';
 import type { Changes } from './changes';
@@ -24,22 +24,29 @@ import { kindOfEvent } from './provider-facts';
 import { readModelPublisher, type ReadModelPublisher } from './read-model';
 import { OrderRefunds, type OrderBooks } from './refunds';
 import { conditionUntil } from './timers';
+import { UpdateTasks } from './update-tasks';
 import { verticals } from './verticals';
 
-/** After-sales runs began with every change of the order workflow's publishing in place. */
-const NEWEST: Changes = () => true;
+/**
+ * After-sales runs began with every change of the order workflow's publishing in place, but
+ * for those made since (each guarded by its patch marker).
+ */
+const NEWEST: Changes = (change) =>
+  change === 'effects-after-update-recorded' ? patched(change) : true;
 
 export async function afterSalesWorkflow(input: AfterSalesInput): Promise<OrderSnapshot> {
   const books = new AfterSalesBooks(input);
   // Installed before the first await: the request that started the run comes with the start.
   setHandler(getOrderQuery, () => books.record.snapshot);
-  setHandler(requestRefundUpdate, (request) => books.requestRefund(request), {
+  // Updates that change the order: their effects wait until the history has them.
+  const { handle } = books.updateTasks;
+  handle(requestRefundUpdate, (request) => books.requestRefund(request), {
     validator: (request) => books.refunds.checkRequest(request),
   });
-  setHandler(decideRefundUpdate, (decision) => books.decideRefund(decision), {
+  handle(decideRefundUpdate, (decision) => books.decideRefund(decision), {
     validator: (decision) => books.refunds.checkDecision(decision),
   });
-  setHandler(reportProviderEventUpdate, (event) => books.recordLateFact(event), {
+  handle(reportProviderEventUpdate, (event) => books.recordLateFact(event), {
     validator: (event) => books.checkLateFact(event),
   });
 
@@ -53,6 +60,7 @@ class AfterSalesBooks implements OrderBooks {
   record: OrderRecord;
   publisher: ReadModelPublisher;
   readonly refunds: OrderRefunds;
+  readonly updateTasks = new UpdateTasks(NEWEST('effects-after-update-recorded'));
   /** Requests taken so far: a run stays while they keep coming. */
   private requests = 0;
   private caughtUp = false;
@@ -60,11 +68,11 @@ class AfterSalesBooks implements OrderBooks {
   constructor(private readonly input: AfterSalesInput) {
     // The caller's copy of the order, until `catchUp` has read the latest.
     this.record = new OrderRecord(input.order);
-    this.publisher = readModelPublisher(this.record, NEWEST);
+    this.publisher = readModelPublisher(this.record, NEWEST, 0, this.updateTasks);
     const watchedAsIs = <T>(_what: string, settle: () => Promise<T>) => settle();
     this.refunds = new OrderRefunds(
       this,
-      orderSteps(NEWEST).settlement,
+      orderSteps(NEWEST, this.updateTasks).settlement,
       watchedAsIs,
       refundWindowMs(input.order),
     );
@@ -83,7 +91,7 @@ class AfterSalesBooks implements OrderBooks {
     const latest = await localReadModel.loadPublishedOrder(this.input.order.orderId);
     if (!latest) throw new Error(`order ${this.input.order.orderId} has no published snapshot`);
     this.record = new OrderRecord(latest.order);
-    this.publisher = readModelPublisher(this.record, NEWEST, latest.publications);
+    this.publisher = readModelPublisher(this.record, NEWEST, latest.publications, this.updateTasks);
     this.caughtUp = true;
   }
 

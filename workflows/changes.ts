@@ -39,7 +39,12 @@ const GENERATIONS = [
  * Changes made since the newest generation, each guarded by its own patch marker. Runs of
  * older generations check the changes they lack this way too (and find no marker).
  */
-type LaterChange = 'hotel-same-day-bookings' | 'after-sales-workflow' | 'reroute-to-fallback';
+type LaterChange =
+  | 'hotel-same-day-bookings'
+  | 'after-sales-workflow'
+  | 'reroute-to-fallback'
+  | 'effects-after-update-recorded'
+  | 'late-start-reverses-authorisation';
 
 export type ChangeId = (typeof GENERATIONS)[number]['changes'][number] | LaterChange;
 

@@ -21,6 +21,7 @@ import type { OrderWorkflowInput } from './messages';
 import { OrderRecord } from './order-record';
 import { kindOfEvent } from './provider-facts';
 import { readModelPublisher, type ReadModelPublisher } from './read-model';
+import type { UpdateTasks } from './update-tasks';
 import { OrderStatusAttribute } from './search-attributes';
 import { verticals } from './verticals';
 import type { VerticalFlow } from './verticals/vertical';
@@ -44,6 +45,7 @@ export class OrderState {
   constructor(
     readonly input: OrderWorkflowInput,
     readonly has: Changes,
+    updateTasks?: UpdateTasks,
   ) {
     this.vertical = verticals[input.request.vertical];
     // Older runs kept no search attributes (checkout did not set them at start either).
@@ -51,7 +53,7 @@ export class OrderState {
     this.record = OrderRecord.placed(input, orderTotal(input.request), (status) => {
       if (searchable) upsertSearchAttributes([{ key: OrderStatusAttribute, value: status }]);
     });
-    this.publisher = readModelPublisher(this.record, has);
+    this.publisher = readModelPublisher(this.record, has, 0, updateTasks);
     this.providerSettings = {
       confirmationTimeoutSeconds: input.confirmationTimeoutSeconds,
       ...(input.doctorNoShowGraceSeconds !== undefined

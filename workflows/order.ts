@@ -35,6 +35,7 @@ import { ProviderNotifications } from './provider-notifications';
 import { Offers, type Answer } from './offers';
 import { OrderRefunds } from './refunds';
 import { settlementWatch } from './settlement-watch';
+import { UpdateTasks } from './update-tasks';
 import type { FulfilmentContext, WaitResult } from './verticals/vertical';
 
 /** How the order ends, and what goes back to the customer on the way. */
@@ -61,8 +62,9 @@ type Order = ReturnType<typeof setUp>;
 /** The order's state and its handlers, installed before the first await so none is missed. */
 function setUp(input: OrderWorkflowInput) {
   const has = changesOfThisRun();
-  const steps = orderSteps(has);
-  const state = new OrderState(input, has);
+  const updateTasks = new UpdateTasks(has('effects-after-update-recorded'));
+  const steps = orderSteps(has, updateTasks);
+  const state = new OrderState(input, has, updateTasks);
   const watched = settlementWatch(state);
   const refunds = new OrderRefunds(
     state,
@@ -77,23 +79,25 @@ function setUp(input: OrderWorkflowInput) {
     await condition(() => state.paymentDecided);
     return state.snapshot;
   });
-  setHandler(confirmOrderUpdate, (decision) => state.confirm(decision), {
+  // Updates that change the order: their effects wait until the history has them.
+  const { handle } = updateTasks;
+  handle(confirmOrderUpdate, (decision) => state.confirm(decision), {
     validator: (decision) => state.checkConfirmation(decision),
   });
-  setHandler(reportProviderEventUpdate, (event) => state.reportEvent(event), {
+  handle(reportProviderEventUpdate, (event) => state.reportEvent(event), {
     validator: (event) => state.checkEvent(event),
   });
   void state.applyEarlyEvents();
-  setHandler(cancelOrderUpdate, (request) => state.cancel(request), {
+  handle(cancelOrderUpdate, (request) => state.cancel(request), {
     validator: (request) => state.checkCancellation(request),
   });
-  setHandler(requestRefundUpdate, (request) => refunds.request(request), {
+  handle(requestRefundUpdate, (request) => refunds.request(request), {
     validator: (request) => refunds.checkRequest(request),
   });
-  setHandler(decideRefundUpdate, (decision) => refunds.decide(decision), {
+  handle(decideRefundUpdate, (decision) => refunds.decide(decision), {
     validator: (decision) => refunds.checkDecision(decision),
   });
-  setHandler(redeliverNotificationUpdate, (_request) => provider.redeliver(), {
+  handle(redeliverNotificationUpdate, (_request) => provider.redeliver(), {
     validator: (_request) => provider.checkRedelivery(),
   });
   return { input, has, steps, state, watched, refunds, provider };
@@ -111,6 +115,9 @@ async function run(order: Order): Promise<void> {
   // ---- 1. Authorise: the money is held, not taken ----
   if (input.payBy && workflowNow().getTime() > Date.parse(input.payBy)) {
     // Checkout stopped waiting long ago (Temporal or the workers were down): charge nothing.
+    // An earlier try of this workflow task may have authorised before it was lost with its
+    // worker (not in the history): the gateway undoes that by the key. Older runs did not.
+    if (has('late-start-reverses-authorisation')) undo = undoes.reverseAuthorisation;
     return close({ status: 'payment_declined', failure: CHECKOUT_EXPIRED });
   }
   undo = undoes.reverseAuthorisation; // unanswered, the gateway may still have held the money

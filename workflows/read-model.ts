@@ -6,6 +6,7 @@ import type { OrderSnapshot } from '../domain/order';
 import { localReadModel, readModel } from './activities';
 import type { Changes } from './changes';
 import type { OrderRecord } from './order-record';
+import { UpdateTasks } from './update-tasks';
 
 export interface ReadModelPublisher {
   /** Writes the current snapshot; resolves when it is stored. */
@@ -28,14 +29,18 @@ export function readModelPublisher(
   order: OrderRecord,
   has: Changes,
   publishedBefore = 0,
+  updateTasks = new UpdateTasks(false),
 ): ReadModelPublisher {
   let publishedRevision = 0;
   // Serial writes are numbered so reads can follow them (infra/read-model.ts); the count is
   // rebuilt on replay from the same writes.
   let publications = publishedBefore;
   // A local database write needs no round trip through Temporal's task queue: it runs inside
-  // the workflow task (one history event instead of six). Older runs wrote through the queue.
-  const store = has('local-read-model-writes') ? localReadModel : readModel;
+  // the workflow task (one history event instead of six). Older runs wrote through the queue,
+  // and newer ones still do from a task that accepted an Update (workflows/update-tasks.ts).
+  const store = has('local-read-model-writes')
+    ? updateTasks.route(localReadModel, readModel)
+    : readModel;
   // One write at a time, each with the latest snapshot: a database without atomic updates
   // (FerretDB) could otherwise let an older snapshot land last. Older runs wrote in parallel.
   const serialWrites = has('serial-read-model-writes');

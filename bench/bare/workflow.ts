@@ -1,13 +1,17 @@
 // The bare order: the shape of a completed grocery order (test/histories/grocery-completed.json)
 // with empty bodies, so its throughput is Temporal's ceiling for that shape on this machine.
-// Event for event: two patch markers (the generation's, and the order's close); started by update-with-start, answered after the
-// authorisation and a write, both local; 1 activity (notify the provider), 9 local activities
-// (authorise, capture, assign a courier, 6 read-model writes), 4 updates (payment decision,
-// confirmation, picked_up, delivered), 2 timers started and cancelled (the confirmation
-// deadline, the delivery-overdue wait), 7 search-attribute upserts (5 statuses, 2 patches).
+// Event for event: three patch markers (the generation's, the update-task change's, and the
+// order's close); started by update-with-start, answered after the authorisation and a write,
+// both local; 4 activities (notify the provider; the capture and two writes, each in a task
+// that accepted an Update), local activities for the rest (authorise, assign a courier, the
+// other read-model writes), 4 updates (payment decision, confirmation, picked_up, delivered),
+// 2 timers started and cancelled (the confirmation deadline, the delivery-overdue wait), 8
+// search-attribute upserts (5 statuses, 3 patches).
 
 import {
   allHandlersFinished,
+  type ActivityOptions,
+  type LocalActivityOptions,
   CancellationScope,
   condition,
   patched,
@@ -34,7 +38,9 @@ const { authorisePayment } = proxyLocalActivities<BareActivities>({
   scheduleToCloseTimeout: '30s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '5s' },
 });
-const { capturePayment } = proxyLocalActivities<BareActivities>({
+// The capture follows the provider's acceptance in the task that accepted it: orderflow makes
+// it through the task queue (workflows/update-tasks.ts), and so does this.
+const { capturePayment } = proxyActivities<BareActivities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 });
@@ -47,13 +53,20 @@ const { assignCourier } = proxyLocalActivities<BareActivities>({
   scheduleToCloseTimeout: '10m',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m' },
 });
-const { saveOrderSnapshot, recordPaymentDecision } = proxyLocalActivities<BareActivities>({
+const writeOptions = {
   startToCloseTimeout: '5s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
-});
+} satisfies ActivityOptions & LocalActivityOptions;
+const { saveOrderSnapshot, recordPaymentDecision } =
+  proxyLocalActivities<BareActivities>(writeOptions);
+/** A write in the task that accepted a provider event goes through the task queue, as orderflow's. */
+const { saveOrderSnapshot: saveOrderSnapshotQueued } =
+  proxyActivities<BareActivities>(writeOptions);
 
 export async function bareOrderWorkflow(input: BareOrderInput): Promise<void> {
   patched('bare-order-2026-11-26');
+  // orderflow's runs record the change that routes an accepting task's effects through the queue.
+  patched('bare-order-update-tasks');
   let status = 'pending_payment';
   const setStatus = (next: string) => {
     status = next;
@@ -109,7 +122,7 @@ export async function bareOrderWorkflow(input: BareOrderInput): Promise<void> {
     async ({ type }) => {
       if (dispatched) apply(type);
       else early.push(type);
-      await publish();
+      await write(saveOrderSnapshotQueued);
       return answer();
     },
     {

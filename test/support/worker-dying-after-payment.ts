@@ -1,0 +1,49 @@
+// A real order worker process that dies (SIGKILL: no cleanup, no reply to Temporal) the
+// moment the payment gateway has done one operation: `DIES_AFTER=authorise` or `capture`. The
+// money has moved at the gateway, and whatever the worker was in the middle of is lost with
+// it. The fault suite kills workers at random; this kills one at the worst place, on purpose.
+// Run by test/lost-workflow-task.e2e.test.ts.
+
+import { loadConfig } from '../../infra/config';
+import { connectDatabase } from '../../infra/db';
+import { createLogger } from '../../infra/logger';
+import type { PaymentGateway } from '../../infra/payments/gateway';
+import { connectWorkerConnection } from '../../infra/temporal';
+import { createWebhookClient } from '../../infra/webhook-client';
+import { activityDeps, createOrderWorker } from '../../workers/order-worker';
+
+/** `gateway`, but the process dies as soon as `operation` has gone through. */
+function dyingAfter(operation: 'authorise' | 'capture', gateway: PaymentGateway): PaymentGateway {
+  const done = gateway[operation].bind(gateway) as (request: unknown) => Promise<unknown>;
+  return {
+    ...gateway,
+    [operation]: async (request: unknown) => {
+      await done(request);
+      process.kill(process.pid, 'SIGKILL');
+      return new Promise(() => undefined);
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const operation = process.env.DIES_AFTER;
+  if (operation !== 'authorise' && operation !== 'capture')
+    throw new Error('DIES_AFTER must be authorise or capture');
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, { service: 'worker-dying-after-payment' });
+  const database = await connectDatabase(config.mongodbUri, logger);
+  const connection = await connectWorkerConnection(config.temporal);
+  const deps = activityDeps(database.models, logger, createWebhookClient(config.webhooks));
+  const worker = await createOrderWorker({
+    config,
+    connection,
+    deps: { ...deps, gateway: dyingAfter(operation, deps.gateway) },
+  });
+  logger.info(`worker started, dying after the gateway's next ${operation}`);
+  await worker.run();
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${String(error)}\n`);
+  process.exit(1);
+});
