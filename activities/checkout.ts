@@ -4,9 +4,11 @@
 // MongoDB and FerretDB alike), and the loser keeps to the winner's word.
 
 import { ApplicationFailure } from '@temporalio/activity';
+import type { AppEventType } from '../domain/app-events';
 import type { OrderSnapshot } from '../domain/order';
 import { recordCheckoutAnswer } from '../infra/models/idempotency';
 import { publishSnapshot } from '../infra/read-model';
+import { announceAppEvents } from './app-events';
 import type { ActivityDeps } from './deps';
 
 const CheckoutFailureTypes = {
@@ -14,20 +16,25 @@ const CheckoutFailureTypes = {
   closed: 'CheckoutClosed',
 } as const;
 
-export function createCheckoutActivities({ models }: Pick<ActivityDeps, 'models'>) {
+export function createCheckoutActivities(deps: ActivityDeps) {
+  const { models } = deps;
   return {
     /**
      * The authorised order as checkout's answer, unless checkout answered first. When ours
      * stands, the read model gets it too (as the workflow's `publication`-th snapshot), so a
-     * GET after the answer shows it.
+     * GET after the answer shows it, and the app its `appEvents`.
      */
     async recordPaymentDecision(
       decided: OrderSnapshot,
       publication?: number,
+      appEvents?: AppEventType[],
     ): Promise<OrderSnapshot> {
       const standing = await recordCheckoutAnswer(models.CheckoutAnswer, decided);
       const ours = standing.status === decided.status && standing.revision === decided.revision;
-      if (ours) await publishSnapshot(models, decided, publication);
+      if (ours) {
+        await publishSnapshot(models, decided, publication);
+        await announceAppEvents(deps, decided, appEvents);
+      }
       return standing;
     },
   };

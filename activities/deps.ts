@@ -18,4 +18,6 @@ export interface ActivityDeps {
   /** Outbound HTTP for provider webhooks, only to allowed targets (infra/webhook-client.ts). */
   webhooks: WebhookClient;
   clock: () => Date;
+  /** Backoff between an app event's delivery attempts (config.appEvents). */
+  appEvents: { retryInitialMs: number; retryMaximumMs: number };
 }

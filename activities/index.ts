@@ -1,6 +1,7 @@
 // All activities the order worker registers, built from their dependencies. Workflows type
 // their activity proxies from `OrderActivities`, so the two cannot drift apart.
 
+import { createAppEventActivities } from './app-events';
 import { createCheckoutActivities } from './checkout';
 import type { ActivityDeps } from './deps';
 import { createDispatchActivities } from './dispatch';
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDispatchActivities(deps),
     ...createOrderActivities(deps),
     ...createMaintenanceActivities(deps),
+    ...createAppEventActivities(deps),
   };
 }
 

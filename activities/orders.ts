@@ -1,19 +1,28 @@
 // The order read model's writes, run by the workflow at every transition it publishes
 // (infra/read-model.ts keeps reads from ever going back in time).
 
+import type { AppEventType } from '../domain/app-events';
 import type { OrderSnapshot } from '../domain/order';
 import { publishSnapshot, readPublishedOrder } from '../infra/read-model';
+import { announceAppEvents } from './app-events';
 import type { ActivityDeps } from './deps';
 
-export function createOrderActivities({ models }: Pick<ActivityDeps, 'models'>) {
+export function createOrderActivities(deps: ActivityDeps) {
+  const { models } = deps;
   return {
     /**
      * Stores the workflow's `publication`-th snapshot. Answers with the snapshot written, so
      * the workflow's history records what the read model was given even when this runs as a
-     * local activity (whose input is not recorded).
+     * local activity (whose input is not recorded). `appEvents`: what this snapshot tells the
+     * app (workflows/read-model.ts), delivered once it is stored.
      */
-    async saveOrderSnapshot(snapshot: OrderSnapshot, publication?: number): Promise<OrderSnapshot> {
+    async saveOrderSnapshot(
+      snapshot: OrderSnapshot,
+      publication?: number,
+      appEvents?: AppEventType[],
+    ): Promise<OrderSnapshot> {
       await publishSnapshot(models, snapshot, publication);
+      await announceAppEvents(deps, snapshot, appEvents);
       return snapshot;
     },
 

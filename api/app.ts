@@ -16,6 +16,7 @@ import { jsonBody, limitBodySize } from './middleware/body';
 import { requestContext } from './middleware/request-context';
 import { securityHeaders } from './middleware/security-headers';
 import { verifyProviderSignature } from './middleware/signature';
+import { adminAppEndpointsRouter } from './admin/app-endpoints';
 import { adminProvidersRouter } from './admin/routes';
 import { codecRouter } from './codec/routes';
 import { consoleRouter } from './console/routes';
@@ -113,6 +114,22 @@ export function createApp({ config, database, temporal, logger, paymentLedger }:
     adminProvidersRouter({
       models,
       defaultGraceSeconds: config.secretRotationGraceSeconds,
+      webhookUrlRefusal: (url) => webhookUrlRefusal(url, config.webhooks),
+    }),
+  );
+
+  app.use(
+    '/v1/admin/app-endpoints',
+    requireRole('admin'),
+    json,
+    adminAppEndpointsRouter({
+      models,
+      temporal,
+      taskQueue: config.temporal.taskQueue,
+      retry: {
+        initialMs: config.appEvents.retryInitialMs,
+        maximumMs: config.appEvents.retryMaximumMs,
+      },
       webhookUrlRefusal: (url) => webhookUrlRefusal(url, config.webhooks),
     }),
   );

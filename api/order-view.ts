@@ -1,24 +1,10 @@
-// The order as callers see it: the read model's snapshot without storage bookkeeping. Its
-// `revision` grows with every change (an app's long poll waits for one above it).
+// The order as callers see it (domain/order-view.ts), and the answer to a cancellation.
 
 import type { OrderSnapshot } from '../domain/order';
+import { toOrderView } from '../domain/order-view';
 import { ApiError } from './errors';
 
-export type OrderView = Omit<OrderSnapshot, 'authorisationId'>;
-
-/** Without the workflow's bookkeeping: the gateway's reference and the refunds' fingerprints. */
-export function toOrderView(
-  document: OrderSnapshot & { _id?: unknown; publication?: unknown },
-): OrderView {
-  const {
-    _id: _id,
-    publication: _publication,
-    authorisationId: _authorisationId,
-    ...view
-  } = document;
-  if (!view.refunds) return view;
-  return { ...view, refunds: view.refunds.map(({ requestHash: _hash, ...refund }) => refund) };
-}
+export { toOrderView, type OrderView } from '../domain/order-view';
 
 /**
  * The answer to a cancellation: the fee kept and what went back to the customer. An order

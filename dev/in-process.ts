@@ -41,7 +41,7 @@ export async function startInProcess(
     worker = await createOrderWorker({
       config,
       connection: workerConnection,
-      deps: activityDeps(database.models, logger.child({ component: 'worker' }), webhooks),
+      deps: activityDeps(database.models, logger.child({ component: 'worker' }), webhooks, config),
     });
     workerRun = worker.run();
   };

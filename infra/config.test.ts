@@ -135,6 +135,33 @@ describe('loadConfig', () => {
     ).toEqual(['https://temporal.example.com', 'http://localhost:8080']);
   });
 
+  test("app events' retry backoff: 10 s doubling to an hour by default, fractions allowed, the maximum never below the first", () => {
+    expect(loadConfig(valid).appEvents).toEqual({
+      retryInitialMs: 10_000,
+      retryMaximumMs: 3_600_000,
+    });
+    expect(
+      loadConfig({
+        ...valid,
+        APP_EVENT_RETRY_INITIAL_SECONDS: '0.5',
+        APP_EVENT_RETRY_MAX_SECONDS: '30',
+      }).appEvents,
+    ).toEqual({ retryInitialMs: 500, retryMaximumMs: 30_000 });
+    expect(
+      loadConfig({
+        ...valid,
+        APP_EVENT_RETRY_INITIAL_SECONDS: '60',
+        APP_EVENT_RETRY_MAX_SECONDS: '5',
+      }).appEvents,
+    ).toEqual({ retryInitialMs: 60_000, retryMaximumMs: 60_000 });
+    expect(() => loadConfig({ ...valid, APP_EVENT_RETRY_INITIAL_SECONDS: '0' })).toThrow(
+      /APP_EVENT_RETRY_INITIAL_SECONDS/,
+    );
+    expect(() => loadConfig({ ...valid, APP_EVENT_RETRY_MAX_SECONDS: 'soon' })).toThrow(
+      /APP_EVENT_RETRY_MAX_SECONDS/,
+    );
+  });
+
   test('private webhooks are refused unless ALLOW_PRIVATE_WEBHOOKS is true', () => {
     expect(loadConfig(valid).webhooks).toEqual({ allowPrivate: false });
     expect(loadConfig({ ...valid, ALLOW_PRIVATE_WEBHOOKS: 'false' }).webhooks).toEqual({

@@ -247,6 +247,9 @@ const envSchema = z.object({
   /** How long a checkout's Idempotency-Key (and its recorded answers) is kept; then it is purged. */
   IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().positive().default(24),
 
+  /** App events: the first retry after a failed delivery, then doubling up to the maximum. */
+  APP_EVENT_RETRY_INITIAL_SECONDS: z.coerce.number().positive().max(3600).default(10),
+  APP_EVENT_RETRY_MAX_SECONDS: z.coerce.number().positive().max(86_400).default(3600),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().positive().default(40),
   /** A prebuilt workflow bundle (bundleWorkflowCode); built at start when absent. */
@@ -294,6 +297,8 @@ export interface Config {
   deliveryOverdueGraceSeconds: number;
   settlementAttentionSeconds: number;
   idempotencyRetentionHours: number;
+  /** Backoff between delivery attempts of an app event (workflows/app-event-delivery.ts). */
+  appEvents: { retryInitialMs: number; retryMaximumMs: number };
   worker: {
     maxConcurrentActivities: number;
     maxConcurrentWorkflowTasks: number;
@@ -380,6 +385,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
     deliveryOverdueGraceSeconds: env.DELIVERY_OVERDUE_GRACE_SECONDS,
     settlementAttentionSeconds: env.SETTLEMENT_ATTENTION_SECONDS,
     idempotencyRetentionHours: env.IDEMPOTENCY_RETENTION_HOURS,
+    appEvents: {
+      retryInitialMs: env.APP_EVENT_RETRY_INITIAL_SECONDS * 1000,
+      retryMaximumMs:
+        Math.max(env.APP_EVENT_RETRY_MAX_SECONDS, env.APP_EVENT_RETRY_INITIAL_SECONDS) * 1000,
+    },
     worker: {
       maxConcurrentActivities: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTasks: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,

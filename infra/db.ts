@@ -11,6 +11,7 @@ import { defineSandboxPaymentModels } from './models/sandbox-payment';
 import { defineDispatchRecordModel } from './models/dispatch-record';
 import { defineAuditModels } from './models/audit';
 import { defineCodecSessionModel } from './models/codec-session';
+import { defineAppEventModels } from './models/app-event';
 
 export function defineModels(connection: Connection) {
   return {
@@ -23,6 +24,7 @@ export function defineModels(connection: Connection) {
     DispatchRecord: defineDispatchRecordModel(connection),
     ...defineAuditModels(connection),
     CodecSession: defineCodecSessionModel(connection),
+    ...defineAppEventModels(connection),
   };
 }
 

@@ -91,6 +91,10 @@ function unseal(models: SecretModels, stored: string): string {
   return keyring.open(keyId, Buffer.from(sealed, 'base64')).toString('utf8');
 }
 
+// App endpoints' signing secrets are kept the same way, under the same keys
+// (infra/app-endpoints.ts).
+export { seal as sealSecret, unseal as openSecret };
+
 /**
  * Issues the provider's next secret; the ones before it stay valid for `graceSeconds` more (or
  * less, if an earlier rotation already retires them sooner). Answers the new secret, which the

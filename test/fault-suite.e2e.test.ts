@@ -2,7 +2,8 @@
 // API run as processes of their own on a Temporal dev server and FerretDB of the suite's
 // own (it stops and restarts them); clients retry checkouts with their keys and chaotic
 // providers answer late, early, twice and at once while the worker is killed, the API is
-// killed, the database is down for 5 s and Temporal restarts. The run ends reconciled.
+// killed, the database is down for 5 s and Temporal restarts, and one of the app's two event
+// endpoints is dead throughout. The run ends reconciled.
 
 import { FAULT_KINDS } from '../ops/faults/plan';
 import { formatSummary } from '../ops/faults/report';
@@ -43,6 +44,10 @@ describe('the short fault suite', () => {
     // Every order the clients were told was accepted has a document and a workflow.
     expect(report.orders.acceptedByStatus['no document']).toBeUndefined();
     expect(report.orders.finalAnswers['201 accepted']).toBeGreaterThan(0);
+    // The app's live endpoint heard of the orders while a dead one's deliveries kept failing.
+    expect(report.appEvents?.liveOrders).toBeGreaterThan(0);
+    expect(report.appEvents?.deliveries.dead.delivered).toBeUndefined();
+    expect(report.appEvents?.deliveries.dead.pending).toBeGreaterThan(0);
     expect(report.ok).toBe(true);
   });
 });

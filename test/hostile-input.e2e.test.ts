@@ -1491,6 +1491,8 @@ function send(
       headers: {
         ...probe.headers,
         ...(probe.body !== undefined && !chunked ? { 'Content-Length': probe.body.length } : {}),
+        // Node chunks a DELETE's body only when told to (it does POST and PATCH unasked).
+        ...(probe.body !== undefined && chunked ? { 'Transfer-Encoding': 'chunked' } : {}),
       },
     });
     req.setTimeout(30_000, () => req.destroy(new Error('no answer within 30 s')));

@@ -5,6 +5,7 @@
 
 import { eventually, useHarness, type UsedHarness } from './support/harness';
 import { GROCERY_TOTAL, getOrder, groceryOrder, placeOrder } from './support/orders';
+import { recordHistory } from './support/histories';
 import { startWorkerProcess } from './support/worker-process';
 import { getOrderQuery, orderWorkflowId } from '../workflows/messages';
 import type { OrderSnapshot } from '../domain/order';
@@ -113,6 +114,7 @@ describe('a checkout', () => {
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     await harness.startWorker();
 
+    await recordHistory(harness.temporal, orderId, 'grocery-late-start-after-lost-task');
     const final = await settled(harness, orderId, ['payment_declined']);
     expect(final.failure?.code).toBe('checkout_expired');
     const ledger = await harness.ledgerOf(orderId);

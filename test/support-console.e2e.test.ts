@@ -4,6 +4,8 @@
 // and cancellation quote, refunds part of it once even on a double click, and still sees the
 // refund after a reload. `UPDATE_SCREENSHOTS=1` rewrites docs/support-console.png.
 
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import request from 'supertest';
@@ -401,4 +403,75 @@ test('a re-routed order shows the providers offered it before, and why it moved 
   );
   expect(timeline).toContain(`order offered to fallback store ${fallback.providerId}`);
   expect(problems).toEqual([]);
+});
+
+test("the order page shows what the app's endpoints were told, and how each delivery stands", async () => {
+  // One endpoint takes every event, one is dead (nothing listens on its port).
+  const live = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(204).end());
+  });
+  await new Promise<void>((resolve) => live.listen(0, '127.0.0.1', resolve));
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const deadPort = (probe.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  const register = async (url: string): Promise<string> => {
+    const answer = await request(harness.apiUrl)
+      .post('/v1/admin/app-endpoints')
+      .set('Authorization', `Bearer ${TOKENS.admin}`)
+      .send({ url });
+    expect(answer.status).toBe(201);
+    return answer.body.endpointId;
+  };
+  const liveId = await register(`http://127.0.0.1:${(live.address() as AddressInfo).port}/`);
+  const deadId = await register(`http://127.0.0.1:${deadPort}/`);
+  try {
+    const store = await harness.registerProvider({ vertical: 'grocery' });
+    const checkout = await placeOrder(harness.apiUrl, groceryOrder(store.providerId));
+    const orderId: string = checkout.body.orderId;
+    expect((await store.client.confirm(orderId, { decision: 'accept' })).status).toBe(200);
+    await waitForStatus(harness.apiUrl, orderId, 'dispatching');
+    await eventually(
+      async () => {
+        const { body } = await support(harness.apiUrl).order(orderId);
+        const live = body.appEvents.filter(
+          (d: { endpointId: string; status: string }) =>
+            d.endpointId === liveId && d.status === 'delivered',
+        );
+        return live.length === 3;
+      },
+      15_000,
+      'three events delivered to the live endpoint',
+    );
+
+    const { page, problems } = await openConsole();
+    await page.goto(`${harness.apiUrl}/support/#/orders/${orderId}`);
+    await signIn(page, TOKENS.support);
+    const events = panel(page, 'App events');
+    await events.locator('table').waitFor();
+    const rows = await rowsOf(events.locator('table'));
+    const of = (endpointId: string) => rows.filter((cells) => cells.includes(endpointId));
+    // awaiting_confirmation, confirmed, dispatching: to each endpoint.
+    expect(of(liveId).map((cells) => [cells[1], cells[4], cells[6]])).toEqual([
+      ['order.status_changed', 'delivered', 'HTTP 204'],
+      ['order.status_changed', 'delivered', 'HTTP 204'],
+      ['order.status_changed', 'delivered', 'HTTP 204'],
+    ]);
+    expect(of(deadId)).toHaveLength(3);
+    for (const cells of of(deadId)) {
+      expect(cells[4]).toBe('pending');
+      expect(Number(cells[5])).toBeGreaterThanOrEqual(1);
+      expect(cells[6]).toMatch(/ECONNREFUSED|connect/i);
+    }
+    expect(problems).toEqual([]);
+    await page.context().close();
+  } finally {
+    // Later orders in this file tell no endpoint.
+    for (const endpointId of [liveId, deadId])
+      await request(harness.apiUrl)
+        .delete(`/v1/admin/app-endpoints/${endpointId}`)
+        .set('Authorization', `Bearer ${TOKENS.admin}`);
+    await new Promise<void>((resolve) => live.close(() => resolve()));
+  }
 });

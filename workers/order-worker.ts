@@ -23,6 +23,7 @@ export function activityDeps(
   models: Models,
   logger: Logger,
   webhooks: WebhookClient,
+  config: Pick<Config, 'appEvents'>,
 ): ActivityDeps {
   const notifier = createSandboxCustomerNotifier(models.DispatchRecord);
   return {
@@ -34,6 +35,7 @@ export function activityDeps(
     logger,
     webhooks,
     clock: () => new Date(),
+    appEvents: config.appEvents,
   };
 }
 
@@ -44,7 +46,7 @@ export async function createOrderWorker(options: {
 }): Promise<Worker> {
   const { config, connection, deps } = options;
   const bundlePath = config.worker.workflowBundlePath;
-  // Webhooks are signed with the providers' secrets, encrypted at rest under these keys.
+  // Webhooks and app events are signed with secrets encrypted at rest under these keys.
   useSecretKeys(deps.models, config.secretEncryptionKeys);
   return Worker.create({
     connection,
@@ -75,7 +77,7 @@ async function main(): Promise<void> {
   const worker = await createOrderWorker({
     config,
     connection,
-    deps: activityDeps(database.models, logger, webhooks),
+    deps: activityDeps(database.models, logger, webhooks, config),
   });
   logger.info(
     { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace },

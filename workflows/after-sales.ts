@@ -68,7 +68,10 @@ class AfterSalesBooks implements OrderBooks {
   constructor(private readonly input: AfterSalesInput) {
     // The caller's copy of the order, until `catchUp` has read the latest.
     this.record = new OrderRecord(input.order);
-    this.publisher = readModelPublisher(this.record, NEWEST, 0, this.updateTasks);
+    this.publisher = readModelPublisher(this.record, NEWEST, {
+      lastPublished: input.order,
+      updateTasks: this.updateTasks,
+    });
     const watchedAsIs = <T>(_what: string, settle: () => Promise<T>) => settle();
     this.refunds = new OrderRefunds(
       this,
@@ -91,7 +94,11 @@ class AfterSalesBooks implements OrderBooks {
     const latest = await localReadModel.loadPublishedOrder(this.input.order.orderId);
     if (!latest) throw new Error(`order ${this.input.order.orderId} has no published snapshot`);
     this.record = new OrderRecord(latest.order);
-    this.publisher = readModelPublisher(this.record, NEWEST, latest.publications, this.updateTasks);
+    this.publisher = readModelPublisher(this.record, NEWEST, {
+      publishedBefore: latest.publications,
+      lastPublished: latest.order,
+      updateTasks: this.updateTasks,
+    });
     this.caughtUp = true;
   }
 

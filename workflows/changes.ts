@@ -43,8 +43,7 @@ type LaterChange =
   | 'hotel-same-day-bookings'
   | 'after-sales-workflow'
   | 'reroute-to-fallback'
-  | 'effects-after-update-recorded'
-  | 'late-start-reverses-authorisation';
+  | 'effects-after-update-recorded';
 
 export type ChangeId = (typeof GENERATIONS)[number]['changes'][number] | LaterChange;
 

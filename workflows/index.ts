@@ -1,4 +1,5 @@
 // Entry point of the workflow bundle: every workflow the order worker runs.
 export { orderWorkflow } from './order';
 export { afterSalesWorkflow } from './after-sales';
+export { appEventDeliveryWorkflow } from './app-event-delivery';
 export { purgeExpiredIdempotencyRecords } from './maintenance';

@@ -53,7 +53,7 @@ export class OrderState {
     this.record = OrderRecord.placed(input, orderTotal(input.request), (status) => {
       if (searchable) upsertSearchAttributes([{ key: OrderStatusAttribute, value: status }]);
     });
-    this.publisher = readModelPublisher(this.record, has, 0, updateTasks);
+    this.publisher = readModelPublisher(this.record, has, { updateTasks });
     this.providerSettings = {
       confirmationTimeoutSeconds: input.confirmationTimeoutSeconds,
       ...(input.doctorNoShowGraceSeconds !== undefined

@@ -2,6 +2,7 @@
 // Updates only once the read model shows what the answer says.
 
 import { condition } from '@temporalio/workflow';
+import { appEventMarks, appEventsSince, type AppEventMarks } from '../domain/app-events';
 import type { OrderSnapshot } from '../domain/order';
 import { localReadModel, readModel } from './activities';
 import type { Changes } from './changes';
@@ -22,16 +23,29 @@ export interface ReadModelPublisher {
 
 /**
  * Call once, at the start of the workflow (it decides its patches there). `publishedBefore`:
- * how many publications of the order earlier workflows stored (the after-sales workflow
- * continues the order's numbering).
+ * how many publications of the order earlier workflows stored, and `lastPublished` the latest
+ * of them (the after-sales workflow continues the order's numbering and its app events).
  */
 export function readModelPublisher(
   order: OrderRecord,
   has: Changes,
-  publishedBefore = 0,
-  updateTasks = new UpdateTasks(false),
+  {
+    publishedBefore = 0,
+    lastPublished,
+    updateTasks = new UpdateTasks(false),
+  }: { publishedBefore?: number; lastPublished?: OrderSnapshot; updateTasks?: UpdateTasks } = {},
 ): ReadModelPublisher {
   let publishedRevision = 0;
+  // What the app has been told (domain/app-events.ts): each publication carries the events
+  // since, worked out here and handed to the write as an extra argument, so the workflow's
+  // commands stay as they were (activity arguments are not compared on replay).
+  let told: AppEventMarks | undefined = lastPublished && appEventMarks(lastPublished);
+  const newsOf = (snapshot: OrderSnapshot) => {
+    const marks = appEventMarks(snapshot);
+    const events = appEventsSince(told, marks);
+    // No events: the write's arguments are exactly what they were before app events.
+    return { marks, events: events.length > 0 ? events : undefined };
+  };
   // Serial writes are numbered so reads can follow them (infra/read-model.ts); the count is
   // rebuilt on replay from the same writes.
   let publications = publishedBefore;
@@ -47,7 +61,10 @@ export function readModelPublisher(
   const nextPublication = () => (serialWrites ? publications + 1 : undefined);
   const write = async () => {
     const snapshot = order.snapshot;
-    await store.saveOrderSnapshot(snapshot, nextPublication());
+    const news = newsOf(snapshot);
+    // Taken as told before the write: older runs write in parallel, and each event goes once.
+    told = news.marks;
+    await store.saveOrderSnapshot(snapshot, nextPublication(), news.events);
     publications += 1;
     publishedRevision = Math.max(publishedRevision, snapshot.revision);
   };
@@ -68,8 +85,14 @@ export function readModelPublisher(
     recordPaymentDecision() {
       return serially(async () => {
         const snapshot = order.snapshot;
-        const standing = await store.recordPaymentDecision(snapshot, nextPublication());
+        const news = newsOf(snapshot);
+        const standing = await store.recordPaymentDecision(
+          snapshot,
+          nextPublication(),
+          news.events,
+        );
         if (standing.revision === snapshot.revision && standing.status === snapshot.status) {
+          told = news.marks;
           publications += 1;
           publishedRevision = Math.max(publishedRevision, snapshot.revision);
         }

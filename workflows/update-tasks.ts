@@ -13,8 +13,11 @@
 // Which task accepted the Update is told by the history's length at its start, the same on
 // replay as when it first ran (`workflowInfo().historyLength`).
 
-import type { UpdateDefinition } from '@temporalio/common';
-import { setHandler, workflowInfo } from '@temporalio/workflow';
+import { setHandler, workflowInfo, type defineUpdate } from '@temporalio/workflow';
+
+type UpdateDefinition<Result, Args extends unknown[]> = ReturnType<
+  typeof defineUpdate<Result, Args>
+>;
 
 export class UpdateTasks {
   /** History length at the start of the workflow task that last accepted an Update. */

@@ -1,9 +1,20 @@
-// The OpenAPI description of provider onboarding (admin/routes.ts, role `admin`): register,
-// list, read and change providers, rotate their signing secret.
+// The OpenAPI description of the admin routes (role `admin`): provider onboarding
+// (admin/routes.ts: register, list, read and change providers, rotate their signing secret)
+// and the app's event endpoints (admin/app-endpoints.ts).
 
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { bearerAuth, errors, json, jsonBody } from '../openapi-parts';
+import { AppEventDeliverySchema } from '../app-event-schemas';
 import { ErrorSchema, ProviderParamsSchema } from '../schemas';
+import {
+  AppEndpointListSchema,
+  AppEndpointParamsSchema,
+  AppEndpointWithSecretSchema,
+  AppEventDeliveryListSchema,
+  AppEventDeliveryParamsSchema,
+  ListDeliveriesQuerySchema,
+  RegisterAppEndpointRequestSchema,
+} from './app-endpoint-schemas';
 import {
   AdminProviderListSchema,
   AdminProviderSchema,
@@ -96,6 +107,85 @@ export function registerAdminPaths(registry: OpenAPIRegistry): void {
     responses: {
       201: json(ProviderWithSecretSchema, 'the new secret, and every valid secret with its expiry'),
       ...errors(400, 401, 403, 404, 422),
+    },
+  });
+  registerAppEndpointPaths(registry, tags, security);
+}
+
+function registerAppEndpointPaths(
+  registry: OpenAPIRegistry,
+  tags: string[],
+  security: ReturnType<typeof bearerAuth>,
+): void {
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/admin/app-endpoints',
+    operationId: 'registerAppEndpoint',
+    tags,
+    summary:
+      "Register an endpoint of the app's backend for order events; answers with its signing secret, shown this once (admin)",
+    security,
+    request: jsonBody(RegisterAppEndpointRequestSchema),
+    responses: {
+      201: json(AppEndpointWithSecretSchema, 'registered; `Location` names the endpoint'),
+      ...errors(400, 401, 403),
+      422: json(
+        ErrorSchema,
+        'validation failed (details name the field paths), or `webhook_url_not_allowed`: the URL points at a cloud metadata address or, unless the server allows private webhooks, at a loopback, private or link-local one',
+      ),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/admin/app-endpoints',
+    operationId: 'listAppEndpoints',
+    tags,
+    summary: 'The endpoints order events go to, newest first, without their secrets (admin)',
+    security,
+    responses: {
+      200: json(AppEndpointListSchema, 'every endpoint not deleted'),
+      ...errors(401, 403),
+    },
+  });
+  registry.registerPath({
+    method: 'delete',
+    path: '/v1/admin/app-endpoints/{endpointId}',
+    operationId: 'deleteAppEndpoint',
+    tags,
+    summary:
+      'Stop sending events to an endpoint; its deliveries still waiting end without another attempt (admin)',
+    security,
+    request: { params: AppEndpointParamsSchema },
+    responses: {
+      204: { description: 'deleted' },
+      ...errors(401, 403, 404, 422),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/admin/app-endpoints/{endpointId}/deliveries',
+    operationId: 'listAppEventDeliveries',
+    tags,
+    summary: "An endpoint's event deliveries, newest first, with their attempts (admin)",
+    security,
+    request: { params: AppEndpointParamsSchema, query: ListDeliveriesQuerySchema },
+    responses: {
+      200: json(AppEventDeliveryListSchema, 'the deliveries'),
+      ...errors(401, 403, 404, 422),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/admin/app-endpoints/{endpointId}/deliveries/{deliveryId}/retry',
+    operationId: 'retryAppEventDelivery',
+    tags,
+    summary:
+      'Send a delivery again now: a pending one skips the rest of its backoff, a failed (or delivered) one starts over (admin)',
+    security,
+    request: { params: AppEventDeliveryParamsSchema },
+    responses: {
+      202: json(AppEventDeliverySchema, 'the attempt is on its way; the delivery is pending'),
+      ...errors(401, 403, 404, 422),
     },
   });
 }

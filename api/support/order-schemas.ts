@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { ORDER_STATUSES, REFUND_REASONS, VERTICALS } from '../../domain/order';
+import { AppEventDeliverySchema } from '../app-event-schemas';
 import { dateTime, identifier, OrderSchema } from '../schemas';
 
 /** Amounts without the shared schema's description (each field says what it is). */
@@ -132,5 +133,8 @@ export const SupportOrderDetailSchema = z
         at: dateTime,
       }),
     ),
+    appEvents: z.array(AppEventDeliverySchema).meta({
+      description: "the order's events to the app's endpoints, oldest first, with their attempts",
+    }),
   })
   .meta({ id: 'SupportOrderDetail' });

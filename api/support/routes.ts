@@ -6,6 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { Client } from '@temporalio/client';
 import type { OrderSnapshot, RefundRecord, StaffActor } from '../../domain/order';
+import { deliveryView, withAttempts } from '../../infra/app-event-deliveries';
 import type { Models } from '../../infra/db';
 import type { LedgerEntry } from '../../infra/models/sandbox-payment';
 import {
@@ -118,10 +119,14 @@ export function supportRouter(deps: SupportDeps): Router {
   router.get('/:orderId', async (req, res) => {
     const { orderId } = OrderIdParamsSchema.parse(req.params);
     const order = await knownOrder(orderId);
-    const [ledger, callbacks, audit] = await Promise.all([
+    const [ledger, callbacks, audit, appEvents] = await Promise.all([
       deps.paymentLedger(orderId),
       models.CallbackLog.find({ orderId }).sort({ at: 1 }).lean(),
       models.AuditEntry.find({ orderId }).sort({ at: 1 }).lean(),
+      models.AppEventDelivery.find({ orderId })
+        .sort({ createdAt: 1, sequence: 1 })
+        .lean()
+        .then((deliveries) => withAttempts(models, deliveries)),
     ]);
     const attention = attentionOf(order, new Date());
     res.json({
@@ -133,6 +138,7 @@ export function supportRouter(deps: SupportDeps): Router {
         at: c.at.toISOString(),
       })),
       audit: audit.map(({ _id, orderId: _order, ...a }) => ({ ...a, at: a.at.toISOString() })),
+      appEvents: appEvents.map(deliveryView),
     });
   });
 

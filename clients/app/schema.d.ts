@@ -183,6 +183,75 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/admin/app-endpoints': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The endpoints order events go to, newest first, without their secrets (admin) */
+    get: operations['listAppEndpoints'];
+    put?: never;
+    /** Register an endpoint of the app's backend for order events; answers with its signing secret, shown this once (admin) */
+    post: operations['registerAppEndpoint'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/app-endpoints/{endpointId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Stop sending events to an endpoint; its deliveries still waiting end without another attempt (admin) */
+    delete: operations['deleteAppEndpoint'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/app-endpoints/{endpointId}/deliveries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** An endpoint's event deliveries, newest first, with their attempts (admin) */
+    get: operations['listAppEventDeliveries'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/app-endpoints/{endpointId}/deliveries/{deliveryId}/retry': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send a delivery again now: a pending one skips the rest of its backoff, a failed (or delivered) one starts over (admin) */
+    post: operations['retryAppEventDelivery'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/healthz': {
     parameters: {
       query?: never;
@@ -958,6 +1027,68 @@ export interface components {
       /** @description how long the previous secrets stay valid (0 … 7 days); SECRET_ROTATION_GRACE_SECONDS (24 h) by default */
       graceSeconds?: number;
     };
+    AppEndpointWithSecret: {
+      endpointId: string;
+      url: string;
+      description?: string;
+      /** Format: date-time */
+      createdAt: string;
+      /** @description the endpoint's Standard Webhooks secret, `whsec_<base64 key>`, shown this once: store it now */
+      signingSecret: string;
+    };
+    RegisterAppEndpointRequest: {
+      /**
+       * Format: uri
+       * @description where the app's backend receives order events, signed per Standard Webhooks. The same rules as provider webhooks: not a cloud metadata address, nor (unless the server allows private webhooks) a loopback, private or link-local one: `422 webhook_url_not_allowed`
+       */
+      url: string;
+      description?: string;
+    };
+    AppEndpointList: {
+      endpoints: components['schemas']['AppEndpoint'][];
+    };
+    AppEndpoint: {
+      endpointId: string;
+      url: string;
+      description?: string;
+      /** Format: date-time */
+      createdAt: string;
+    };
+    AppEventDeliveryList: {
+      /** @description newest first */
+      deliveries: components['schemas']['AppEventDelivery'][];
+    };
+    AppEventDelivery: {
+      deliveryId: string;
+      endpointId: string;
+      /** @description the event `id` (`webhook-id`), the same on every attempt */
+      eventId: string;
+      /** @enum {string} */
+      type: 'order.status_changed' | 'order.refunded' | 'order.rerouted';
+      orderId: string;
+      sequence: number;
+      /**
+       * @description `pending` while attempts go on (with backoff, for up to 72 hours), `delivered` once the endpoint answered 2xx, `failed` when it gave up
+       * @enum {string}
+       */
+      status: 'pending' | 'delivered' | 'failed';
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+      /** @description oldest first */
+      attempts: components['schemas']['AppEventAttempt'][];
+    };
+    AppEventAttempt: {
+      /** Format: date-time */
+      at: string;
+      /** @description what the endpoint answered */
+      httpStatus?: number;
+      /** @description why no answer came (timeout, refused) */
+      error?: string;
+      delivered: boolean;
+      durationMs: number;
+    };
     SupportOrderList: {
       orders: {
         orderId: string;
@@ -1147,6 +1278,8 @@ export interface components {
         /** Format: date-time */
         at: string;
       }[];
+      /** @description the order's events to the app's endpoints, oldest first, with their attempts */
+      appEvents: components['schemas']['AppEventDelivery'][];
     };
     RefundResult: {
       refund: components['schemas']['Refund'];
@@ -2303,6 +2436,370 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description missing or bad credentials or signature */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the token lacks the role */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description unknown order or provider */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description validation failed; details name the field paths */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description a dependency is down (`dependency_unavailable`), or the server shut down before answering (`shutting_down`, see Retry-After) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description refused before the operation ran, nothing changed: not valid HTTP (400 `malformed_request`), a malformed percent-encoding in the path (400 `malformed_path`), a body that is not JSON where JSON is read (400 `malformed_json`) or not as long as it says (400 `malformed_body`), a body over the limit (413 `payload_too_large`), a request too slow to arrive (408 `request_timeout`), headers too large (431 `headers_too_large`) */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listAppEndpoints: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description every endpoint not deleted */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AppEndpointList'];
+        };
+      };
+      /** @description missing or bad credentials or signature */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the token lacks the role */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description a dependency is down (`dependency_unavailable`), or the server shut down before answering (`shutting_down`, see Retry-After) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description refused before the operation ran, nothing changed: not valid HTTP (400 `malformed_request`), a malformed percent-encoding in the path (400 `malformed_path`), a body that is not JSON where JSON is read (400 `malformed_json`) or not as long as it says (400 `malformed_body`), a body over the limit (413 `payload_too_large`), a request too slow to arrive (408 `request_timeout`), headers too large (431 `headers_too_large`) */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  registerAppEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['RegisterAppEndpointRequest'];
+      };
+    };
+    responses: {
+      /** @description registered; `Location` names the endpoint */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AppEndpointWithSecret'];
+        };
+      };
+      /** @description malformed request (bad JSON, missing header) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description missing or bad credentials or signature */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the token lacks the role */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description validation failed (details name the field paths), or `webhook_url_not_allowed`: the URL points at a cloud metadata address or, unless the server allows private webhooks, at a loopback, private or link-local one */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description a dependency is down (`dependency_unavailable`), or the server shut down before answering (`shutting_down`, see Retry-After) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description refused before the operation ran, nothing changed: not valid HTTP (400 `malformed_request`), a malformed percent-encoding in the path (400 `malformed_path`), a body that is not JSON where JSON is read (400 `malformed_json`) or not as long as it says (400 `malformed_body`), a body over the limit (413 `payload_too_large`), a request too slow to arrive (408 `request_timeout`), headers too large (431 `headers_too_large`) */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deleteAppEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description missing or bad credentials or signature */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the token lacks the role */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description unknown order or provider */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description validation failed; details name the field paths */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description a dependency is down (`dependency_unavailable`), or the server shut down before answering (`shutting_down`, see Retry-After) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description refused before the operation ran, nothing changed: not valid HTTP (400 `malformed_request`), a malformed percent-encoding in the path (400 `malformed_path`), a body that is not JSON where JSON is read (400 `malformed_json`) or not as long as it says (400 `malformed_body`), a body over the limit (413 `payload_too_large`), a request too slow to arrive (408 `request_timeout`), headers too large (431 `headers_too_large`) */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listAppEventDeliveries: {
+    parameters: {
+      query?: {
+        status?: 'pending' | 'delivered' | 'failed';
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the deliveries */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AppEventDeliveryList'];
+        };
+      };
+      /** @description missing or bad credentials or signature */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the token lacks the role */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description unknown order or provider */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description validation failed; details name the field paths */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description a dependency is down (`dependency_unavailable`), or the server shut down before answering (`shutting_down`, see Retry-After) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description refused before the operation ran, nothing changed: not valid HTTP (400 `malformed_request`), a malformed percent-encoding in the path (400 `malformed_path`), a body that is not JSON where JSON is read (400 `malformed_json`) or not as long as it says (400 `malformed_body`), a body over the limit (413 `payload_too_large`), a request too slow to arrive (408 `request_timeout`), headers too large (431 `headers_too_large`) */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  retryAppEventDelivery: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        endpointId: string;
+        deliveryId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the attempt is on its way; the delivery is pending */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AppEventDelivery'];
         };
       };
       /** @description missing or bad credentials or signature */

@@ -17,6 +17,7 @@ import { createLogger } from '../../infra/logger';
 import { createSandboxGateway } from '../../infra/payments/sandbox';
 import { connectClient } from '../../infra/temporal';
 import type { BreachKind } from '../reconcile';
+import { startAppEventEndpoints, type AppEventStats } from './app-events';
 import {
   checkoutBody,
   createCheckoutClient,
@@ -100,6 +101,8 @@ export interface FaultSuiteReport {
   checkout: { answers: Tally; maxLatencyMs: number; limitMs: number };
   faults: { byKind: Record<FaultKind, number>; timeline: FaultRecord[] };
   providers: ProviderStats;
+  /** The app's live and dead event endpoints (ops/faults/app-events.ts). */
+  appEvents?: AppEventStats;
   processes: { starts: Record<string, number>; unexpectedExits: UnexpectedExit[] };
   settle: { settled: boolean; waitedMs: number; stillOpen: Tally };
   reconciliation: {
@@ -164,11 +167,14 @@ export async function runFaultSuite(options: FaultSuiteOptions = {}): Promise<Fa
   });
 
   let report: FaultSuiteReport | undefined;
+  let appEndpoints: Awaited<ReturnType<typeof startAppEventEndpoints>> | undefined;
   try {
     await system.start();
     say('worker and API up');
     const accounts = await registerProviders(apiUrl, tokens.admin, plan, providers.webhookUrl);
     providers.use(Object.values(accounts), apiUrl);
+    appEndpoints = await startAppEventEndpoints(apiUrl, tokens.admin);
+    say('app event endpoints registered: one live, one dead');
 
     // ---- The load, and the faults on their timeline ----
     loadStarted = Date.now();
@@ -276,6 +282,8 @@ export async function runFaultSuite(options: FaultSuiteOptions = {}): Promise<Fa
         database.models,
         records.flatMap((r) => (r.final?.kind === 'accepted' ? [r.final.orderId] : [])),
       );
+      const appEvents = await appEndpoints.stats(database.models);
+      say(`app events: ${JSON.stringify(appEvents)}`);
       report = buildReport({
         plan,
         records,
@@ -285,6 +293,7 @@ export async function runFaultSuite(options: FaultSuiteOptions = {}): Promise<Fa
         verification,
         acceptedStatus,
         providers: providers.stats,
+        appEvents,
         clientStats: clients.stats(),
         limitMs: waitSeconds * 1000 + marginMs,
         processes: {
@@ -301,6 +310,7 @@ export async function runFaultSuite(options: FaultSuiteOptions = {}): Promise<Fa
     }
   } finally {
     await providers.close();
+    await appEndpoints?.close();
     await system.stop();
   }
   if (!report) throw new Error('the fault suite ended without a report');
@@ -393,6 +403,7 @@ function buildReport(input: {
   verification: Awaited<ReturnType<typeof verify>>;
   acceptedStatus: Map<string, string>;
   providers: ProviderStats;
+  appEvents: AppEventStats;
   clientStats: { answers: Tally; maxLatencyMs: number };
   limitMs: number;
   processes: FaultSuiteReport['processes'];
@@ -485,6 +496,7 @@ function buildReport(input: {
     },
     faults: { byKind, timeline: input.timeline },
     providers: input.providers,
+    appEvents: input.appEvents,
     processes: input.processes,
     settle: input.settle,
     reconciliation: {

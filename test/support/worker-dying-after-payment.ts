@@ -33,7 +33,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, { service: 'worker-dying-after-payment' });
   const database = await connectDatabase(config.mongodbUri, logger);
   const connection = await connectWorkerConnection(config.temporal);
-  const deps = activityDeps(database.models, logger, createWebhookClient(config.webhooks));
+  const webhooks = createWebhookClient(config.webhooks);
+  const deps = activityDeps(database.models, logger, webhooks, config);
   const worker = await createOrderWorker({
     config,
     connection,

@@ -1,5 +1,6 @@
 // The order page: what the order is, what happened to it (the timeline), where its money went
-// (the ledger), what the provider said (callbacks), what staff did (audit), and the actions.
+// (the ledger), what the provider said (callbacks), what the app was told (app events), what
+// staff did (audit), and the actions.
 
 import { session, support } from './api.js';
 import { badge, facts, h, section, table } from './dom.js';
@@ -14,7 +15,7 @@ export async function renderOrder(orderId, { choices, refresh, backTo }) {
     support.quote(orderId),
   ]);
   if (detail.status === 'rejected') throw detail.reason;
-  const { order, ledger, callbacks, audit } = detail.value.body;
+  const { order, ledger, callbacks, audit, appEvents = [] } = detail.value.body;
   const money = (amount) => formatMoney(amount, order.currency);
   const context = { order, money, choices, done: refresh };
   return h(
@@ -34,6 +35,7 @@ export async function renderOrder(orderId, { choices, refresh, backTo }) {
         order.refunds?.length > 0 && refundsPanel(context),
         ledgerPanel(ledger),
         callbacksPanel(callbacks),
+        appEventsPanel(appEvents),
         auditPanel(audit, order.currency),
       ),
       h('aside', { class: 'side' }, actionsPanel(context), quotePanel(quote, money, order)),
@@ -242,6 +244,33 @@ function callbacksPanel(callbacks) {
       ],
       callbacks,
       'No callbacks from the provider.',
+    ),
+  );
+}
+
+const deliveryTone = { delivered: 'ok', failed: 'bad', pending: 'pending' };
+
+/** The order's events to the app's endpoints: each delivery, how it stands, its last answer. */
+function appEventsPanel(deliveries) {
+  const lastAnswer = (d) => {
+    const last = d.attempts.at(-1);
+    if (!last) return '';
+    return last.httpStatus !== undefined ? `HTTP ${last.httpStatus}` : (last.error ?? '');
+  };
+  return section(
+    'App events',
+    table(
+      [
+        { label: 'Time', cell: (d) => timeOf(d.createdAt) },
+        { label: 'Event', cell: (d) => h('code', { class: 'small' }, d.type) },
+        { label: 'Seq', class: 'num', cell: (d) => String(d.sequence) },
+        { label: 'Endpoint', cell: (d) => h('code', { class: 'small' }, d.endpointId) },
+        { label: 'Delivery', cell: (d) => badge(d.status, deliveryTone[d.status]) },
+        { label: 'Attempts', class: 'num', cell: (d) => String(d.attempts.length) },
+        { label: 'Last answer', cell: lastAnswer },
+      ],
+      deliveries,
+      'No app events sent.',
     ),
   );
 }

@@ -1,0 +1,122 @@
+// The app's event endpoints (role `admin`, mounted at /v1/admin/app-endpoints): register one
+// (its signing secret is shown once), list and delete them, list an endpoint's deliveries
+// with their attempts, and send one again now. Deliveries are made by the worker
+// (activities/app-events.ts, workflows/app-event-delivery.ts).
+
+import type { Client } from '@temporalio/client';
+import { Router } from 'express';
+import { endpointView, registerEndpoint } from '../../infra/app-endpoints';
+import type { Models } from '../../infra/db';
+import { deliveryView, withAttempts } from '../../infra/app-event-deliveries';
+import {
+  retryAppEventSignal,
+  type AppEventDeliveryInput,
+} from '../../workflows/app-event-messages';
+import type { appEventDeliveryWorkflow } from '../../workflows/app-event-delivery';
+import { ApiError } from '../errors';
+import {
+  AppEndpointParamsSchema,
+  AppEventDeliveryParamsSchema,
+  ListDeliveriesQuerySchema,
+  RegisterAppEndpointRequestSchema,
+} from './app-endpoint-schemas';
+
+export function adminAppEndpointsRouter(deps: {
+  models: Pick<Models, 'AppEndpoint' | 'AppEventDelivery' | 'AppEventAttempt' | 'ProviderSecret'>;
+  temporal: Client;
+  taskQueue: string;
+  /** The backoff a restarted delivery uses (config.appEvents). */
+  retry: AppEventDeliveryInput['retry'];
+  /** Why webhooks may not go to a URL (infra/webhook-client.ts), or undefined. */
+  webhookUrlRefusal: (url: string) => Promise<string | undefined>;
+}): Router {
+  const router = Router();
+  const { models } = deps;
+
+  router.post('/', async (req, res) => {
+    const body = RegisterAppEndpointRequestSchema.parse(req.body);
+    const refusal = await deps.webhookUrlRefusal(body.url);
+    if (refusal) {
+      throw new ApiError(
+        422,
+        'webhook_url_not_allowed',
+        'events may not be sent where this URL points',
+        [{ path: 'url', message: refusal }],
+      );
+    }
+    const endpoint = await registerEndpoint(models, body);
+    req.log.info({ endpointId: endpoint.endpointId }, 'app endpoint registered');
+    res
+      .status(201)
+      .location(`${req.baseUrl}/${endpoint.endpointId}`)
+      .set('Cache-Control', 'no-store')
+      .json(endpoint);
+  });
+
+  router.get('/', async (_req, res) => {
+    const endpoints = await models.AppEndpoint.find({ deletedAt: { $exists: false } })
+      .sort({ createdAt: -1, _id: -1 })
+      .lean();
+    res.json({ endpoints: endpoints.map(endpointView) });
+  });
+
+  router.delete('/:endpointId', async (req, res) => {
+    const { endpointId } = AppEndpointParamsSchema.parse(req.params);
+    await liveEndpoint(endpointId);
+    // Only the admin API writes an endpoint after its registration, and only this field.
+    await models.AppEndpoint.updateOne({ _id: endpointId }, { $set: { deletedAt: new Date() } });
+    req.log.info({ endpointId }, 'app endpoint deleted');
+    res.status(204).end();
+  });
+
+  router.get('/:endpointId/deliveries', async (req, res) => {
+    const { endpointId } = AppEndpointParamsSchema.parse(req.params);
+    const query = ListDeliveriesQuerySchema.parse(req.query);
+    await existingEndpoint(endpointId);
+    const deliveries = await models.AppEventDelivery.find({
+      endpointId,
+      ...(query.status ? { status: query.status } : {}),
+    })
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(query.limit)
+      .lean();
+    res.json({ deliveries: (await withAttempts(models, deliveries)).map(deliveryView) });
+  });
+
+  router.post('/:endpointId/deliveries/:deliveryId/retry', async (req, res) => {
+    const { endpointId, deliveryId } = AppEventDeliveryParamsSchema.parse(req.params);
+    await liveEndpoint(endpointId);
+    const delivery = await models.AppEventDelivery.findOne({ _id: deliveryId, endpointId }).lean();
+    if (!delivery) throw new ApiError(404, 'delivery_not_found', 'no such delivery');
+    // A delivery waiting for its next attempt makes it now; one that ended (failed, or
+    // delivered and sent again on purpose) starts over under the same id.
+    await deps.temporal.workflow.signalWithStart<typeof appEventDeliveryWorkflow, []>(
+      'appEventDeliveryWorkflow',
+      {
+        workflowId: deliveryId,
+        taskQueue: deps.taskQueue,
+        args: [{ deliveryId, retry: deps.retry, again: true }],
+        signal: retryAppEventSignal,
+        signalArgs: [],
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      },
+    );
+    req.log.info({ endpointId, deliveryId }, 'app event delivery retried');
+    const [retried] = await withAttempts(models, [{ ...delivery, status: 'pending' }]);
+    res.status(202).json(deliveryView(retried!));
+  });
+
+  async function existingEndpoint(endpointId: string) {
+    const endpoint = await models.AppEndpoint.findById(endpointId).lean();
+    if (!endpoint) throw new ApiError(404, 'endpoint_not_found', 'no such app endpoint');
+    return endpoint;
+  }
+
+  async function liveEndpoint(endpointId: string) {
+    const endpoint = await existingEndpoint(endpointId);
+    if (endpoint.deletedAt) throw new ApiError(404, 'endpoint_not_found', 'no such app endpoint');
+    return endpoint;
+  }
+
+  return router;
+}

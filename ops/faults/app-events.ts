@@ -1,0 +1,85 @@
+// The app's backends during the fault suite: one endpoint that takes every event and one that
+// is dead (nothing listens on its port), both registered before the storm. The dead one's
+// deliveries retry through the run; orders must not notice (checkout's latency limit, every
+// order settled, zero breaches), and the live one hears of the orders meanwhile.
+
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Models } from '../../infra/db';
+import { bump, type Tally } from './findings';
+
+export interface AppEventStats {
+  /** Events the live endpoint received (attempts, repeats included), and distinct ones. */
+  liveReceived: number;
+  liveDistinct: number;
+  /** Orders the live endpoint heard of. */
+  liveOrders: number;
+  /** Deliveries of each endpoint by status at the end of the run. */
+  deliveries: { live: Tally; dead: Tally };
+}
+
+export async function startAppEventEndpoints(apiUrl: string, adminToken: string) {
+  const ids = new Set<string>();
+  const orders = new Set<string>();
+  let received = 0;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      received += 1;
+      try {
+        const event = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+          id: string;
+          orderId: string;
+        };
+        ids.add(event.id);
+        orders.add(event.orderId);
+      } catch {
+        // Counted as received; the suite does not judge bodies.
+      }
+      res.writeHead(204).end();
+    });
+  });
+  const listen = (s: typeof server) =>
+    new Promise<number>((resolve) =>
+      s.listen(0, '127.0.0.1', () => resolve((s.address() as AddressInfo).port)),
+    );
+  const livePort = await listen(server);
+  // A port that was free a moment ago and that nothing listens on now.
+  const probe = createServer();
+  const deadPort = await listen(probe);
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+
+  const register = async (url: string): Promise<string> => {
+    const response = await fetch(`${apiUrl}/v1/admin/app-endpoints`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ url, description: 'fault suite' }),
+    });
+    if (response.status !== 201)
+      throw new Error(
+        `registering app endpoint ${url}: ${response.status} ${await response.text()}`,
+      );
+    return ((await response.json()) as { endpointId: string }).endpointId;
+  };
+  const live = await register(`http://127.0.0.1:${livePort}/events`);
+  const dead = await register(`http://127.0.0.1:${deadPort}/events`);
+
+  return {
+    async stats(models: Pick<Models, 'AppEventDelivery'>): Promise<AppEventStats> {
+      const deliveries = { live: {} as Tally, dead: {} as Tally };
+      const docs = await models.AppEventDelivery.find({ endpointId: { $in: [live, dead] } })
+        .select({ endpointId: 1, status: 1 })
+        .lean();
+      for (const doc of docs)
+        bump(doc.endpointId === live ? deliveries.live : deliveries.dead, doc.status);
+      return {
+        liveReceived: received,
+        liveDistinct: ids.size,
+        liveOrders: orders.size,
+        deliveries,
+      };
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,58 @@
+// One app event to one endpoint: attempts with backoff until the endpoint answers 2xx, for at
+// most 72 hours (../shared/API.md, "App events"). Each delivery is its own workflow, so a slow
+// or dead endpoint delays neither orders nor other endpoints. The backoff is a durable timer
+// here rather than an activity retry policy, so that an admin's retry can cut it short.
+
+import { condition, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import type { OrderActivities } from '../activities';
+import { retryAppEventSignal, type AppEventDeliveryInput } from './app-event-messages';
+import { workflowNow } from './clock';
+
+/** How long an event keeps being retried before its delivery counts as failed. */
+const GIVE_UP_AFTER_MS = 72 * 60 * 60 * 1000;
+
+/**
+ * One attempt: the HTTP call itself gives up after 10 s (activities/app-events.ts); what the
+ * endpoint answers is a result, not an error, so retries here are only for our own failures
+ * (the database), quickly.
+ */
+const { attemptAppEvent } = proxyActivities<Pick<OrderActivities, 'attemptAppEvent'>>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+
+/** The delivery record's status: a local database write, retried until it lands. */
+const { settleAppEventDelivery } = proxyLocalActivities<
+  Pick<OrderActivities, 'settleAppEventDelivery'>
+>({
+  startToCloseTimeout: '5s',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
+});
+
+export async function appEventDeliveryWorkflow(input: AppEventDeliveryInput): Promise<string> {
+  let retryNow = false;
+  setHandler(retryAppEventSignal, () => {
+    retryNow = true;
+  });
+  if (input.again) await settleAppEventDelivery(input.deliveryId, 'pending');
+  const giveUpAt = workflowNow().getTime() + GIVE_UP_AFTER_MS;
+  let waitMs = input.retry.initialMs;
+  for (;;) {
+    retryNow = false;
+    const { outcome } = await attemptAppEvent(input.deliveryId);
+    // Asked to send it again while the attempt went (or as it ended): send it again now.
+    if (outcome === 'delivered' && retryNow) continue;
+    // Delivered: the attempt recorded it. Refused or deleted: retrying cannot change that.
+    if (outcome !== 'retry') {
+      if (outcome !== 'delivered') await settleAppEventDelivery(input.deliveryId, 'failed');
+      return outcome;
+    }
+    const leftMs = giveUpAt - workflowNow().getTime();
+    if (leftMs <= 0) {
+      await settleAppEventDelivery(input.deliveryId, 'failed');
+      return 'gave_up';
+    }
+    await condition(() => retryNow, Math.min(waitMs, leftMs));
+    waitMs = Math.min(waitMs * 2, input.retry.maximumMs);
+  }
+}
