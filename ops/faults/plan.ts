@@ -23,7 +23,8 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
  *   before the order reaches their step (kept and applied later);
  * - out_of_order: the last event first;
  * - conflicting: accepts, then rejects (refused);
- * - reject: rejects;
+ * - reject: rejects (the order goes to the provider's fallback, which never answers: expired);
+ * - reroute: rejects, and the fallback the order goes to accepts and reports progress;
  * - late: accepts after the deadline (refused: the order expired);
  * - silent: never answers (the order expires);
  * - customer_cancel: the customer cancels while the provider thinks; its answer comes after;
@@ -39,6 +40,7 @@ export type Scenario =
   | 'out_of_order'
   | 'conflicting'
   | 'reject'
+  | 'reroute'
   | 'late'
   | 'silent'
   | 'customer_cancel'
@@ -55,6 +57,7 @@ const SCENARIO_WEIGHTS: Record<Vertical, readonly (readonly [Scenario, number])[
     ['out_of_order', 8],
     ['conflicting', 4],
     ['reject', 4],
+    ['reroute', 5],
     ['late', 5],
     ['silent', 3],
     ['customer_cancel', 6],
@@ -67,6 +70,7 @@ const SCENARIO_WEIGHTS: Record<Vertical, readonly (readonly [Scenario, number])[
     ['out_of_order', 8],
     ['conflicting', 4],
     ['reject', 4],
+    ['reroute', 3],
     ['late', 5],
     ['silent', 3],
     ['customer_cancel', 6],
@@ -79,6 +83,7 @@ const SCENARIO_WEIGHTS: Record<Vertical, readonly (readonly [Scenario, number])[
     ['out_of_order', 6],
     ['conflicting', 4],
     ['reject', 4],
+    ['reroute', 4],
     ['late', 5],
     ['silent', 3],
     ['no_show', 5],

@@ -17,6 +17,8 @@ export interface ProviderAccount {
   providerId: string;
   vertical: Vertical;
   signingSecret: string;
+  /** A fallback: it receives only orders re-routed to it. */
+  isFallback?: boolean;
 }
 
 /** orderflow's per-attempt webhook timeout is 5 s: a hang lasts longer. */
@@ -80,10 +82,13 @@ export async function startChaoticProviders(options: {
   let closing = false;
 
   function startScript(account: ProviderAccount, order: OrderSnapshot) {
-    if (played.has(order.orderId)) return;
-    played.add(order.orderId);
+    const playing = `${account.providerId}/${order.orderId}`;
+    if (played.has(playing)) return;
+    played.add(playing);
     const planned = byCustomer.get(order.customerId);
     if (!planned) return;
+    // A fallback takes the orders meant to be re-routed to it and lets the others expire.
+    if (account.isFallback && planned.scenario !== 'reroute') return;
     stats.scriptsStarted += 1;
     const script = play(account, planned, order)
       .catch((error: unknown) =>
@@ -213,7 +218,7 @@ export async function startChaoticProviders(options: {
     };
 
     await sleep(planned.providerDelayMs);
-    const scenario: Scenario = planned.scenario;
+    const scenario: Scenario = account.isFallback ? 'happy' : planned.scenario;
     switch (scenario) {
       case 'happy':
       case 'partial': {
@@ -262,6 +267,16 @@ export async function startChaoticProviders(options: {
       case 'reject': {
         await confirm('rejection', { decision: 'reject', reason: 'fully booked' }, [200, 409]);
         await report('event after rejection', first, [409]);
+        return;
+      }
+      case 'reroute': {
+        // The fallback takes it from here; this provider's word no longer counts (409).
+        await confirm(
+          'rejection (re-routed)',
+          { decision: 'reject', reason: 'no stock' },
+          [200, 409],
+        );
+        await report('event after re-routing', first, [409]);
         return;
       }
       case 'late': {

@@ -172,7 +172,10 @@ export async function runFaultSuite(options: FaultSuiteOptions = {}): Promise<Fa
     await system.start();
     say('worker and API up');
     const accounts = await registerProviders(apiUrl, tokens.admin, plan, providers.webhookUrl);
-    providers.use(Object.values(accounts), apiUrl);
+    providers.use(
+      Object.values(accounts).flatMap((a) => [a, a.fallbackAccount]),
+      apiUrl,
+    );
     appEndpoints = await startAppEventEndpoints(apiUrl, tokens.admin);
     say('app event endpoints registered: one live, one dead');
 
@@ -325,10 +328,13 @@ async function registerProviders(
   adminToken: string,
   plan: Plan,
   webhookUrl: (providerId: string) => string,
-): Promise<Record<Vertical, ProviderAccount>> {
+): Promise<Record<Vertical, ProviderAccount & { fallbackAccount: ProviderAccount }>> {
   const admin = createAdminClient(apiUrl, adminToken);
-  const register = async (vertical: Vertical): Promise<ProviderAccount> => {
-    const providerId = `faults-${vertical}`;
+  const register = async (
+    vertical: Vertical,
+    providerId: string,
+    fallbackProviderIds?: string[],
+  ): Promise<ProviderAccount> => {
     const { signingSecret } = await admin.registerOrThrow({
       providerId,
       vertical,
@@ -340,13 +346,25 @@ async function registerProviders(
       ...(vertical === 'teleconsultation'
         ? { doctorNoShowGraceSeconds: plan.doctorNoShowGraceSeconds }
         : {}),
+      ...(fallbackProviderIds ? { fallbackProviderIds } : {}),
     });
-    return { providerId, vertical, signingSecret };
+    return {
+      providerId,
+      vertical,
+      signingSecret,
+      ...(fallbackProviderIds ? {} : { isFallback: true }),
+    };
+  };
+  // Each provider hands a rejected or unanswered order to its fallback (re-routing).
+  const withFallback = async (vertical: Vertical) => {
+    const fallback = await register(vertical, `faults-${vertical}-fallback`);
+    const primary = await register(vertical, `faults-${vertical}`, [fallback.providerId]);
+    return { ...primary, fallbackAccount: fallback };
   };
   return {
-    grocery: await register('grocery'),
-    hotel: await register('hotel'),
-    teleconsultation: await register('teleconsultation'),
+    grocery: await withFallback('grocery'),
+    hotel: await withFallback('hotel'),
+    teleconsultation: await withFallback('teleconsultation'),
   };
 }
 
