@@ -8,8 +8,11 @@ import path from 'node:path';
 import { freePort, preferPort } from '../embedded';
 
 export interface PortBook {
-  /** The port kept for `name` if free, else `preferred` if free, else any free port. */
-  take(name: string, preferred?: number): Promise<number>;
+  /**
+   * The port kept for `name` if free, else `preferred` if free, else any free port (with
+   * `below`: the first free one after `preferred` under that bound).
+   */
+  take(name: string, preferred?: number, options?: { below?: number }): Promise<number>;
 }
 
 export function portBook(dataDir: string): PortBook {
@@ -19,7 +22,7 @@ export function portBook(dataDir: string): PortBook {
     : {};
   const taken = new Set<number>();
   return {
-    async take(name, preferred) {
+    async take(name, preferred, options = {}) {
       let port: number | undefined;
       for (const candidate of [kept[name], preferred]) {
         if (candidate === undefined || taken.has(candidate)) continue;
@@ -28,6 +31,12 @@ export function portBook(dataDir: string): PortBook {
           break;
         }
       }
+      if (port === undefined && preferred !== undefined && options.below !== undefined)
+        for (let candidate = preferred + 1; candidate < options.below; candidate++)
+          if (!taken.has(candidate) && (await preferPort(candidate)) === candidate) {
+            port = candidate;
+            break;
+          }
       while (port === undefined || taken.has(port)) port = await freePort();
       taken.add(port);
       kept[name] = port;

@@ -57,7 +57,8 @@ export async function startTemporalServer(options: {
   const postgres = await startPostgres({ dataDir: options.dataDir, database: 'postgres' });
   try {
     await setUpSchema(tools, postgres.port);
-    const { configDir, frontendPort, metricsPort } = await renderConfig(
+    // `<dataDir>/config/cluster.yaml`: the server reads `--config` relative to `--root`.
+    const { frontendPort, metricsPort } = await renderConfig(
       tools.template,
       options.dataDir,
       postgres.port,
@@ -70,7 +71,7 @@ export async function startTemporalServer(options: {
           '--root',
           options.dataDir,
           '--config',
-          configDir,
+          'config',
           '--env',
           'cluster',
           '--allow-no-auth',
@@ -146,7 +147,7 @@ async function renderConfig(
   dataDir: string,
   postgresPort: number,
   ports: PortBook,
-): Promise<{ configDir: string; frontendPort: number; metricsPort: number }> {
+): Promise<{ frontendPort: number; metricsPort: number }> {
   const config = parse(readFileSync(templateFile, 'utf8')) as Record<string, any>;
   const frontendPort = await ports.take('temporal-frontend', 7233);
   const metricsPort = await ports.take('temporal-metrics', 8000);
@@ -160,10 +161,16 @@ async function renderConfig(
   config.global.metrics.prometheus.listenAddress = `127.0.0.1:${metricsPort}`;
   const services = config.services as Record<string, { rpc: Record<string, unknown> }>;
   for (const [name, service] of Object.entries(services)) {
-    service.rpc.grpcPort =
-      name === 'frontend' ? frontendPort : await ports.take(`temporal-${name}-grpc`);
-    service.rpc.membershipPort = await ports.take(`temporal-${name}-membership`);
-    if ('httpPort' in service.rpc) service.rpc.httpPort = await ports.take(`temporal-${name}-http`);
+    const rpc = service.rpc as { grpcPort: number; membershipPort: number; httpPort?: number };
+    if (name !== 'frontend') rpc.grpcPort = await ports.take(`temporal-${name}-grpc`, rpc.grpcPort);
+    else rpc.grpcPort = frontendPort;
+    // Membership ports are kept in a PostgreSQL smallint: below 32768 (the ephemeral range
+    // where the OS picks free ports starts there).
+    rpc.membershipPort = await ports.take(`temporal-${name}-membership`, rpc.membershipPort, {
+      below: 32_768,
+    });
+    if (rpc.httpPort !== undefined)
+      rpc.httpPort = await ports.take(`temporal-${name}-http`, rpc.httpPort);
   }
   config.clusterMetadata.clusterInformation.active.rpcAddress = `127.0.0.1:${frontendPort}`;
   // No archival: nothing here reads it, and its template writes to /tmp.
@@ -176,7 +183,7 @@ async function renderConfig(
   const configDir = path.join(dataDir, 'config');
   mkdirSync(configDir, { recursive: true });
   writeFileSync(path.join(configDir, 'cluster.yaml'), stringify(config));
-  return { configDir, frontendPort, metricsPort };
+  return { frontendPort, metricsPort };
 }
 
 async function frontendAnswers(address: string): Promise<boolean> {
