@@ -20,6 +20,8 @@ import {
 import { startCluster, type Cluster } from '../dev/cluster/topology';
 import { isAlive } from '../dev/supervisor';
 import { VERTICALS, type Vertical } from '../domain/order';
+import { payloadDataConverter } from '../infra/codec';
+import { loadConfig } from '../infra/config';
 import { orderWorkflowId } from '../workflows/messages';
 
 const APP_TOKEN = `cluster-app-${randomBytes(8).toString('hex')}`;
@@ -35,20 +37,19 @@ beforeAll(async () => {
   // Providers' webhooks land here and are acknowledged; the test drives no provider further.
   webhooks = createServer((_req, res) => res.writeHead(204).end());
   await new Promise<void>((resolve) => webhooks.listen(0, '127.0.0.1', resolve));
-  cluster = await startCluster({
-    dataDir,
-    env: {
-      NODE_ENV: 'test',
-      MONGODB_URI: `${process.env.TEST_MONGODB_URI}/cluster_${randomBytes(4).toString('hex')}`,
-      API_TOKENS: `checkout:app:${APP_TOKEN},admin:admin:${ADMIN_TOKEN}`,
-      PAYLOAD_ENCRYPTION_KEYS: `c1:${randomBytes(32).toString('base64')}`,
-      ALLOW_PRIVATE_WEBHOOKS: 'true',
-      LOG_LEVEL: 'info',
-    },
-    database: false,
-  });
+  const env = {
+    NODE_ENV: 'test',
+    MONGODB_URI: `${process.env.TEST_MONGODB_URI}/cluster_${randomBytes(4).toString('hex')}`,
+    API_TOKENS: `checkout:app:${APP_TOKEN},admin:admin:${ADMIN_TOKEN}`,
+    PAYLOAD_ENCRYPTION_KEYS: `c1:${randomBytes(32).toString('base64')}`,
+    ALLOW_PRIVATE_WEBHOOKS: 'true',
+    LOG_LEVEL: 'info',
+  };
+  cluster = await startCluster({ dataDir, env, database: false });
+  const config = loadConfig({ ...env, TEMPORAL_ADDRESS: cluster.temporal.address });
   temporal = new Client({
     connection: await Connection.connect({ address: cluster.temporal.address }),
+    dataConverter: payloadDataConverter(config.temporal.payloadEncryptionKeys),
   });
 }, 240_000);
 
@@ -127,6 +128,21 @@ test('an order of each vertical runs on its own queue, through the proxy, on its
     expect(log).toMatch(/"url":"\/v1\/(orders|admin\/providers)"/);
   }
 }, 120_000);
+
+test('the maintenance worker serves the schedules and the old single queue', async () => {
+  const live = cluster!;
+  const maintenance = live.workers.find((worker) => worker.lanes.includes('legacy'))!;
+  const schedule = await temporal.schedule.getHandle('purge-idempotency-records').describe();
+  expect(schedule.action).toMatchObject({ type: 'startWorkflow', taskQueue: 'orders-maintenance' });
+  // A workflow started on `orders` before the switch to per-vertical queues still completes.
+  const handle = await temporal.workflow.start('purgeExpiredIdempotencyRecords', {
+    workflowId: `cluster-legacy-${randomBytes(4).toString('hex')}`,
+    taskQueue: 'orders',
+    args: [{ retentionHours: 24 }],
+  });
+  await expect(handle.result()).resolves.toMatchObject({ recordsDeleted: expect.any(Number) });
+  expect([...(await workflowTaskPids(handle.workflowId))]).toEqual([maintenance.process.pid]);
+});
 
 test("the Web UI is set to decode through orderflow's codec endpoint, with credentials", async () => {
   const settings = (await (await fetch(`${cluster!.uiUrl}/api/v1/settings`)).json()) as {

@@ -87,6 +87,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const temporalDir = path.join(dataDir, 'temporal');
   const logDir = path.join(dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
+  // Every supervised child and the lock hook process 'exit' (dev/supervisor.ts): a dozen here.
+  process.setMaxListeners(Math.max(process.getMaxListeners(), 50));
   const lock = lockDataDir(dataDir);
   const stops: (() => Promise<unknown>)[] = [];
   const stop = async () => {
