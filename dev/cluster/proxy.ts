@@ -55,6 +55,9 @@ ${options.upstreams.map((upstream) => `    server ${upstream} max_fails=1 fail_t
     listen 127.0.0.1:${options.port};
     # Checkout's own limit answers first (413 with its code); this only bounds the proxy.
     client_max_body_size 2m;
+    # Bodies stay in memory: as root nginx's workers run as nobody, who cannot write temp
+    # files into a clone in root's home (mode 0700).
+    client_body_buffer_size 2m;
     location / {
       proxy_pass http://orderflow_api;
       proxy_http_version 1.1;
