@@ -24,7 +24,7 @@ export interface TaskQueueSettings {
 }
 
 /** The queue a lane's work runs on. */
-export function taskQueueOf(settings: TaskQueueSettings, lane: WorkerLane): string {
+function taskQueueOf(settings: TaskQueueSettings, lane: WorkerLane): string {
   if (settings.queueLayout === 'single' || lane === 'legacy') return settings.taskQueue;
   return `${settings.taskQueue}-${lane}`;
 }

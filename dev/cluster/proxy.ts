@@ -13,7 +13,7 @@ export interface ReverseProxy extends EmbeddedServer {
   url: string;
 }
 
-export function nginxBinary(): string {
+function nginxBinary(): string {
   const found = NGINX.find((candidate) => existsSync(candidate));
   if (!found)
     throw new Error(

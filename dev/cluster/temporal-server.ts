@@ -141,6 +141,23 @@ async function setUpSchema(tools: ReturnType<typeof serverTools>, port: number):
   }
 }
 
+/** The parts of the server's config template (config/development-postgres12.yaml) we change. */
+interface ServerConfigTemplate {
+  log: unknown;
+  persistence: {
+    datastores: Record<string, { sql: { connectAddr: string; user: string; password: string } }>;
+  };
+  global: { pprof: unknown; metrics: { prometheus: { listenAddress: string } } };
+  services: Record<
+    string,
+    { rpc: { grpcPort: number; membershipPort: number; httpPort?: number } }
+  >;
+  clusterMetadata: { clusterInformation: { active: { rpcAddress: string } } };
+  archival: unknown;
+  namespaceDefaults?: unknown;
+  dynamicConfigClient: unknown;
+}
+
 /** The server's config: the module's PostgreSQL template with our ports, database and files. */
 async function renderConfig(
   templateFile: string,
@@ -148,20 +165,18 @@ async function renderConfig(
   postgresPort: number,
   ports: PortBook,
 ): Promise<{ frontendPort: number; metricsPort: number }> {
-  const config = parse(readFileSync(templateFile, 'utf8')) as Record<string, any>;
+  const config = parse(readFileSync(templateFile, 'utf8')) as ServerConfigTemplate;
   const frontendPort = await ports.take('temporal-frontend', 7233);
   const metricsPort = await ports.take('temporal-metrics', 8000);
   config.log = { stdout: true, level: 'warn' };
-  for (const store of Object.values(config.persistence.datastores) as { sql: any }[]) {
+  for (const store of Object.values(config.persistence.datastores)) {
     store.sql.connectAddr = `127.0.0.1:${postgresPort}`;
     store.sql.user = 'postgres';
     store.sql.password = '';
   }
   config.global.pprof = { port: 0 };
   config.global.metrics.prometheus.listenAddress = `127.0.0.1:${metricsPort}`;
-  const services = config.services as Record<string, { rpc: Record<string, unknown> }>;
-  for (const [name, service] of Object.entries(services)) {
-    const rpc = service.rpc as { grpcPort: number; membershipPort: number; httpPort?: number };
+  for (const [name, { rpc }] of Object.entries(config.services)) {
     if (name !== 'frontend') rpc.grpcPort = await ports.take(`temporal-${name}-grpc`, rpc.grpcPort);
     else rpc.grpcPort = frontendPort;
     // Membership ports are kept in a PostgreSQL smallint: below 32768 (the ephemeral range

@@ -31,7 +31,7 @@ export interface WorkerSpec {
 }
 
 /** The production shape: grocery carries most orders, so it gets two workers. */
-export const CLUSTER_WORKERS: readonly WorkerSpec[] = [
+const CLUSTER_WORKERS: readonly WorkerSpec[] = [
   { name: 'worker-grocery-1', lanes: ['grocery'] },
   { name: 'worker-grocery-2', lanes: ['grocery'] },
   { name: 'worker-hotel', lanes: ['hotel'] },

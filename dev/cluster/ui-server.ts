@@ -8,7 +8,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { launch, toolsDir, waitUntil, type EmbeddedServer } from '../embedded';
 
-export const TEMPORAL_UI_SERVER_VERSION = 'v2.42.1';
+const TEMPORAL_UI_SERVER_VERSION = 'v2.42.1';
 
 export interface UiServer extends EmbeddedServer {
   url: string;
