@@ -91,7 +91,7 @@ async function main(): Promise<void> {
 
   const nameWidth = Math.max(...cluster.workers.map((w) => w.name.length));
   printBanner({
-    title: ` (cluster mode, up in ${(cluster.startupMs / 1000).toFixed(1)} s)`,
+    title: ` (cluster mode, up in ${seconds(cluster.startupMs)}: servers ${seconds(cluster.serversMs)}, then APIs and workers ${seconds(cluster.startupMs - cluster.serversMs)})`,
     apiUrl: cluster.apiUrl,
     apiNote: `nginx → ${cluster.apiProcesses.map((api) => api.url.replace('http://', '')).join(', ')}; `,
     temporalAddress: cluster.temporal.address,
@@ -154,6 +154,8 @@ async function main(): Promise<void> {
         );
     });
 }
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 main().catch((error: unknown) => {
   process.stderr.write(
