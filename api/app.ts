@@ -4,9 +4,11 @@
 
 import express from 'express';
 import type { Client } from '@temporalio/client';
+import type { Vertical } from '../domain/order';
 import type { Config } from '../infra/config';
 import type { Database } from '../infra/db';
 import type { Logger } from '../infra/logger';
+import { orderTaskQueue } from '../infra/task-queues';
 import { createAdmission } from './admission';
 import { createCheckout, dependencyWasDown, type CheckoutResult } from './checkout';
 import { errorHandler, notFoundHandler } from './errors';
@@ -71,8 +73,9 @@ export function createApp({ config, database, temporal, logger, paymentLedger }:
   app.use('/v1', limitBodySize);
 
   app.use(opsRouter({ connection: database.connection, temporal, metrics }));
+  const taskQueueFor = (vertical: Vertical) => orderTaskQueue(config.temporal, vertical);
   const afterSales = {
-    taskQueue: config.temporal.taskQueue,
+    taskQueueFor,
     idleSeconds: config.support.afterSalesIdleSeconds,
   };
   app.use(
@@ -96,7 +99,7 @@ export function createApp({ config, database, temporal, logger, paymentLedger }:
       placeOrder: createCheckout({
         models,
         temporal,
-        taskQueue: config.temporal.taskQueue,
+        taskQueueFor,
         maxOrderAmount: config.maxOrderAmount,
         waitMs: config.checkout.waitMs,
         paymentWindowMs: config.checkout.paymentWindowMs,

@@ -22,7 +22,7 @@ import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { isRetryableAnswer, PAYMENT_UNAVAILABLE, timedOutCheckoutAnswer } from '../domain/checkout';
 import { horizonProblems } from '../domain/horizons';
-import { placedOrder, type OrderRequest, type OrderSnapshot } from '../domain/order';
+import { placedOrder, type OrderRequest, type OrderSnapshot, type Vertical } from '../domain/order';
 import { orderTotal } from '../domain/pricing';
 import type { ApiClient } from '../infra/config';
 import { isDuplicateKeyError, type Models } from '../infra/db';
@@ -46,7 +46,8 @@ import { readOrder } from '../infra/read-model';
 export interface CheckoutDeps {
   models: Models;
   temporal: Client;
-  taskQueue: string;
+  /** The task queue an order of this vertical starts on (infra/task-queues.ts). */
+  taskQueueFor: (vertical: Vertical) => string;
   maxOrderAmount: number;
   /** How long checkout waits for the payment decision before answering 503. */
   waitMs: number;
@@ -116,7 +117,7 @@ const MAX_ATTEMPTS_PER_KEY = 20;
 const answerReserveMs = (waitMs: number) => Math.min(1_000, waitMs / 5);
 
 export function createCheckout(deps: CheckoutDeps) {
-  const { models, temporal, taskQueue, maxOrderAmount } = deps;
+  const { models, temporal, taskQueueFor, maxOrderAmount } = deps;
   const recordIdOf = (client: ApiClient, key: string) => `${client.name}:${key}`;
 
   /** The earlier call's record for this key, or 409 when it came with another body. */
@@ -230,7 +231,7 @@ export function createCheckout(deps: CheckoutDeps) {
       'orderWorkflow',
       {
         workflowId: orderWorkflowId(input.orderId),
-        taskQueue,
+        taskQueue: taskQueueFor(input.request.vertical),
         args: [input],
         workflowIdConflictPolicy: 'USE_EXISTING',
         typedSearchAttributes: startingSearchAttributes(input.request),

@@ -19,7 +19,7 @@ import {
 } from '@temporalio/client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
-import { TERMINAL_STATUSES, type OrderSnapshot } from '../domain/order';
+import { TERMINAL_STATUSES, type OrderSnapshot, type Vertical } from '../domain/order';
 import { readOrder, type ReadModels } from '../infra/read-model';
 import type { afterSalesWorkflow } from '../workflows/after-sales';
 import { afterSalesWorkflowId, orderWorkflowId } from '../workflows/messages';
@@ -27,7 +27,8 @@ import { ApiError } from './errors';
 
 /** Where an order's after-sales workflow runs, and how long a run waits for more requests. */
 export interface AfterSalesSettings {
-  taskQueue: string;
+  /** The order's vertical's queue (infra/task-queues.ts). */
+  taskQueueFor: (vertical: Vertical) => string;
   idleSeconds: number;
 }
 
@@ -91,7 +92,7 @@ function updateAfterSales<Arg>(
         'afterSalesWorkflow',
         {
           workflowId: afterSalesWorkflowId(order.orderId),
-          taskQueue: settings.taskQueue,
+          taskQueue: settings.taskQueueFor(order.vertical),
           args: [{ order, idleSeconds: settings.idleSeconds }],
           // Joins the run under way; after one ended, the next request starts another.
           workflowIdConflictPolicy: 'USE_EXISTING',

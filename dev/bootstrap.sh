@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes a fresh clone runnable: installs the npm packages when package-lock.json changed
-# since the last install, then builds the embedded servers (dev/install-tools.sh).
+# since the last install, then builds the embedded servers (dev/install-tools.sh); with
+# --cluster or --for-tests also cluster mode's servers and nginx.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,6 +16,23 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sha" ]; then
 fi
 
 bash dev/install-tools.sh
+
+# Cluster mode (npm run start:cluster) and its test: the Temporal server, its schema tool and
+# Web UI server (dev/install-cluster-tools.sh), and Debian's nginx as the reverse proxy.
+if [ "${1:-}" = "--cluster" ] || [ "${1:-}" = "--for-tests" ]; then
+  bash dev/install-cluster-tools.sh
+  if [ ! -x /usr/sbin/nginx ]; then
+    echo "orderflow: installing Debian's nginx, cluster mode's reverse proxy..." >&2
+    if [ "$(id -u)" -ne 0 ]; then
+      echo "orderflow: error: nginx is missing and installing it needs root; run: sudo apt-get install -y nginx" >&2
+      exit 1
+    fi
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; } >&2; then
+      echo "orderflow: error: apt-get could not install nginx; install it (apt-get install -y nginx) and retry" >&2
+      exit 1
+    fi
+  fi
+fi
 
 # The tests validate docker-compose.yml with Debian's docker-compose (no Docker engine needed).
 if [ "${1:-}" = "--for-tests" ] && ! command -v docker-compose >/dev/null 2>&1; then

@@ -40,7 +40,7 @@ function onPath(command: string): string | undefined {
   return undefined;
 }
 
-function toolsDir(): string {
+export function toolsDir(): string {
   return process.env.ORDERFLOW_TOOLS_DIR ?? path.join(root, '.tools');
 }
 
@@ -93,7 +93,7 @@ export async function preferPort(preferred: number): Promise<number> {
   return taken ? freePort() : preferred;
 }
 
-async function waitUntil(
+export async function waitUntil(
   what: string,
   child: ChildProcess,
   ready: () => Promise<boolean>,
@@ -123,7 +123,7 @@ interface LaunchOptions {
 }
 
 /** A server under the supervisor (dev/supervisor.ts): it never outlives us. */
-function launch(
+export function launch(
   binary: string,
   args: string[],
   logFile: string,
@@ -353,7 +353,7 @@ export function postgresBinDir(): string | undefined {
 }
 
 export interface PostgresServer extends EmbeddedServer {
-  /** URL of the `ferretdb` database, superuser `postgres`, no password. */
+  /** URL of the `ferretdb` database (or the one asked for), superuser `postgres`, no password. */
   url: string;
   port: number;
 }
@@ -375,7 +375,10 @@ export async function startPostgres(options: {
   dataDir: string;
   port?: number;
   ginIndexes?: boolean;
+  /** The database made at start (default `ferretdb`); the GIN indexes are FerretDB's only. */
+  database?: string;
 }): Promise<PostgresServer> {
+  const database = options.database ?? 'ferretdb';
   const bin = postgresBinDir();
   if (!bin) throw new Error(POSTGRES_MISSING);
   mkdirSync(options.dataDir, { recursive: true });
@@ -463,16 +466,16 @@ export async function startPostgres(options: {
     const { stdout } = await psql(
       'postgres',
       '-c',
-      "SELECT 1 FROM pg_database WHERE datname = 'ferretdb'",
+      `SELECT 1 FROM pg_database WHERE datname = '${database}'`,
     );
-    if (stdout.trim() !== '1') await psql('postgres', '-c', 'CREATE DATABASE ferretdb');
-    if (options.ginIndexes !== false)
+    if (stdout.trim() !== '1') await psql('postgres', '-c', `CREATE DATABASE "${database}"`);
+    if (database === 'ferretdb' && options.ginIndexes !== false)
       await psql('ferretdb', '-q', '-f', path.join(root, 'dev', 'ferretdb-gin-indexes.sql'));
   } catch (error) {
     await child.stop();
     throw error;
   }
-  return { url: `postgres://postgres@127.0.0.1:${port}/ferretdb`, port, stop: child.stop };
+  return { url: `postgres://postgres@127.0.0.1:${port}/${database}`, port, stop: child.stop };
 }
 
 /** PostgreSQL refuses to run as root: as root, the cluster belongs to the `postgres` user. */

@@ -3,14 +3,14 @@
 // (api/server.ts) and workers (workers/order-worker.ts) as separate processes instead.
 
 import type { Client } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import { startApi } from '../api/server';
 import type { Config } from '../infra/config';
 import { connectDatabase, type Database } from '../infra/db';
 import type { Logger } from '../infra/logger';
 import { connectClient, connectWorkerConnection } from '../infra/temporal';
 import { createWebhookClient } from '../infra/webhook-client';
-import { activityDeps, createOrderWorker } from '../workers/order-worker';
+import { activityDeps, createOrderWorkers, type OrderWorkers } from '../workers/order-worker';
 import { ensureSchedules } from '../workers/schedules';
 
 export interface InProcessOrderflow {
@@ -35,10 +35,10 @@ export async function startInProcess(
   await ensureSchedules(temporal, config);
   const workerConnection: NativeConnection = await connectWorkerConnection(config.temporal);
   const webhooks = createWebhookClient(config.webhooks);
-  let worker: Worker | undefined;
+  let worker: OrderWorkers | undefined;
   let workerRun: Promise<void> = Promise.resolve();
   const startWorker = async () => {
-    worker = await createOrderWorker({
+    worker = await createOrderWorkers({
       config,
       connection: workerConnection,
       deps: activityDeps(database.models, logger.child({ component: 'worker' }), webhooks, config),

@@ -5,34 +5,28 @@
 // then the order worker, the API and the demo provider simulator, prints where everything
 // is, and on Ctrl-C stops all of it in reverse order.
 
-import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Runtime } from '@temporalio/worker';
 import { loadConfig, tokenDigest } from '../infra/config';
 import { newestSecret } from '../infra/provider-secrets';
 import pinoPretty from 'pino-pretty';
 import { createLogger, temporalLogger } from '../infra/logger';
+import { printBanner } from './banner';
+import { DEV_TOKENS, devApiTokens, devPayloadKeys } from './dev-defaults';
 import { embeddedDbBackendFromEnv, preferPort } from './embedded';
 import { startInProcess } from './in-process';
-import { sampleGroceryOrder } from './sample-orders';
 import { DEMO_PROVIDERS, seedDemoProviders } from './seed';
 import { startProviderSimulator } from './simulator';
 import { startEmbeddedStack } from './stack';
 
 const DATA_DIR = path.resolve(__dirname, '..', '.data');
-const DEV_TOKENS = {
-  app: 'dev-app-token-0001',
-  support: 'dev-support-token-0001',
-  admin: 'dev-admin-token-0001',
-};
 
 async function main(): Promise<void> {
   const env = { ...process.env };
   let temporalUi: string | undefined;
   let databaseNote = '';
   env.PORT ??= String(await preferPort(3000));
-  env.PAYLOAD_ENCRYPTION_KEYS ||= devPayloadKeys();
+  env.PAYLOAD_ENCRYPTION_KEYS ||= devPayloadKeys(DATA_DIR);
 
   const uiPort = await preferPort(8233);
   const stack = await startEmbeddedStack({
@@ -64,7 +58,7 @@ async function main(): Promise<void> {
   }
   // The demo provider simulator listens on 127.0.0.1: its webhooks are private ones.
   env.ALLOW_PRIVATE_WEBHOOKS ??= 'true';
-  env.API_TOKENS ??= `checkout:app:${DEV_TOKENS.app},support:support:${DEV_TOKENS.support},admin:admin:${DEV_TOKENS.admin}`;
+  env.API_TOKENS ??= devApiTokens();
 
   const config = loadConfig(env);
   // A person reads this terminal: one readable line per log entry; JSON when piped.
@@ -169,62 +163,6 @@ async function main(): Promise<void> {
     await stop();
     exit(1);
   });
-}
-
-/**
- * PAYLOAD_ENCRYPTION_KEYS for the embedded default: made once, kept in .data/ beside the
- * histories it encrypts. To rotate, put a new `id:key` first in that file.
- */
-function devPayloadKeys(): string {
-  const file = path.join(DATA_DIR, 'payload-encryption-keys');
-  mkdirSync(DATA_DIR, { recursive: true });
-  try {
-    writeFileSync(file, `dev-1:${randomBytes(32).toString('base64')}\n`, {
-      flag: 'wx',
-      mode: 0o600,
-    });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  return readFileSync(file, 'utf8').trim();
-}
-
-function printBanner(where: {
-  apiUrl: string;
-  temporalUi?: string;
-  temporalAddress: string;
-  mongodbUri: string;
-  databaseNote: string;
-}) {
-  // Tomorrow morning: a window must start within 14 days (API.md, "Conventions").
-  const body = JSON.stringify(
-    sampleGroceryOrder('demo-grocery', {
-      customerId: 'cust_demo',
-      deliveryAddress: '1 Demo Road, Hangzhou',
-    }),
-  );
-  const lines = [
-    '',
-    'orderflow is running',
-    `  API              ${where.apiUrl}   (OpenAPI: ${where.apiUrl}/openapi.json)`,
-    `  Support console  ${where.apiUrl}/support/   (sign in with the support or admin token)`,
-    `  Codec server     ${where.apiUrl}/codec   (for the Web UI: sign in at ${where.apiUrl}/codec/session)`,
-    `  Temporal         ${where.temporalAddress}${where.temporalUi ? `   Web UI: ${where.temporalUi}` : ''}`,
-    `  Database         ${where.mongodbUri}${where.databaseNote}`,
-    `  Dev tokens       app=${DEV_TOKENS.app} support=${DEV_TOKENS.support} admin=${DEV_TOKENS.admin}`,
-    '',
-    'Place a grocery order; the demo store accepts it and the courier delivers it within ~10 s:',
-    `  curl -s -X POST ${where.apiUrl}/v1/orders \\`,
-    `    -H 'Authorization: Bearer ${DEV_TOKENS.app}' -H 'Content-Type: application/json' \\`,
-    `    -H "Idempotency-Key: demo-$(date +%s)" \\`,
-    `    -d '${body}'`,
-    'then follow it (use the orderId from the answer):',
-    `  curl -s ${where.apiUrl}/v1/orders/<orderId> -H 'Authorization: Bearer ${DEV_TOKENS.app}'`,
-    '',
-    'Press Ctrl-C to stop everything.',
-    '',
-  ];
-  process.stdout.write(lines.join('\n'));
 }
 
 main().catch((error: unknown) => {

@@ -5,6 +5,12 @@ import { createHash } from 'node:crypto';
 import proxyAddr from 'proxy-addr';
 import { z } from 'zod';
 import { KEY_BYTES, type KeySpec } from './codec';
+import {
+  TASK_QUEUE_LAYOUTS,
+  WORKER_LANES,
+  type TaskQueueLayout,
+  type WorkerLane,
+} from './task-queues';
 import type { WebhookTargetPolicy } from './webhook-targets';
 
 const ROLES = ['app', 'support', 'admin'] as const;
@@ -180,6 +186,8 @@ const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('orders'),
+  /** One queue for everything, or one per vertical plus maintenance (infra/task-queues.ts). */
+  TEMPORAL_TASK_QUEUE_LAYOUT: z.enum(TASK_QUEUE_LAYOUTS).default('single'),
   /** Temporal Cloud: an API key, or mTLS with a client certificate and key (PEM files). */
   TEMPORAL_API_KEY: optionalString,
   TEMPORAL_TLS: z.enum(['true', 'false']).default('false'),
@@ -254,6 +262,23 @@ const envSchema = z.object({
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().positive().default(40),
   /** A prebuilt workflow bundle (bundleWorkflowCode); built at start when absent. */
   WORKFLOW_BUNDLE_PATH: optionalString,
+  /** The lanes a worker process polls (`grocery,hotel,teleconsultation,maintenance,legacy`); all when unset. */
+  WORKER_TASK_QUEUES: z
+    .string()
+    .optional()
+    .transform((value, ctx): WorkerLane[] | undefined => {
+      if (value === undefined || value.trim() === '') return undefined;
+      const lanes = value.split(',').map((lane) => lane.trim());
+      const unknown = lanes.filter((lane) => !(WORKER_LANES as readonly string[]).includes(lane));
+      if (unknown.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown lane ${unknown.join(', ')}: use ${WORKER_LANES.join(', ')}`,
+        });
+        return z.NEVER;
+      }
+      return lanes as WorkerLane[];
+    }),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -267,6 +292,7 @@ export interface Config {
     address: string;
     namespace: string;
     taskQueue: string;
+    queueLayout: TaskQueueLayout;
     apiKey?: string;
     tls?: { certPath?: string; keyPath?: string; serverName?: string };
     /** Payload encryption keys, the first encrypts; none: payloads are stored in clear. */
@@ -303,6 +329,8 @@ export interface Config {
     maxConcurrentActivities: number;
     maxConcurrentWorkflowTasks: number;
     workflowBundlePath?: string;
+    /** What this worker process polls; undefined: every lane. */
+    lanes?: readonly WorkerLane[];
   };
 }
 
@@ -352,6 +380,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
       address: env.TEMPORAL_ADDRESS,
       namespace: env.TEMPORAL_NAMESPACE,
       taskQueue: env.TEMPORAL_TASK_QUEUE,
+      queueLayout: env.TEMPORAL_TASK_QUEUE_LAYOUT,
       apiKey: env.TEMPORAL_API_KEY,
       tls: tlsWanted
         ? {
@@ -394,6 +423,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
       maxConcurrentActivities: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTasks: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
       workflowBundlePath: env.WORKFLOW_BUNDLE_PATH,
+      lanes: env.WORKER_TASK_QUEUES,
     },
   });
 }

@@ -11,6 +11,7 @@ import { ConfigError, loadConfig } from '../infra/config';
 import { connectDatabase, type Database } from '../infra/db';
 import { createLogger } from '../infra/logger';
 import { createSandboxGateway } from '../infra/payments/sandbox';
+import { workerTaskQueues } from '../infra/task-queues';
 import { connectClient } from '../infra/temporal';
 import { exitCodeOf, formatReport } from './reconcile';
 import { reconcile } from './reconcile-runner';
@@ -62,7 +63,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       temporal,
       models: database.models,
       gateway: createSandboxGateway(database.models),
-      taskQueue: config.temporal.taskQueue,
+      taskQueues: workerTaskQueues(config.temporal),
       ...(options.order ? { orderIds: options.order } : {}),
     });
     process.stdout.write(

@@ -30,8 +30,11 @@ export interface ReconcileDeps {
   temporal: Client;
   models: Pick<Models, 'Order' | 'OrderPublication'>;
   gateway: Pick<PaymentGateway, 'ledger'>;
-  /** Only order workflows on this task queue are listed (one deployment's orders). */
-  taskQueue: string;
+  /**
+   * Only order workflows on these task queues are listed (one deployment's orders: its single
+   * queue, or its per-vertical ones and the old single one, infra/task-queues.ts).
+   */
+  taskQueues: readonly string[];
   /** Orders read per batch (default 200). */
   batchSize?: number;
   /** Orders checked at once (default 8). */
@@ -163,7 +166,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
       page = [];
     };
     const workflows = deps.temporal.workflow.list({
-      query: `WorkflowType="orderWorkflow" AND TaskQueue="${deps.taskQueue}"`,
+      query: `WorkflowType="orderWorkflow" AND TaskQueue IN (${deps.taskQueues.map((queue) => JSON.stringify(queue)).join(', ')})`,
     });
     for await (const workflow of workflows) {
       if (!workflow.workflowId.startsWith(ORDER_WORKFLOW_PREFIX)) continue;

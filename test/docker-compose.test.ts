@@ -1,7 +1,7 @@
-// The docker compose stack, as `docker-compose config` resolves it: every service is there,
-// api and worker share one environment that points at the replica set and at Temporal, they
-// set only variables infra/config.ts knows, and without API_TOKENS the file refuses to
-// resolve, so no default secret ships. Needs Debian's docker-compose (dev/bootstrap.sh
+// The docker compose stack, as `docker-compose config` resolves it: cluster mode's topology
+// (two APIs behind nginx, workers per vertical queue) sharing one environment that points at
+// the replica set and at Temporal, setting only variables infra/config.ts knows; and without
+// API_TOKENS the file refuses to resolve, so no default secret ships. Needs Debian's docker-compose (dev/bootstrap.sh
 // --for-tests installs it); no Docker engine is needed.
 
 import { spawnSync } from 'node:child_process';
@@ -53,48 +53,78 @@ beforeAll(() => {
   services = (parse(result.stdout) as { services: Record<string, Service> }).services;
 });
 
-test('the stack has Temporal on PostgreSQL with its UI, MongoDB, the API and the worker', () => {
-  expect(Object.keys(services).sort()).toEqual([
-    'api',
-    'mongodb',
-    'postgresql',
-    'temporal',
-    'temporal-search-attributes',
-    'temporal-ui',
-    'worker',
-  ]);
-  expect(services.api!.build).toBeDefined();
-  expect(services.worker!.build).toBeDefined();
-  expect(services.api!.command).toBeUndefined(); // the image's default: node dist/api/server.js
-  expect(services.worker!.command).toEqual(['node', 'dist/workers/order-worker.js']);
+const APIS = ['api-1', 'api-2'];
+/** Cluster mode's workers (dev/cluster/topology.ts) and the lanes each polls. */
+const WORKERS: Record<string, string> = {
+  'worker-grocery-1': 'grocery',
+  'worker-grocery-2': 'grocery',
+  'worker-hotel': 'hotel',
+  'worker-teleconsultation': 'teleconsultation',
+  'worker-maintenance': 'maintenance,legacy',
+};
+
+test("the stack is cluster mode's topology: Temporal on PostgreSQL with its UI, MongoDB, two APIs behind nginx, workers per queue", () => {
+  expect(Object.keys(services).sort()).toEqual(
+    [
+      ...APIS,
+      ...Object.keys(WORKERS),
+      'mongodb',
+      'postgresql',
+      'proxy',
+      'temporal',
+      'temporal-search-attributes',
+      'temporal-ui',
+    ].sort(),
+  );
+  for (const name of [...APIS, ...Object.keys(WORKERS)])
+    expect(services[name]!.build).toBeDefined();
+  for (const name of APIS) {
+    expect(services[name]!.command).toBeUndefined(); // the image's default: node dist/api/server.js
+    expect(services[name]!.ports).toBeUndefined(); // reached through the proxy only
+  }
+  for (const name of Object.keys(WORKERS))
+    expect(services[name]!.command).toEqual(['node', 'dist/workers/order-worker.js']);
   expect(services.mongodb!.command).toEqual(expect.arrayContaining(['--replSet', 'rs0']));
+  expect(services.proxy!.ports).toEqual([expect.objectContaining({ published: 3000 })]);
   // Third-party images carry an explicit tag, never an implicit or explicit `latest`.
-  for (const name of ['postgresql', 'temporal', 'temporal-ui', 'mongodb']) {
+  for (const name of ['postgresql', 'temporal', 'temporal-ui', 'mongodb', 'proxy']) {
     expect(services[name]!.image).toMatch(/^[^:]+:(?!latest$)[\w.-]+$/);
   }
 });
 
-test('api and worker reach the replica set and Temporal through one shared environment', () => {
-  const api = services.api!.environment!;
-  const worker = services.worker!.environment!;
-  for (const env of [api, worker]) {
-    expect(env.MONGODB_URI).toMatch(/^mongodb:\/\/mongodb:27017\/\w+\?(.*&)?replicaSet=rs0(&|$)/);
-    expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
-    expect(env.API_TOKENS).toBe(TEST_TOKENS);
-  }
-  // The worker's environment is the API's, minus the HTTP listener settings.
-  const { HOST, PORT, ...shared } = api;
-  expect(worker).toEqual(shared);
-  expect(HOST).toBe('0.0.0.0');
-  expect(PORT).toBe('3000');
+test("the proxy's nginx config sends requests to both APIs", () => {
+  const conf = readFileSync(path.join(root, 'infra/nginx/orderflow.conf'), 'utf8');
+  const upstreams = [...conf.matchAll(/^\s*server (\S+?):3000\b/gm)].map((match) => match[1]);
+  expect(upstreams.sort()).toEqual(APIS);
 });
 
-test('api and worker set only variables that infra/config.ts reads', () => {
+test('APIs and workers reach the replica set and Temporal through one shared environment, queues per vertical', () => {
+  const api = services['api-1']!.environment!;
+  expect(services['api-2']!.environment).toEqual(api);
+  expect(api.MONGODB_URI).toMatch(/^mongodb:\/\/mongodb:27017\/\w+\?(.*&)?replicaSet=rs0(&|$)/);
+  expect(api.TEMPORAL_ADDRESS).toBe('temporal:7233');
+  expect(api.API_TOKENS).toBe(TEST_TOKENS);
+  expect(api.TEMPORAL_TASK_QUEUE_LAYOUT).toBe('per-vertical');
+  // A worker's environment is the API's, minus the HTTP settings, plus the queues it polls.
+  const { HOST, PORT, TRUST_PROXY, ...shared } = api;
+  for (const [name, lanes] of Object.entries(WORKERS))
+    expect({ name, env: services[name]!.environment }).toEqual({
+      name,
+      env: { ...shared, WORKER_TASK_QUEUES: lanes },
+    });
+  expect({ HOST, PORT, TRUST_PROXY }).toEqual({
+    HOST: '0.0.0.0',
+    PORT: '3000',
+    TRUST_PROXY: 'uniquelocal',
+  });
+});
+
+test('APIs and workers set only variables that infra/config.ts reads', () => {
   const known = configSchemaKeys();
   expect([...known]).toEqual(
     expect.arrayContaining(['MONGODB_URI', 'TEMPORAL_ADDRESS', 'API_TOKENS', 'HOST', 'PORT']),
   );
-  for (const name of ['api', 'worker']) {
+  for (const name of [...APIS, ...Object.keys(WORKERS)]) {
     const unknown = Object.keys(services[name]!.environment ?? {}).filter((key) => !known.has(key));
     expect({ service: name, unknown }).toEqual({ service: name, unknown: [] });
   }

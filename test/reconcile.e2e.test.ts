@@ -49,7 +49,7 @@ const check = () =>
     temporal: harness.temporal,
     models: models(),
     gateway: harness.gateway,
-    taskQueue: harness.config.temporal.taskQueue,
+    taskQueues: [harness.config.temporal.taskQueue],
     batchSize: 3, // several batches
   });
 const kinds = (report: ReconcileReport) =>

@@ -1,8 +1,9 @@
-// The order worker: runs order workflows and their activities on the orders task queue.
-// `createOrderWorker` builds it from dependencies (used by tests and the dev runtime);
+// The order worker: runs order workflows and their activities on the orders task queue(s).
+// `createOrderWorkers` builds it from dependencies (used by tests and the dev runtime): one
+// Temporal Worker per queue of the lanes it serves (WORKER_TASK_QUEUES, infra/task-queues.ts);
 // run this file to start a worker process that drains on SIGINT/SIGTERM.
 
-import { Runtime, Worker, type NativeConnection } from '@temporalio/worker';
+import { bundleWorkflowCode, Runtime, Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { payloadDataConverter } from '../infra/codec';
 import { loadConfig, type Config } from '../infra/config';
@@ -14,6 +15,7 @@ import { createSandboxVoucherIssuer } from '../infra/dispatch/vouchers';
 import { createLogger, temporalLogger, type Logger } from '../infra/logger';
 import { createSandboxGateway } from '../infra/payments/sandbox';
 import { useSecretKeys } from '../infra/provider-secrets';
+import { workerTaskQueues } from '../infra/task-queues';
 import { connectWorkerConnection } from '../infra/temporal';
 import { createWebhookClient, type WebhookClient } from '../infra/webhook-client';
 import { registerSchedules } from './schedules';
@@ -39,22 +41,69 @@ export function activityDeps(
   };
 }
 
-export async function createOrderWorker(options: {
+/** The Temporal Workers of one worker process, one per task queue, run and stopped together. */
+export interface OrderWorkers {
+  taskQueues: readonly string[];
+  /** Resolves once every queue's worker has drained after shutdown(); rejects if one fails. */
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+export async function createOrderWorkers(options: {
   config: Readonly<Config>;
   connection: NativeConnection;
   deps: ActivityDeps;
-}): Promise<Worker> {
+}): Promise<OrderWorkers> {
   const { config, connection, deps } = options;
+  const taskQueues = workerTaskQueues(config.temporal, config.worker.lanes);
   const bundlePath = config.worker.workflowBundlePath;
   // Webhooks and app events are signed with secrets encrypted at rest under these keys.
   useSecretKeys(deps.models, config.secretEncryptionKeys);
+  const workflowsPath = require.resolve('../workflows');
+  // Several queues share one bundle rather than each bundling the same code again.
+  const workflowBundle = bundlePath
+    ? { codePath: bundlePath }
+    : taskQueues.length > 1
+      ? await bundleWorkflowCode({ workflowsPath })
+      : undefined;
+  const workers = await Promise.all(
+    taskQueues.map((taskQueue) =>
+      createOrderWorker({ config, connection, deps, taskQueue, workflowBundle, workflowsPath }),
+    ),
+  );
+  return {
+    taskQueues,
+    run: async () => {
+      // One queue's worker failing stops the others too: the process is no longer whole.
+      const runs = workers.map((worker) => worker.run());
+      try {
+        await Promise.all(runs);
+      } catch (error) {
+        for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+        await Promise.allSettled(runs);
+        throw error;
+      }
+    },
+    shutdown: () => {
+      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+    },
+  };
+}
+
+function createOrderWorker(options: {
+  config: Readonly<Config>;
+  connection: NativeConnection;
+  deps: ActivityDeps;
+  taskQueue: string;
+  workflowBundle?: { codePath: string } | { code: string };
+  workflowsPath: string;
+}): Promise<Worker> {
+  const { config, connection, deps, taskQueue, workflowBundle, workflowsPath } = options;
   return Worker.create({
     connection,
     namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    ...(bundlePath
-      ? { workflowBundle: { codePath: bundlePath } }
-      : { workflowsPath: require.resolve('../workflows') }),
+    taskQueue,
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
     activities: createActivities(deps),
     // The same payload encryption as the client (infra/codec.ts); plain payloads still decode.
     dataConverter: payloadDataConverter(config.temporal.payloadEncryptionKeys),
@@ -74,13 +123,13 @@ async function main(): Promise<void> {
   const connection = await connectWorkerConnection(config.temporal);
   await registerSchedules(config);
   const webhooks = createWebhookClient(config.webhooks);
-  const worker = await createOrderWorker({
+  const worker = await createOrderWorkers({
     config,
     connection,
     deps: activityDeps(database.models, logger, webhooks, config),
   });
   logger.info(
-    { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace },
+    { taskQueues: worker.taskQueues, namespace: config.temporal.namespace },
     'order worker started',
   );
   // Worker.run resolves after the Runtime's SIGINT/SIGTERM handling has drained the worker.

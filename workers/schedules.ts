@@ -14,6 +14,7 @@ import {
   type ScheduleOptionsStartWorkflowAction,
 } from '@temporalio/client';
 import type { Config } from '../infra/config';
+import { maintenanceTaskQueue } from '../infra/task-queues';
 import { connectClient } from '../infra/temporal';
 import type { purgeExpiredIdempotencyRecords } from '../workflows/maintenance';
 
@@ -35,7 +36,9 @@ function purgeSchedule(config: Readonly<Config>) {
     type: 'startWorkflow',
     workflowType: 'purgeExpiredIdempotencyRecords',
     workflowId: purgeScheduleId(config.temporal.taskQueue),
-    taskQueue: config.temporal.taskQueue,
+    // The maintenance queue when queues are per vertical (the id stays the base queue's, so a
+    // switch of layout moves the existing schedule instead of adding a second one).
+    taskQueue: maintenanceTaskQueue(config.temporal),
     args: [{ retentionHours: config.idempotencyRetentionHours }],
     // A run cut short (no worker for the hour) ends before the next one is due.
     workflowExecutionTimeout: 50 * 60 * 1000,

@@ -15,6 +15,7 @@ import { loadConfig } from '../../infra/config';
 import { connectDatabase } from '../../infra/db';
 import { createLogger } from '../../infra/logger';
 import { createSandboxGateway } from '../../infra/payments/sandbox';
+import { workerTaskQueues } from '../../infra/task-queues';
 import { connectClient } from '../../infra/temporal';
 import type { BreachKind } from '../reconcile';
 import { startAppEventEndpoints, type AppEventStats } from './app-events';
@@ -258,7 +259,7 @@ export async function runFaultSuite(options: FaultSuiteOptions = {}): Promise<Fa
         temporal,
         models: database.models,
         gateway: createSandboxGateway(database.models),
-        taskQueue: config.temporal.taskQueue,
+        taskQueues: workerTaskQueues(config.temporal),
       };
       const settleTimeoutMs = options.settleTimeoutMs ?? (short ? 90_000 : 300_000);
       say(`waiting up to ${settleTimeoutMs / 1000}s for every order to settle`);

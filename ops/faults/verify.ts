@@ -19,11 +19,12 @@ export interface VerifyDeps {
   temporal: Client;
   models: Models;
   gateway: Pick<PaymentGateway, 'ledger'>;
-  taskQueue: string;
+  /** The run's task queues: its single one, or its per-vertical ones (infra/task-queues.ts). */
+  taskQueues: readonly string[];
 }
 
-const ORDER_WORKFLOWS = (taskQueue: string) =>
-  `WorkflowType="orderWorkflow" AND TaskQueue="${taskQueue}"`;
+const ORDER_WORKFLOWS = (taskQueues: readonly string[]) =>
+  `WorkflowType="orderWorkflow" AND TaskQueue IN (${taskQueues.map((queue) => JSON.stringify(queue)).join(', ')})`;
 
 /** Waits until no order workflow runs any more, or `timeoutMs`; says what still runs. */
 export async function waitUntilSettled(
@@ -32,7 +33,7 @@ export async function waitUntilSettled(
   onProgress: (running: number) => void,
 ): Promise<{ settled: boolean; waitedMs: number; stillOpen: Tally }> {
   const started = Date.now();
-  const query = `${ORDER_WORKFLOWS(deps.taskQueue)} AND ExecutionStatus="Running"`;
+  const query = `${ORDER_WORKFLOWS(deps.taskQueues)} AND ExecutionStatus="Running"`;
   let lastReported = -1;
   for (;;) {
     let running: number | undefined;
@@ -102,7 +103,7 @@ export async function verify(
   }
   const workflows = new Set<string>();
   for await (const workflow of deps.temporal.workflow.list({
-    query: ORDER_WORKFLOWS(deps.taskQueue),
+    query: ORDER_WORKFLOWS(deps.taskQueues),
   })) {
     workflows.add(workflow.workflowId);
     bump(census.workflows, workflow.status.name);

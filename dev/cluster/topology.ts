@@ -1,0 +1,313 @@
+// orderflow's production topology on one machine, every part a real server (docs/SCALING.md):
+//   - the Temporal server on its own PostgreSQL cluster, with its Web UI server;
+//   - FerretDB on PostgreSQL (npm start's database), unless MONGODB_URI names a MongoDB;
+//   - task queues per vertical (TEMPORAL_TASK_QUEUE_LAYOUT=per-vertical): two grocery workers,
+//     one hotel, one teleconsultation, and one for maintenance that also serves the old single
+//     queue (orders started before the switch finish there);
+//   - two API processes behind nginx.
+// Each process runs under the supervisor (dev/supervisor.ts: none outlives us) with its log in
+// `<dataDir>/logs/`. `stop()` stops them in reverse: proxy, APIs, workers (they drain), servers.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Connection } from '@temporalio/client';
+import { temporal as proto } from '@temporalio/proto';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { type TaskQueueSettings, type WorkerLane, workerTaskQueues } from '../../infra/task-queues';
+import { startFerretDb, waitUntil, type EmbeddedDbBackend, type FerretDbServer } from '../embedded';
+import { lockDataDir, spawnSupervised, stopOrphans, type SupervisedChild } from '../supervisor';
+import { portBook } from './ports';
+import { startReverseProxy, type ReverseProxy } from './proxy';
+import { startTemporalServer, type TemporalServer } from './temporal-server';
+import { startUiServer, type UiServer } from './ui-server';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** One worker process: its name and the lanes it polls. */
+export interface WorkerSpec {
+  name: string;
+  lanes: readonly WorkerLane[];
+}
+
+/** The production shape: grocery carries most orders, so it gets two workers. */
+const CLUSTER_WORKERS: readonly WorkerSpec[] = [
+  { name: 'worker-grocery-1', lanes: ['grocery'] },
+  { name: 'worker-grocery-2', lanes: ['grocery'] },
+  { name: 'worker-hotel', lanes: ['hotel'] },
+  { name: 'worker-teleconsultation', lanes: ['teleconsultation'] },
+  { name: 'worker-maintenance', lanes: ['maintenance', 'legacy'] },
+];
+
+export interface ClusterOptions {
+  /** Servers' data, rendered configs, logs; locked while the cluster runs. */
+  dataDir: string;
+  /** orderflow's settings for every API and worker process (tokens, keys, …). */
+  env: Record<string, string>;
+  /** The base task queue (TEMPORAL_TASK_QUEUE); default `orders`. */
+  taskQueue?: string;
+  workers?: readonly WorkerSpec[];
+  /** API processes behind the proxy; default 2. */
+  apis?: number;
+  /** Temporal's Web UI server; default on. */
+  ui?: boolean;
+  /** FerretDB's backend; `false`: none (env.MONGODB_URI names the database). */
+  database?: false | { backend?: EmbeddedDbBackend };
+  /** The database name orderflow uses on the embedded FerretDB; default `orderflow`. */
+  databaseName?: string;
+  /** Preferred ports (the next free one when taken): the proxy's and the Web UI's. */
+  preferredPorts?: { api?: number; ui?: number };
+}
+
+export interface RunningWorker extends WorkerSpec {
+  taskQueues: string[];
+  metricsUrl: string;
+  process: SupervisedChild;
+}
+
+export interface Cluster {
+  /** The reverse proxy: where clients go. */
+  apiUrl: string;
+  apiProcesses: { url: string; process: SupervisedChild }[];
+  temporal: TemporalServer;
+  uiUrl?: string;
+  mongodbUri: string;
+  databaseBackend?: EmbeddedDbBackend;
+  workers: RunningWorker[];
+  taskQueues: TaskQueueSettings;
+  orphansStopped: number[];
+  /** Milliseconds from the call until everything answered. */
+  startupMs: number;
+  /** Of which: until Temporal (schema, namespace) and the database answered, bundle made. */
+  serversMs: number;
+  stop(): Promise<void>;
+}
+
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
+  const started = Date.now();
+  const { dataDir } = options;
+  const temporalDir = path.join(dataDir, 'temporal');
+  const logDir = path.join(dataDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  // Every supervised child and the lock hook process 'exit' (dev/supervisor.ts): a dozen here.
+  process.setMaxListeners(Math.max(process.getMaxListeners(), 50));
+  const lock = lockDataDir(dataDir);
+  const stops: (() => Promise<unknown>)[] = [];
+  const stop = async () => {
+    // Reverse order; each part even when one before it failed.
+    for (const stopPart of stops.reverse()) await stopPart().catch(() => undefined);
+    stops.length = 0;
+    lock.release();
+  };
+  try {
+    const orphansStopped = [...(await stopOrphans(dataDir)), ...(await stopOrphans(temporalDir))];
+    const ports = portBook(dataDir);
+    const taskQueues: TaskQueueSettings = {
+      taskQueue: options.taskQueue ?? 'orders',
+      queueLayout: 'per-vertical',
+    };
+    const bundlePath = path.join(dataDir, 'workflow-bundle.js');
+
+    // The servers, and the workflow bundle every worker loads, side by side.
+    const [temporal, database] = await allSettledOrThrow([
+      startTemporalServer({ dataDir: temporalDir, ports }).then((server) => {
+        stops.push(() => server.stop());
+        return server;
+      }),
+      options.database === false
+        ? Promise.resolve(undefined)
+        : startFerretDb({
+            dataDir,
+            port: await ports.take('ferretdb', 27017),
+            backend: options.database?.backend,
+          }).then((server: FerretDbServer) => {
+            stops.push(() => server.stop());
+            return server;
+          }),
+      bundleWorkflowCode({
+        workflowsPath: require.resolve('../../workflows'),
+        logger: quietBundlerLogger,
+      }).then((bundle) => writeFileSync(bundlePath, bundle.code)),
+    ] as const);
+
+    const serversMs = Date.now() - started;
+    const mongodbUri = database
+      ? `${database.uri}/${options.databaseName ?? 'orderflow'}`
+      : options.env.MONGODB_URI;
+    if (!mongodbUri)
+      throw new Error('no database: set MONGODB_URI or let the cluster start FerretDB');
+    const proxyPort = await ports.take('proxy', options.preferredPorts?.api ?? 3000);
+    const uiPort =
+      options.ui === false ? undefined : await ports.take('ui', options.preferredPorts?.ui ?? 8233);
+    const apiUrl = `http://127.0.0.1:${proxyPort}`;
+    const uiUrl = uiPort === undefined ? undefined : `http://127.0.0.1:${uiPort}`;
+    const common: Record<string, string> = {
+      ...options.env,
+      MONGODB_URI: mongodbUri,
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_TASK_QUEUE: taskQueues.taskQueue,
+      TEMPORAL_TASK_QUEUE_LAYOUT: taskQueues.queueLayout,
+      WORKFLOW_BUNDLE_PATH: bundlePath,
+      ...(uiUrl ? { CODEC_CORS_ORIGINS: `${uiUrl},http://localhost:${uiPort}` } : {}),
+      // The proxy on loopback sets X-Forwarded-For; nobody else is believed.
+      TRUST_PROXY: 'loopback',
+    };
+
+    const workerSpecs = options.workers ?? CLUSTER_WORKERS;
+    const workers: RunningWorker[] = [];
+    for (const spec of workerSpecs) {
+      const metricsPort = await ports.take(`${spec.name}-metrics`);
+      const process = spawnService(spec.name, 'workers/order-worker.ts', logDir, dataDir, {
+        ...common,
+        WORKER_TASK_QUEUES: spec.lanes.join(','),
+        WORKER_METRICS_PORT: String(metricsPort),
+      });
+      stops.push(() => process.stop(30_000));
+      workers.push({
+        ...spec,
+        taskQueues: workerTaskQueues(taskQueues, spec.lanes),
+        metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+        process,
+      });
+    }
+    const apiProcesses: Cluster['apiProcesses'] = [];
+    for (let index = 1; index <= (options.apis ?? 2); index++) {
+      const port = await ports.take(`api-${index}`);
+      const process = spawnService(`api-${index}`, 'api/server.ts', logDir, dataDir, {
+        ...common,
+        HOST: '127.0.0.1',
+        PORT: String(port),
+      });
+      stops.push(() => process.stop(15_000));
+      apiProcesses.push({ url: `http://127.0.0.1:${port}`, process });
+    }
+
+    const ui = uiPort
+      ? startUiServer({
+          dataDir,
+          port: uiPort,
+          temporalAddress: temporal.address,
+          codecEndpoint: `${apiUrl}/codec`,
+        }).then((server: UiServer) => {
+          stops.push(() => server.stop());
+          return server;
+        })
+      : undefined;
+    const connection = await Connection.connect({ address: temporal.address });
+    await allSettledOrThrow([
+      ...apiProcesses.map(({ url, process }) =>
+        waitUntil(`the API at ${url}`, process.child, () => ready(`${url}/readyz`), 60_000),
+      ),
+      ...workers.map((worker) =>
+        waitUntil(
+          worker.name,
+          worker.process.child,
+          () => polling(connection, worker.taskQueues, worker.process.pid),
+          120_000,
+        ),
+      ),
+      ui,
+    ]).finally(() => connection.close());
+    const proxy: ReverseProxy = await startReverseProxy({
+      dataDir,
+      port: proxyPort,
+      upstreams: apiProcesses.map(({ url }) => url.replace('http://', '')),
+    });
+    stops.push(() => proxy.stop());
+    return {
+      apiUrl,
+      apiProcesses,
+      temporal,
+      uiUrl,
+      mongodbUri,
+      databaseBackend: database?.backend,
+      workers,
+      taskQueues,
+      orphansStopped,
+      startupMs: Date.now() - started,
+      serversMs,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Awaits them all; when one fails, waits for the rest to settle (to stop what did start). */
+async function allSettledOrThrow<T extends readonly unknown[]>(
+  promises: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(promises);
+  for (const result of settled) if (result.status === 'rejected') throw result.reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [K in keyof T]: Awaited<T[K]>;
+  };
+}
+
+const tsxLoader = () => pathToFileURL(require.resolve('tsx')).href;
+
+/** An orderflow process (API or worker) as production runs it: its own Node, its own env. */
+function spawnService(
+  name: string,
+  script: string,
+  logDir: string,
+  dataDir: string,
+  env: Record<string, string>,
+): SupervisedChild {
+  return spawnSupervised(process.execPath, ['--import', tsxLoader(), script], {
+    logFile: path.join(logDir, `${name}.log`),
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    pidsOf: dataDir,
+  });
+}
+
+async function ready(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    await response.arrayBuffer();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether the process `pid` polls every one of `taskQueues`, workflow and activity side (the
+ * SDK's default worker identity is `<pid>@<host>`).
+ */
+async function polling(
+  connection: Connection,
+  taskQueues: readonly string[],
+  pid: number,
+): Promise<boolean> {
+  const { TaskQueueType } = proto.api.enums.v1;
+  try {
+    for (const name of taskQueues)
+      for (const taskQueueType of [
+        TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+      ]) {
+        const { pollers } = await connection.workflowService.describeTaskQueue({
+          namespace: 'default',
+          taskQueue: { name },
+          taskQueueType,
+        });
+        if (!(pollers ?? []).some((poller) => poller.identity?.startsWith(`${pid}@`))) return false;
+      }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const quietBundlerLogger = {
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: (message: string, meta?: Record<string, unknown>) =>
+    process.stderr.write(`workflow bundle: ${message} ${meta ? JSON.stringify(meta) : ''}\n`),
+  log: () => undefined,
+};
