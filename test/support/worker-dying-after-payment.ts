@@ -10,7 +10,7 @@ import { createLogger } from '../../infra/logger';
 import type { PaymentGateway } from '../../infra/payments/gateway';
 import { connectWorkerConnection } from '../../infra/temporal';
 import { createWebhookClient } from '../../infra/webhook-client';
-import { activityDeps, createOrderWorker } from '../../workers/order-worker';
+import { activityDeps, createOrderWorkers } from '../../workers/order-worker';
 
 /** `gateway`, but the process dies as soon as `operation` has gone through. */
 function dyingAfter(operation: 'authorise' | 'capture', gateway: PaymentGateway): PaymentGateway {
@@ -35,13 +35,13 @@ async function main(): Promise<void> {
   const connection = await connectWorkerConnection(config.temporal);
   const webhooks = createWebhookClient(config.webhooks);
   const deps = activityDeps(database.models, logger, webhooks, config);
-  const worker = await createOrderWorker({
+  const workers = await createOrderWorkers({
     config,
     connection,
     deps: { ...deps, gateway: dyingAfter(operation, deps.gateway) },
   });
   logger.info(`worker started, dying after the gateway's next ${operation}`);
-  await worker.run();
+  await workers.run();
 }
 
 main().catch((error: unknown) => {
