@@ -8,11 +8,11 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Runtime } from '@temporalio/worker';
 import { loadConfig, tokenDigest } from '../infra/config';
 import { newestSecret } from '../infra/provider-secrets';
 import pinoPretty from 'pino-pretty';
-import { createLogger, temporalLogger } from '../infra/logger';
+import { createLogger } from '../infra/logger';
+import { installWorkerRuntime } from '../infra/telemetry/worker-runtime';
 import { embeddedDbBackendFromEnv, preferPort } from './embedded';
 import { startInProcess } from './in-process';
 import { sampleGroceryOrder } from './sample-orders';
@@ -33,6 +33,8 @@ async function main(): Promise<void> {
   let databaseNote = '';
   env.PORT ??= String(await preferPort(3000));
   env.PAYLOAD_ENCRYPTION_KEYS ||= devPayloadKeys();
+  // The worker's Prometheus /metrics (the Temporal SDK's and orderflow's).
+  env.WORKER_METRICS_PORT ??= String(await preferPort(9464));
 
   const uiPort = await preferPort(8233);
   const stack = await startEmbeddedStack({
@@ -83,12 +85,13 @@ async function main(): Promise<void> {
         })
       : undefined,
   );
-  Runtime.install({
-    logger: temporalLogger(logger.child({ component: 'temporal' })),
+  const { sdkMetricsUrl } = await installWorkerRuntime({
+    logger: logger.child({ component: 'temporal' }),
+    metrics: config.worker.metricsPort !== undefined,
     shutdownSignals: [],
   });
 
-  const orderflow = await startInProcess(config, logger);
+  const orderflow = await startInProcess(config, logger, { sdkMetricsUrl });
   const { database } = orderflow;
 
   const simulator = await startProviderSimulator({
@@ -125,6 +128,7 @@ async function main(): Promise<void> {
 
   printBanner({
     apiUrl: orderflow.apiUrl,
+    workerMetricsUrl: orderflow.workerMetricsUrl,
     temporalUi,
     temporalAddress: config.temporal.address,
     mongodbUri: config.mongodbUri,
@@ -191,6 +195,7 @@ function devPayloadKeys(): string {
 
 function printBanner(where: {
   apiUrl: string;
+  workerMetricsUrl?: string;
   temporalUi?: string;
   temporalAddress: string;
   mongodbUri: string;
@@ -211,6 +216,7 @@ function printBanner(where: {
     `  Codec server     ${where.apiUrl}/codec   (for the Web UI: sign in at ${where.apiUrl}/codec/session)`,
     `  Temporal         ${where.temporalAddress}${where.temporalUi ? `   Web UI: ${where.temporalUi}` : ''}`,
     `  Database         ${where.mongodbUri}${where.databaseNote}`,
+    ...(where.workerMetricsUrl ? [`  Worker           metrics: ${where.workerMetricsUrl}`] : []),
     `  Dev tokens       app=${DEV_TOKENS.app} support=${DEV_TOKENS.support} admin=${DEV_TOKENS.admin}`,
     '',
     'Place a grocery order; the demo store accepts it and the courier delivers it within ~10 s:',

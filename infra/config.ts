@@ -251,6 +251,16 @@ const envSchema = z.object({
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().positive().default(40),
   /** A prebuilt workflow bundle (bundleWorkflowCode); built at start when absent. */
   WORKFLOW_BUNDLE_PATH: optionalString,
+  /** Where a worker serves Prometheus /metrics (the Temporal SDK's and its own), on HOST; unset: none. */
+  WORKER_METRICS_PORT: z.preprocess((value) => (value === '' ? undefined : value), port.optional()),
+  /** An OTLP/HTTP collector (e.g. http://127.0.0.1:4318) that receives traces; unset: no tracing. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z
+      .string()
+      .regex(/^https?:\/\/[^\s]+$/, 'must be an http:// or https:// URL')
+      .optional(),
+  ),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -298,7 +308,10 @@ export interface Config {
     maxConcurrentActivities: number;
     maxConcurrentWorkflowTasks: number;
     workflowBundlePath?: string;
+    /** The worker's Prometheus /metrics port; none: no metrics server. */
+    metricsPort?: number;
   };
+  telemetry: { otlpEndpoint?: string };
 }
 
 export class ConfigError extends Error {
@@ -384,7 +397,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
       maxConcurrentActivities: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTasks: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
       workflowBundlePath: env.WORKFLOW_BUNDLE_PATH,
+      metricsPort: env.WORKER_METRICS_PORT,
     },
+    telemetry: { otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT },
   });
 }
 

@@ -1,8 +1,9 @@
 // The order worker: runs order workflows and their activities on the orders task queue.
 // `createOrderWorker` builds it from dependencies (used by tests and the dev runtime);
-// run this file to start a worker process that drains on SIGINT/SIGTERM.
+// run this file to start a worker process that drains on SIGINT/SIGTERM, serves its metrics
+// at WORKER_METRICS_PORT and traces when OTEL_EXPORTER_OTLP_ENDPOINT is set.
 
-import { Runtime, Worker, type NativeConnection } from '@temporalio/worker';
+import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { payloadDataConverter } from '../infra/codec';
 import { loadConfig, type Config } from '../infra/config';
@@ -11,9 +12,17 @@ import { createSandboxCourierNetwork } from '../infra/dispatch/couriers';
 import { createSandboxCustomerNotifier } from '../infra/dispatch/customer-notifier';
 import { createSandboxVideoSessions } from '../infra/dispatch/video-sessions';
 import { createSandboxVoucherIssuer } from '../infra/dispatch/vouchers';
-import { createLogger, temporalLogger, type Logger } from '../infra/logger';
+import { createLogger, type Logger } from '../infra/logger';
 import { createSandboxGateway } from '../infra/payments/sandbox';
 import { useSecretKeys } from '../infra/provider-secrets';
+import { startWorkerMetricsServer, type MetricsServer } from '../infra/telemetry/metrics-server';
+import {
+  WORKFLOW_INTERCEPTOR_MODULES,
+  workerTracingOptions,
+} from '../infra/telemetry/temporal-tracing';
+import { startTracing } from '../infra/telemetry/tracing';
+import { createWorkerMetrics, observeWebhooks } from '../infra/telemetry/worker-metrics';
+import { installWorkerRuntime } from '../infra/telemetry/worker-runtime';
 import { connectWorkerConnection } from '../infra/temporal';
 import { createWebhookClient, type WebhookClient } from '../infra/webhook-client';
 import { registerSchedules } from './schedules';
@@ -46,13 +55,19 @@ export async function createOrderWorker(options: {
   const bundlePath = config.worker.workflowBundlePath;
   // Webhooks are signed with the providers' secrets, encrypted at rest under these keys.
   useSecretKeys(deps.models, config.secretEncryptionKeys);
+  const tracing = workerTracingOptions();
   return Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    // A prebuilt bundle already holds the workflow interceptors (WORKFLOW_INTERCEPTOR_MODULES).
     ...(bundlePath
-      ? { workflowBundle: { codePath: bundlePath } }
-      : { workflowsPath: require.resolve('../workflows') }),
+      ? { workflowBundle: { codePath: bundlePath }, interceptors: tracing.interceptors }
+      : {
+          workflowsPath: require.resolve('../workflows'),
+          interceptors: { ...tracing.interceptors, workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES] },
+        }),
+    sinks: tracing.sinks,
     activities: createActivities(deps),
     // The same payload encryption as the client (infra/codec.ts); plain payloads still decode.
     dataConverter: payloadDataConverter(config.temporal.payloadEncryptionKeys),
@@ -63,22 +78,62 @@ export async function createOrderWorker(options: {
   });
 }
 
+/**
+ * The worker's metrics: provider webhooks counted on orderflow's registry and, when
+ * `config.worker.metricsPort` is set, one /metrics serving them beside the SDK's.
+ */
+export async function startWorkerMetrics(options: {
+  config: Readonly<Config>;
+  webhooks: WebhookClient;
+  /** Where the SDK's Prometheus exporter answers (installWorkerRuntime). */
+  sdkMetricsUrl?: string;
+}): Promise<{ webhooks: WebhookClient; server?: MetricsServer }> {
+  const { config, sdkMetricsUrl } = options;
+  const metrics = createWorkerMetrics();
+  const webhooks = observeWebhooks(options.webhooks, metrics);
+  if (config.worker.metricsPort === undefined) return { webhooks };
+  const server = await startWorkerMetricsServer({
+    host: config.http.host,
+    port: config.worker.metricsPort,
+    registry: metrics.registry,
+    sdkMetricsUrl,
+  });
+  return { webhooks, server };
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, { service: 'order-worker' });
-  Runtime.install({ logger: temporalLogger(logger.child({ component: 'temporal' })) });
+  const tracing = startTracing({
+    serviceName: 'orderflow-worker',
+    otlpEndpoint: config.telemetry.otlpEndpoint,
+  });
+  const { sdkMetricsUrl } = await installWorkerRuntime({
+    logger: logger.child({ component: 'temporal' }),
+    metrics: config.worker.metricsPort !== undefined,
+  });
 
   const database = await connectDatabase(config.mongodbUri, logger);
   const connection = await connectWorkerConnection(config.temporal);
   await registerSchedules(config);
-  const webhooks = createWebhookClient(config.webhooks);
+  const client = createWebhookClient(config.webhooks);
+  const { webhooks, server: metricsServer } = await startWorkerMetrics({
+    config,
+    webhooks: client,
+    sdkMetricsUrl,
+  });
   const worker = await createOrderWorker({
     config,
     connection,
     deps: activityDeps(database.models, logger, webhooks),
   });
   logger.info(
-    { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace },
+    {
+      taskQueue: config.temporal.taskQueue,
+      namespace: config.temporal.namespace,
+      metricsUrl: metricsServer?.url,
+      tracing: tracing !== undefined,
+    },
     'order worker started',
   );
   // Worker.run resolves after the Runtime's SIGINT/SIGTERM handling has drained the worker.
@@ -86,6 +141,8 @@ async function main(): Promise<void> {
   await webhooks.close();
   await connection.close();
   await database.close();
+  await metricsServer?.close();
+  await tracing?.shutdown();
   logger.info('order worker stopped');
 }
 
