@@ -26,7 +26,9 @@ export function traceRequests(): RequestHandler {
     res.once('close', () => {
       // The matched pattern, never the raw URL (ids would make every span name unique).
       if (req.route?.path) {
-        const route = `${req.baseUrl}${String(req.route.path)}`;
+        const path = String(req.route.path);
+        // A router's root route ('/v1/orders' + '/') is named without the trailing slash.
+        const route = path === '/' && req.baseUrl ? req.baseUrl : `${req.baseUrl}${path}`;
         span.updateName(`${req.method} ${route}`);
         span.setAttribute(ATTR_HTTP_ROUTE, route);
       }

@@ -52,10 +52,11 @@ export function startTracing(options: {
   const resource = new Resource({ [ATTR_SERVICE_NAME]: options.serviceName });
   const provider = new NodeTracerProvider({ resource, spanProcessors: [spanProcessor] });
   provider.register({ propagator: new W3CTraceContextPropagator() });
-  // Outgoing HTTP through undici (provider webhooks): a client span, and `traceparent` sent on.
+  // Outgoing HTTP through undici (provider webhooks): a client span, and `traceparent` sent on;
+  // only inside a trace (a metrics scrape or a health probe starts none).
   const unregister = registerInstrumentations({
     tracerProvider: provider,
-    instrumentations: [new UndiciInstrumentation()],
+    instrumentations: [new UndiciInstrumentation({ requireParentforSpans: true })],
   });
   active = {
     spanProcessor,
