@@ -7,6 +7,17 @@ import { createServer } from 'node:net';
 import { Runtime } from '@temporalio/worker';
 import { temporalLogger, type Logger } from '../logger';
 
+/**
+ * Finer buckets (seconds) than the SDK's (0.1, 0.5, 1, 5...) for the latencies workers are
+ * scaled and paged on (ops/prometheus/rules.yml), so that p95/p99 can be told apart.
+ */
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+const HISTOGRAM_BUCKETS: Record<string, number[]> = {
+  workflow_task_schedule_to_start_latency: LATENCY_BUCKETS,
+  activity_schedule_to_start_latency: LATENCY_BUCKETS,
+  workflow_task_execution_latency: LATENCY_BUCKETS,
+};
+
 /** A port free on the loopback now (the SDK's exporter cannot say which one it took for 0). */
 async function freeLoopbackPort(): Promise<number> {
   const server = createServer();
@@ -38,7 +49,11 @@ export async function installWorkerRuntime(options: {
       ? {
           telemetryOptions: {
             metrics: {
-              prometheus: { bindAddress: `127.0.0.1:${sdkPort}`, useSecondsForDurations: true },
+              prometheus: {
+                bindAddress: `127.0.0.1:${sdkPort}`,
+                useSecondsForDurations: true,
+                histogramBucketOverrides: HISTOGRAM_BUCKETS,
+              },
             },
           },
         }
