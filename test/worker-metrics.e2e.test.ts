@@ -1,10 +1,14 @@
 // A worker process started with WORKER_METRICS_PORT serves one /metrics with the Temporal
 // SDK's metrics (schedule-to-start and workflow task latencies, sticky cache, slots) and
-// orderflow's own, after it ran an order against the real Temporal server and database.
+// orderflow's own, after it ran an order against the real Temporal server and database; and
+// Debian's Prometheus, on ops/prometheus/'s config, scrapes it (target up) and loads the rules.
 
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
+import { prometheusArgs, writePrometheusConfig } from '../ops/prometheus/setup';
 import {
   eventually,
   startWebhookReceiver,
@@ -119,8 +123,63 @@ test("one /metrics: the SDK's schedule-to-start, task latency, sticky cache and 
     // Two expositions concatenated: still one TYPE line per metric.
     const types = text.split('\n').filter((line) => line.startsWith('# TYPE '));
     expect(new Set(types.map((line) => line.split(' ')[2])).size).toBe(types.length);
+
+    await expectPrometheusScrapes(`127.0.0.1:${port}`, harness.config.temporal.taskQueue);
   } finally {
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
   }
 });
+
+interface PrometheusAnswer<T> {
+  status: string;
+  data: T;
+}
+
+/** Runs Prometheus on ops/prometheus/'s config against `worker` until it has scraped it. */
+async function expectPrometheusScrapes(worker: string, taskQueue: string) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'orderflow-prometheus-'));
+  const listen = `127.0.0.1:${await freePort()}`;
+  writePrometheusConfig(dir, { apis: [], workers: [worker] }, { scrapeInterval: '1s' });
+  const prometheus = spawn('prometheus', prometheusArgs(dir, listen), { stdio: 'ignore' });
+  const exited = new Promise((resolve) => prometheus.once('exit', resolve));
+  const api = async <T>(query: string): Promise<T | undefined> => {
+    try {
+      const response = await fetch(`http://${listen}/api/v1/${query}`);
+      return ((await response.json()) as PrometheusAnswer<T>).data;
+    } catch {
+      return undefined; // not listening yet
+    }
+  };
+  try {
+    type Targets = { activeTargets: { labels: { job: string }; health: string }[] };
+    const targets = await eventually(
+      async () => {
+        const data = await api<Targets>('targets');
+        return data?.activeTargets.some((t) => t.health === 'up') ? data : undefined;
+      },
+      30_000,
+      'Prometheus to scrape the worker',
+    );
+    expect(targets.activeTargets.map((t) => [t.labels.job, t.health])).toEqual([
+      ['orderflow-worker', 'up'],
+    ]);
+    type Vector = { result: { metric: Record<string, string> }[] };
+    const scraped = await api<Vector>(
+      `query?query=${encodeURIComponent('temporal_workflow_task_schedule_to_start_latency_count')}`,
+    );
+    expect(scraped?.result.map((r) => [r.metric.job, r.metric.task_queue])).toEqual([
+      ['orderflow-worker', taskQueue],
+    ]);
+    type Rules = { groups: { name: string }[] };
+    const rules = await api<Rules>('rules');
+    expect(rules?.groups.map((g) => g.name).sort()).toEqual([
+      'orderflow-alerts',
+      'orderflow-recording',
+    ]);
+  } finally {
+    prometheus.kill('SIGTERM');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
