@@ -65,7 +65,10 @@ export async function createOrderWorker(options: {
       ? { workflowBundle: { codePath: bundlePath }, interceptors: tracing.interceptors }
       : {
           workflowsPath: require.resolve('../workflows'),
-          interceptors: { ...tracing.interceptors, workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES] },
+          interceptors: {
+            ...tracing.interceptors,
+            workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES],
+          },
         }),
     sinks: tracing.sinks,
     activities: createActivities(deps),

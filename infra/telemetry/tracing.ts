@@ -4,7 +4,6 @@
 // clients and workers get no tracing interceptors, and the API adds no middleware.
 
 import { propagation, trace } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
@@ -51,7 +50,8 @@ export function startTracing(options: {
   if (!spanProcessor) return undefined;
   const resource = new Resource({ [ATTR_SERVICE_NAME]: options.serviceName });
   const provider = new NodeTracerProvider({ resource, spanProcessors: [spanProcessor] });
-  provider.register({ propagator: new W3CTraceContextPropagator() });
+  // Registers the W3C trace-context (traceparent) and baggage propagators with it.
+  provider.register();
   // Outgoing HTTP through undici (provider webhooks): a client span, and `traceparent` sent on;
   // only inside a trace (a metrics scrape or a health probe starts none).
   const unregister = registerInstrumentations({
