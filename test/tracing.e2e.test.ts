@@ -1,21 +1,29 @@
 // One trace from the checkout request to the provider webhook, against the real Temporal
 // server and database: the API's server span, the client's UpdateWithStart, the workflow run,
 // its activities (local ones included) and the webhook's outgoing HTTP request, each the child
-// of the one before, collected by an in-memory exporter.
+// of the one before, collected by an in-memory exporter. And a workflow started outside a
+// trace makes no spans at all (infra/telemetry/workflow-interceptors.ts).
 
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { SpanKind } from '@opentelemetry/api';
+import { Worker } from '@temporalio/worker';
 import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
+import { payloadDataConverter } from '../infra/codec';
 import { startTracing } from '../infra/telemetry/tracing';
+import { orderWorkflowId } from '../workflows/messages';
 import {
   eventually,
   startWebhookReceiver,
   useHarness,
+  TEST_PAYLOAD_KEY,
   type WebhookReceiver,
 } from './support/harness';
+import { HISTORIES_DIR, loadHistory } from './support/histories';
 import { cancelOrder, groceryOrder, placeOrder, waitForStatus } from './support/orders';
 
 // Before the harness starts: the Temporal client and worker choose their interceptors then.
@@ -46,11 +54,15 @@ function single(all: ReadableSpan[], name: string): ReadableSpan | undefined {
 
 const idOf = (span: ReadableSpan) => span.spanContext().spanId;
 
+/** The order the first test traced. */
+let tracedOrderId: string | undefined;
+
 test('checkout → UpdateWithStart → RunWorkflow → activities → webhook HTTP: one trace, each span the child of the one before', async () => {
   expect(tracing).toBeDefined();
   const answer = await placeOrder(harness.apiUrl, groceryOrder(harness.store.providerId));
   expect(answer.status).toBe(201);
   const orderId = answer.body.orderId as string;
+  tracedOrderId = orderId;
   const webhook = await webhooks.waitForEvent('order.created', orderId);
 
   // The workflow's run span ends with the workflow: the app cancels the order to end it.
@@ -106,4 +118,42 @@ test('checkout → UpdateWithStart → RunWorkflow → activities → webhook HT
   expect(post?.parentSpanId).toBe(idOf(notify));
   expect(post?.attributes['http.response.status_code']).toBe(204);
   expect(webhook.headers.traceparent).toBe(`00-${traceId}-${idOf(post!)}-01`);
+});
+
+/** How many spans the workflow hands to its sink while `history` replays. */
+async function workflowSpansOnReplay(
+  history: Parameters<typeof Worker.runReplayHistory>[1],
+  workflowId: string,
+): Promise<number> {
+  let exported = 0;
+  await Worker.runReplayHistory(
+    {
+      workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE_PATH! },
+      dataConverter: payloadDataConverter([TEST_PAYLOAD_KEY]),
+      sinks: {
+        exporter: {
+          export: {
+            fn: (_info, spans: unknown[]) => void (exported += spans.length),
+            callDuringReplay: true,
+          },
+        },
+      },
+    },
+    history,
+    workflowId,
+  );
+  return exported;
+}
+
+test('a workflow started outside a trace makes no spans; one started inside a trace does', async () => {
+  // Recorded without tracing: no trace context in its start headers.
+  const recorded = loadHistory(
+    JSON.parse(readFileSync(path.join(HISTORIES_DIR, 'grocery-completed.json'), 'utf8')),
+  );
+  expect(await workflowSpansOnReplay(recorded, 'grocery-completed')).toBe(0);
+
+  expect(tracedOrderId).toBeDefined();
+  const workflowId = orderWorkflowId(tracedOrderId!);
+  const traced = await harness.temporal.workflow.getHandle(workflowId).fetchHistory();
+  expect(await workflowSpansOnReplay(traced, workflowId)).toBeGreaterThan(0);
 });

@@ -16,10 +16,10 @@ import { activeTracing } from './tracing';
 /**
  * Workflow interceptor modules every orderflow workflow bundle is built with
  * (bundleWorkflowCode's `workflowInterceptorModules`), whether tracing is on or not, so that
- * one prebuilt bundle serves both; with tracing off their spans go to a sink that drops them.
+ * one prebuilt bundle serves both: they trace only workflows started inside a trace.
  */
 export const WORKFLOW_INTERCEPTOR_MODULES: readonly string[] = [
-  require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
+  require.resolve('./workflow-interceptors'),
 ];
 
 /** The client's interceptors: tracing ones when tracing is on. */
@@ -27,7 +27,10 @@ export function clientTracingInterceptors(): ClientInterceptors | undefined {
   return activeTracing() ? { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } : undefined;
 }
 
-/** Where the bundle's workflow spans go: the exporter when tracing is on, nowhere otherwise. */
+/**
+ * Where the bundle's workflow spans go: the exporter when tracing is on, nowhere otherwise (a
+ * traced workflow can reach a worker without tracing, e.g. after tracing was turned off).
+ */
 function workflowSpanSink(): InjectedSinks<OpenTelemetrySinks> {
   const tracing = activeTracing();
   if (tracing) return { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) };
