@@ -11,9 +11,13 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import type { RequestHandler } from 'express';
 
+/** Probes and scrapes, every few seconds from machines: not worth a trace each. */
+const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
 export function traceRequests(): RequestHandler {
   const tracer = trace.getTracer('orderflow-api');
   return (req, res, next) => {
+    if (UNTRACED_PATHS.has(req.path)) return next();
     const parent = propagation.extract(context.active(), req.headers);
     const span = tracer.startSpan(
       req.method,
