@@ -21,9 +21,11 @@ import {
   startWebhookReceiver,
   useHarness,
   TEST_PAYLOAD_KEY,
+  TOKENS,
   type WebhookReceiver,
 } from './support/harness';
 import { HISTORIES_DIR, loadHistory } from './support/histories';
+import request from 'supertest';
 import { cancelOrder, groceryOrder, placeOrder, waitForStatus } from './support/orders';
 
 // Before the harness starts: the Temporal client and worker choose their interceptors then.
@@ -156,4 +158,29 @@ test('a workflow started outside a trace makes no spans; one started inside a tr
   const workflowId = orderWorkflowId(tracedOrderId!);
   const traced = await harness.temporal.workflow.getHandle(workflowId).fetchHistory();
   expect(await workflowSpansOnReplay(traced, workflowId)).toBeGreaterThan(0);
+});
+
+test("a request that brings a traceparent continues the caller's trace; probes make no span", async () => {
+  const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+  const callerSpanId = '00f067aa0ba902b7';
+  const answer = await request(harness.apiUrl)
+    .get('/v1/orders/ord_does_not_exist')
+    .set('Authorization', `Bearer ${TOKENS.app}`)
+    .set('traceparent', `00-${traceId}-${callerSpanId}-01`);
+  expect(answer.status).toBe(404);
+  expect((await request(harness.apiUrl).get('/healthz')).status).toBe(200);
+
+  const server = await eventually(
+    () => spans.getFinishedSpans().find((s) => s.spanContext().traceId === traceId),
+    5_000,
+    'the span of the request',
+  );
+  expect([server.name, server.kind, server.parentSpanId]).toEqual([
+    'GET /v1/orders/:orderId',
+    SpanKind.SERVER,
+    callerSpanId,
+  ]);
+  expect(spans.getFinishedSpans().filter((s) => s.attributes['url.path'] === '/healthz')).toEqual(
+    [],
+  );
 });

@@ -9,7 +9,22 @@ import {
   ATTR_HTTP_ROUTE,
   ATTR_URL_PATH,
 } from '@opentelemetry/semantic-conventions';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
+
+/**
+ * The full pattern of the route that answered, e.g. `/v1/orders/:orderId`. Express empties
+ * `req.baseUrl` when an error leaves a router, so then the mount path is what is left of the
+ * URL once the route's own segments are cut off.
+ */
+function routePattern(req: Request): string | undefined {
+  const route: unknown = req.route?.path;
+  if (typeof route !== 'string') return undefined;
+  const own = route === '/' ? '' : route;
+  if (req.baseUrl) return `${req.baseUrl}${own}` || '/';
+  const segments = req.path.split('/').filter(Boolean);
+  const mount = segments.slice(0, segments.length - own.split('/').filter(Boolean).length);
+  return `${mount.length > 0 ? `/${mount.join('/')}` : ''}${own}` || '/';
+}
 
 /** Probes and scrapes, every few seconds from machines: not worth a trace each. */
 const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
@@ -29,10 +44,8 @@ export function traceRequests(): RequestHandler {
     );
     res.once('close', () => {
       // The matched pattern, never the raw URL (ids would make every span name unique).
-      if (req.route?.path) {
-        const path = String(req.route.path);
-        // A router's root route ('/v1/orders' + '/') is named without the trailing slash.
-        const route = path === '/' && req.baseUrl ? req.baseUrl : `${req.baseUrl}${path}`;
+      const route = routePattern(req);
+      if (route) {
         span.updateName(`${req.method} ${route}`);
         span.setAttribute(ATTR_HTTP_ROUTE, route);
       }
