@@ -9,22 +9,8 @@ import {
   ATTR_HTTP_ROUTE,
   ATTR_URL_PATH,
 } from '@opentelemetry/semantic-conventions';
-import type { Request, RequestHandler } from 'express';
-
-/**
- * The full pattern of the route that answered, e.g. `/v1/orders/:orderId`. Express empties
- * `req.baseUrl` when an error leaves a router, so then the mount path is what is left of the
- * URL once the route's own segments are cut off.
- */
-function routePattern(req: Request): string | undefined {
-  const route: unknown = req.route?.path;
-  if (typeof route !== 'string') return undefined;
-  const own = route === '/' ? '' : route;
-  if (req.baseUrl) return `${req.baseUrl}${own}` || '/';
-  const segments = req.path.split('/').filter(Boolean);
-  const mount = segments.slice(0, segments.length - own.split('/').filter(Boolean).length);
-  return `${mount.length > 0 ? `/${mount.join('/')}` : ''}${own}` || '/';
-}
+import type { RequestHandler } from 'express';
+import { routePattern } from './route-pattern';
 
 /** Probes and scrapes, every few seconds from machines: not worth a trace each. */
 const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
