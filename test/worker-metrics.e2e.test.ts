@@ -1,7 +1,8 @@
 // A worker process started with WORKER_METRICS_PORT serves one /metrics with the Temporal
 // SDK's metrics (schedule-to-start and workflow task latencies, sticky cache, slots) and
 // orderflow's own, after it ran an order against the real Temporal server and database; and
-// Debian's Prometheus, on ops/prometheus/'s config, scrapes it (target up) and loads the rules.
+// Debian's Prometheus, on ops/prometheus/'s config, scrapes it and the API (both targets up),
+// finds the series its rules select, and loads the rules.
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -124,7 +125,11 @@ test("one /metrics: the SDK's schedule-to-start, task latency, sticky cache and 
     const types = text.split('\n').filter((line) => line.startsWith('# TYPE '));
     expect(new Set(types.map((line) => line.split(' ')[2])).size).toBe(types.length);
 
-    await expectPrometheusScrapes(`127.0.0.1:${port}`, harness.config.temporal.taskQueue);
+    await expectPrometheusScrapes({
+      api: new URL(harness.apiUrl).host,
+      worker: `127.0.0.1:${port}`,
+      taskQueue: harness.config.temporal.taskQueue,
+    });
   } finally {
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
@@ -136,11 +141,18 @@ interface PrometheusAnswer<T> {
   data: T;
 }
 
-/** Runs Prometheus on ops/prometheus/'s config against `worker` until it has scraped it. */
-async function expectPrometheusScrapes(worker: string, taskQueue: string) {
+/**
+ * Runs Prometheus on ops/prometheus/'s config against the API and the worker until it has
+ * scraped both; the series its rules read are there under the labels they select.
+ */
+async function expectPrometheusScrapes(where: { api: string; worker: string; taskQueue: string }) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'orderflow-prometheus-'));
   const listen = `127.0.0.1:${await freePort()}`;
-  writePrometheusConfig(dir, { apis: [], workers: [worker] }, { scrapeInterval: '1s' });
+  writePrometheusConfig(
+    dir,
+    { apis: [where.api], workers: [where.worker] },
+    { scrapeInterval: '1s' },
+  );
   const prometheus = spawn('prometheus', prometheusArgs(dir, listen), { stdio: 'ignore' });
   const exited = new Promise((resolve) => prometheus.once('exit', resolve));
   const api = async <T>(query: string): Promise<T | undefined> => {
@@ -156,20 +168,28 @@ async function expectPrometheusScrapes(worker: string, taskQueue: string) {
     const targets = await eventually(
       async () => {
         const data = await api<Targets>('targets');
-        return data?.activeTargets.some((t) => t.health === 'up') ? data : undefined;
+        const scraped = data?.activeTargets.filter((t) => t.health !== 'unknown');
+        return scraped?.length === 2 ? data : undefined;
       },
       30_000,
-      'Prometheus to scrape the worker',
+      'Prometheus to scrape the API and the worker',
     );
-    expect(targets.activeTargets.map((t) => [t.labels.job, t.health])).toEqual([
+    expect(targets.activeTargets.map((t) => [t.labels.job, t.health]).sort()).toEqual([
+      ['orderflow-api', 'up'],
       ['orderflow-worker', 'up'],
     ]);
     type Vector = { result: { metric: Record<string, string> }[] };
-    const scraped = await api<Vector>(
-      `query?query=${encodeURIComponent('temporal_workflow_task_schedule_to_start_latency_count')}`,
+    const query = (expr: string) => api<Vector>(`query?query=${encodeURIComponent(expr)}`);
+    const scheduleToStart = await query('temporal_workflow_task_schedule_to_start_latency_count');
+    expect(scheduleToStart?.result.map((r) => [r.metric.job, r.metric.task_queue])).toEqual([
+      ['orderflow-worker', where.taskQueue],
+    ]);
+    // The checkout's series, as the checkout p99 rule selects it.
+    const checkouts = await query(
+      'orderflow_http_request_duration_seconds_count{method="POST", route="/v1/orders"}',
     );
-    expect(scraped?.result.map((r) => [r.metric.job, r.metric.task_queue])).toEqual([
-      ['orderflow-worker', taskQueue],
+    expect(checkouts?.result.map((r) => [r.metric.job, r.metric.status])).toEqual([
+      ['orderflow-api', '201'],
     ]);
     type Rules = { groups: { name: string }[] };
     const rules = await api<Rules>('rules');
