@@ -99,8 +99,9 @@ test('checkout → UpdateWithStart → RunWorkflow → activities → webhook HT
   const run = single(inTrace, 'RunWorkflow:orderWorkflow');
   expect(run?.parentSpanId).toBe(idOf(updateWithStart!));
 
-  // Payment steps are local activities; the provider webhook is a normal one. Each activity's
-  // run is the child of the workflow's StartActivity, itself the child of the workflow's run.
+  // The authorisation (a local or a normal activity, by workflow generation) and the provider
+  // webhook (a normal one): each activity's run is the child of the workflow's StartActivity,
+  // itself the child of the workflow's run.
   for (const activity of ['authorisePayment', 'notifyProvider']) {
     const start = inTrace.find((s) => s.name === `StartActivity:${activity}`);
     const runActivity = inTrace.find((s) => s.name === `RunActivity:${activity}`);
