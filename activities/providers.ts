@@ -12,7 +12,7 @@ import type { HotelDetails, OrderSnapshot, TeleconsultationDetails } from '../do
 import { DEFAULT_TIME_ZONE, hotelClock, stayTimes } from '../infra/local-time';
 import { validSecrets } from '../infra/provider-secrets';
 import { SIGNATURE_HEADER, webhookSignatureHeader } from '../infra/signing';
-import { targetRefusalOf } from '../infra/webhook-client';
+import { DELIVERY_ATTEMPT_HEADER, targetRefusalOf } from '../infra/webhook-client';
 import type { ActivityDeps } from './deps';
 
 export type ProviderWebhookEvent = 'order.created' | 'order.cancelled';
@@ -64,7 +64,7 @@ export function createProviderActivities({ models, webhooks, logger, clock }: Ac
               now,
             ),
             'Orderflow-Event-Id': eventId,
-            'Orderflow-Delivery-Attempt': String(attempt),
+            [DELIVERY_ATTEMPT_HEADER]: String(attempt),
           },
           body,
           timeoutMs: WEBHOOK_REQUEST_TIMEOUT_MS,

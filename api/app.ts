@@ -17,6 +17,7 @@ import { bearerAuth } from './middleware/auth';
 import { jsonBody, limitBodySize } from './middleware/body';
 import { requestContext } from './middleware/request-context';
 import { securityHeaders } from './middleware/security-headers';
+import { traceRequests } from './middleware/tracing';
 import { verifyProviderSignature } from './middleware/signature';
 import { adminAppEndpointsRouter } from './admin/app-endpoints';
 import { adminProvidersRouter } from './admin/routes';
@@ -33,6 +34,7 @@ import { createSandboxGateway } from '../infra/payments/sandbox';
 import { useSecretKeys } from '../infra/provider-secrets';
 import { webhookUrlRefusal } from '../infra/webhook-client';
 import { createOrderChangeFeed } from '../infra/order-change-feed';
+import { activeTracing } from '../infra/telemetry/tracing';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -67,6 +69,7 @@ export function createApp({ config, database, temporal, logger, paymentLedger }:
   const requireRole = bearerAuth(config.apiClients);
   const json = jsonBody();
 
+  if (activeTracing()) app.use(traceRequests());
   app.use(requestContext(logger));
   app.use(securityHeaders);
   app.use(metrics.observeRequests);

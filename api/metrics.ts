@@ -2,6 +2,7 @@
 
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { routePattern } from './middleware/route-pattern';
 
 export function createApiMetrics() {
   const registry = new Registry();
@@ -34,7 +35,7 @@ export function createApiMetrics() {
   const observeRequests: RequestHandler = (req, res, next) => {
     const stop = requestDuration.startTimer({ method: req.method });
     res.on('finish', () => {
-      const pattern = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      const pattern = routePattern(req) ?? 'unmatched';
       const variant = res.locals.routeVariant as string | undefined;
       stop({ route: variant ? `${pattern} ${variant}` : pattern, status: String(res.statusCode) });
     });

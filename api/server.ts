@@ -11,6 +11,7 @@ import type { Client } from '@temporalio/client';
 import { loadConfig, type Config } from '../infra/config';
 import { connectDatabase, type Database } from '../infra/db';
 import { createLogger, type Logger } from '../infra/logger';
+import { startTracing } from '../infra/telemetry/tracing';
 import { connectClient } from '../infra/temporal';
 import { createApp } from './app';
 import { errorBody, markAnsweredAtShutdown, shuttingDownError } from './errors';
@@ -246,6 +247,11 @@ export async function startApi(deps: {
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, { service: 'api' });
+  // Before the Temporal client: its tracing interceptors are chosen when it is made.
+  const tracing = startTracing({
+    serviceName: 'orderflow-api',
+    otlpEndpoint: config.telemetry.otlpEndpoint,
+  });
   const database = await connectDatabase(config.mongodbUri, logger);
   const temporal = await connectClient(config.temporal);
   const api = await startApi({ config, database, temporal, logger });
@@ -256,6 +262,7 @@ async function main(): Promise<void> {
     await api.close();
     await temporal.connection.close();
     await database.close();
+    await tracing?.shutdown();
     logger.info('api stopped');
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

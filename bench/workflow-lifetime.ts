@@ -13,6 +13,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { payloadDataConverter } from '../infra/codec';
+import {
+  WORKFLOW_INTERCEPTOR_MODULES,
+  workerTracingOptions,
+} from '../infra/telemetry/temporal-tracing';
 import { TEST_PAYLOAD_KEY } from '../test/support/harness';
 import { HISTORIES_DIR, loadHistory } from '../test/support/histories';
 
@@ -44,6 +48,7 @@ const SHAPES = {
 async function main() {
   const workflowBundle = await bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
+    workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES],
     logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
   });
   const dataConverter = payloadDataConverter([TEST_PAYLOAD_KEY]);
@@ -62,7 +67,7 @@ async function main() {
       }));
       const started = performance.now();
       for await (const result of Worker.runReplayHistories(
-        { workflowBundle, dataConverter },
+        { workflowBundle, dataConverter, sinks: workerTracingOptions().sinks },
         copies,
       ))
         if (result.error) throw result.error;

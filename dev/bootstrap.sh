@@ -47,6 +47,20 @@ if [ "${1:-}" = "--for-tests" ] && ! command -v docker-compose >/dev/null 2>&1; 
   fi
 fi
 
+# The tests check ops/prometheus/ with promtool, from Debian's prometheus (the server the
+# cluster mode scrapes with; the package's service is not started here).
+if [ "${1:-}" = "--for-tests" ] && ! command -v promtool >/dev/null 2>&1; then
+  echo "orderflow: installing Debian's prometheus (promtool) to check ops/prometheus/ in the tests..." >&2
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "orderflow: error: promtool is missing and installing it needs root; run: sudo apt-get install -y prometheus" >&2
+    exit 1
+  fi
+  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus; } >&2; then
+    echo "orderflow: error: apt-get could not install prometheus; install it (apt-get install -y prometheus) and retry" >&2
+    exit 1
+  fi
+fi
+
 # The support console's browser test drives Debian's chromium, headless, through
 # playwright-core (CHROMIUM_PATH names another binary instead).
 if [ "${1:-}" = "--for-tests" ] && [ -z "${CHROMIUM_PATH:-}" ] && [ ! -x /usr/bin/chromium ]; then

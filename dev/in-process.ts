@@ -10,11 +10,18 @@ import { connectDatabase, type Database } from '../infra/db';
 import type { Logger } from '../infra/logger';
 import { connectClient, connectWorkerConnection } from '../infra/temporal';
 import { createWebhookClient } from '../infra/webhook-client';
-import { activityDeps, createOrderWorkers, type OrderWorkers } from '../workers/order-worker';
+import {
+  activityDeps,
+  createOrderWorkers,
+  startWorkerMetrics,
+  type OrderWorkers,
+} from '../workers/order-worker';
 import { ensureSchedules } from '../workers/schedules';
 
 export interface InProcessOrderflow {
   apiUrl: string;
+  /** The worker's Prometheus /metrics, when WORKER_METRICS_PORT is set. */
+  workerMetricsUrl?: string;
   database: Database;
   temporal: Client;
   /** Starts the order worker (done at start unless `withWorker` was false). */
@@ -28,13 +35,21 @@ export interface InProcessOrderflow {
 export async function startInProcess(
   config: Readonly<Config>,
   logger: Logger,
-  options: { withWorker?: boolean } = {},
+  options: {
+    withWorker?: boolean;
+    /** The Temporal SDK's Prometheus exporter, served on the worker's /metrics too. */
+    sdkMetricsUrl?: string;
+  } = {},
 ): Promise<InProcessOrderflow> {
   const database = await connectDatabase(config.mongodbUri, logger);
   const temporal = await connectClient(config.temporal);
   await ensureSchedules(temporal, config);
   const workerConnection: NativeConnection = await connectWorkerConnection(config.temporal);
-  const webhooks = createWebhookClient(config.webhooks);
+  const { webhooks, server: metricsServer } = await startWorkerMetrics({
+    config,
+    webhooks: createWebhookClient(config.webhooks),
+    sdkMetricsUrl: options.sdkMetricsUrl,
+  });
   let worker: OrderWorkers | undefined;
   let workerRun: Promise<void> = Promise.resolve();
   const startWorker = async () => {
@@ -55,6 +70,7 @@ export async function startInProcess(
 
   return {
     apiUrl: api.url,
+    ...(metricsServer ? { workerMetricsUrl: metricsServer.url } : {}),
     database,
     temporal,
     startWorker,
@@ -64,6 +80,7 @@ export async function startInProcess(
       worker?.shutdown();
       await workerRun;
       await webhooks.close();
+      await metricsServer?.close();
       await workerConnection.close();
       await temporal.connection.close();
       await database.close();

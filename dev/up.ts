@@ -6,11 +6,11 @@
 // is, and on Ctrl-C stops all of it in reverse order.
 
 import path from 'node:path';
-import { Runtime } from '@temporalio/worker';
 import { loadConfig, tokenDigest } from '../infra/config';
 import { newestSecret } from '../infra/provider-secrets';
 import pinoPretty from 'pino-pretty';
-import { createLogger, temporalLogger } from '../infra/logger';
+import { createLogger } from '../infra/logger';
+import { installWorkerRuntime } from '../infra/telemetry/worker-runtime';
 import { printBanner } from './banner';
 import { DEV_TOKENS, devApiTokens, devPayloadKeys } from './dev-defaults';
 import { embeddedDbBackendFromEnv, preferPort } from './embedded';
@@ -27,6 +27,8 @@ async function main(): Promise<void> {
   let databaseNote = '';
   env.PORT ??= String(await preferPort(3000));
   env.PAYLOAD_ENCRYPTION_KEYS ||= devPayloadKeys(DATA_DIR);
+  // The worker's Prometheus /metrics (the Temporal SDK's and orderflow's).
+  env.WORKER_METRICS_PORT ??= String(await preferPort(9464));
 
   const uiPort = await preferPort(8233);
   const stack = await startEmbeddedStack({
@@ -77,12 +79,13 @@ async function main(): Promise<void> {
         })
       : undefined,
   );
-  Runtime.install({
-    logger: temporalLogger(logger.child({ component: 'temporal' })),
+  const { sdkMetricsUrl } = await installWorkerRuntime({
+    logger: logger.child({ component: 'temporal' }),
+    metrics: config.worker.metricsPort !== undefined,
     shutdownSignals: [],
   });
 
-  const orderflow = await startInProcess(config, logger);
+  const orderflow = await startInProcess(config, logger, { sdkMetricsUrl });
   const { database } = orderflow;
 
   const simulator = await startProviderSimulator({
@@ -123,6 +126,9 @@ async function main(): Promise<void> {
     temporalAddress: config.temporal.address,
     mongodbUri: config.mongodbUri,
     databaseNote,
+    ...(orderflow.workerMetricsUrl
+      ? { moreLines: [`  Worker           metrics: ${orderflow.workerMetricsUrl}`] }
+      : {}),
   });
 
   /** Stops everything, each part even when one before it failed; says whether all went well. */

@@ -172,6 +172,38 @@ describe('loadConfig', () => {
     });
   });
 
+  test('worker metrics and tracing: off unless WORKER_METRICS_PORT / OTEL_EXPORTER_OTLP_ENDPOINT are set', () => {
+    const unset = loadConfig(valid);
+    expect([unset.worker.metricsPort, unset.telemetry.otlpEndpoint]).toEqual([
+      undefined,
+      undefined,
+    ]);
+    const empty = loadConfig({
+      ...valid,
+      WORKER_METRICS_PORT: '',
+      OTEL_EXPORTER_OTLP_ENDPOINT: '',
+    });
+    expect([empty.worker.metricsPort, empty.telemetry.otlpEndpoint]).toEqual([
+      undefined,
+      undefined,
+    ]);
+    const set = loadConfig({
+      ...valid,
+      WORKER_METRICS_PORT: '9465',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+    });
+    expect([set.worker.metricsPort, set.telemetry.otlpEndpoint]).toEqual([
+      9465,
+      'http://collector:4318',
+    ]);
+    expect(() => loadConfig({ ...valid, WORKER_METRICS_PORT: '70000' })).toThrow(
+      /WORKER_METRICS_PORT/,
+    );
+    expect(() => loadConfig({ ...valid, OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(
+      /OTEL_EXPORTER_OTLP_ENDPOINT/,
+    );
+  });
+
   test('TRUST_PROXY: nobody by default; a hop count, or addresses, CIDRs and named ranges', () => {
     expect(loadConfig(valid).http.trustProxy).toBe(false);
     expect(loadConfig({ ...valid, TRUST_PROXY: 'false' }).http.trustProxy).toBe(false);

@@ -279,6 +279,16 @@ const envSchema = z.object({
       }
       return lanes as WorkerLane[];
     }),
+  /** Where a worker serves Prometheus /metrics (the Temporal SDK's and its own), on HOST; unset: none. */
+  WORKER_METRICS_PORT: z.preprocess((value) => (value === '' ? undefined : value), port.optional()),
+  /** An OTLP/HTTP collector (e.g. http://127.0.0.1:4318) that receives traces; unset: no tracing. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z
+      .string()
+      .regex(/^https?:\/\/[^\s]+$/, 'must be an http:// or https:// URL')
+      .optional(),
+  ),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -331,7 +341,10 @@ export interface Config {
     workflowBundlePath?: string;
     /** What this worker process polls; undefined: every lane. */
     lanes?: readonly WorkerLane[];
+    /** The worker's Prometheus /metrics port; none: no metrics server. */
+    metricsPort?: number;
   };
+  telemetry: { otlpEndpoint?: string };
 }
 
 export class ConfigError extends Error {
@@ -424,7 +437,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
       maxConcurrentWorkflowTasks: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
       workflowBundlePath: env.WORKFLOW_BUNDLE_PATH,
       lanes: env.WORKER_TASK_QUEUES,
+      metricsPort: env.WORKER_METRICS_PORT,
     },
+    telemetry: { otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT },
   });
 }
 

@@ -7,6 +7,7 @@ import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import { payloadDataConverter } from './codec';
 import type { Config } from './config';
+import { clientTracingInterceptors } from './telemetry/temporal-tracing';
 
 async function tlsOptions(temporal: Config['temporal']) {
   if (!temporal.tls) return undefined;
@@ -27,14 +28,19 @@ async function commonOptions(temporal: Config['temporal']) {
   };
 }
 
-/** Payloads are encrypted (infra/codec.ts) when keys are configured. */
+/**
+ * Payloads are encrypted (infra/codec.ts) when keys are configured; with tracing on, starts
+ * and updates carry the caller's span to the workflow (infra/telemetry/temporal-tracing.ts).
+ */
 export async function connectClient(temporal: Config['temporal']): Promise<Client> {
   const options: ConnectionOptions = await commonOptions(temporal);
   const connection = await Connection.connect(options);
+  const interceptors = clientTracingInterceptors();
   return new Client({
     connection,
     namespace: temporal.namespace,
     dataConverter: payloadDataConverter(temporal.payloadEncryptionKeys),
+    ...(interceptors ? { interceptors } : {}),
   });
 }
 

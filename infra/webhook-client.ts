@@ -86,6 +86,9 @@ function guardedLookup(policy: WebhookTargetPolicy, resolve: Resolve): LookupFun
   };
 }
 
+/** The header saying which try of a delivery this is (1 for the first, more for retries). */
+export const DELIVERY_ATTEMPT_HEADER = 'Orderflow-Delivery-Attempt';
+
 export interface WebhookClient {
   /** POSTs `body`; the provider's HTTP status, or WebhookTargetRefused before anything is sent. */
   post(

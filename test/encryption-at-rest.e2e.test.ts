@@ -17,6 +17,7 @@ import {
 import { connectDatabase } from '../infra/db';
 import { createLogger } from '../infra/logger';
 import { issueSecret, useSecretKeys, validSecrets } from '../infra/provider-secrets';
+import { workerTracingOptions } from '../infra/telemetry/temporal-tracing';
 import { createProviderClient } from '../dev/provider-client';
 import { orderWorkflowId } from '../workflows/messages';
 import {
@@ -124,7 +125,12 @@ describe('workflow histories', () => {
     const workflowId = orderWorkflowId(orderId);
 
     await Worker.runReplayHistory(
-      { workflowBundle, dataConverter: payloadDataConverter([TEST_PAYLOAD_KEY]) },
+      {
+        workflowBundle,
+        dataConverter: payloadDataConverter([TEST_PAYLOAD_KEY]),
+        // The bundle's tracing interceptors hand their spans to this sink (dropped here).
+        sinks: workerTracingOptions().sinks,
+      },
       history,
       workflowId,
     );

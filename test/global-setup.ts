@@ -10,13 +10,18 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { embeddedDbBackendFromEnv } from '../dev/embedded';
 import { startEmbeddedStack } from '../dev/stack';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../infra/telemetry/temporal-tracing';
 import { setServers } from './support/servers';
 
 export default async function globalSetup(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'orderflow-test-'));
   const [stack, bundle] = await Promise.all([
     startEmbeddedStack({ dataDir, database: { backend: embeddedDbBackendFromEnv() } }),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: silentLogger }),
+    bundleWorkflowCode({
+      workflowsPath: require.resolve('../workflows'),
+      workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES],
+      logger: silentLogger,
+    }),
   ]);
   const temporal = stack.temporal!;
   const ferret = stack.database!;

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, Worker, type ReplayResult } from '@temporalio/worker';
 import { payloadDataConverter } from '../infra/codec';
+import { workerTracingOptions } from '../infra/telemetry/temporal-tracing';
 import { TEST_PAYLOAD_KEY } from './support/harness';
 import { HISTORIES_DIR, loadHistory } from './support/histories';
 
@@ -27,7 +28,8 @@ async function replayAll(
   // Histories recorded since payloads are encrypted need the suite's key; older ones are plain.
   const dataConverter = payloadDataConverter([TEST_PAYLOAD_KEY]);
   for await (const result of Worker.runReplayHistories(
-    { workflowBundle, dataConverter },
+    // The bundle's tracing interceptors hand their spans to this sink (dropped here).
+    { workflowBundle, dataConverter, sinks: workerTracingOptions().sinks },
     recordedHistories(),
   ))
     results.push(result);

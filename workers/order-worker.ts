@@ -1,9 +1,10 @@
 // The order worker: runs order workflows and their activities on the orders task queue(s).
 // `createOrderWorkers` builds it from dependencies (used by tests and the dev runtime): one
 // Temporal Worker per queue of the lanes it serves (WORKER_TASK_QUEUES, infra/task-queues.ts);
-// run this file to start a worker process that drains on SIGINT/SIGTERM.
+// run this file to start a worker process that drains on SIGINT/SIGTERM, serves its metrics
+// at WORKER_METRICS_PORT and traces when OTEL_EXPORTER_OTLP_ENDPOINT is set.
 
-import { bundleWorkflowCode, Runtime, Worker, type NativeConnection } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { payloadDataConverter } from '../infra/codec';
 import { loadConfig, type Config } from '../infra/config';
@@ -12,10 +13,18 @@ import { createSandboxCourierNetwork } from '../infra/dispatch/couriers';
 import { createSandboxCustomerNotifier } from '../infra/dispatch/customer-notifier';
 import { createSandboxVideoSessions } from '../infra/dispatch/video-sessions';
 import { createSandboxVoucherIssuer } from '../infra/dispatch/vouchers';
-import { createLogger, temporalLogger, type Logger } from '../infra/logger';
+import { createLogger, type Logger } from '../infra/logger';
 import { createSandboxGateway } from '../infra/payments/sandbox';
 import { useSecretKeys } from '../infra/provider-secrets';
 import { workerTaskQueues } from '../infra/task-queues';
+import { startWorkerMetricsServer, type MetricsServer } from '../infra/telemetry/metrics-server';
+import {
+  WORKFLOW_INTERCEPTOR_MODULES,
+  workerTracingOptions,
+} from '../infra/telemetry/temporal-tracing';
+import { startTracing } from '../infra/telemetry/tracing';
+import { createWorkerMetrics, observeWebhooks } from '../infra/telemetry/worker-metrics';
+import { installWorkerRuntime } from '../infra/telemetry/worker-runtime';
 import { connectWorkerConnection } from '../infra/temporal';
 import { createWebhookClient, type WebhookClient } from '../infra/webhook-client';
 import { registerSchedules } from './schedules';
@@ -64,7 +73,10 @@ export async function createOrderWorkers(options: {
   const workflowBundle = bundlePath
     ? { codePath: bundlePath }
     : taskQueues.length > 1
-      ? await bundleWorkflowCode({ workflowsPath })
+      ? await bundleWorkflowCode({
+          workflowsPath,
+          workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES],
+        })
       : undefined;
   const workers = await Promise.all(
     taskQueues.map((taskQueue) =>
@@ -99,11 +111,22 @@ function createOrderWorker(options: {
   workflowsPath: string;
 }): Promise<Worker> {
   const { config, connection, deps, taskQueue, workflowBundle, workflowsPath } = options;
+  const tracing = workerTracingOptions();
   return Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue,
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
+    // A prebuilt bundle already holds the workflow interceptors (WORKFLOW_INTERCEPTOR_MODULES).
+    ...(workflowBundle
+      ? { workflowBundle, interceptors: tracing.interceptors }
+      : {
+          workflowsPath,
+          interceptors: {
+            ...tracing.interceptors,
+            workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES],
+          },
+        }),
+    sinks: tracing.sinks,
     activities: createActivities(deps),
     // The same payload encryption as the client (infra/codec.ts); plain payloads still decode.
     dataConverter: payloadDataConverter(config.temporal.payloadEncryptionKeys),
@@ -114,22 +137,61 @@ function createOrderWorker(options: {
   });
 }
 
+/**
+ * The worker's metrics: provider webhooks counted on orderflow's registry and, when
+ * `config.worker.metricsPort` is set, one /metrics serving them beside the SDK's.
+ */
+export async function startWorkerMetrics(options: {
+  config: Readonly<Config>;
+  webhooks: WebhookClient;
+  /** Where the SDK's Prometheus exporter answers (installWorkerRuntime). */
+  sdkMetricsUrl?: string;
+}): Promise<{ webhooks: WebhookClient; server?: MetricsServer }> {
+  const { config, sdkMetricsUrl } = options;
+  const metrics = createWorkerMetrics();
+  const webhooks = observeWebhooks(options.webhooks, metrics);
+  if (config.worker.metricsPort === undefined) return { webhooks };
+  const server = await startWorkerMetricsServer({
+    host: config.http.host,
+    port: config.worker.metricsPort,
+    registry: metrics.registry,
+    sdkMetricsUrl,
+  });
+  return { webhooks, server };
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, { service: 'order-worker' });
-  Runtime.install({ logger: temporalLogger(logger.child({ component: 'temporal' })) });
+  const tracing = startTracing({
+    serviceName: 'orderflow-worker',
+    otlpEndpoint: config.telemetry.otlpEndpoint,
+  });
+  const { sdkMetricsUrl } = await installWorkerRuntime({
+    logger: logger.child({ component: 'temporal' }),
+    metrics: config.worker.metricsPort !== undefined,
+  });
 
   const database = await connectDatabase(config.mongodbUri, logger);
   const connection = await connectWorkerConnection(config.temporal);
   await registerSchedules(config);
-  const webhooks = createWebhookClient(config.webhooks);
+  const { webhooks, server: metricsServer } = await startWorkerMetrics({
+    config,
+    webhooks: createWebhookClient(config.webhooks),
+    sdkMetricsUrl,
+  });
   const worker = await createOrderWorkers({
     config,
     connection,
     deps: activityDeps(database.models, logger, webhooks, config),
   });
   logger.info(
-    { taskQueues: worker.taskQueues, namespace: config.temporal.namespace },
+    {
+      taskQueues: worker.taskQueues,
+      namespace: config.temporal.namespace,
+      metricsUrl: metricsServer?.url,
+      tracing: tracing !== undefined,
+    },
     'order worker started',
   );
   // Worker.run resolves after the Runtime's SIGINT/SIGTERM handling has drained the worker.
@@ -137,6 +199,8 @@ async function main(): Promise<void> {
   await webhooks.close();
   await connection.close();
   await database.close();
+  await metricsServer?.close();
+  await tracing?.shutdown();
   logger.info('order worker stopped');
 }
 

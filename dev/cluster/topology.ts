@@ -8,6 +8,7 @@
 // Each process runs under the supervisor (dev/supervisor.ts: none outlives us) with its log in
 // `<dataDir>/logs/`. `stop()` stops them in reverse: proxy, APIs, workers (they drain), servers.
 
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../../infra/telemetry/temporal-tracing';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -126,6 +127,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
           }),
       bundleWorkflowCode({
         workflowsPath: require.resolve('../../workflows'),
+        workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES],
         logger: quietBundlerLogger,
       }).then((bundle) => writeFileSync(bundlePath, bundle.code)),
     ] as const);

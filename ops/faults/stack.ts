@@ -19,6 +19,7 @@ import {
   type TemporalDevServer,
 } from '../../dev/embedded';
 import { startEmbeddedStack } from '../../dev/stack';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../../infra/telemetry/temporal-tracing';
 import { spawnSupervised, type SupervisedChild } from '../../dev/supervisor';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -282,6 +283,7 @@ async function bundleWorkflows(file: string): Promise<string> {
   const silent = () => undefined;
   const bundle = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../workflows'),
+    workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES],
     logger: {
       log: silent,
       trace: silent,
