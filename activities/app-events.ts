@@ -37,7 +37,7 @@ export async function announceAppEvents(
   if (!types?.length) return;
   const endpoints = await liveEndpoints(deps.models);
   if (endpoints.length === 0) return;
-  const { client, info } = Context.current();
+  const { client } = Context.current();
   const starts = types.flatMap((type) => {
     const event = appEvent(snapshot, type);
     const body = JSON.stringify(event);
@@ -71,7 +71,7 @@ export async function announceAppEvents(
       try {
         await client.workflow.start('appEventDeliveryWorkflow', {
           workflowId: deliveryId,
-          taskQueue: info.taskQueue,
+          taskQueue: deps.appEvents.taskQueue,
           args: [input],
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',

@@ -18,6 +18,9 @@ export interface ActivityDeps {
   /** Outbound HTTP for provider webhooks, only to allowed targets (infra/webhook-client.ts). */
   webhooks: WebhookClient;
   clock: () => Date;
-  /** Backoff between an app event's delivery attempts (config.appEvents). */
-  appEvents: { retryInitialMs: number; retryMaximumMs: number };
+  /**
+   * Backoff between an app event's delivery attempts (config.appEvents), and the task queue
+   * the deliveries run on (infra/task-queues.ts).
+   */
+  appEvents: { retryInitialMs: number; retryMaximumMs: number; taskQueue: string };
 }

@@ -8,7 +8,7 @@ import type { Vertical } from '../domain/order';
 import type { Config } from '../infra/config';
 import type { Database } from '../infra/db';
 import type { Logger } from '../infra/logger';
-import { maintenanceTaskQueue, orderTaskQueue } from '../infra/task-queues';
+import { appEventTaskQueue, orderTaskQueue } from '../infra/task-queues';
 import { createAdmission } from './admission';
 import { createCheckout, dependencyWasDown, type CheckoutResult } from './checkout';
 import { errorHandler, notFoundHandler } from './errors';
@@ -131,9 +131,8 @@ export function createApp({ config, database, temporal, logger, paymentLedger }:
     adminAppEndpointsRouter({
       models,
       temporal,
-      // An admin's retry runs beside the schedules (a delivery the order started runs on the
-      // order's queue); in the single layout both are the one queue.
-      taskQueue: maintenanceTaskQueue(config.temporal),
+      // An admin's retry runs where every delivery does, apart from the orders.
+      taskQueue: appEventTaskQueue(config.temporal),
       retry: {
         initialMs: config.appEvents.retryInitialMs,
         maximumMs: config.appEvents.retryMaximumMs,

@@ -1,7 +1,12 @@
 // Pins where each kind of work runs in both layouts, and what a worker's lanes poll.
 
 import { loadConfig } from './config';
-import { maintenanceTaskQueue, orderTaskQueue, workerTaskQueues } from './task-queues';
+import {
+  appEventTaskQueue,
+  maintenanceTaskQueue,
+  orderTaskQueue,
+  workerTaskQueues,
+} from './task-queues';
 
 const base = {
   MONGODB_URI: 'mongodb://127.0.0.1:27017/orderflow',
@@ -12,15 +17,16 @@ const base = {
 describe('the single layout (the default)', () => {
   const { temporal } = loadConfig(base);
 
-  test('runs everything on TEMPORAL_TASK_QUEUE', () => {
+  test('runs everything on TEMPORAL_TASK_QUEUE but app events, which have their own', () => {
     expect(temporal.queueLayout).toBe('single');
     expect(orderTaskQueue(temporal, 'grocery')).toBe('orders');
     expect(orderTaskQueue(temporal, 'hotel')).toBe('orders');
     expect(maintenanceTaskQueue(temporal)).toBe('orders');
+    expect(appEventTaskQueue(temporal)).toBe('orders-app-events');
   });
 
-  test('one worker polls the one queue, whatever its lanes', () => {
-    expect(workerTaskQueues(temporal)).toEqual(['orders']);
+  test('one worker polls the one queue, whatever its lanes, and the app events when asked', () => {
+    expect(workerTaskQueues(temporal)).toEqual(['orders', 'orders-app-events']);
     expect(workerTaskQueues(temporal, ['hotel', 'maintenance'])).toEqual(['orders']);
   });
 });
@@ -37,6 +43,7 @@ describe('the per-vertical layout', () => {
     expect(orderTaskQueue(temporal, 'hotel')).toBe('shop-hotel');
     expect(orderTaskQueue(temporal, 'teleconsultation')).toBe('shop-teleconsultation');
     expect(maintenanceTaskQueue(temporal)).toBe('shop-maintenance');
+    expect(appEventTaskQueue(temporal)).toBe('shop-app-events');
   });
 
   test('a worker polls its lanes; with none, every queue and the old single one', () => {
@@ -50,6 +57,7 @@ describe('the per-vertical layout', () => {
       'shop-hotel',
       'shop-teleconsultation',
       'shop-maintenance',
+      'shop-app-events',
       'shop',
     ]);
   });

@@ -242,10 +242,18 @@ describe('events', () => {
     expect(refunded.body.order).not.toHaveProperty('authorisationId');
     expect(JSON.stringify(refunded.body.order)).not.toContain('requestHash');
 
-    const delivered = await admin().deliveries(endpoint.endpointId, 'delivered');
-    expect(delivered.status).toBe(200);
-    const ofOrder = delivered.body.deliveries.filter(
-      (d: { orderId: string }) => d.orderId === orderId,
+    // Each delivery records its success just after the endpoint's 2xx: the last may lag.
+    const ofOrder = await eventually(
+      async () => {
+        const delivered = await admin().deliveries(endpoint.endpointId, 'delivered');
+        expect(delivered.status).toBe(200);
+        const listed = delivered.body.deliveries.filter(
+          (d: { orderId: string }) => d.orderId === orderId,
+        );
+        return listed.length === 6 ? listed : undefined;
+      },
+      10_000,
+      'six deliveries listed as delivered',
     );
     expect(ofOrder).toHaveLength(6);
     for (const delivery of ofOrder) {

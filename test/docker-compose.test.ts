@@ -60,7 +60,7 @@ const WORKERS: Record<string, string> = {
   'worker-grocery-2': 'grocery',
   'worker-hotel': 'hotel',
   'worker-teleconsultation': 'teleconsultation',
-  'worker-maintenance': 'maintenance,legacy',
+  'worker-maintenance': 'maintenance,app-events,legacy',
 };
 
 test("the stack is cluster mode's topology: Temporal on PostgreSQL with its UI, MongoDB, two APIs behind nginx, workers per queue", () => {

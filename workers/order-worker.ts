@@ -16,7 +16,7 @@ import { createSandboxVoucherIssuer } from '../infra/dispatch/vouchers';
 import { createLogger, type Logger } from '../infra/logger';
 import { createSandboxGateway } from '../infra/payments/sandbox';
 import { useSecretKeys } from '../infra/provider-secrets';
-import { workerTaskQueues } from '../infra/task-queues';
+import { appEventTaskQueue, workerTaskQueues } from '../infra/task-queues';
 import { startWorkerMetricsServer, type MetricsServer } from '../infra/telemetry/metrics-server';
 import {
   WORKFLOW_INTERCEPTOR_MODULES,
@@ -34,7 +34,7 @@ export function activityDeps(
   models: Models,
   logger: Logger,
   webhooks: WebhookClient,
-  config: Pick<Config, 'appEvents'>,
+  config: Pick<Config, 'appEvents' | 'temporal'>,
 ): ActivityDeps {
   const notifier = createSandboxCustomerNotifier(models.DispatchRecord);
   return {
@@ -46,7 +46,7 @@ export function activityDeps(
     logger,
     webhooks,
     clock: () => new Date(),
-    appEvents: config.appEvents,
+    appEvents: { ...config.appEvents, taskQueue: appEventTaskQueue(config.temporal) },
   };
 }
 

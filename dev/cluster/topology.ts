@@ -37,7 +37,7 @@ const CLUSTER_WORKERS: readonly WorkerSpec[] = [
   { name: 'worker-grocery-2', lanes: ['grocery'] },
   { name: 'worker-hotel', lanes: ['hotel'] },
   { name: 'worker-teleconsultation', lanes: ['teleconsultation'] },
-  { name: 'worker-maintenance', lanes: ['maintenance', 'legacy'] },
+  { name: 'worker-maintenance', lanes: ['maintenance', 'app-events', 'legacy'] },
 ];
 
 export interface ClusterOptions {
