@@ -143,23 +143,23 @@ test("Prometheus scrapes both APIs, every worker and the Temporal server, and se
     const answer = await fetch(`${live.prometheusUrl}/api/v1/${query}`);
     return ((await answer.json()) as { data: T }).data;
   };
+  const host = (url: string) => new URL(url).host;
+  const expected = [
+    ...live.apiProcesses.map((api) => `orderflow-api ${host(api.url)}`),
+    ...live.workers.map((worker) => `orderflow-worker ${host(worker.metricsUrl)}`),
+    `temporal-server ${host(live.temporal.metricsUrl)}`,
+  ];
   type Target = { labels: { job: string; instance: string }; health: string };
-  const targets = await eventually(
+  const up = await eventually(
     async () => {
       const { activeTargets } = await prometheus<{ activeTargets: Target[] }>('targets');
-      return activeTargets.every((target) => target.health === 'up') ? activeTargets : undefined;
+      const healthy = activeTargets.filter((target) => target.health === 'up');
+      return healthy.length === expected.length ? healthy : undefined;
     },
     30_000,
     'every target up',
   );
-  const host = (url: string) => new URL(url).host;
-  expect(targets.map((t) => `${t.labels.job} ${t.labels.instance}`).sort()).toEqual(
-    [
-      ...live.apiProcesses.map((api) => `orderflow-api ${host(api.url)}`),
-      ...live.workers.map((worker) => `orderflow-worker ${host(worker.metricsUrl)}`),
-      `temporal-server ${host(live.temporal.metricsUrl)}`,
-    ].sort(),
-  );
+  expect(up.map((t) => `${t.labels.job} ${t.labels.instance}`).sort()).toEqual(expected.sort());
   // The orders of the first test ran a workflow task on each vertical's queue.
   const query = 'count by (task_queue) (temporal_workflow_task_schedule_to_start_latency_count)';
   const verticalQueues = VERTICALS.map((vertical) => `orders-${vertical}`);
