@@ -66,6 +66,9 @@ export function createApp({ config, database, temporal, logger, paymentLedger }:
   const orderFeed = createOrderChangeFeed(models, logger);
   const orderWaits = createOrderWaits(orderFeed);
   metrics.observeOrderWaits(orderWaits);
+  metrics.observeAppEventBacklog(() =>
+    models.AppEventDelivery.countDocuments({ status: 'pending' }).exec(),
+  );
   const requireRole = bearerAuth(config.apiClients);
   const json = jsonBody();
 

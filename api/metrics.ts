@@ -4,6 +4,11 @@ import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { routePattern } from './middleware/route-pattern';
 
+/** How long one count of the app-event backlog serves scrapes (ms). */
+const BACKLOG_COUNT_TTL_MS = 5_000;
+/** A count the database has not answered by then reads as unknown (NaN). */
+const BACKLOG_COUNT_TIMEOUT_MS = 2_000;
+
 export function createApiMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -74,6 +79,37 @@ export function createApiMetrics() {
     });
   };
 
+  /**
+   * Reports the app events waiting for delivery, counted in the database when scraped: the
+   * same number from every API process (ops/prometheus/rules.yml takes the max). One count
+   * serves the scrapes of BACKLOG_COUNT_TTL_MS, however many scrape, so the database answers
+   * one indexed count every few seconds at most; NaN when it could not answer.
+   */
+  const observeAppEventBacklog = (countPending: () => Promise<number>) => {
+    type Count = { value: number; at: number };
+    let last: Count | undefined;
+    let counting: Promise<Count> | undefined;
+    const count = async (): Promise<Count> => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<number>((resolve) => {
+        timer = setTimeout(() => resolve(Number.NaN), BACKLOG_COUNT_TIMEOUT_MS);
+      });
+      const value = await Promise.race([countPending().catch(() => Number.NaN), timeout]);
+      clearTimeout(timer);
+      return { value, at: Date.now() };
+    };
+    new Gauge({
+      name: 'orderflow_app_event_deliveries_pending',
+      help: 'App event deliveries not yet delivered or given up (all endpoints, from the database)',
+      registers: [registry],
+      async collect() {
+        if (!last || Date.now() - last.at >= BACKLOG_COUNT_TTL_MS)
+          last = await (counting ??= count().finally(() => (counting = undefined)));
+        this.set(last.value);
+      },
+    });
+  };
+
   return {
     registry,
     checkouts,
@@ -81,6 +117,7 @@ export function createApiMetrics() {
     observeRequests,
     observeAdmission,
     observeOrderWaits,
+    observeAppEventBacklog,
   };
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes a fresh clone runnable: installs the npm packages when package-lock.json changed
 # since the last install, then builds the embedded servers (dev/install-tools.sh); with
-# --cluster or --for-tests also cluster mode's servers and nginx.
+# --cluster or --for-tests also cluster mode's servers, nginx and Prometheus.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,10 +47,11 @@ if [ "${1:-}" = "--for-tests" ] && ! command -v docker-compose >/dev/null 2>&1; 
   fi
 fi
 
-# The tests check ops/prometheus/ with promtool, from Debian's prometheus (the server the
-# cluster mode scrapes with; the package's service is not started here).
-if [ "${1:-}" = "--for-tests" ] && ! command -v promtool >/dev/null 2>&1; then
-  echo "orderflow: installing Debian's prometheus (promtool) to check ops/prometheus/ in the tests..." >&2
+# Debian's prometheus: the server cluster mode scrapes with, and promtool, with which the tests
+# check ops/prometheus/ (the package's service is not started here).
+if { [ "${1:-}" = "--cluster" ] || [ "${1:-}" = "--for-tests" ]; } &&
+  { [ ! -x /usr/bin/prometheus ] || ! command -v promtool >/dev/null 2>&1; }; then
+  echo "orderflow: installing Debian's prometheus, cluster mode's metrics server (and promtool for the tests)..." >&2
   if [ "$(id -u)" -ne 0 ]; then
     echo "orderflow: error: promtool is missing and installing it needs root; run: sudo apt-get install -y prometheus" >&2
     exit 1

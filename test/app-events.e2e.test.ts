@@ -1,8 +1,8 @@
 // App events end to end (../shared/API.md, "App events"): endpoints registered by an admin
 // receive every status change, refund and re-route of every order, signed per Standard
 // Webhooks (verified with the `standardwebhooks` library, as an app would); a failing
-// endpoint gets the event again with backoff, a dead one delays nothing, and an admin's retry
-// sends a delivery again now.
+// endpoint gets the event again with backoff, a dead one delays nothing (its delivery counts
+// in the API's pending-deliveries gauge), and an admin's retry sends a delivery again now.
 
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -364,6 +364,18 @@ describe('events', () => {
       'five failed attempts',
     );
     expect(pending.attempts[0]).toMatchObject({ delivered: false, error: expect.any(String) });
+    // The backlog operators page on (ops/prometheus/rules.yml), counted by the API's /metrics
+    // (one count serves 5 s of scrapes).
+    const backlog = await eventually(
+      async () => {
+        const text = await (await fetch(`${harness.apiUrl}/metrics`)).text();
+        const value = Number(/^orderflow_app_event_deliveries_pending (\S+)$/m.exec(text)?.[1]);
+        return value > 0 ? value : undefined;
+      },
+      10_000,
+      'the pending delivery in /metrics',
+    );
+    expect(backlog).toBeGreaterThanOrEqual(1);
 
     const revived = await startAppBackend(() => 204, deadPort);
     backends.push(revived);

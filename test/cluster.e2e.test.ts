@@ -2,8 +2,10 @@
 // on its own PostgreSQL (schema by the schema tool), its Web UI server, per-vertical worker
 // processes and two API processes behind nginx. An order of each vertical placed through the
 // proxy runs on its vertical's queue, its workflow tasks taken by that queue's workers; both
-// API processes serve; the Web UI decodes through the codec endpoint with credentials; and
-// stop() leaves no process behind. The suite's shared FerretDB is the database.
+// API processes serve; the Web UI decodes through the codec endpoint with credentials;
+// Prometheus scrapes every API, worker and the Temporal server and sees schedule-to-start per
+// vertical queue; and stop() leaves no process behind. The suite's shared FerretDB is the
+// database.
 
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -23,6 +25,7 @@ import { VERTICALS, type Vertical } from '../domain/order';
 import { payloadDataConverter } from '../infra/codec';
 import { loadConfig } from '../infra/config';
 import { orderWorkflowId } from '../workflows/messages';
+import { eventually } from './support/harness';
 
 const APP_TOKEN = `cluster-app-${randomBytes(8).toString('hex')}`;
 const ADMIN_TOKEN = `cluster-admin-${randomBytes(8).toString('hex')}`;
@@ -45,7 +48,12 @@ beforeAll(async () => {
     ALLOW_PRIVATE_WEBHOOKS: 'true',
     LOG_LEVEL: 'info',
   };
-  cluster = await startCluster({ dataDir, env, database: false });
+  cluster = await startCluster({
+    dataDir,
+    env,
+    database: false,
+    prometheus: { scrapeInterval: '2s' },
+  });
   const config = loadConfig({ ...env, TEMPORAL_ADDRESS: cluster.temporal.address });
   temporal = new Client({
     connection: await Connection.connect({ address: cluster.temporal.address }),
@@ -129,6 +137,46 @@ test('an order of each vertical runs on its own queue, through the proxy, on its
   }
 }, 120_000);
 
+test("Prometheus scrapes both APIs, every worker and the Temporal server, and sees each vertical queue's schedule-to-start", async () => {
+  const live = cluster!;
+  const prometheus = async <T>(query: string): Promise<T> => {
+    const answer = await fetch(`${live.prometheusUrl}/api/v1/${query}`);
+    return ((await answer.json()) as { data: T }).data;
+  };
+  const host = (url: string) => new URL(url).host;
+  const expected = [
+    ...live.apiProcesses.map((api) => `orderflow-api ${host(api.url)}`),
+    ...live.workers.map((worker) => `orderflow-worker ${host(worker.metricsUrl)}`),
+    `temporal-server ${host(live.temporal.metricsUrl)}`,
+  ];
+  type Target = { labels: { job: string; instance: string }; health: string };
+  const up = await eventually(
+    async () => {
+      const { activeTargets } = await prometheus<{ activeTargets: Target[] }>('targets');
+      const healthy = activeTargets.filter((target) => target.health === 'up');
+      return healthy.length === expected.length ? healthy : undefined;
+    },
+    30_000,
+    'every target up',
+  );
+  expect(up.map((t) => `${t.labels.job} ${t.labels.instance}`).sort()).toEqual(expected.sort());
+  // The orders of the first test ran a workflow task on each vertical's queue.
+  const query = 'count by (task_queue) (temporal_workflow_task_schedule_to_start_latency_count)';
+  const verticalQueues = VERTICALS.map((vertical) => `orders-${vertical}`);
+  const queues = await eventually(
+    async () => {
+      const { result } = await prometheus<{ result: { metric: { task_queue: string } }[] }>(
+        `query?query=${encodeURIComponent(query)}`,
+      );
+      const names = result.map((series) => series.metric.task_queue);
+      return verticalQueues.every((queue) => names.includes(queue)) ? names : undefined;
+    },
+    30_000,
+    'schedule-to-start series of every vertical queue',
+  );
+  expect(queues).toEqual(expect.arrayContaining(verticalQueues));
+});
+
 test('the maintenance worker serves the schedules and the old single queue', async () => {
   const live = cluster!;
   const maintenance = live.workers.find((worker) => worker.lanes.includes('legacy'))!;
@@ -168,8 +216,8 @@ test('stop() leaves no process of the cluster behind', async () => {
       .filter(Boolean)
       .map((line) => (JSON.parse(line) as { pid: number }).pid),
   );
-  // Temporal + its PostgreSQL, the UI, nginx, 5 workers, 2 APIs.
-  expect(pids.length).toBe(11);
+  // Temporal + its PostgreSQL, the UI, Prometheus, nginx, 5 workers, 2 APIs.
+  expect(pids.length).toBe(12);
   expect(pids.every(isAlive)).toBe(true);
   cluster = undefined;
   await live.stop();

@@ -58,6 +58,21 @@ beforeAll(async () => {
         createdSecond: 1_700_000_000 + Math.floor(i / 10),
       })) as never[],
     ),
+    // Deliveries long delivered: the API's backlog gauge counts the few still pending.
+    models.AppEventDelivery.collection.insertMany(
+      Array.from({ length: ROWS }, (_, i) => ({
+        _id: `app-event-ep_1-evt_${i}`,
+        endpointId: 'ep_1',
+        eventId: `evt_${i}`,
+        type: 'order.status_changed',
+        orderId: `ord_${i}`,
+        sequence: 1,
+        body: '{}',
+        status: 'delivered',
+        createdAt: at,
+        updatedAt: at,
+      })) as never[],
+    ),
   ]);
 });
 
@@ -99,6 +114,11 @@ describe('lookups on the embedded PostgreSQL', () => {
       "one second's publications (the API's change feed)",
       'order_publications',
       { createdSecond: 1_700_000_150 },
+    ],
+    [
+      "pending app-event deliveries (the API's backlog gauge)",
+      'app_event_deliveries',
+      { status: 'pending' },
     ],
   ])('%s uses an index', async (_story, collection, filter) => {
     const nodes = await planOf(collection, filter);

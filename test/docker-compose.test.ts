@@ -1,11 +1,13 @@
 // The docker compose stack, as `docker-compose config` resolves it: cluster mode's topology
-// (two APIs behind nginx, workers per vertical queue) sharing one environment that points at
-// the replica set and at Temporal, setting only variables infra/config.ts knows; and without
-// API_TOKENS the file refuses to resolve, so no default secret ships. Needs Debian's docker-compose (dev/bootstrap.sh
-// --for-tests installs it); no Docker engine is needed.
+// (two APIs behind nginx, workers per vertical queue, Prometheus scraping them all) sharing one
+// environment that points at the replica set and at Temporal, setting only variables
+// infra/config.ts knows; and without API_TOKENS the file refuses to resolve, so no default
+// secret ships. Needs Debian's docker-compose and promtool (dev/bootstrap.sh --for-tests
+// installs them); no Docker engine is needed.
 
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 
@@ -18,6 +20,7 @@ interface Service {
   command?: string[];
   environment?: Record<string, string>;
   ports?: unknown[];
+  volumes?: string[];
 }
 
 /** Runs `docker-compose -f docker-compose.yml config` with only the given extra variables. */
@@ -63,13 +66,14 @@ const WORKERS: Record<string, string> = {
   'worker-maintenance': 'maintenance,app-events,legacy',
 };
 
-test("the stack is cluster mode's topology: Temporal on PostgreSQL with its UI, MongoDB, two APIs behind nginx, workers per queue", () => {
+test("the stack is cluster mode's topology: Temporal on PostgreSQL with its UI, MongoDB, two APIs behind nginx, workers per queue, Prometheus", () => {
   expect(Object.keys(services).sort()).toEqual(
     [
       ...APIS,
       ...Object.keys(WORKERS),
       'mongodb',
       'postgresql',
+      'prometheus',
       'proxy',
       'temporal',
       'temporal-search-attributes',
@@ -87,7 +91,7 @@ test("the stack is cluster mode's topology: Temporal on PostgreSQL with its UI, 
   expect(services.mongodb!.command).toEqual(expect.arrayContaining(['--replSet', 'rs0']));
   expect(services.proxy!.ports).toEqual([expect.objectContaining({ published: 3000 })]);
   // Third-party images carry an explicit tag, never an implicit or explicit `latest`.
-  for (const name of ['postgresql', 'temporal', 'temporal-ui', 'mongodb', 'proxy']) {
+  for (const name of ['postgresql', 'temporal', 'temporal-ui', 'mongodb', 'proxy', 'prometheus']) {
     expect(services[name]!.image).toMatch(/^[^:]+:(?!latest$)[\w.-]+$/);
   }
 });
@@ -105,18 +109,54 @@ test('APIs and workers reach the replica set and Temporal through one shared env
   expect(api.TEMPORAL_ADDRESS).toBe('temporal:7233');
   expect(api.API_TOKENS).toBe(TEST_TOKENS);
   expect(api.TEMPORAL_TASK_QUEUE_LAYOUT).toBe('per-vertical');
-  // A worker's environment is the API's, minus the HTTP settings, plus the queues it polls.
-  const { HOST, PORT, TRUST_PROXY, ...shared } = api;
+  // A worker's environment is the API's, with its metrics port instead of the API's, plus the
+  // queues it polls.
+  const { PORT, TRUST_PROXY, ...shared } = api;
   for (const [name, lanes] of Object.entries(WORKERS))
     expect({ name, env: services[name]!.environment }).toEqual({
       name,
-      env: { ...shared, WORKER_TASK_QUEUES: lanes },
+      env: { ...shared, WORKER_METRICS_PORT: '9464', WORKER_TASK_QUEUES: lanes },
     });
+  const { HOST } = api;
   expect({ HOST, PORT, TRUST_PROXY }).toEqual({
     HOST: '0.0.0.0',
     PORT: '3000',
     TRUST_PROXY: 'uniquelocal',
   });
+});
+
+test("Prometheus runs ops/prometheus/'s config and rules, scraping both APIs, every worker and Temporal", () => {
+  // The files as the container sees them: each bind mount copied to its target path.
+  const root = mkdtempSync(path.join(os.tmpdir(), 'orderflow-compose-prometheus-'));
+  try {
+    const binds = services.prometheus!.volumes!.filter((volume) => volume.startsWith('/'));
+    for (const [source, target] of binds.map((volume) => volume.split(':')))
+      cpSync(source!, path.join(root, target!), { recursive: true });
+    const config = path.join(root, 'etc/prometheus/prometheus.yml');
+    const check = spawnSync('promtool', ['check', 'config', config], { encoding: 'utf8' });
+    if (check.error) throw new Error(`could not run promtool (${check.error.message})`);
+    expect({ status: check.status, output: check.stdout }).toEqual({
+      status: 0,
+      output: expect.stringMatching(/SUCCESS: 1 rule files found/),
+    });
+    const targets = (file: string) =>
+      (
+        JSON.parse(readFileSync(path.join(root, 'etc/prometheus/targets', file), 'utf8')) as {
+          targets: string[];
+        }[]
+      ).flatMap((group) => group.targets);
+    const apiPort = services['api-1']!.environment!.PORT;
+    expect(targets('api.json')).toEqual(APIS.map((name) => `${name}:${apiPort}`));
+    expect(targets('workers.json')).toEqual(
+      Object.keys(WORKERS).map(
+        (name) => `${name}:${services[name]!.environment!.WORKER_METRICS_PORT}`,
+      ),
+    );
+    const temporalMetrics = services.temporal!.environment!.PROMETHEUS_ENDPOINT!;
+    expect(targets('temporal.json')).toEqual([`temporal:${temporalMetrics.split(':')[1]}`]);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 test('APIs and workers set only variables that infra/config.ts reads', () => {

@@ -4,9 +4,11 @@
 //   - task queues per vertical (TEMPORAL_TASK_QUEUE_LAYOUT=per-vertical): two grocery workers,
 //     one hotel, one teleconsultation, and one for maintenance that also serves the old single
 //     queue (orders started before the switch finish there);
-//   - two API processes behind nginx.
+//   - two API processes behind nginx;
+//   - Prometheus scraping the APIs, every worker and the Temporal server (ops/prometheus/).
 // Each process runs under the supervisor (dev/supervisor.ts: none outlives us) with its log in
-// `<dataDir>/logs/`. `stop()` stops them in reverse: proxy, APIs, workers (they drain), servers.
+// `<dataDir>/logs/`. `stop()` stops them in reverse: proxy, Prometheus, APIs, workers (they
+// drain), servers.
 
 import { WORKFLOW_INTERCEPTOR_MODULES } from '../../infra/telemetry/temporal-tracing';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -19,6 +21,7 @@ import { type TaskQueueSettings, type WorkerLane, workerTaskQueues } from '../..
 import { startFerretDb, waitUntil, type EmbeddedDbBackend, type FerretDbServer } from '../embedded';
 import { lockDataDir, spawnSupervised, stopOrphans, type SupervisedChild } from '../supervisor';
 import { portBook } from './ports';
+import { startPrometheus, type PrometheusServer } from './prometheus';
 import { startReverseProxy, type ReverseProxy } from './proxy';
 import { startTemporalServer, type TemporalServer } from './temporal-server';
 import { startUiServer, type UiServer } from './ui-server';
@@ -56,8 +59,10 @@ export interface ClusterOptions {
   database?: false | { backend?: EmbeddedDbBackend };
   /** The database name orderflow uses on the embedded FerretDB; default `orderflow`. */
   databaseName?: string;
-  /** Preferred ports (the next free one when taken): the proxy's and the Web UI's. */
-  preferredPorts?: { api?: number; ui?: number };
+  /** Prometheus (default on); `scrapeInterval` replaces ops/prometheus/'s 15 s. */
+  prometheus?: false | { scrapeInterval?: string };
+  /** Preferred ports (the next free one when taken): the proxy's, the Web UI's, Prometheus's. */
+  preferredPorts?: { api?: number; ui?: number; prometheus?: number };
 }
 
 export interface RunningWorker extends WorkerSpec {
@@ -72,6 +77,7 @@ export interface Cluster {
   apiProcesses: { url: string; process: SupervisedChild }[];
   temporal: TemporalServer;
   uiUrl?: string;
+  prometheusUrl?: string;
   mongodbUri: string;
   databaseBackend?: EmbeddedDbBackend;
   workers: RunningWorker[];
@@ -195,8 +201,25 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
           return server;
         })
       : undefined;
+    const prometheus =
+      options.prometheus === false
+        ? undefined
+        : startPrometheus({
+            dataDir,
+            port: await ports.take('prometheus', options.preferredPorts?.prometheus ?? 9090),
+            targets: {
+              apis: apiProcesses.map(({ url }) => new URL(url).host),
+              workers: workers.map(({ metricsUrl }) => new URL(metricsUrl).host),
+              temporal: [new URL(temporal.metricsUrl).host],
+            },
+            scrapeInterval: options.prometheus?.scrapeInterval,
+          }).then((server: PrometheusServer) => {
+            stops.push(() => server.stop());
+            return server;
+          });
     const connection = await Connection.connect({ address: temporal.address });
-    await allSettledOrThrow([
+    const [prometheusServer] = await allSettledOrThrow([
+      prometheus,
       ...apiProcesses.map(({ url, process }) =>
         waitUntil(`the API at ${url}`, process.child, () => ready(`${url}/readyz`), 60_000),
       ),
@@ -209,7 +232,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         ),
       ),
       ui,
-    ]).finally(() => connection.close());
+    ] as const).finally(() => connection.close());
     const proxy: ReverseProxy = await startReverseProxy({
       dataDir,
       port: proxyPort,
@@ -221,6 +244,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       apiProcesses,
       temporal,
       uiUrl,
+      prometheusUrl: prometheusServer?.url,
       mongodbUri,
       databaseBackend: database?.backend,
       workers,

@@ -1,6 +1,7 @@
 // `npm run start:cluster`: orderflow's production topology on one machine (dev/cluster/
 // topology.ts) with the demo providers and their simulator, the same banner as npm start plus
-// the Web UI and each worker's metrics, and on Ctrl-C everything stopped in reverse order.
+// the Web UI, Prometheus and each worker's metrics, and on Ctrl-C everything stopped in
+// reverse order.
 // Data in .data/cluster/ (its own lock: npm start and start:cluster may run side by side).
 
 import path from 'node:path';
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
     ...(env.MONGODB_URI
       ? { database: false as const }
       : { database: { backend: embeddedDbBackendFromEnv(env) } }),
-    preferredPorts: { api: 3000, ui: 8233 },
+    preferredPorts: { api: 3000, ui: 8233, prometheus: 9090 },
   });
   if (cluster.orphansStopped.length > 0)
     logger.warn(
@@ -104,6 +105,11 @@ async function main(): Promise<void> {
       ...(cluster.uiUrl
         ? [
             `  Web UI           ${cluster.uiUrl}   (decoded payloads once signed in at ${cluster.apiUrl}/codec/session)`,
+          ]
+        : []),
+      ...(cluster.prometheusUrl
+        ? [
+            `  Prometheus       ${cluster.prometheusUrl}   (targets: ${cluster.prometheusUrl}/targets; rules and alerts of ops/prometheus/rules.yml)`,
           ]
         : []),
       ...cluster.workers.map(

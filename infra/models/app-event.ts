@@ -69,6 +69,8 @@ const appEventDeliverySchema = new Schema<AppEventDeliveryDocument>(
 appEventDeliverySchema.index({ endpointId: 1, createdAt: -1 });
 // The support console: an order's deliveries.
 appEventDeliverySchema.index({ orderId: 1 });
+// The backlog the API's /metrics counts (orderflow_app_event_deliveries_pending).
+appEventDeliverySchema.index({ status: 1 });
 
 /** One try to deliver: what the endpoint answered, or why nothing came back. */
 export interface AppEventAttemptDocument {
