@@ -193,9 +193,7 @@ test('orders of every vertical in flight through a rolling deploy all complete, 
     // Every order to its end, on the next release's workers only.
     await Promise.all(orders.map((order) => advance(order, 3)));
     const results = await Promise.all(
-      orders.map((order) =>
-        temporal.workflow.getHandle(orderWorkflowId(order.orderId)).result(),
-      ),
+      orders.map((order) => temporal.workflow.getHandle(orderWorkflowId(order.orderId)).result()),
     );
     expect(results.map((result) => result.status)).toEqual(orders.map(() => 'completed'));
 

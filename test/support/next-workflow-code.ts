@@ -15,7 +15,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 
 /** The next release's generation and its one new change. */
 export const NEXT_GENERATION = 'order-workflow-next-release';
-export const NEXT_CHANGE = 'pause-before-offering';
+const NEXT_CHANGE = 'pause-before-offering';
 
 /** Edits `source` at `anchor` (which must occur exactly once): the copy is the code, or no test. */
 function edit(file: string, source: string, anchor: string, replacement: string): string {
@@ -26,7 +26,7 @@ function edit(file: string, source: string, anchor: string, replacement: string)
 }
 
 /** changes.ts with a new newest generation: the newest one's changes, every LaterChange, ours. */
-export function nextChanges(source: string): string {
+function nextChanges(source: string): string {
   const laterChanges = /type LaterChange =([^;]*);/.exec(source)?.[1]?.match(/'[^']+'/g);
   if (!laterChanges) throw new Error('changes.ts: no LaterChange union of quoted ids');
   const renamed = edit('changes.ts', source, 'const GENERATIONS = [', 'const EARLIER = [');
@@ -43,7 +43,7 @@ const GENERATIONS = [
 }
 
 /** order.ts with the next release's change: a 1 ms timer before the first offer. */
-export function nextOrder(source: string, guarded: boolean): string {
+function nextOrder(source: string, guarded: boolean): string {
   const pause = guarded
     ? `  if (has('${NEXT_CHANGE}')) await pauseBeforeOffering(1);\n`
     : '  await pauseBeforeOffering(1);\n';
