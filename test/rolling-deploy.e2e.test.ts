@@ -245,10 +245,8 @@ test('orders of every vertical in flight through a rolling deploy all complete, 
   } catch (error) {
     // Name the non-determinism behind a failure (an update that never answers, say).
     const failures = await workflowTaskFailures().catch(() => []);
-    if (failures.length > 0)
-      throw new Error(
-        `${String(error)}\nworkflow task failures:\n${failures.map((f) => `  ${f.workflowId}: ${f.cause}: ${f.message}`).join('\n')}`,
-      );
+    if (failures.length > 0 && error instanceof Error)
+      error.message += `\nworkflow task failures:\n${failures.map((f) => `  ${f.workflowId}: ${f.cause}: ${f.message}`).join('\n')}`;
     throw error;
   }
 }, 420_000);
