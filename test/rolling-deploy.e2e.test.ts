@@ -180,14 +180,18 @@ test('orders of every vertical in flight through a rolling deploy all complete, 
     const oldPids = live.workers.map((worker) => worker.process.pid);
     const newPids: number[] = [];
     const rollStarted = Date.now();
+    const steps: { up: number; drained: number }[] = [];
     for (const [index, worker] of [...live.workers].entries()) {
+      const stepStarted = Date.now();
       const next = await live.addWorker(
         { name: `${worker.name}-next`, lanes: worker.lanes },
         { WORKFLOW_BUNDLE_PATH: nextBundle() },
       );
       newPids.push(next.process.pid);
+      const stopping = Date.now();
       await worker.process.stop(30_000);
       expect(await worker.process.exited).toEqual({ code: 0, signal: null });
+      steps.push({ up: stopping - stepStarted, drained: Date.now() - stopping });
       // Half-way (grocery served by both releases, the others by today's): more orders.
       if (index === 0) await Promise.all(VERTICALS.map((vertical) => place(vertical, 'during')));
     }
@@ -239,7 +243,7 @@ test('orders of every vertical in flight through a rolling deploy all complete, 
     process.stdout.write(
       `rolling deploy: ${orders.length} orders (${VERTICALS.map((v) => `${v} ${orders.filter((o) => o.vertical === v).length}`).join(', ')}; ` +
         `${count('before')} in flight before, ${count('during')} placed during, ${count('after')} after), ` +
-        `${live.workers.length / 2} workers replaced in ${rollSeconds.toFixed(1)} s, ${((Date.now() - started) / 1000).toFixed(1)} s in all; ` +
+        `${live.workers.length / 2} workers replaced in ${rollSeconds.toFixed(1)} s (new worker polling after ${steps.map((step) => (step.up / 1000).toFixed(1)).join('/')} s, old one drained in ${steps.map((step) => (step.drained / 1000).toFixed(1)).join('/')} s), ${((Date.now() - started) / 1000).toFixed(1)} s in all; ` +
         `workflow task failures ${failures.length}, breaches ${report.breaches.length}\n`,
     );
   } catch (error) {
