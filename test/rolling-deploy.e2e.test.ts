@@ -260,6 +260,8 @@ function quietRuntime(): void {
   try {
     Runtime.install({
       logger: new DefaultLogger('ERROR'),
+      // As the harness's: the jest worker's signals are jest's.
+      shutdownSignals: [],
       telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
     });
   } catch {
