@@ -83,6 +83,11 @@ export interface Cluster {
   workers: RunningWorker[];
   taskQueues: TaskQueueSettings;
   orphansStopped: number[];
+  /**
+   * Starts one more worker process with `env` over the cluster's settings (a rolling deploy's
+   * new code: another WORKFLOW_BUNDLE_PATH); resolves once it polls every queue of its lanes.
+   */
+  addWorker(spec: WorkerSpec, env: Record<string, string>): Promise<RunningWorker>;
   /** Milliseconds from the call until everything answered. */
   startupMs: number;
   /** Of which: until Temporal (schema, namespace) and the database answered, bundle made. */
@@ -250,6 +255,31 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       workers,
       taskQueues,
       orphansStopped,
+      addWorker: async (spec, env) => {
+        const metricsPort = await ports.take(`${spec.name}-metrics`);
+        const process = spawnService(spec.name, 'workers/order-worker.ts', logDir, dataDir, {
+          ...common,
+          WORKER_TASK_QUEUES: spec.lanes.join(','),
+          WORKER_METRICS_PORT: String(metricsPort),
+          ...env,
+        });
+        stops.push(() => process.stop(30_000));
+        const worker: RunningWorker = {
+          ...spec,
+          taskQueues: workerTaskQueues(taskQueues, spec.lanes),
+          metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+          process,
+        };
+        workers.push(worker);
+        const connection = await Connection.connect({ address: temporal.address });
+        await waitUntil(
+          spec.name,
+          process.child,
+          () => polling(connection, worker.taskQueues, process.pid),
+          120_000,
+        ).finally(() => connection.close());
+        return worker;
+      },
       startupMs: Date.now() - started,
       serversMs,
       stop,
