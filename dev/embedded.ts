@@ -109,6 +109,34 @@ export async function waitUntil(
   throw new Error(`${what} did not become ready within ${timeoutMs / 1000}s`);
 }
 
+/**
+ * Waits until `server` answers `probeUrl` with a status `accepted` takes; a server that does
+ * not within `timeoutMs` (or exits first) is stopped, and the error thrown.
+ */
+export async function untilAnswering(
+  what: string,
+  server: ChildProcess & EmbeddedServer,
+  probeUrl: string,
+  timeoutMs: number,
+  accepted: (status: number) => boolean = (status) => status >= 200 && status < 300,
+): Promise<void> {
+  const answers = async () => {
+    try {
+      const response = await fetch(probeUrl, { signal: AbortSignal.timeout(1000) });
+      await response.arrayBuffer();
+      return accepted(response.status);
+    } catch {
+      return false;
+    }
+  };
+  try {
+    await waitUntil(what, server, answers, timeoutMs);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
 export interface EmbeddedServer {
   stop(): Promise<void>;
 }

@@ -18,6 +18,7 @@ import { startInProcess } from './in-process';
 import { DEMO_PROVIDERS, seedDemoProviders } from './seed';
 import { startProviderSimulator } from './simulator';
 import { startEmbeddedStack } from './stack';
+import { stopInOrder } from './shutdown';
 
 const DATA_DIR = path.resolve(__dirname, '..', '.data');
 
@@ -131,26 +132,13 @@ async function main(): Promise<void> {
       : {}),
   });
 
-  /** Stops everything, each part even when one before it failed; says whether all went well. */
-  const shutdown = async (): Promise<boolean> => {
-    logger.info('shutting down');
-    let clean = true;
-    const steps: [string, () => Promise<unknown>][] = [
+  /** Stops everything, in order; says whether all went well. */
+  const shutdown = () =>
+    stopInOrder(logger, [
       ['the provider simulator', () => simulator.close()],
       ['the API and the worker', () => orderflow.close()],
       ['the servers', () => stack.stop()],
-    ];
-    for (const [what, stop] of steps) {
-      try {
-        await stop();
-      } catch (error) {
-        clean = false;
-        logger.error({ err: error }, `stopping ${what} failed`);
-      }
-    }
-    logger.info(clean ? 'stopped' : 'stopped, with errors');
-    return clean;
-  };
+    ]);
   // The last lines reach the terminal (or the pipe) before the process ends.
   const exit = (code: number) => logger.flush(() => process.exit(code));
   // Ctrl-C reaches npm, tsx and this process at once, and tsx passes it on again: every signal

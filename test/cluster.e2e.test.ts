@@ -51,6 +51,7 @@ beforeAll(async () => {
   cluster = await startCluster({
     dataDir,
     env,
+    anyFreePorts: true,
     database: false,
     prometheus: { scrapeInterval: '2s' },
   });

@@ -88,7 +88,15 @@ beforeAll(async () => {
     LOG_LEVEL: 'info',
   };
   const [started] = await Promise.all([
-    startCluster({ dataDir, env, database: false, apis: 1, ui: false, workers: FLEET }),
+    startCluster({
+      dataDir,
+      env,
+      database: false,
+      apis: 1,
+      ui: false,
+      workers: FLEET,
+      anyFreePorts: true,
+    }),
     bundleNextWorkflowCode({ guarded: !UNGUARDED, bundlePath: nextBundle() }),
   ]);
   cluster = started;

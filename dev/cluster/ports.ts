@@ -15,14 +15,24 @@ export interface PortBook {
   take(name: string, preferred?: number, options?: { below?: number }): Promise<number>;
 }
 
-export function portBook(dataDir: string): PortBook {
+/**
+ * `anyFree`: prefer no well-known port (tests, which run beside an `npm start` of their own);
+ * a port that must stay `below` a bound is then looked for well away from its default.
+ */
+export function portBook(dataDir: string, { anyFree = false } = {}): PortBook {
   const file = path.join(dataDir, 'cluster-ports.json');
   const kept: Record<string, number> = existsSync(file)
     ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>)
     : {};
   const taken = new Set<number>();
   return {
-    async take(name, preferred, options = {}) {
+    async take(name, wellKnown, options = {}) {
+      const preferred =
+        anyFree && wellKnown !== undefined
+          ? options.below !== undefined
+            ? wellKnown + 10_000
+            : undefined
+          : wellKnown;
       let port: number | undefined;
       for (const candidate of [kept[name], preferred]) {
         if (candidate === undefined || taken.has(candidate)) continue;

@@ -9,7 +9,7 @@ import {
   writePrometheusConfig,
   type ScrapeTargets,
 } from '../../ops/prometheus/setup';
-import { launch, waitUntil, type EmbeddedServer } from '../embedded';
+import { launch, untilAnswering, type EmbeddedServer } from '../embedded';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 
@@ -38,21 +38,6 @@ export async function startPrometheus(options: {
     { dataDir: options.dataDir },
   );
   const url = `http://${listen}`;
-  try {
-    await waitUntil('Prometheus', child, () => ready(`${url}/-/ready`), 30_000);
-  } catch (error) {
-    await child.stop();
-    throw error;
-  }
+  await untilAnswering('Prometheus', child, `${url}/-/ready`, 30_000);
   return { url, stop: child.stop };
-}
-
-async function ready(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
-    await response.arrayBuffer();
-    return response.ok;
-  } catch {
-    return false;
-  }
 }

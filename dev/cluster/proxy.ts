@@ -5,7 +5,7 @@
 
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { launch, waitUntil, type EmbeddedServer } from '../embedded';
+import { launch, untilAnswering, type EmbeddedServer } from '../embedded';
 
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'];
 
@@ -84,20 +84,7 @@ ${options.upstreams.map((upstream) => `    server ${upstream} max_fails=1 fail_t
     { dataDir: options.dataDir, stopSignal: 'SIGQUIT' },
   );
   const url = `http://127.0.0.1:${options.port}`;
-  try {
-    await waitUntil('nginx', child, () => answers(`${url}/healthz`), 15_000);
-  } catch (error) {
-    await child.stop();
-    throw error;
-  }
+  // Any answer but a 5xx: nginx is up even while no API behind it is yet.
+  await untilAnswering('nginx', child, `${url}/healthz`, 15_000, (status) => status < 500);
   return { url, stop: child.stop };
-}
-
-async function answers(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
-    return response.status < 500;
-  } catch {
-    return false;
-  }
 }

@@ -63,6 +63,8 @@ export interface ClusterOptions {
   prometheus?: false | { scrapeInterval?: string };
   /** Preferred ports (the next free one when taken): the proxy's, the Web UI's, Prometheus's. */
   preferredPorts?: { api?: number; ui?: number; prometheus?: number };
+  /** Any free ports, none of the well-known ones (tests: an npm start may run beside them). */
+  anyFreePorts?: boolean;
 }
 
 export interface RunningWorker extends WorkerSpec {
@@ -113,7 +115,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   };
   try {
     const orphansStopped = [...(await stopOrphans(dataDir)), ...(await stopOrphans(temporalDir))];
-    const ports = portBook(dataDir);
+    const ports = portBook(dataDir, { anyFree: options.anyFreePorts });
     const taskQueues: TaskQueueSettings = {
       taskQueue: options.taskQueue ?? 'orders',
       queueLayout: 'per-vertical',

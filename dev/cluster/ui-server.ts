@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { launch, toolsDir, waitUntil, type EmbeddedServer } from '../embedded';
+import { launch, toolsDir, untilAnswering, type EmbeddedServer } from '../embedded';
 
 const TEMPORAL_UI_SERVER_VERSION = 'v2.42.1';
 
@@ -50,25 +50,6 @@ export async function startUiServer(options: {
     path.join(options.dataDir, 'temporal-ui.log'),
     { dataDir: options.dataDir },
   );
-  try {
-    await waitUntil(
-      'the Temporal UI server',
-      child,
-      () => answers(`${url}/api/v1/settings`),
-      30_000,
-    );
-  } catch (error) {
-    await child.stop();
-    throw error;
-  }
+  await untilAnswering('the Temporal UI server', child, `${url}/api/v1/settings`, 30_000);
   return { url, stop: child.stop };
-}
-
-async function answers(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
-    return response.ok;
-  } catch {
-    return false;
-  }
 }

@@ -17,6 +17,7 @@ import { DEMO_PROVIDERS, seedDemoProviders } from '../seed';
 import { startProviderSimulator } from '../simulator';
 import { startCluster } from './topology';
 import { TEMPORAL_SERVER_VERSION } from './temporal-server';
+import { stopInOrder } from '../shutdown';
 
 const DATA_DIR = path.resolve(__dirname, '..', '..', '.data', 'cluster');
 
@@ -119,25 +120,12 @@ async function main(): Promise<void> {
     ],
   });
 
-  const shutdown = async (): Promise<boolean> => {
-    logger.info('shutting down');
-    let clean = true;
-    const steps: [string, () => Promise<unknown>][] = [
+  const shutdown = () =>
+    stopInOrder(logger, [
       ['the provider simulator', () => simulator.close()],
       ['the database connection', () => database.close()],
       ['the cluster', () => cluster.stop()],
-    ];
-    for (const [what, stop] of steps) {
-      try {
-        await stop();
-      } catch (error) {
-        clean = false;
-        logger.error({ err: error }, `stopping ${what} failed`);
-      }
-    }
-    logger.info(clean ? 'stopped' : 'stopped, with errors');
-    return clean;
-  };
+    ]);
   const exit = (code: number) => logger.flush(() => process.exit(code));
   // As npm start: every signal after the first leaves the shutdown under way alone.
   let stopping: Promise<boolean> | undefined;
