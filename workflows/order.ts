@@ -116,9 +116,13 @@ async function run(order: Order): Promise<void> {
   if (input.payBy && workflowNow().getTime() > Date.parse(input.payBy)) {
     // Checkout stopped waiting long ago (Temporal or the workers were down): charge nothing.
     // An earlier try of this workflow task may have authorised before it was lost with its
-    // worker (not in the history): the gateway undoes that by the key. Runs from before the
-    // update-task change did not (its patch, recorded at the start, stands for both).
-    if (has('effects-after-update-recorded')) undo = undoes.reverseAuthorisation;
+    // worker (not in the history): the gateway undoes that by the key, and our publications
+    // follow any it stored. Runs from before the update-task change did not (its patch,
+    // recorded at the start, stands for all of it).
+    if (has('effects-after-update-recorded')) {
+      undo = undoes.reverseAuthorisation;
+      await state.publisher.continueAfterPublished();
+    }
     return close({ status: 'payment_declined', failure: CHECKOUT_EXPIRED });
   }
   undo = undoes.reverseAuthorisation; // unanswered, the gateway may still have held the money

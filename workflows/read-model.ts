@@ -19,6 +19,12 @@ export interface ReadModelPublisher {
    * it, unless checkout answered first; resolves with the answer that stands.
    */
   recordPaymentDecision(): Promise<OrderSnapshot>;
+  /**
+   * Numbers the next publications after those the read model already holds of this order:
+   * for a start that earlier tries of the same workflow task may have published before they
+   * were lost with their worker (their numbers would otherwise hide ours).
+   */
+  continueAfterPublished(): Promise<void>;
 }
 
 /**
@@ -97,6 +103,12 @@ export function readModelPublisher(
           publishedRevision = Math.max(publishedRevision, snapshot.revision);
         }
         return standing;
+      });
+    },
+    continueAfterPublished() {
+      return serially(async () => {
+        const stored = await localReadModel.loadPublishedOrder(order.snapshot.orderId);
+        publications = Math.max(publications, stored?.publications ?? 0);
       });
     },
     async answer() {
