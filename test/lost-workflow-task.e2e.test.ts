@@ -117,8 +117,8 @@ describe('a checkout', () => {
     await recordHistory(harness.temporal, orderId, 'grocery-late-start-after-lost-task');
     const final = await settled(harness, orderId, ['payment_declined']);
     expect(final.failure?.code).toBe('checkout_expired');
-  // The lost try published the order as authorised; the read model shows it declined.
-  expect((await getOrder(harness.apiUrl, orderId)).body.status).toBe('payment_declined');
+    // The lost try published the order as authorised; the read model shows it declined.
+    expect((await getOrder(harness.apiUrl, orderId)).body.status).toBe('payment_declined');
     const ledger = await harness.ledgerOf(orderId);
     expect(ledger.map(([type]) => type)).toEqual(['authorisation', 'void']);
   }, 90_000);
