@@ -26,12 +26,22 @@ export const RegisterAppEndpointRequestSchema = z
   })
   .meta({ id: 'RegisterAppEndpointRequest' });
 
+// Ids are printable ASCII (endpoint ids `ep_` + base64url): anything else, a NUL byte say,
+// is refused before it reaches a query the database would fail on.
 export const AppEndpointParamsSchema = z.object({
-  endpointId: z.string().min(1).max(64),
+  endpointId: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]+$/),
 });
 
 export const AppEventDeliveryParamsSchema = AppEndpointParamsSchema.extend({
-  deliveryId: z.string().min(1).max(300),
+  deliveryId: z
+    .string()
+    .min(1)
+    .max(300)
+    .regex(/^[\x21-\x7e]+$/),
 });
 
 const AppEndpointSchema = z
