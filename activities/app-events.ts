@@ -6,7 +6,7 @@ import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { appEvent, type AppEventType } from '../domain/app-events';
 import type { OrderSnapshot } from '../domain/order';
-import { liveEndpoints, signedHeaders } from '../infra/app-endpoints';
+import { signedHeaders } from '../infra/app-endpoints';
 import { isDuplicateKeyError } from '../infra/db';
 import type { DeliveryStatus } from '../infra/models/app-event';
 import { targetRefusalOf } from '../infra/webhook-client';
@@ -22,7 +22,10 @@ const APP_EVENT_REQUEST_TIMEOUT_MS = 10_000;
 /** `retry`: the endpoint may still take it later; the others end the delivery. */
 export type AttemptOutcome = 'delivered' | 'retry' | 'refused' | 'endpoint_deleted';
 
-type AppEventDeps = Pick<ActivityDeps, 'models' | 'webhooks' | 'logger' | 'clock' | 'appEvents'>;
+type AppEventDeps = Pick<
+  ActivityDeps,
+  'models' | 'appEndpoints' | 'webhooks' | 'logger' | 'clock' | 'appEvents'
+>;
 
 /**
  * Starts the deliveries of `types` (events of `snapshot`) to every endpoint registered now.
@@ -35,7 +38,7 @@ export async function announceAppEvents(
   types: readonly AppEventType[] | undefined,
 ): Promise<void> {
   if (!types?.length) return;
-  const endpoints = await liveEndpoints(deps.models);
+  const endpoints = await deps.appEndpoints.live();
   if (endpoints.length === 0) return;
   const { client } = Context.current();
   const starts = types.flatMap((type) => {

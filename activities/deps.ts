@@ -7,9 +7,14 @@ import type { CourierNetwork } from '../infra/dispatch/couriers';
 import type { VoucherIssuer } from '../infra/dispatch/vouchers';
 import type { VideoSessions } from '../infra/dispatch/video-sessions';
 import type { WebhookClient } from '../infra/webhook-client';
+import type { ProviderDirectory } from '../infra/provider-directory';
+import type { KeptEndpoints } from '../infra/app-endpoints';
 
 export interface ActivityDeps {
   models: Models;
+  /** Providers and their secrets, and the app's endpoints, as this process keeps them. */
+  providers: ProviderDirectory;
+  appEndpoints: KeptEndpoints;
   gateway: PaymentGateway;
   couriers: CourierNetwork;
   vouchers: VoucherIssuer;

@@ -10,7 +10,6 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { confirmationTimeoutSeconds } from '../domain/deadlines';
 import type { HotelDetails, OrderSnapshot, TeleconsultationDetails } from '../domain/order';
 import { DEFAULT_TIME_ZONE, hotelClock, stayTimes } from '../infra/local-time';
-import { validSecrets } from '../infra/provider-secrets';
 import { SIGNATURE_HEADER, webhookSignatureHeader } from '../infra/signing';
 import { DELIVERY_ATTEMPT_HEADER, targetRefusalOf } from '../infra/webhook-client';
 import type { ActivityDeps } from './deps';
@@ -26,23 +25,32 @@ export interface WebhookDelivery {
 
 const WEBHOOK_REQUEST_TIMEOUT_MS = 5000;
 
-export function createProviderActivities({ models, webhooks, logger, clock }: ActivityDeps) {
+export function createProviderActivities({
+  models,
+  providers,
+  webhooks,
+  logger,
+  clock,
+}: ActivityDeps) {
   return {
     async notifyProvider(input: {
       event: ProviderWebhookEvent;
       order: OrderSnapshot;
     }): Promise<WebhookDelivery> {
       const { event, order } = input;
-      const provider = await models.Provider.findById(order.providerId).lean();
-      if (!provider) {
+      const attempt = Context.current().info.attempt;
+      // A retry reads the provider afresh: its URL or secrets may have changed since.
+      const entry = await providers.lookup(order.providerId, { fresh: attempt > 1 });
+      if (!entry) {
         throw ApplicationFailure.nonRetryable(
           `provider ${order.providerId} does not exist`,
           'UnknownProvider',
         );
       }
+      const { provider } = entry;
       if (!provider.webhookUrl) return { delivered: false, skipped: 'no_webhook_url' };
       const now = clock();
-      const secrets = await validSecrets(models, provider, now);
+      const secrets = entry.secrets.validAt(now);
       // Only a registration cut short leaves none; rotating a secret in gets deliveries going.
       if (secrets.length === 0) throw new Error(`provider ${provider._id} has no signing secret`);
 
@@ -53,7 +61,6 @@ export function createProviderActivities({ models, webhooks, logger, clock }: Ac
         createdAt: now.toISOString(),
         order,
       });
-      const attempt = Context.current().info.attempt;
       const response = await webhooks
         .post(provider.webhookUrl, {
           headers: {

@@ -29,6 +29,8 @@ import { ordersRouter } from './orders/routes';
 import { providersRouter } from './providers/routes';
 import { supportRouter, whoAmI } from './support/routes';
 import { supportHistoryRouter } from './support/history-routes';
+import { countDatabaseCommands } from '../infra/telemetry/db-commands';
+import { createDirectory, type Directory } from '../infra/directory';
 import type { LedgerEntry } from '../infra/models/sandbox-payment';
 import { createSandboxGateway } from '../infra/payments/sandbox';
 import { useSecretKeys } from '../infra/provider-secrets';
@@ -43,9 +45,18 @@ export interface AppDeps {
   logger: Logger;
   /** The payment ledger support reads; the sandbox gateway's books by default. */
   paymentLedger?: (orderId: string) => Promise<LedgerEntry[]>;
+  /** What the process keeps of providers and app endpoints; its own unless shared. */
+  directory?: Directory;
 }
 
-export function createApp({ config, database, temporal, logger, paymentLedger }: AppDeps) {
+export function createApp({
+  config,
+  database,
+  temporal,
+  logger,
+  paymentLedger,
+  directory = createDirectory(database.models, { keepMs: config.directoryCacheMs }),
+}: AppDeps) {
   const app = express();
   app.disable('x-powered-by');
   // Whose X-Forwarded-* headers count (TRUST_PROXY): `req.secure` behind a TLS proxy sets the
@@ -66,6 +77,7 @@ export function createApp({ config, database, temporal, logger, paymentLedger }:
   const orderFeed = createOrderChangeFeed(models, logger);
   const orderWaits = createOrderWaits(orderFeed);
   metrics.observeOrderWaits(orderWaits);
+  countDatabaseCommands(database.connection, metrics.registry);
   metrics.observeAppEventBacklog(() =>
     models.AppEventDelivery.countDocuments({ status: 'pending' }).exec(),
   );
@@ -89,7 +101,10 @@ export function createApp({ config, database, temporal, logger, paymentLedger }:
       models,
       temporal,
       afterSales,
-      verifySignature: verifyProviderSignature(models, config.signatureToleranceSeconds),
+      verifySignature: verifyProviderSignature(
+        directory.providers,
+        config.signatureToleranceSeconds,
+      ),
     }),
   );
   app.use(
@@ -104,6 +119,7 @@ export function createApp({ config, database, temporal, logger, paymentLedger }:
       orderWaits,
       placeOrder: createCheckout({
         models,
+        providers: directory.providers,
         temporal,
         taskQueueFor,
         maxOrderAmount: config.maxOrderAmount,
@@ -122,6 +138,7 @@ export function createApp({ config, database, temporal, logger, paymentLedger }:
     json,
     adminProvidersRouter({
       models,
+      providers: directory.providers,
       defaultGraceSeconds: config.secretRotationGraceSeconds,
       webhookUrlRefusal: (url) => webhookUrlRefusal(url, config.webhooks),
     }),
@@ -133,6 +150,7 @@ export function createApp({ config, database, temporal, logger, paymentLedger }:
     json,
     adminAppEndpointsRouter({
       models,
+      endpoints: directory.appEndpoints,
       temporal,
       // An admin's retry runs where every delivery does, apart from the orders.
       taskQueue: appEventTaskQueue(config.temporal),

@@ -26,6 +26,7 @@ import { placedOrder, type OrderRequest, type OrderSnapshot, type Vertical } fro
 import { orderTotal } from '../domain/pricing';
 import type { ApiClient } from '../infra/config';
 import { isDuplicateKeyError, type Models } from '../infra/db';
+import type { ProviderDirectory } from '../infra/provider-directory';
 import {
   attemptOrderId,
   recordCheckoutAnswer,
@@ -45,6 +46,8 @@ import { readOrder } from '../infra/read-model';
 
 export interface CheckoutDeps {
   models: Models;
+  /** Providers as kept by this process (infra/provider-directory.ts). */
+  providers: ProviderDirectory;
   temporal: Client;
   /** The task queue an order of this vertical starts on (infra/task-queues.ts). */
   taskQueueFor: (vertical: Vertical) => string;
@@ -263,10 +266,9 @@ export function createCheckout(deps: CheckoutDeps) {
   /** The request as the workflow takes it, or 404/422 when it cannot be an order. */
   async function validOrder(deadline: Deadline, rawBody: object) {
     const body = CreateOrderRequestSchema.parse(rawBody);
-    const provider = await deadline.within(
-      models.Provider.findById(body.providerId).lean().exec(),
-      answerReserveMs(deps.waitMs),
-    );
+    const provider = (
+      await deadline.within(deps.providers.lookup(body.providerId), answerReserveMs(deps.waitMs))
+    )?.provider;
     if (!provider) throw new ApiError(404, 'provider_not_found', 'no such provider');
     if (provider.active === false)
       throw new ApiError(422, 'provider_inactive', `provider ${provider._id} takes no new orders`);

@@ -36,6 +36,7 @@ const updateFailureStatus: Record<string, { status: number; code: string }> = {
   [FailureTypes.idempotencyConflict]: { status: 409, code: 'idempotency_key_reused' },
   [FailureTypes.eventOutOfSchedule]: { status: 422, code: 'event_out_of_schedule' },
   [FailureTypes.orderRerouted]: { status: 409, code: 'order_rerouted' },
+  [FailureTypes.notProvidersOrder]: { status: 404, code: 'order_not_found' },
 };
 
 function fromUpdateFailure(error: WorkflowUpdateFailedError): ApiError | undefined {

@@ -1,9 +1,10 @@
-// Sending an Update to an order's workflow on behalf of an HTTP caller. The order is known
-// to exist (the read model has it), so a workflow Temporal cannot find has finished: a request
-// it had already applied is answered from the read model (repeating a request is harmless,
-// however late); a refund, an admin's decision or a provider's late fact goes to the order's
-// after-sales workflow, started by this request if none runs (update-with-start); anything
-// else can no longer change the order (409 with the given code).
+// Sending an Update to an order's workflow on behalf of an HTTP caller. A workflow Temporal
+// cannot find has finished, or never was: the read model says which (`checkOrder` may refuse
+// the caller there, as the workflow's validators would have). A request it had already applied
+// is answered from the read model (repeating a request is harmless, however late); a refund,
+// an admin's decision or a provider's late fact goes to the order's after-sales workflow,
+// started by this request if none runs (update-with-start); anything else can no longer
+// change the order (409 with the given code).
 //
 // An Update the server drops because the workflow task carrying it failed (it answers
 // FAILED_PRECONDITION "…unexpected workflow task failure"; seen when the task that accepts
@@ -39,7 +40,12 @@ export async function updateOrderWorkflow<Arg>(
   arg: Arg,
   closedCode: 'invalid_order_state' | 'not_cancellable' | 'refund_not_allowed',
   alreadyApplied: (order: OrderSnapshot) => boolean,
-  options: { updateId?: string; afterSales?: boolean } = {},
+  options: {
+    updateId?: string;
+    afterSales?: boolean;
+    /** Refuses the caller for the order as last published (or none) when its workflow has ended. */
+    checkOrder?: (latest: OrderSnapshot | null) => void;
+  } = {},
 ): Promise<OrderSnapshot> {
   const handle = deps.temporal.workflow.getHandle(orderWorkflowId(orderId));
   try {
@@ -53,6 +59,7 @@ export async function updateOrderWorkflow<Arg>(
   } catch (error) {
     if (!(error instanceof WorkflowNotFoundError)) throw error;
     const latest = await readOrder(deps.models, orderId);
+    options.checkOrder?.(latest);
     if (latest && alreadyApplied(latest)) return latest;
     if (latest && options.afterSales && deps.afterSales && TERMINAL_STATUSES.has(latest.status))
       return updateAfterSales(

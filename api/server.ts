@@ -13,6 +13,7 @@ import { connectDatabase, type Database } from '../infra/db';
 import { createLogger, type Logger } from '../infra/logger';
 import { startTracing } from '../infra/telemetry/tracing';
 import { connectClient } from '../infra/temporal';
+import type { Directory } from '../infra/directory';
 import { createApp } from './app';
 import { errorBody, markAnsweredAtShutdown, shuttingDownError } from './errors';
 import { newRequestId, REQUEST_ID_HEADER } from './middleware/request-context';
@@ -160,6 +161,8 @@ export async function startApi(deps: {
   database: Database;
   temporal: Client;
   logger: Logger;
+  /** Shared with a worker in the same process (dev/in-process.ts). */
+  directory?: Directory;
 }): Promise<RunningApi> {
   const { app, answerWaitsNow } = createApp(deps);
   const { logger } = deps;

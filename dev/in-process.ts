@@ -7,6 +7,7 @@ import type { NativeConnection } from '@temporalio/worker';
 import { startApi } from '../api/server';
 import type { Config } from '../infra/config';
 import { connectDatabase, type Database } from '../infra/db';
+import { createDirectory } from '../infra/directory';
 import type { Logger } from '../infra/logger';
 import { connectClient, connectWorkerConnection } from '../infra/temporal';
 import { createWebhookClient } from '../infra/webhook-client';
@@ -42,6 +43,8 @@ export async function startInProcess(
   } = {},
 ): Promise<InProcessOrderflow> {
   const database = await connectDatabase(config.mongodbUri, logger);
+  // One process: its API and worker keep one directory, so an admin's change reaches both.
+  const directory = createDirectory(database.models, { keepMs: config.directoryCacheMs });
   const temporal = await connectClient(config.temporal);
   await ensureSchedules(temporal, config);
   const workerConnection: NativeConnection = await connectWorkerConnection(config.temporal);
@@ -56,7 +59,13 @@ export async function startInProcess(
     worker = await createOrderWorkers({
       config,
       connection: workerConnection,
-      deps: activityDeps(database.models, logger.child({ component: 'worker' }), webhooks, config),
+      deps: activityDeps(
+        database.models,
+        logger.child({ component: 'worker' }),
+        webhooks,
+        config,
+        directory,
+      ),
     });
     workerRun = worker.run();
   };
@@ -66,6 +75,7 @@ export async function startInProcess(
     database,
     temporal,
     logger: logger.child({ component: 'api' }),
+    directory,
   });
 
   return {

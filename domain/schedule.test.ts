@@ -9,10 +9,13 @@ import {
   hotelCheckOutAt,
 } from './schedule';
 
-type Scheduled = Pick<OrderSnapshot, 'hotel' | 'teleconsultation' | 'dispatch'>;
+type Scheduled = Pick<OrderSnapshot, 'createdAt' | 'hotel' | 'teleconsultation' | 'dispatch'>;
+/** Placed well before anything these tests report. */
+const PLACED = '2026-11-01T00:00:00.000Z';
 type Recorded = OrderSnapshot['dispatch']['events'];
 
 const stay = (events: Recorded = []): Scheduled => ({
+  createdAt: PLACED,
   hotel: {
     roomType: 'double',
     checkIn: '2026-12-10',
@@ -24,6 +27,7 @@ const stay = (events: Recorded = []): Scheduled => ({
 });
 const SLOT = '2026-12-10T09:00:00.000Z';
 const consultation = (events: Recorded = []): Scheduled => ({
+  createdAt: PLACED,
   teleconsultation: { specialty: 'gp', slotStart: SLOT, durationMinutes: 20, fee: 100 },
   dispatch: { events },
 });
@@ -82,9 +86,21 @@ test.each<[string, Scheduled, ProviderEvent, boolean]>([
     true,
   ],
   [
-    'a pickup has no schedule of its own',
-    { dispatch: { events: [] } },
-    event('picked_up', '2001-01-01T00:00:00Z'),
+    'a pickup has no schedule but the order',
+    { createdAt: PLACED, dispatch: { events: [] } },
+    event('picked_up', '2026-11-01T00:00:00Z'),
+    true,
+  ],
+  [
+    'nothing happens before the order was placed',
+    { createdAt: PLACED, dispatch: { events: [] } },
+    event('picked_up', '2026-10-31T23:54:59Z'),
+    false,
+  ],
+  [
+    "a provider's clock may run up to five minutes ahead of ours",
+    { createdAt: PLACED, dispatch: { events: [] } },
+    event('picked_up', '2026-10-31T23:55:00Z'),
     true,
   ],
 ])('%s', (_case, order, reported, fits) => {
@@ -124,6 +140,7 @@ test('property: a check-in fits exactly from the start of the check-in day on; a
 describe("a stay in its hotel's time zone", () => {
   // Shanghai (UTC+8): the check-in day 2026-12-10 starts at 16:00Z on the 9th.
   const shanghai = (events: Recorded = []): Scheduled => ({
+    createdAt: PLACED,
     hotel: {
       ...stay().hotel!,
       timeZone: 'Asia/Shanghai',

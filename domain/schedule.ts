@@ -8,6 +8,9 @@ import type { HotelDetails, OrderSnapshot, ProviderEvent, TeleconsultationDetail
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
 
+/** How far a provider's clock may run ahead of ours. */
+export const PROVIDER_CLOCK_SKEW_MS = 5 * MINUTE;
+
 /** The hours of orders that carry no stay instants (placed before hotels had time zones). */
 const HOTEL_CHECK_IN_HOUR_UTC = 14;
 const HOTEL_CHECK_OUT_HOUR_UTC = 12;
@@ -93,15 +96,18 @@ export const CONSULTATION_EARLY_START_MS = 15 * MINUTE;
 
 /**
  * Why a provider event cannot have happened when it says, given the order's schedule
- * (API.md: `422 event_out_of_schedule`); undefined when it fits. A stay cannot begin before
+ * (API.md: `422 event_out_of_schedule`); undefined when it fits. Nothing happens before the
+ * order was placed (give or take the provider's clock skew). A stay cannot begin before
  * its check-in day, a checkout cannot precede the check-in, a consultation cannot begin long
  * before its slot or end before it began.
  */
 export function eventScheduleProblem(
-  order: Pick<OrderSnapshot, 'hotel' | 'teleconsultation' | 'dispatch'>,
+  order: Pick<OrderSnapshot, 'createdAt' | 'hotel' | 'teleconsultation' | 'dispatch'>,
   event: ProviderEvent,
 ): string | undefined {
   const at = Date.parse(event.at);
+  if (at < Date.parse(order.createdAt) - PROVIDER_CLOCK_SKEW_MS)
+    return `${event.type} at ${event.at} is before the order was placed (${order.createdAt})`;
   const earlier = (type: ProviderEvent['type']) =>
     order.dispatch.events.find((recorded) => recorded.type === type);
   const notBefore = (limit: number, what: string) =>

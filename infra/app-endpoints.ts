@@ -4,6 +4,7 @@
 
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Models } from './db';
+import { keptReads } from './kept';
 import type { AppEndpointDocument } from './models/app-event';
 import { openSecret, sealSecret } from './provider-secrets';
 
@@ -45,12 +46,34 @@ export async function registerEndpoint(
 }
 
 /** The endpoints events go to now (not deleted), oldest first. */
-export async function liveEndpoints(
+async function liveEndpoints(
   models: Pick<Models, 'AppEndpoint'>,
 ): Promise<AppEndpointDocument[]> {
   return models.AppEndpoint.find({ deletedAt: { $exists: false } })
     .sort({ createdAt: 1 })
     .lean();
+}
+
+/**
+ * The live endpoints as a process keeps them (DIRECTORY_CACHE_SECONDS), so that a publication
+ * does not read them every time: an endpoint registered or deleted through another process is
+ * seen within the keep time, at once where it was made (`forget`). A delivery reads its
+ * endpoint afresh before each attempt, so a deleted endpoint receives nothing.
+ */
+export interface KeptEndpoints {
+  live(): Promise<AppEndpointDocument[]>;
+  forget(): void;
+}
+
+export function keptEndpoints(
+  models: Pick<Models, 'AppEndpoint'>,
+  options: { keepMs: number },
+): KeptEndpoints {
+  const kept = keptReads(async () => liveEndpoints(models), { ...options, maxKeys: 1 });
+  return {
+    live: async () => (await kept.get('live')) ?? [],
+    forget: () => kept.forget('live'),
+  };
 }
 
 /** The headers that sign `body` as event `id` at `now` with the endpoint's stored secret. */

@@ -213,6 +213,12 @@ const envSchema = z.object({
   ALLOW_PRIVATE_WEBHOOKS: z.enum(['true', 'false']).default('false'),
   /** How long a provider's previous secrets stay valid after a rotation (0 … 7 days). */
   SECRET_ROTATION_GRACE_SECONDS: z.coerce.number().int().min(0).max(604_800).default(86_400),
+  /**
+   * How long a process keeps a provider and its secrets, and the app's event endpoints, before
+   * reading them again (0: every use reads). An admin's change reaches the process that made
+   * it at once and the others within this (infra/provider-directory.ts).
+   */
+  DIRECTORY_CACHE_SECONDS: z.coerce.number().min(0).max(60).default(5),
   /** How long checkout waits for the payment decision before answering 503. */
   CHECKOUT_WAIT_SECONDS: z.coerce.number().positive().default(35),
   /**
@@ -316,6 +322,8 @@ export interface Config {
   /** Where provider webhooks may go (infra/webhook-targets.ts). */
   webhooks: WebhookTargetPolicy;
   secretRotationGraceSeconds: number;
+  /** How long providers, their secrets and app endpoints are kept per process (ms). */
+  directoryCacheMs: number;
   maxOrderAmount: number;
   checkout: {
     waitMs: number;
@@ -410,6 +418,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
     signatureToleranceSeconds: env.SIGNATURE_TOLERANCE_SECONDS,
     webhooks: { allowPrivate: env.ALLOW_PRIVATE_WEBHOOKS === 'true' },
     secretRotationGraceSeconds: env.SECRET_ROTATION_GRACE_SECONDS,
+    directoryCacheMs: env.DIRECTORY_CACHE_SECONDS * 1000,
     maxOrderAmount: env.MAX_ORDER_AMOUNT,
     checkout: {
       waitMs: env.CHECKOUT_WAIT_SECONDS * 1000,

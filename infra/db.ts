@@ -43,6 +43,9 @@ export async function connectDatabase(uri: string, logger: Logger): Promise<Data
     serverSelectionTimeoutMS: 3_000,
     // Models build their indexes at start-up; a failure surfaces here, not on first use.
     autoIndex: true,
+    // Command events for orderflow_db_commands_total (infra/telemetry/db-commands.ts): what
+    // each order costs the database is watched, not guessed.
+    monitorCommands: true,
   });
   connection.on('disconnected', () => logger.warn('database disconnected'));
   connection.on('reconnected', () => logger.info('database reconnected'));

@@ -132,6 +132,34 @@ export async function issueSecret(
   throw new Error(`could not issue a secret for ${providerId}: too many concurrent rotations`);
 }
 
+/**
+ * The provider's secrets, read once and unsealed: which of them are valid is asked at a given
+ * time (infra/provider-directory.ts keeps one of these for a few seconds).
+ */
+export interface ProviderSecrets {
+  /** The secrets valid at `now`, newest first (empty only if none was ever issued). */
+  validAt(now: Date): ProviderSecret[];
+}
+
+/** The provider's `records` (its secret records, newest first) as ProviderSecrets. */
+export function openSecrets(
+  models: SecretModels,
+  provider: ProviderRef,
+  records: readonly ProviderSecretDocument[],
+): ProviderSecrets {
+  const issued = withLegacy(records, provider);
+  // Unsealed when first valid, once: a retired secret under a retired key is never opened.
+  const opened = new Map<string, string>();
+  const open = ({ id, secret }: ProviderSecret) => {
+    let plain = opened.get(id);
+    if (plain === undefined) opened.set(id, (plain = unseal(models, secret)));
+    return plain;
+  };
+  return {
+    validAt: (now) => liveSecrets(issued, now).map((live) => ({ ...live, secret: open(live) })),
+  };
+}
+
 /** The provider's secrets valid at `now`, newest first (empty only if none was ever issued). */
 export async function validSecrets(
   models: SecretModels,
@@ -141,10 +169,7 @@ export async function validSecrets(
   const records = await models.ProviderSecret.find({ providerId: provider._id })
     .sort({ seq: -1 })
     .lean();
-  return liveSecrets(withLegacy(records, provider), now).map((live) => ({
-    ...live,
-    secret: unseal(models, live.secret),
-  }));
+  return openSecrets(models, provider, records).validAt(now);
 }
 
 /** The secret a provider should sign with now (the newest), if it has one. */

@@ -28,17 +28,22 @@ import { installWorkerRuntime } from '../infra/telemetry/worker-runtime';
 import { connectWorkerConnection } from '../infra/temporal';
 import { createWebhookClient, type WebhookClient } from '../infra/webhook-client';
 import { registerSchedules } from './schedules';
+import type { Connection } from 'mongoose';
+import { countDatabaseCommands } from '../infra/telemetry/db-commands';
+import { createDirectory, type Directory } from '../infra/directory';
 import type { Models } from '../infra/db';
 
 export function activityDeps(
   models: Models,
   logger: Logger,
   webhooks: WebhookClient,
-  config: Pick<Config, 'appEvents' | 'temporal'>,
+  config: Pick<Config, 'appEvents' | 'temporal' | 'directoryCacheMs'>,
+  directory: Directory = createDirectory(models, { keepMs: config.directoryCacheMs }),
 ): ActivityDeps {
   const notifier = createSandboxCustomerNotifier(models.DispatchRecord);
   return {
     models,
+    ...directory,
     gateway: createSandboxGateway(models),
     couriers: createSandboxCourierNetwork(models.DispatchRecord),
     vouchers: createSandboxVoucherIssuer(models.DispatchRecord, notifier),
@@ -146,9 +151,12 @@ export async function startWorkerMetrics(options: {
   webhooks: WebhookClient;
   /** Where the SDK's Prometheus exporter answers (installWorkerRuntime). */
   sdkMetricsUrl?: string;
+  /** The worker's own database connection, its commands counted (not one an API shares). */
+  database?: Connection;
 }): Promise<{ webhooks: WebhookClient; server?: MetricsServer }> {
   const { config, sdkMetricsUrl } = options;
   const metrics = createWorkerMetrics();
+  if (options.database) countDatabaseCommands(options.database, metrics.registry);
   const webhooks = observeWebhooks(options.webhooks, metrics);
   if (config.worker.metricsPort === undefined) return { webhooks };
   const server = await startWorkerMetricsServer({
@@ -179,6 +187,7 @@ async function main(): Promise<void> {
     config,
     webhooks: createWebhookClient(config.webhooks),
     sdkMetricsUrl,
+    database: database.connection,
   });
   const worker = await createOrderWorkers({
     config,

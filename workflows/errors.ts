@@ -61,3 +61,11 @@ export function orderRerouted(message: string): ApplicationFailure {
     nonRetryable: true,
   });
 }
+
+export function notProvidersOrder(message: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureTypes.notProvidersOrder,
+    message,
+    nonRetryable: true,
+  });
+}

@@ -151,4 +151,6 @@ export const FailureTypes = {
   eventOutOfSchedule: 'EventOutOfSchedule',
   /** The order was offered to another provider after this one (409 order_rerouted). */
   orderRerouted: 'OrderRerouted',
+  /** The order was never this provider's: to it, there is no such order (404 order_not_found). */
+  notProvidersOrder: 'NotProvidersOrder',
 } as const;

@@ -16,7 +16,7 @@ import { EVENT_EFFECTS } from '../domain/order-status';
 import { orderTotal } from '../domain/pricing';
 import type { Changes } from './changes';
 import { workflowNow, workflowNowIso } from './clock';
-import { invalidState, notCancellable, orderRerouted } from './errors';
+import { invalidState, notCancellable, notProvidersOrder, orderRerouted } from './errors';
 import type { OrderWorkflowInput } from './messages';
 import { OrderRecord } from './order-record';
 import { kindOfEvent } from './provider-facts';
@@ -122,7 +122,8 @@ export class OrderState {
     if (providerId === undefined || providerId === order.providerId) return;
     if (order.routing?.some((offer) => offer.providerId === providerId))
       throw orderRerouted('the order was offered to another provider after yours');
-    throw invalidState(`the order is not ${providerId}'s`);
+    // Answered as for an order that does not exist: a provider learns nothing of others' orders.
+    throw notProvidersOrder('no such order');
   }
 
   // ---- Provider events: facts. One that arrives before the order reaches its step (a store

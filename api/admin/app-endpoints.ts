@@ -5,7 +5,7 @@
 
 import type { Client } from '@temporalio/client';
 import { Router } from 'express';
-import { endpointView, registerEndpoint } from '../../infra/app-endpoints';
+import { endpointView, registerEndpoint, type KeptEndpoints } from '../../infra/app-endpoints';
 import type { Models } from '../../infra/db';
 import { deliveryView, withAttempts } from '../../infra/app-event-deliveries';
 import {
@@ -23,6 +23,8 @@ import {
 
 export function adminAppEndpointsRouter(deps: {
   models: Pick<Models, 'AppEndpoint' | 'AppEventDelivery' | 'AppEventAttempt' | 'ProviderSecret'>;
+  /** What this process keeps of the live endpoints: forgotten at every change made here. */
+  endpoints: Pick<KeptEndpoints, 'forget'>;
   temporal: Client;
   taskQueue: string;
   /** The backoff a restarted delivery uses (config.appEvents). */
@@ -45,6 +47,7 @@ export function adminAppEndpointsRouter(deps: {
       );
     }
     const endpoint = await registerEndpoint(models, body);
+    deps.endpoints.forget();
     req.log.info({ endpointId: endpoint.endpointId }, 'app endpoint registered');
     res
       .status(201)
@@ -65,6 +68,7 @@ export function adminAppEndpointsRouter(deps: {
     await liveEndpoint(endpointId);
     // Only the admin API writes an endpoint after its registration, and only this field.
     await models.AppEndpoint.updateOne({ _id: endpointId }, { $set: { deletedAt: new Date() } });
+    deps.endpoints.forget();
     req.log.info({ endpointId }, 'app endpoint deleted');
     res.status(204).end();
   });

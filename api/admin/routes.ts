@@ -6,6 +6,7 @@
 
 import { Router } from 'express';
 import { isDuplicateKeyError, type Models } from '../../infra/db';
+import type { ProviderDirectory } from '../../infra/provider-directory';
 import type { ProviderDocument } from '../../infra/models/provider';
 import {
   issueSecret,
@@ -28,6 +29,8 @@ import {
 
 export function adminProvidersRouter(deps: {
   models: Pick<Models, 'Provider' | 'ProviderSecret'>;
+  /** What this process keeps of each provider: forgotten at every change made here. */
+  providers: Pick<ProviderDirectory, 'forget'>;
   /** SECRET_ROTATION_GRACE_SECONDS: how long previous secrets stay valid after a rotation. */
   defaultGraceSeconds: number;
   /** Why webhooks may not go to a URL (infra/webhook-client.ts), or undefined. */
@@ -81,6 +84,7 @@ export function adminProvidersRouter(deps: {
       ]);
     }
     const secret = await issueSecret(models, body.providerId, { graceSeconds: 0, now });
+    deps.providers.forget(body.providerId);
     req.log.info({ providerId: body.providerId, secretId: secret.id }, 'provider registered');
     res
       .status(201)
@@ -166,6 +170,7 @@ export function adminProvidersRouter(deps: {
         { _id: providerId },
         Object.keys(unset).length > 0 ? { $set: set, $unset: unset } : { $set: set },
       );
+      deps.providers.forget(providerId);
       return existingProvider(providerId);
     });
     req.log.info({ providerId, fields: Object.keys(patch) }, 'provider updated');
@@ -179,6 +184,7 @@ export function adminProvidersRouter(deps: {
     );
     const provider = await existingProvider(providerId);
     const secret = await issueSecret(models, providerId, { graceSeconds });
+    deps.providers.forget(providerId);
     req.log.info({ providerId, secretId: secret.id, graceSeconds }, 'provider secret rotated');
     res
       .status(201)

@@ -8,9 +8,8 @@
 // so unsigned callers cannot probe which provider ids exist.
 
 import express, { type RequestHandler, type Response } from 'express';
-import type { Models } from '../../infra/db';
 import type { ProviderDocument } from '../../infra/models/provider';
-import { validSecrets } from '../../infra/provider-secrets';
+import type { ProviderDirectory, ProviderEntry } from '../../infra/provider-directory';
 import { SIGNATURE_HEADER, verifyCallbackSignature } from '../../infra/signing';
 import { ApiError } from '../errors';
 import { checkBodyDepth, MAX_BODY_BYTES } from './body';
@@ -24,7 +23,7 @@ const signatureProblems = {
 } as const;
 
 export function verifyProviderSignature(
-  models: Pick<Models, 'Provider' | 'ProviderSecret'>,
+  providers: ProviderDirectory,
   toleranceSeconds: number,
 ): RequestHandler[] {
   const readRaw = express.raw({ type: () => true, limit: MAX_BODY_BYTES });
@@ -32,19 +31,25 @@ export function verifyProviderSignature(
     const header = req.get(SIGNATURE_HEADER);
     if (!header) throw new ApiError(401, 'invalid_signature', signatureProblems.missing);
     const { providerId } = ProviderParamsSchema.parse(req.params);
-    const provider = await models.Provider.findById(providerId).lean();
-
     const rawBody: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const now = new Date();
     // No secrets for an unknown provider: its callbacks fail exactly as a wrong signature does.
-    const secrets = provider ? await validSecrets(models, provider, now) : [];
-    const check = verifyCallbackSignature(
-      header,
-      secrets.map((s) => s.secret),
-      { method: req.method, target: req.originalUrl, rawBody },
-      toleranceSeconds,
-      now,
-    );
+    const checkWith = (entry: ProviderEntry | null) =>
+      verifyCallbackSignature(
+        header,
+        entry?.secrets.validAt(now).map((s) => s.secret) ?? [],
+        { method: req.method, target: req.originalUrl, rawBody },
+        toleranceSeconds,
+        now,
+      );
+    let entry = await providers.lookup(providerId);
+    let check = checkWith(entry);
+    // The kept secrets may predate a rotation made through another process: read them again
+    // (an unknown provider was just read: nulls are not kept).
+    if (!check.valid && check.reason === 'mismatch' && entry) {
+      entry = await providers.lookup(providerId, { fresh: true });
+      check = checkWith(entry);
+    }
     if (!check.valid) {
       req.log.warn({ providerId, reason: check.reason }, 'provider signature rejected');
       throw new ApiError(401, 'invalid_signature', signatureProblems[check.reason]);
@@ -55,7 +60,7 @@ export function verifyProviderSignature(
       throw new ApiError(400, 'malformed_json', 'the request body is not valid JSON');
     }
     checkBodyDepth(req.body);
-    res.locals.provider = provider;
+    res.locals.provider = entry?.provider;
     next();
   };
   return [readRaw, verify];

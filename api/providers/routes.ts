@@ -18,12 +18,10 @@ import { updateOrderWorkflow, type AfterSalesSettings } from '../order-updates';
 import { toOrderView, type OrderView } from '../order-view';
 import {
   ConfirmationRequestSchema,
-  EVENT_TIME_WINDOW,
   ProviderEventRequestSchema,
   ProviderOrderParamsSchema,
   ProviderOrdersQuerySchema,
 } from './schemas';
-import { readOrder } from '../../infra/read-model';
 
 export function providersRouter(deps: {
   models: Models;
@@ -36,19 +34,10 @@ export function providersRouter(deps: {
   const { models, temporal } = deps;
 
   /**
-   * The provider's own order, or 404: a provider never learns about other providers' orders.
-   * A provider the order was offered to before it was re-routed is told so (409).
+   * A signed callback that becomes a workflow Update on the provider's own order. The order's
+   * workflow checks whose order it is, and the event's time against its schedule, in the
+   * Update's validator (no read here); an order whose workflow has ended is checked here.
    */
-  async function providerOrder(providerId: string, orderId: string): Promise<OrderSnapshot> {
-    const order = await readOrder(models, orderId);
-    if (order && order.providerId !== providerId && offeredBefore(order, providerId))
-      throw new ApiError(409, 'order_rerouted', 'the order was offered to another provider');
-    if (!order || order.providerId !== providerId)
-      throw new ApiError(404, 'order_not_found', 'no such order');
-    return order;
-  }
-
-  /** A signed callback that becomes a workflow Update on the provider's own order. */
   function orderUpdateRoute<Body>(
     kind: 'confirmation' | 'events',
     bodySchema: ZodType<Body>,
@@ -66,7 +55,6 @@ export function providersRouter(deps: {
       async (req, res) => {
         const { providerId, orderId } = ProviderOrderParamsSchema.parse(req.params);
         const body = bodySchema.parse(req.body);
-        checkAgainst(await providerOrder(providerId, orderId), body);
         const order = await updateOrderWorkflow(
           { temporal, models, afterSales: deps.afterSales },
           orderId,
@@ -75,7 +63,10 @@ export function providersRouter(deps: {
           { ...body, providerId },
           'invalid_order_state',
           (latest) => alreadyApplied(latest, body),
-          { afterSales },
+          {
+            afterSales,
+            checkOrder: (latest) => checkAgainst(providersOrder(latest, providerId), body),
+          },
         );
         res.json(asSeenBy(providerId, toOrderView(order)));
       },
@@ -94,12 +85,7 @@ export function providersRouter(deps: {
     reportProviderEventUpdate,
     (order, event) => order.dispatch.events.some((e) => e.type === event.type),
     (order, event) => {
-      if (Date.parse(event.at) < Date.parse(order.createdAt) - EVENT_TIME_WINDOW.aheadMs) {
-        throw new ApiError(422, 'validation_failed', 'the event cannot precede the order', [
-          { path: 'at', message: `must not be before the order was placed (${order.createdAt})` },
-        ]);
-      }
-      // The workflow checks again against the order as it is; this answers without a round trip.
+      // As the order's workflow checks it (workflows/provider-facts.ts).
       const outOfSchedule = eventScheduleProblem(order, event);
       if (outOfSchedule) {
         throw new ApiError(422, 'event_out_of_schedule', outOfSchedule, [
@@ -125,6 +111,18 @@ export function providersRouter(deps: {
 
 const offeredBefore = (order: OrderSnapshot, providerId: string) =>
   order.routing?.some((offer) => offer.providerId === providerId) ?? false;
+
+/**
+ * The provider's own order, or 404: a provider never learns about other providers' orders.
+ * A provider the order was offered to before it was re-routed is told so (409).
+ */
+function providersOrder(order: OrderSnapshot | null, providerId: string): OrderSnapshot {
+  if (order && order.providerId !== providerId && offeredBefore(order, providerId))
+    throw new ApiError(409, 'order_rerouted', 'the order was offered to another provider');
+  if (!order || order.providerId !== providerId)
+    throw new ApiError(404, 'order_not_found', 'no such order');
+  return order;
+}
 
 /** A provider whose answer moved the order on sees that it did, not where it went. */
 function asSeenBy(providerId: string, view: OrderView): Partial<OrderView> {

@@ -1,6 +1,7 @@
 // Provider callbacks' requests and answers: the confirmation, dispatch events and the poll
 // for orders. Routes validate with these and the OpenAPI document is generated from them.
 
+import { PROVIDER_CLOCK_SKEW_MS } from '../../domain/schedule';
 import { z } from 'zod';
 import { ORDER_STATUSES, PROVIDER_EVENT_TYPES } from '../../domain/order';
 import { dateTime, identifier, OrderSchema, text } from '../schemas';
@@ -29,7 +30,7 @@ export const ConfirmationRequestSchema = z
   .meta({ id: 'ConfirmationRequest' });
 
 /** How far a provider's clock may run ahead of ours, and how old a reported event may be. */
-export const EVENT_TIME_WINDOW = { aheadMs: 5 * 60_000, behindMs: 30 * 86_400_000 };
+const EVENT_TIME_WINDOW = { aheadMs: PROVIDER_CLOCK_SKEW_MS, behindMs: 30 * 86_400_000 };
 
 export const ProviderEventRequestSchema = z
   .object({

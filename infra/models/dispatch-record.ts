@@ -38,14 +38,13 @@ export async function recordOnce<T extends Record<string, unknown>>(
   create: () => T,
 ): Promise<T> {
   const _id = `${kind}:${orderId}`;
-  const existing = await model.findById(_id).lean();
-  if (existing) return existing.data as T;
+  // Written first and read only when taken: a first call, nearly every call, is one insert.
   const data = create();
   try {
     await model.create({ _id, kind, orderId, data, createdAt: new Date() });
     return data;
   } catch (error) {
-    // A concurrent call made it first: answer as it did.
+    // An earlier or concurrent call made it first: answer as it did.
     if (!isDuplicateKeyError(error)) throw error;
     const winner = await model.findById(_id).lean();
     if (!winner) throw error;

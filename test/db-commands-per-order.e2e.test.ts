@@ -1,0 +1,87 @@
+// What one order of each vertical costs the database on its happy path, command by command,
+// against the real servers: the budget of docs/BENCHMARKS.md ("Lean per order"), pinned so a
+// change that adds a read or a write per order shows here rather than in the next benchmark.
+// The harness runs the API and the worker on one connection, so every command of the order is
+// seen: checkout, the webhooks' lookups, the callbacks, the payments, the read model.
+
+import type { Vertical } from '../domain/order';
+import { onDatabaseCommand, type DatabaseCommand } from '../infra/telemetry/db-commands';
+import { orderWorkflowId } from '../workflows/messages';
+import { useHarness, startWebhookReceiver, type WebhookReceiver } from './support/harness';
+import { groceryOrder, hotelOrder, placeOrder, teleconsultationOrder } from './support/orders';
+import { dateFromToday } from './support/orders';
+import { VIDEO_SESSION_LEAD_MS } from '../domain/schedule';
+
+/** Database commands per order on the happy path, the sandbox gateway's own records included. */
+const BUDGET: Record<Vertical, number> = { grocery: 60, hotel: 60, teleconsultation: 60 };
+
+const EVENTS: Record<Vertical, readonly string[]> = {
+  grocery: ['picked_up', 'delivered'],
+  hotel: ['checked_in', 'checked_out'],
+  teleconsultation: ['consultation_started', 'consultation_completed'],
+};
+
+let webhooks: WebhookReceiver;
+const harness = useHarness(() => ({ providers: [] }));
+
+beforeAll(async () => {
+  webhooks = await startWebhookReceiver();
+});
+afterAll(async () => {
+  await webhooks?.close();
+});
+
+function orderBody(vertical: Vertical, providerId: string) {
+  switch (vertical) {
+    case 'grocery':
+      return groceryOrder(providerId);
+    case 'hotel':
+      return hotelOrder(providerId, { checkIn: dateFromToday(0), nights: 1 });
+    case 'teleconsultation':
+      // The video session opens (VIDEO_SESSION_LEAD_MS before the slot) a second from now.
+      return teleconsultationOrder(providerId, { slotStartsInMs: VIDEO_SESSION_LEAD_MS + 1_000 });
+  }
+}
+
+const tally = (commands: DatabaseCommand[]) => {
+  const counts = new Map<string, number>();
+  for (const { command, collection } of commands) {
+    const key = `${command} ${collection}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return Object.fromEntries([...counts].sort(([a], [b]) => a.localeCompare(b)));
+};
+
+test.each<Vertical>(['grocery', 'hotel', 'teleconsultation'])(
+  'a %s order on its happy path stays within its database budget',
+  async (vertical) => {
+    const provider = await harness.registerProvider({ vertical, webhookUrl: webhooks.url });
+    const commands: DatabaseCommand[] = [];
+    const stop = onDatabaseCommand(harness.database.connection, (c) => commands.push(c));
+    try {
+      const checkout = await placeOrder(harness.apiUrl, orderBody(vertical, provider.providerId));
+      expect(checkout.status).toBe(201);
+      const orderId: string = checkout.body.orderId;
+      await webhooks.waitForEvent('order.created', orderId);
+      const confirmation =
+        vertical === 'hotel'
+          ? { decision: 'accept', confirmationCode: 'HTL-1' }
+          : { decision: 'accept' };
+      expect((await provider.client.confirm(orderId, confirmation)).status).toBe(200);
+      if (vertical === 'teleconsultation')
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+      for (const event of EVENTS[vertical])
+        expect((await provider.client.reportEvent(orderId, event)).status).toBe(200);
+      const handle = harness.temporal.workflow.getHandle(orderWorkflowId(orderId));
+      expect(await handle.result()).toMatchObject({ status: 'completed' });
+    } finally {
+      stop();
+    }
+    const breakdown = tally(commands);
+    process.stdout.write(`${vertical}: ${commands.length} ${JSON.stringify(breakdown, null, 1)}\n`);
+    expect({ commands: commands.length, breakdown }).toEqual({
+      commands: Math.min(commands.length, BUDGET[vertical]),
+      breakdown,
+    });
+  },
+);

@@ -1,0 +1,92 @@
+// What API processes keep of a provider (infra/provider-directory.ts), seen from two of them on
+// one database and Temporal: the harness's API (where the admin changes things) and a second
+// API with its own directory, as behind a load balancer. A rotation works everywhere at once;
+// a deactivation or a retired secret reaches the other process within DIRECTORY_CACHE_SECONDS.
+
+import request from 'supertest';
+import { startApi, type RunningApi } from '../api/server';
+import { createProviderClient } from '../dev/provider-client';
+import { createLogger } from '../infra/logger';
+import { eventually, TOKENS, useHarness } from './support/harness';
+import { groceryOrder, placeOrder } from './support/orders';
+
+const KEEP_SECONDS = 2;
+const harness = useHarness({
+  env: { DIRECTORY_CACHE_SECONDS: String(KEEP_SECONDS) },
+  providers: ['grocery'],
+});
+let other: RunningApi;
+
+beforeAll(async () => {
+  other = await startApi({
+    config: harness.config,
+    database: harness.database,
+    temporal: harness.temporal,
+    logger: createLogger('silent'),
+  });
+});
+afterAll(async () => {
+  await other?.close();
+});
+
+const admin = () => request(harness.apiUrl);
+const rotate = (providerId: string, graceSeconds: number) =>
+  admin()
+    .post(`/v1/admin/providers/${providerId}/secrets`)
+    .set('Authorization', `Bearer ${TOKENS.admin}`)
+    .send({ graceSeconds });
+
+/** A signed callback for an order that does not exist: 404 once the signature holds, else 401. */
+const callbackStatus = async (apiUrl: string, providerId: string, signingSecret: string) =>
+  (
+    await createProviderClient(apiUrl, { providerId, signingSecret }).confirm('ord_none', {
+      decision: 'accept',
+    })
+  ).status;
+
+test('a secret rotated through one API signs callbacks to the other at once; the retired one stops within the keep time', async () => {
+  const store = await harness.registerProvider({ vertical: 'grocery' });
+  // The other API keeps the provider with its first secret.
+  expect(await callbackStatus(other.url, store.providerId, store.signingSecret)).toBe(404);
+
+  const rotated = await rotate(store.providerId, 0);
+  expect(rotated.status).toBe(201);
+  const newSecret: string = rotated.body.signingSecret;
+
+  // New secret: accepted by both at once (the other re-reads on a mismatch).
+  expect(await callbackStatus(other.url, store.providerId, newSecret)).toBe(404);
+  expect(await callbackStatus(harness.apiUrl, store.providerId, newSecret)).toBe(404);
+  // Old secret, retired with no grace: refused where the rotation was made, at once…
+  expect(await callbackStatus(harness.apiUrl, store.providerId, store.signingSecret)).toBe(401);
+  // …and by the other API once its keep time has passed.
+  await eventually(
+    async () =>
+      (await callbackStatus(other.url, store.providerId, store.signingSecret)) === 401 || undefined,
+    (KEEP_SECONDS + 3) * 1000,
+    'the other API to refuse the retired secret',
+  );
+});
+
+test('a provider deactivated through one API takes no checkout there at once, nor on the other within the keep time', async () => {
+  const store = await harness.registerProvider({ vertical: 'grocery' });
+  const checkoutAt = (apiUrl: string) => placeOrder(apiUrl, groceryOrder(store.providerId));
+  expect((await checkoutAt(other.url)).status).toBe(201);
+
+  const deactivated = await admin()
+    .patch(`/v1/admin/providers/${store.providerId}`)
+    .set('Authorization', `Bearer ${TOKENS.admin}`)
+    .send({ active: false });
+  expect(deactivated.status).toBe(200);
+
+  const refusedHere = await checkoutAt(harness.apiUrl);
+  expect([refusedHere.status, refusedHere.body.error?.code]).toEqual([422, 'provider_inactive']);
+  const refusedThere = await eventually(
+    async () => {
+      const answer = await checkoutAt(other.url);
+      return answer.status === 422 ? answer : undefined;
+    },
+    (KEEP_SECONDS + 3) * 1000,
+    'the other API to refuse the inactive provider',
+  );
+  expect(refusedThere.body.error.code).toBe('provider_inactive');
+});
