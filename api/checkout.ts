@@ -322,21 +322,21 @@ export function createCheckout(deps: CheckoutDeps) {
     const deadline = Deadline.in(deps.waitMs);
     const recordId = recordIdOf(client, idempotencyKey);
     const fingerprint = requestFingerprint(rawBody);
-    // The key's record and the provider are read at once; a retry of a decided call replays its
-    // answer whatever the validation says now (a date may have passed since).
-    const [earlier, validation] = await Promise.all([
-      earlierCall(deadline, recordId, fingerprint),
-      validOrder(deadline, rawBody).then(
-        (valid) => ({ valid }),
-        (invalid: unknown) => ({ invalid }),
-      ),
-    ]);
-    if (earlier) {
-      const { answer } = await currentAttempt(deadline, earlier);
+    const validation = await validOrder(deadline, rawBody).then(
+      (valid) => ({ valid }),
+      (invalid: unknown) => ({ invalid }),
+    );
+    if ('invalid' in validation) {
+      // A retry of a decided call replays its answer whatever the validation says now (a date
+      // may have passed since).
+      const earlier = await earlierCall(deadline, recordId, fingerprint);
+      const { answer } = earlier ? await currentAttempt(deadline, earlier) : { answer: null };
       if (answer) return { order: answer, replayed: true };
+      throw validation.invalid;
     }
-    if ('invalid' in validation) throw validation.invalid;
     const { request, provider } = validation.valid;
+    // The key is claimed by writing its record, and read only when that finds it taken: a new
+    // key, nearly every checkout, costs one insert.
     const { record, created } = await claimKey(deadline, recordId, fingerprint);
     // A key created by this call has a brand-new first order: nothing can have answered for it.
     const current = created

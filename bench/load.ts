@@ -12,6 +12,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { startBareDriver } from './lib/bare-driver';
+import { compileServices } from './lib/compiled';
 import type { Driver } from './lib/driver';
 import { startOrderflowDriver } from './lib/orderflow-driver';
 import { runPhase, type PhaseReport } from './lib/phase';
@@ -199,6 +200,8 @@ const HELP = `npm run bench -- [options]
   --temporal-address H:P --mongodb-uri URI   use running servers instead of embedded ones
   --keep-data                  keep the temp dir (server data, process logs)
   --cpu-prof DIR               write the API's and workers' V8 CPU profiles to DIR/<process>/
+  --runtime compiled|tsx       the serving processes as production runs them, compiled to
+                               JavaScript under node (default), or TypeScript through tsx
                                (npm run bench:profile -- DIR summarises them)
   --out FILE                   the JSON report (default bench/results/<timestamp>.json)
 `;
@@ -218,6 +221,8 @@ function rampOf(value: string): Arrival {
 
 export function parseCommandLine(argv: string[]): {
   options: Partial<LoadOptions>;
+  /** How the serving processes run: compiled (as in production) or through tsx. */
+  runtime: 'compiled' | 'tsx';
   out?: string;
   help: boolean;
 } {
@@ -247,6 +252,7 @@ export function parseCommandLine(argv: string[]): {
       'mongodb-uri': { type: 'string' },
       'keep-data': { type: 'boolean' },
       'cpu-prof': { type: 'string' },
+      runtime: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -300,14 +306,20 @@ export function parseCommandLine(argv: string[]): {
     };
   if (values['keep-data']) options.keepData = true;
   if (values['cpu-prof'] !== undefined) options.cpuProfileDir = values['cpu-prof'];
-  return { options, out: values.out, help: values.help === true };
+  const runtime = values.runtime ?? 'compiled';
+  if (runtime !== 'compiled' && runtime !== 'tsx') throw new Error('--runtime is compiled or tsx');
+  return { options, runtime, out: values.out, help: values.help === true };
 }
 
 async function main(): Promise<void> {
-  const { options, out, help } = parseCommandLine(process.argv.slice(2));
+  const { options, runtime, out, help } = parseCommandLine(process.argv.slice(2));
   if (help) {
     process.stdout.write(HELP);
     return;
+  }
+  if (runtime === 'compiled') {
+    process.stderr.write('compiling the services (tsc)...\n');
+    options.compiledRoot = await compileServices();
   }
   const abort = new AbortController();
   process.once('SIGINT', () => {

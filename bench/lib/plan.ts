@@ -52,6 +52,8 @@ export interface LoadOptions {
   keepData?: boolean;
   /** Write the API's and workers' V8 CPU profiles here, one folder per process. */
   cpuProfileDir?: string;
+  /** The serving processes run compiled JavaScript from here (bench/lib/compiled.ts); else tsx. */
+  compiledRoot?: string;
   /** Aborts the run (Ctrl-C): no new orders, the others are given up, the report is written. */
   signal?: AbortSignal;
   /** Progress: a status line about once a second (`periodic`), and each step as it begins. */

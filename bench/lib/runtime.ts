@@ -2,6 +2,7 @@
 // throwaway data dir, or given), and orderflow's API and worker — or the bare worker — as
 // child processes of their own, so each one's CPU time can be read from /proc.
 
+import { compiledScript } from './compiled';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -131,7 +132,8 @@ export interface ChildService {
 const tsxLoader = () => pathToFileURL(require.resolve('tsx')).href;
 
 /**
- * Runs a TypeScript entry point of this repository in its own Node process; with
+ * Runs an entry point of this repository (its .ts path; compiled, its .js under
+ * `compiledRoot`) in its own Node process; with
  * `cpuProfileDir`, V8 writes its CPU profiles (one per thread) to `<cpuProfileDir>/<name>/`
  * when it exits (`npm run bench:profile` summarises them).
  */
@@ -140,20 +142,20 @@ export function spawnService(
   script: string,
   env: Record<string, string>,
   logDir: string,
-  options: { cpuProfileDir?: string } = {},
+  options: { cpuProfileDir?: string; compiledRoot?: string } = {},
 ): ChildService {
   const profiling = options.cpuProfileDir
     ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.cpuProfileDir, name)}`]
     : [];
-  const service = spawnSupervised(
-    process.execPath,
-    [...profiling, '--import', tsxLoader(), script],
-    {
-      logFile: path.join(logDir, `${name}.log`),
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), ...env },
-    },
-  );
+  // Compiled JavaScript under plain node, as in production; else the TypeScript through tsx.
+  const entry = options.compiledRoot
+    ? [compiledScript(options.compiledRoot, script)]
+    : ['--import', tsxLoader(), script];
+  const service = spawnSupervised(process.execPath, [...profiling, ...entry], {
+    logFile: path.join(logDir, `${name}.log`),
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), ...env },
+  });
   return {
     name,
     pid: service.pid,
