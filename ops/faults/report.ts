@@ -16,6 +16,7 @@ export function formatSummary(report: FaultSuiteReport): string {
   const lines = [
     `fault suite ${report.ok ? 'PASSED' : 'FAILED'} — ${report.command}`,
     `  machine        ${report.machine.cpus} cores, ${report.machine.cpuModel}, ${report.machine.memoryMb} MB, Node ${report.machine.node}`,
+    `  topology       ${report.topology === 'cluster' ? 'cluster (Temporal server on PostgreSQL, 2 grocery workers + 1 per other queue + maintenance, 2 APIs behind nginx)' : 'dev-server stack (Temporal dev server, one worker, one API)'}`,
     `  database       FerretDB on ${report.databaseBackend}`,
     `  duration       ${seconds(report.durationMs)} (load over ${seconds(report.loadMs)})`,
     '',
