@@ -177,13 +177,21 @@ export function faultCount(kind: FaultKind, short: boolean): number {
 export function makePlan(options: PlanOptions): Plan {
   const random = seededRandom(options.seed);
   const { short } = options;
+  const cluster = options.cluster ?? false;
   // A few orders a second at most: the machine under test also runs the servers.
-  const loadMs = short ? 40_000 : Math.max(90_000, options.orders * 800);
+  // The cluster's processes take longer to come back (a worker is up once the server lists it
+  // among the pollers): a longer load, so each fault still strikes while orders come in.
+  const loadMs = cluster
+    ? short
+      ? 70_000
+      : Math.max(150_000, options.orders * 800)
+    : short
+      ? 40_000
+      : Math.max(90_000, options.orders * 800);
   const orders = Array.from({ length: options.orders }, (_, index) =>
     planOrder(random, index, options, loadMs),
   ).sort((a, b) => a.atMs - b.atMs);
   const kinds = options.kinds ?? STACK_FAULT_KINDS;
-  const cluster = options.cluster ?? false;
   const faults = planFaults(random, { short, cluster, kinds }, loadMs);
   const outages = faults.filter((f) => f.kind === 'database_outage').length;
   const probes = Array.from({ length: outages * PROBES_PER_OUTAGE }, (_, i) => ({

@@ -45,8 +45,10 @@ export function formatSummary(report: FaultSuiteReport): string {
     `clients' view   ${report.clientView.toldNothingCharged} orders told nothing was charged, ${report.clientView.accepted} accepted, ${report.clientView.keys} keys placing ${report.clientView.ordersOfKeys} orders, ${report.clientView.ledgers} ledgers checked`,
     `violations       ${report.violations.length}${report.violations.length ? ` (${tally(report.violationsByKind)})` : ''}`,
   ];
-  for (const breach of reconciliation.breachList)
+  for (const breach of reconciliation.breachList) {
     lines.push(`BREACH ${breach.orderId} ${breach.kind} ${breach.detail}`);
+    for (const answer of breach.clientAnswers ?? []) lines.push(`  ${answer}`);
+  }
   for (const violation of report.violations.slice(0, 50))
     lines.push(
       `VIOLATION ${violation.kind}${violation.orderId ? ` ${violation.orderId}` : ''} ${violation.detail}`,

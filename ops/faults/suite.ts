@@ -119,7 +119,8 @@ export interface FaultSuiteReport {
     ordersChecked: number;
     breaches: number;
     breachesByKind: Record<BreachKind, number>;
-    breachList: { orderId: string; kind: string; detail: string }[];
+    /** With, for each, what the client placing it was answered (to see how it came about). */
+    breachList: { orderId: string; kind: string; detail: string; clientAnswers?: string[] }[];
     unchecked: number;
   };
   /** What the clients were told, checked against the books (ops/faults/verify.ts). */
@@ -425,6 +426,23 @@ async function runFaults(
   return timeline;
 }
 
+/** Every answer the client got for the key that placed `orderId`: when, what, how fast. */
+function answersOfKeyPlacing(records: readonly CheckoutRecord[], orderId: string): string[] {
+  const record = records.find(
+    (r) =>
+      r.attempts.some((a) => a.orderId === orderId) ||
+      r.nothingCharged.some((n) => n.orderId === orderId),
+  );
+  if (!record) return [];
+  return [
+    `key ${record.order.key} (${record.order.vertical} ${record.order.scenario}, ${record.order.token})`,
+    ...record.attempts.map(
+      (a) =>
+        `+${(a.startedAtMs / 1000).toFixed(1)}s ${a.status}${a.code ? ` ${a.code}` : ''}${a.orderId ? ` ${a.orderId}` : ''} after ${a.latencyMs} ms`,
+    ),
+  ];
+}
+
 async function statusesOf(
   models: Awaited<ReturnType<typeof connectDatabase>>['models'],
   orderIds: string[],
@@ -546,7 +564,12 @@ function buildReport(input: {
       ordersChecked: reconciliation.ordersChecked,
       breaches: reconciliation.breaches.length,
       breachesByKind: reconciliation.breachesByKind,
-      breachList: reconciliation.breaches.slice(0, 50),
+      breachList: reconciliation.breaches
+        .slice(0, 50)
+        .map((breach) => ({
+          ...breach,
+          clientAnswers: answersOfKeyPlacing(records, breach.orderId),
+        })),
       unchecked: reconciliation.failures.length,
     },
     clientView: verification.checked,
