@@ -16,8 +16,14 @@ import { runFaultSuite } from '../ops/faults/suite';
 // a minute, the load 40 s, the settling up to another minute; every wait inside is bounded.
 jest.setTimeout(420_000);
 
-/** As test/fault-suite.e2e.test.ts: the HTTP round trip (here through nginx) on a busy machine. */
-const CHECKOUT_ANSWER_MARGIN_MS = 2_000;
+/**
+ * How much longer than CHECKOUT_WAIT_SECONDS a client may wait for checkout's answer, as in
+ * test/fault-suite.e2e.test.ts: the HTTP round trip, here through nginx, on a busy two-core
+ * machine — busier than there: a dozen processes of the cluster's own (one run beside other
+ * test files answered a checkout_timeout after 7.1 s with 2 s allowed). `npm run faults`'s
+ * default.
+ */
+const CHECKOUT_ANSWER_MARGIN_MS = 3_000;
 
 describe('the short fault suite on the cluster', () => {
   it('kills a grocery worker and an API, restarts Temporal and its PostgreSQL, and ends with zero breaches and no broken promise', async () => {
