@@ -564,12 +564,10 @@ function buildReport(input: {
       ordersChecked: reconciliation.ordersChecked,
       breaches: reconciliation.breaches.length,
       breachesByKind: reconciliation.breachesByKind,
-      breachList: reconciliation.breaches
-        .slice(0, 50)
-        .map((breach) => ({
-          ...breach,
-          clientAnswers: answersOfKeyPlacing(records, breach.orderId),
-        })),
+      breachList: reconciliation.breaches.slice(0, 50).map((breach) => ({
+        ...breach,
+        clientAnswers: answersOfKeyPlacing(records, breach.orderId),
+      })),
       unchecked: reconciliation.failures.length,
     },
     clientView: verification.checked,
