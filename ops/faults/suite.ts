@@ -3,7 +3,10 @@
 // from retrying clients and chaotic providers, and faults on a timeline — the worker killed,
 // the API killed, the database stopped, Temporal restarted. It ends with the reconciliation
 // and the clients' view held against the ledger; `ok` only with zero breaches and zero
-// violations. `npm run faults` is ops/faults/cli.ts.
+// violations. `npm run faults` is ops/faults/cli.ts. In cluster mode (`cluster`) the system
+// is the production topology instead (ops/faults/cluster.ts) and the faults are its own (a
+// grocery worker of two, an API behind nginx, the Temporal server and its PostgreSQL): the
+// same load, providers and end checks, through the system's levers.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
