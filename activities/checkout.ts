@@ -43,12 +43,17 @@ export function createCheckoutActivities(deps: ActivityDeps) {
 /**
  * Refuses, for good, to start a payment that checkout has already answered for: it told the
  * app nothing was charged. Called by the authorisation before it reaches the gateway.
+ * An answer that the payment was authorised is the order's own: an earlier try of this
+ * workflow task recorded it (the app may have been told 201 since) and was then lost with its
+ * worker or its Temporal server. The authorisation goes ahead then: by its key the gateway
+ * gives back the hold that try made, and the order carries on as the app was told.
  */
 export async function refuseIfCheckoutAnswered(
   models: Pick<ActivityDeps['models'], 'CheckoutAnswer'>,
   orderId: string,
 ): Promise<void> {
-  if (await models.CheckoutAnswer.exists({ _id: orderId })) {
+  const standing = await models.CheckoutAnswer.findById(orderId).lean().exec();
+  if (standing && standing.answer.status === 'payment_declined') {
     throw ApplicationFailure.create({
       type: CheckoutFailureTypes.closed,
       message: 'checkout already answered that nothing was charged',

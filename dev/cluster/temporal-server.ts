@@ -42,6 +42,12 @@ export interface TemporalServer extends EmbeddedServer {
   metricsUrl: string;
   /** Stops the server only (its PostgreSQL keeps running), for restarts. */
   stopServer(): Promise<void>;
+  /** Starts the stopped server again; resolves once its frontend answers. */
+  startServer(): Promise<void>;
+  /** Stops its PostgreSQL only (the server keeps running, and retries), for restarts. */
+  stopPostgres(): Promise<void>;
+  /** Starts the stopped PostgreSQL again, on its port and data. */
+  startPostgres(): Promise<void>;
 }
 
 /** Starts PostgreSQL, brings the schema up to date, then the server; ready to take workflows. */
@@ -54,7 +60,7 @@ export async function startTemporalServer(options: {
   const tools = serverTools();
   const namespace = options.namespace ?? 'default';
   mkdirSync(options.dataDir, { recursive: true });
-  const postgres = await startPostgres({ dataDir: options.dataDir, database: 'postgres' });
+  let postgres = await startPostgres({ dataDir: options.dataDir, database: 'postgres' });
   try {
     await setUpSchema(tools, postgres.port);
     // `<dataDir>/config/cluster.yaml`: the server reads `--config` relative to `--root`.
@@ -64,7 +70,7 @@ export async function startTemporalServer(options: {
       postgres.port,
       options.ports,
     );
-    const startServer = () =>
+    const launchServer = () =>
       launch(
         tools.server,
         [
@@ -80,7 +86,7 @@ export async function startTemporalServer(options: {
         path.join(options.dataDir, 'temporal-server.log'),
         { dataDir: options.dataDir },
       );
-    const server = startServer();
+    let server = launchServer();
     const address = `127.0.0.1:${frontendPort}`;
     try {
       await waitUntil('the Temporal server', server, () => frontendAnswers(address), 90_000);
@@ -93,6 +99,15 @@ export async function startTemporalServer(options: {
       address,
       metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
       stopServer: () => server.stop(),
+      startServer: async () => {
+        server = launchServer();
+        await waitUntil('the Temporal server', server, () => frontendAnswers(address), 90_000);
+      },
+      stopPostgres: () => postgres.stop(),
+      startPostgres: async () => {
+        const port = postgres.port;
+        postgres = await startPostgres({ dataDir: options.dataDir, database: 'postgres', port });
+      },
       stop: async () => {
         await server.stop();
         await postgres.stop();

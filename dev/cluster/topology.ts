@@ -65,6 +65,8 @@ export interface ClusterOptions {
   preferredPorts?: { api?: number; ui?: number; prometheus?: number };
   /** Any free ports, none of the well-known ones (tests: an npm start may run beside them). */
   anyFreePorts?: boolean;
+  /** A prebuilt workflow bundle (the tests' one); otherwise one is built in the data dir. */
+  workflowBundlePath?: string;
 }
 
 export interface RunningWorker extends WorkerSpec {
@@ -82,6 +84,8 @@ export interface Cluster {
   prometheusUrl?: string;
   mongodbUri: string;
   databaseBackend?: EmbeddedDbBackend;
+  /** The embedded database (absent with `database: false`), to stop and start again. */
+  database?: { stop(): Promise<void>; start(): Promise<void> };
   workers: RunningWorker[];
   taskQueues: TaskQueueSettings;
   orphansStopped: number[];
@@ -90,6 +94,13 @@ export interface Cluster {
    * new code: another WORKFLOW_BUNDLE_PATH); resolves once it polls every queue of its lanes.
    */
   addWorker(spec: WorkerSpec, env: Record<string, string>): Promise<RunningWorker>;
+  /**
+   * Starts the worker `name` again (after it was killed or stopped), with its settings, in
+   * its place in `workers`; resolves once it polls every queue of its lanes.
+   */
+  restartWorker(name: string): Promise<RunningWorker>;
+  /** Starts API process `index` (1-based) again on its port; resolves once it is ready. */
+  restartApi(index: number): Promise<void>;
   /** Milliseconds from the call until everything answered. */
   startupMs: number;
   /** Of which: until Temporal (schema, namespace) and the database answered, bundle made. */
@@ -120,32 +131,40 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       taskQueue: options.taskQueue ?? 'orders',
       queueLayout: 'per-vertical',
     };
-    const bundlePath = path.join(dataDir, 'workflow-bundle.js');
+    const bundlePath = options.workflowBundlePath ?? path.join(dataDir, 'workflow-bundle.js');
+    // The database's settings are kept: a restart comes back on the same port and data.
+    const databaseSettings =
+      options.database === false
+        ? undefined
+        : {
+            dataDir,
+            port: await ports.take('ferretdb', 27017),
+            backend: options.database?.backend,
+          };
 
     // The servers, and the workflow bundle every worker loads, side by side.
-    const [temporal, database] = await allSettledOrThrow([
+    const [temporal, firstDatabase] = await allSettledOrThrow([
       startTemporalServer({ dataDir: temporalDir, ports }).then((server) => {
         stops.push(() => server.stop());
         return server;
       }),
-      options.database === false
+      databaseSettings === undefined
         ? Promise.resolve(undefined)
-        : startFerretDb({
-            dataDir,
-            port: await ports.take('ferretdb', 27017),
-            backend: options.database?.backend,
-          }).then((server: FerretDbServer) => {
-            stops.push(() => server.stop());
+        : startFerretDb(databaseSettings).then((server: FerretDbServer) => {
+            stops.push(() => database?.stop() ?? Promise.resolve());
             return server;
           }),
-      bundleWorkflowCode({
-        workflowsPath: require.resolve('../../workflows'),
-        workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES],
-        logger: quietBundlerLogger,
-      }).then((bundle) => writeFileSync(bundlePath, bundle.code)),
+      options.workflowBundlePath
+        ? Promise.resolve()
+        : bundleWorkflowCode({
+            workflowsPath: require.resolve('../../workflows'),
+            workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES],
+            logger: quietBundlerLogger,
+          }).then((bundle) => writeFileSync(bundlePath, bundle.code)),
     ] as const);
 
     const serversMs = Date.now() - started;
+    let database: FerretDbServer | undefined = firstDatabase;
     const mongodbUri = database
       ? `${database.uri}/${options.databaseName ?? 'orderflow'}`
       : options.env.MONGODB_URI;
@@ -168,34 +187,52 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       TRUST_PROXY: 'loopback',
     };
 
-    const workerSpecs = options.workers ?? CLUSTER_WORKERS;
     const workers: RunningWorker[] = [];
-    for (const spec of workerSpecs) {
+    /** What each worker was started with, to start it again the same way. */
+    const workerEnvs = new Map<string, Record<string, string>>();
+    const spawnWorker = (spec: WorkerSpec, env: Record<string, string>) =>
+      spawnService(spec.name, 'workers/order-worker.ts', logDir, dataDir, { ...common, ...env });
+    /** Spawns a worker as `spec`, kept in `workers`; stopping the cluster stops its process. */
+    const launchWorker = async (spec: WorkerSpec, extraEnv: Record<string, string> = {}) => {
       const metricsPort = await ports.take(`${spec.name}-metrics`);
-      const process = spawnService(spec.name, 'workers/order-worker.ts', logDir, dataDir, {
-        ...common,
+      const env = {
         WORKER_TASK_QUEUES: spec.lanes.join(','),
         WORKER_METRICS_PORT: String(metricsPort),
-      });
-      stops.push(() => process.stop(30_000));
-      workers.push({
+        ...extraEnv,
+      };
+      workerEnvs.set(spec.name, env);
+      const worker: RunningWorker = {
         ...spec,
         taskQueues: workerTaskQueues(taskQueues, spec.lanes),
         metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
-        process,
-      });
-    }
+        process: spawnWorker(spec, env),
+      };
+      // The worker's process of the moment: a restart replaces it.
+      stops.push(() => worker.process.stop(30_000));
+      workers.push(worker);
+      return worker;
+    };
+    for (const spec of options.workers ?? CLUSTER_WORKERS) await launchWorker(spec);
     const apiProcesses: Cluster['apiProcesses'] = [];
+    const apiEnvs: Record<string, string>[] = [];
+    const spawnApi = (index: number) =>
+      spawnService(`api-${index}`, 'api/server.ts', logDir, dataDir, apiEnvs[index - 1]!);
     for (let index = 1; index <= (options.apis ?? 2); index++) {
       const port = await ports.take(`api-${index}`);
-      const process = spawnService(`api-${index}`, 'api/server.ts', logDir, dataDir, {
-        ...common,
-        HOST: '127.0.0.1',
-        PORT: String(port),
-      });
-      stops.push(() => process.stop(15_000));
-      apiProcesses.push({ url: `http://127.0.0.1:${port}`, process });
+      apiEnvs.push({ ...common, HOST: '127.0.0.1', PORT: String(port) });
+      const api = { url: `http://127.0.0.1:${port}`, process: spawnApi(index) };
+      stops.push(() => api.process.stop(15_000));
+      apiProcesses.push(api);
     }
+    const untilPolling = async (worker: RunningWorker) => {
+      const connection = await Connection.connect({ address: temporal.address });
+      await waitUntil(
+        worker.name,
+        worker.process.child,
+        () => polling(connection, worker.taskQueues, worker.process.pid),
+        120_000,
+      ).finally(() => connection.close());
+    };
 
     const ui = uiPort
       ? startUiServer({
@@ -254,33 +291,48 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       prometheusUrl: prometheusServer?.url,
       mongodbUri,
       databaseBackend: database?.backend,
+      ...(databaseSettings
+        ? {
+            database: {
+              stop: async () => {
+                const stopping = database;
+                database = undefined;
+                await stopping?.stop();
+              },
+              start: async () => {
+                database ??= await startFerretDb(databaseSettings);
+              },
+            },
+          }
+        : {}),
       workers,
       taskQueues,
       orphansStopped,
       addWorker: async (spec, env) => {
-        const metricsPort = await ports.take(`${spec.name}-metrics`);
-        const process = spawnService(spec.name, 'workers/order-worker.ts', logDir, dataDir, {
-          ...common,
-          WORKER_TASK_QUEUES: spec.lanes.join(','),
-          WORKER_METRICS_PORT: String(metricsPort),
-          ...env,
-        });
-        stops.push(() => process.stop(30_000));
-        const worker: RunningWorker = {
-          ...spec,
-          taskQueues: workerTaskQueues(taskQueues, spec.lanes),
-          metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
-          process,
-        };
-        workers.push(worker);
-        const connection = await Connection.connect({ address: temporal.address });
-        await waitUntil(
-          spec.name,
-          process.child,
-          () => polling(connection, worker.taskQueues, process.pid),
-          120_000,
-        ).finally(() => connection.close());
+        const worker = await launchWorker(spec, env);
+        await untilPolling(worker);
         return worker;
+      },
+      restartWorker: async (name) => {
+        const worker = workers.find((w) => w.name === name);
+        const env = workerEnvs.get(name);
+        if (!worker || !env) throw new Error(`no worker ${name} in the cluster`);
+        if (worker.process.running) throw new Error(`${name} is still running`);
+        worker.process = spawnWorker(worker, env);
+        await untilPolling(worker);
+        return worker;
+      },
+      restartApi: async (index) => {
+        const api = apiProcesses[index - 1];
+        if (!api) throw new Error(`no API process ${index} in the cluster`);
+        if (api.process.running) throw new Error(`api-${index} is still running`);
+        api.process = spawnApi(index);
+        await waitUntil(
+          `the API at ${api.url}`,
+          api.process.child,
+          () => ready(`${api.url}/readyz`),
+          60_000,
+        );
       },
       startupMs: Date.now() - started,
       serversMs,

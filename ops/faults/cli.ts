@@ -1,8 +1,9 @@
-// `npm run faults -- [--orders N] [--short] [--seed N] [--out report.json] [--keep-data]`:
-// runs the fault suite (ops/faults/suite.ts), prints its summary, writes the JSON report
-// (by default into the temp dir) and exits 0 only when the reconciliation found no breach and
-// no promise to a client or provider was broken; 1 when something was; 2 when the suite
-// itself could not run. docs/RELIABILITY.md describes a run and its figures.
+// `npm run faults -- [--cluster] [--orders N] [--short] [--seed N] [--out report.json]
+// [--keep-data]`: runs the fault suite (ops/faults/suite.ts) on the dev-server stack, or with
+// `--cluster` on the production topology (ops/faults/cluster.ts); prints its summary, writes
+// the JSON report (by default into the temp dir) and exits 0 only when the reconciliation
+// found no breach and no promise to a client or provider was broken; 1 when something was;
+// 2 when the suite itself could not run. docs/RELIABILITY.md describes runs and their figures.
 
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +12,7 @@ import { formatSummary } from './report';
 import { runFaultSuite } from './suite';
 
 const USAGE =
-  'usage: npm run faults -- [--orders N] [--short] [--seed N] [--out report.json] [--keep-data] [--checkout-margin-ms N]\n';
+  'usage: npm run faults -- [--cluster] [--orders N] [--short] [--seed N] [--out report.json] [--keep-data] [--checkout-margin-ms N]\n';
 
 export async function main(argv: string[]): Promise<number> {
   let values;
@@ -21,6 +22,7 @@ export async function main(argv: string[]): Promise<number> {
       options: {
         orders: { type: 'string' },
         short: { type: 'boolean', default: false },
+        cluster: { type: 'boolean', default: false },
         seed: { type: 'string', default: '1' },
         out: { type: 'string' },
         'keep-data': { type: 'boolean', default: false },
@@ -54,9 +56,13 @@ export async function main(argv: string[]): Promise<number> {
   }
   const out =
     values.out ??
-    path.join(os.tmpdir(), `orderflow-faults-${values.short ? 'short' : 'full'}-seed-${seed}.json`);
+    path.join(
+      os.tmpdir(),
+      `orderflow-faults-${values.cluster ? 'cluster-' : ''}${values.short ? 'short' : 'full'}-seed-${seed}.json`,
+    );
   const report = await runFaultSuite({
     short: values.short,
+    cluster: values.cluster,
     ...(orders !== undefined ? { orders } : {}),
     ...(seed !== undefined ? { seed } : {}),
     ...(margin !== undefined ? { checkoutMarginMs: margin } : {}),

@@ -18,8 +18,12 @@ export interface CheckoutAttempt {
   /** Milliseconds since the load started. */
   startedAtMs: number;
   latencyMs: number;
-  /** The HTTP status, or why there was none. */
-  status: number | 'connection_failed' | 'no_answer';
+  /**
+   * The HTTP status, or why there was none. `upstream_lost`: the reverse proxy's own 502
+   * (cluster mode), the API process behind it gone mid-request: for the client, a lost
+   * connection.
+   */
+  status: number | 'connection_failed' | 'no_answer' | 'upstream_lost';
   code?: string;
   orderId?: string;
   replayed?: boolean;
@@ -99,7 +103,9 @@ export function createCheckoutClient(options: CheckoutClientOptions) {
       return {
         started,
         latencyMs: performance.now() - t0,
-        status: response.status as number,
+        status: isProxyLostUpstream(response.status, text)
+          ? ('upstream_lost' as const)
+          : (response.status as number),
         body: json,
         replayed: response.headers.get('idempotent-replayed') === 'true',
         retryAfterMs: retryAfterMs(response.headers.get('retry-after')),
@@ -258,6 +264,15 @@ function retryAfterMs(header: string | null): number | undefined {
 }
 
 /** A definitive answer ends the retries; a 503 or no answer asks for another try. */
+/**
+ * nginx's own 502 page (dev/cluster/proxy.ts): the API process it passed the request to died
+ * before answering, and nginx does not resend a POST. The API never answers 502 itself, and
+ * its errors are JSON.
+ */
+function isProxyLostUpstream(status: number, text: string): boolean {
+  return status === 502 && text.includes('<center>nginx');
+}
+
 function finalAnswer(attempt: CheckoutAttempt): FinalAnswer | undefined {
   const { status, code, orderId } = attempt;
   if (status === 201 && orderId) return { kind: 'accepted', orderId };

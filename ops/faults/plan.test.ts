@@ -1,4 +1,4 @@
-import { FAULT_KINDS, faultCounts, makePlan } from './plan';
+import { FAULT_KINDS, faultCount, makePlan, STACK_FAULT_KINDS } from './plan';
 
 describe('the fault suite plan', () => {
   it('is the same for the same seed and differs for another', () => {
@@ -14,8 +14,9 @@ describe('the fault suite plan', () => {
     'injects every kind of fault, one after the other, within the load ($orders orders)',
     ({ short, orders }) => {
       const plan = makePlan({ seed: 1, orders, short });
-      for (const kind of FAULT_KINDS)
-        expect(plan.faults.filter((f) => f.kind === kind)).toHaveLength(faultCounts(short)[kind]);
+      expect(plan.kinds).toEqual(STACK_FAULT_KINDS);
+      for (const kind of STACK_FAULT_KINDS)
+        expect(plan.faults.filter((f) => f.kind === kind)).toHaveLength(faultCount(kind, short));
       const moments = plan.faults.map((f) => f.atMs);
       expect(moments).toEqual([...moments].sort((a, b) => a - b));
       expect(Math.max(...moments)).toBeLessThan(plan.loadMs);
@@ -25,7 +26,16 @@ describe('the fault suite plan', () => {
   );
 
   it('kills the worker at least three times in a full run', () => {
-    expect(faultCounts(false).worker_kill).toBeGreaterThanOrEqual(3);
+    expect(faultCount('worker_kill', false)).toBeGreaterThanOrEqual(3);
+  });
+
+  it("in cluster mode injects the kinds asked for, and keeps a killed worker down for seconds (its queue's other worker carries on)", () => {
+    const plan = makePlan({ seed: 1, orders: 30, short: true, kinds: FAULT_KINDS, cluster: true });
+    expect(new Set(plan.faults.map((f) => f.kind))).toEqual(new Set(FAULT_KINDS));
+    const kill = plan.faults.find((f) => f.kind === 'worker_kill')!;
+    expect(kill.downMs).toBeGreaterThanOrEqual(3_000);
+    const restart = plan.faults.find((f) => f.kind === 'temporal_database_restart')!;
+    expect(restart.downMs).toBeGreaterThanOrEqual(1_000);
   });
 
   it('places orders of all three verticals with distinct keys, within the load', () => {

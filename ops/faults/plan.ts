@@ -10,8 +10,18 @@ export const FAULT_KINDS = [
   'api_kill',
   'database_outage',
   'temporal_restart',
+  /** The Temporal server's own PostgreSQL restarted (cluster mode: the server runs on one). */
+  'temporal_database_restart',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** The faults of the dev-server stack (ops/faults/stack.ts): its dev server has no PostgreSQL. */
+export const STACK_FAULT_KINDS: readonly FaultKind[] = [
+  'worker_kill',
+  'api_kill',
+  'database_outage',
+  'temporal_restart',
+];
 
 /**
  * How the provider answers one order (ops/faults/providers.ts plays it):
@@ -129,11 +139,21 @@ export interface PlanOptions {
   seed: number;
   orders: number;
   short: boolean;
+  /** The faults to inject (default STACK_FAULT_KINDS). */
+  kinds?: readonly FaultKind[];
+  /**
+   * Cluster mode: a killed worker is one of two on its queue, so it stays down longer (the
+   * other carries the load meanwhile).
+   */
+  cluster?: boolean;
 }
 
 export interface Plan {
   seed: number;
   short: boolean;
+  cluster: boolean;
+  /** The kinds of fault injected, each at least once. */
+  kinds: readonly FaultKind[];
   /** Orders are placed over this long. */
   loadMs: number;
   orders: PlannedOrder[];
@@ -149,22 +169,30 @@ export interface Plan {
   doctorNoShowGraceSeconds: number;
 }
 
-/** How many faults of each kind a run injects. */
-export function faultCounts(short: boolean): Record<FaultKind, number> {
-  return short
-    ? { worker_kill: 1, api_kill: 1, database_outage: 1, temporal_restart: 1 }
-    : { worker_kill: 3, api_kill: 1, database_outage: 1, temporal_restart: 1 };
+/** How many faults of a kind a run injects: a full run kills the worker three times. */
+export function faultCount(kind: FaultKind, short: boolean): number {
+  return kind === 'worker_kill' && !short ? 3 : 1;
 }
 
 export function makePlan(options: PlanOptions): Plan {
   const random = seededRandom(options.seed);
   const { short } = options;
+  const cluster = options.cluster ?? false;
   // A few orders a second at most: the machine under test also runs the servers.
-  const loadMs = short ? 40_000 : Math.max(90_000, options.orders * 800);
+  // The cluster's processes take longer to come back (a worker is up once the server lists it
+  // among the pollers): a longer load, so each fault still strikes while orders come in.
+  const loadMs = cluster
+    ? short
+      ? 70_000
+      : Math.max(150_000, options.orders * 800)
+    : short
+      ? 40_000
+      : Math.max(90_000, options.orders * 800);
   const orders = Array.from({ length: options.orders }, (_, index) =>
     planOrder(random, index, options, loadMs),
   ).sort((a, b) => a.atMs - b.atMs);
-  const faults = planFaults(random, short, loadMs);
+  const kinds = options.kinds ?? STACK_FAULT_KINDS;
+  const faults = planFaults(random, { short, cluster, kinds }, loadMs);
   const outages = faults.filter((f) => f.kind === 'database_outage').length;
   const probes = Array.from({ length: outages * PROBES_PER_OUTAGE }, (_, i) => ({
     ...planOrder(random, options.orders + i, options, loadMs),
@@ -178,6 +206,8 @@ export function makePlan(options: PlanOptions): Plan {
   return {
     seed: options.seed,
     short,
+    cluster,
+    kinds,
     loadMs,
     orders,
     probes,
@@ -234,9 +264,14 @@ function planOrder(
  * (in a random order of kinds), each fault strikes in the first part of its slot, so it has
  * recovered before the next.
  */
-function planFaults(random: Random, short: boolean, loadMs: number): PlannedFault[] {
+function planFaults(
+  random: Random,
+  options: { short: boolean; cluster: boolean; kinds: readonly FaultKind[] },
+  loadMs: number,
+): PlannedFault[] {
+  const { short, cluster } = options;
   const kinds = random.shuffle(
-    FAULT_KINDS.flatMap((kind) => Array<FaultKind>(faultCounts(short)[kind]).fill(kind)),
+    options.kinds.flatMap((kind) => Array<FaultKind>(faultCount(kind, short)).fill(kind)),
   );
   const start = loadMs * 0.1;
   const slot = (loadMs * 0.85) / kinds.length;
@@ -248,10 +283,12 @@ function planFaults(random: Random, short: boolean, loadMs: number): PlannedFaul
         ? short
           ? 5_000
           : 15_000
-        : kind === 'temporal_restart'
+        : kind === 'temporal_restart' || kind === 'temporal_database_restart'
           ? random.int(1_000, 3_000)
           : kind === 'worker_kill'
-            ? random.int(0, 2_000)
+            ? cluster
+              ? random.int(3_000, 8_000)
+              : random.int(0, 2_000)
             : random.int(0, 1_000),
   }));
 }

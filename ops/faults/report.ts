@@ -16,6 +16,7 @@ export function formatSummary(report: FaultSuiteReport): string {
   const lines = [
     `fault suite ${report.ok ? 'PASSED' : 'FAILED'} — ${report.command}`,
     `  machine        ${report.machine.cpus} cores, ${report.machine.cpuModel}, ${report.machine.memoryMb} MB, Node ${report.machine.node}`,
+    `  topology       ${report.topology === 'cluster' ? 'cluster (Temporal server on PostgreSQL, 2 grocery workers + 1 per other queue + maintenance, 2 APIs behind nginx)' : 'dev-server stack (Temporal dev server, one worker, one API)'}`,
     `  database       FerretDB on ${report.databaseBackend}`,
     `  duration       ${seconds(report.durationMs)} (load over ${seconds(report.loadMs)})`,
     '',
@@ -44,8 +45,10 @@ export function formatSummary(report: FaultSuiteReport): string {
     `clients' view   ${report.clientView.toldNothingCharged} orders told nothing was charged, ${report.clientView.accepted} accepted, ${report.clientView.keys} keys placing ${report.clientView.ordersOfKeys} orders, ${report.clientView.ledgers} ledgers checked`,
     `violations       ${report.violations.length}${report.violations.length ? ` (${tally(report.violationsByKind)})` : ''}`,
   ];
-  for (const breach of reconciliation.breachList)
+  for (const breach of reconciliation.breachList) {
     lines.push(`BREACH ${breach.orderId} ${breach.kind} ${breach.detail}`);
+    for (const answer of breach.clientAnswers ?? []) lines.push(`  ${answer}`);
+  }
   for (const violation of report.violations.slice(0, 50))
     lines.push(
       `VIOLATION ${violation.kind}${violation.orderId ? ` ${violation.orderId}` : ''} ${violation.detail}`,

@@ -21,6 +21,7 @@ import {
 import { startEmbeddedStack } from '../../dev/stack';
 import { WORKFLOW_INTERCEPTOR_MODULES } from '../../infra/telemetry/temporal-tracing';
 import { spawnSupervised, type SupervisedChild } from '../../dev/supervisor';
+import type { FaultKind } from './plan';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -179,7 +180,8 @@ export class SupervisedService {
 
 const tsxLoader = () => pathToFileURL(require.resolve('tsx')).href;
 
-function tail(file: string, bytes: number): string {
+/** The last `bytes` of a log file ('' when there is none). */
+export function tail(file: string, bytes: number): string {
   try {
     const size = statSync(file).size;
     const start = Math.max(0, size - bytes);
@@ -312,17 +314,77 @@ export interface SystemOptions {
   say: (line: string) => void;
 }
 
-/** orderflow as it runs in production: its servers, and the worker and API as processes. */
-export interface OrderflowSystem {
-  servers: Servers;
+/** A part the fault suite takes down (a process killed, a server stopped) and brings back. */
+export interface Lever {
+  down(): Promise<void>;
+  up(): Promise<void>;
+}
+
+/**
+ * What the fault suite (ops/faults/suite.ts) needs of a system under fault: where its API is,
+ * its settings (to reconcile against its database and Temporal), a lever per kind of fault it
+ * can take, and what its processes did. The dev-server stack below is one; the cluster
+ * (ops/faults/cluster.ts) is the other.
+ */
+export interface SystemUnderFault {
+  topology: 'stack' | 'cluster';
   apiUrl: string;
-  tokens: { app: string; admin: string; support: string };
-  /** The environment both processes get (infra/config.ts reads it). */
+  tokens: FaultTokens;
+  /** orderflow's settings as its processes have them (infra/config.ts reads them). */
   settings: Record<string, string>;
+  /** FerretDB's storage, or what the database is. */
+  databaseBackend: string;
+  levers: Partial<Record<FaultKind, Lever>>;
+  /** Starts the processes; resolves once all are ready. */
+  start(): Promise<void>;
+  /** Resolves when restarts under way (after an unexpected exit) have finished. */
+  settled(): Promise<void>;
+  processes(): { starts: Record<string, number>; unexpectedExits: UnexpectedExit[] };
+  stop(): Promise<void>;
+}
+
+export interface FaultTokens {
+  app: string;
+  admin: string;
+  support: string;
+}
+
+/** Fresh tokens and the settings every orderflow process of a fault run shares. */
+export function faultSettings(options: { appClient: string; checkoutWaitSeconds: number }): {
+  tokens: FaultTokens;
+  settings: Record<string, string>;
+} {
+  const secret = (name: string) => `${name}-${randomBytes(12).toString('hex')}`;
+  const tokens = {
+    app: secret('faults-app'),
+    admin: secret('faults-admin'),
+    support: secret('faults-support'),
+  };
+  const waitSeconds = options.checkoutWaitSeconds;
+  const settings: Record<string, string> = {
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'info',
+    API_TOKENS: [
+      `${options.appClient}:app:${tokens.app}`,
+      `faults-support:support:${tokens.support}`,
+      `faults-admin:admin:${tokens.admin}`,
+    ].join(','),
+    PAYLOAD_ENCRYPTION_KEYS: `faults-1:${randomBytes(32).toString('base64')}`,
+    CHECKOUT_WAIT_SECONDS: String(waitSeconds),
+    CHECKOUT_PAYMENT_WINDOW_SECONDS: String(waitSeconds * 6),
+    REFUND_WINDOW_SECONDS: '0',
+    DELIVERY_OVERDUE_GRACE_SECONDS: '600',
+    // The simulated providers' webhook server listens on 127.0.0.1.
+    ALLOW_PRIVATE_WEBHOOKS: 'true',
+  };
+  return { tokens, settings };
+}
+
+/** orderflow as it runs in production: its servers, and the worker and API as processes. */
+export interface OrderflowSystem extends SystemUnderFault {
+  servers: Servers;
   worker: SupervisedService;
   api: SupervisedService;
-  /** Starts the worker and the API; resolves once both are ready. */
-  start(): Promise<void>;
   /** Stops the API (it drains), then the worker, then the servers. */
   stop(): Promise<void>;
 }
@@ -342,35 +404,16 @@ export async function prepareSystem(options: SystemOptions): Promise<OrderflowSy
   say(
     `Temporal at ${servers.temporalAddress}, FerretDB (${servers.databaseBackend}) at ${servers.mongodbUri}`,
   );
-  const secret = (name: string) => `${name}-${randomBytes(12).toString('hex')}`;
-  const tokens = {
-    app: secret('faults-app'),
-    admin: secret('faults-admin'),
-    support: secret('faults-support'),
-  };
+  const { tokens, settings: shared } = faultSettings(options);
   const apiPort = await freePort();
   const apiUrl = `http://127.0.0.1:${apiPort}`;
-  const waitSeconds = options.checkoutWaitSeconds;
   const settings: Record<string, string> = {
-    NODE_ENV: 'development',
-    LOG_LEVEL: 'info',
+    ...shared,
     HOST: '127.0.0.1',
     PORT: String(apiPort),
     MONGODB_URI: `${servers.mongodbUri}/orderflow`,
     TEMPORAL_ADDRESS: servers.temporalAddress,
     TEMPORAL_TASK_QUEUE: options.taskQueue,
-    API_TOKENS: [
-      `${options.appClient}:app:${tokens.app}`,
-      `faults-support:support:${tokens.support}`,
-      `faults-admin:admin:${tokens.admin}`,
-    ].join(','),
-    PAYLOAD_ENCRYPTION_KEYS: `faults-1:${randomBytes(32).toString('base64')}`,
-    CHECKOUT_WAIT_SECONDS: String(waitSeconds),
-    CHECKOUT_PAYMENT_WINDOW_SECONDS: String(waitSeconds * 6),
-    REFUND_WINDOW_SECONDS: '0',
-    DELIVERY_OVERDUE_GRACE_SECONDS: '600',
-    // The simulated providers' webhook server listens on 127.0.0.1.
-    ALLOW_PRIVATE_WEBHOOKS: 'true',
     WORKFLOW_BUNDLE_PATH: bundlePath,
   };
   const worker = new SupervisedService(
@@ -398,16 +441,39 @@ export async function prepareSystem(options: SystemOptions): Promise<OrderflowSy
     clock,
     say,
   );
+  const restartAfterKill = (service: SupervisedService): Lever => ({
+    down: () => service.kill(),
+    up: () => service.start(),
+  });
+  const serverLever = (server: RestartableServer): Lever => ({
+    down: () => server.stop(),
+    up: () => server.start(),
+  });
   return {
+    topology: 'stack',
     servers,
     apiUrl,
     tokens,
     settings,
+    databaseBackend: servers.databaseBackend,
     worker,
     api,
+    levers: {
+      worker_kill: restartAfterKill(worker),
+      api_kill: restartAfterKill(api),
+      database_outage: serverLever(servers.database),
+      temporal_restart: serverLever(servers.temporal),
+    },
     async start() {
       await Promise.all([worker.start(), api.start()]);
     },
+    async settled() {
+      await Promise.all([worker.settled(), api.settled()]);
+    },
+    processes: () => ({
+      starts: { worker: worker.starts, api: api.starts },
+      unexpectedExits: [...worker.unexpectedExits, ...api.unexpectedExits],
+    }),
     async stop() {
       await api.stop(15_000);
       await worker.stop(25_000);

@@ -3,7 +3,10 @@
 // from retrying clients and chaotic providers, and faults on a timeline — the worker killed,
 // the API killed, the database stopped, Temporal restarted. It ends with the reconciliation
 // and the clients' view held against the ledger; `ok` only with zero breaches and zero
-// violations. `npm run faults` is ops/faults/cli.ts.
+// violations. `npm run faults` is ops/faults/cli.ts. In cluster mode (`cluster`) the system
+// is the production topology instead (ops/faults/cluster.ts) and the faults are its own (a
+// grocery worker of two, an API behind nginx, the Temporal server and its PostgreSQL): the
+// same load, providers and end checks, through the system's levers.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -26,8 +29,8 @@ import {
   type CheckoutRecord,
 } from './clients';
 import { bump, Findings, type Tally, type Violation } from './findings';
+import { clusterFaultKinds, prepareClusterSystem } from './cluster';
 import {
-  FAULT_KINDS,
   makePlan,
   PROBES_PER_OUTAGE,
   type FaultKind,
@@ -37,7 +40,7 @@ import {
 } from './plan';
 import { startChaoticProviders, type ProviderAccount, type ProviderStats } from './providers';
 import { derivedRandom } from './random';
-import { prepareSystem, type UnexpectedExit } from './stack';
+import { prepareSystem, type SystemUnderFault, type UnexpectedExit } from './stack';
 import { verify, waitUntilSettled, type Census, type ClientViewChecked } from './verify';
 
 export interface FaultSuiteOptions {
@@ -60,6 +63,12 @@ export interface FaultSuiteOptions {
   settleTimeoutMs?: number;
   /** Progress lines (the CLI prints them). */
   log?: (line: string) => void;
+  /**
+   * Cluster mode (ops/faults/cluster.ts): the production topology instead of the dev-server
+   * stack, and its faults. `mongodbUri`: a database of the caller's (a URI with a database
+   * name) rather than one of the cluster's own, which leaves out the database outage.
+   */
+  cluster?: boolean | { mongodbUri?: string };
 }
 
 export interface FaultRecord extends PlannedFault {
@@ -77,6 +86,8 @@ export interface FaultSuiteReport {
   ok: boolean;
   seed: number;
   short: boolean;
+  /** The dev-server stack (ops/faults/stack.ts) or the cluster (ops/faults/cluster.ts). */
+  topology: SystemUnderFault['topology'];
   command: string;
   machine: { cpus: number; cpuModel: string; memoryMb: number; node: string; platform: string };
   /** FerretDB's storage in this run. */
@@ -100,7 +111,8 @@ export interface FaultSuiteReport {
     documents: Census;
   };
   checkout: { answers: Tally; maxLatencyMs: number; limitMs: number };
-  faults: { byKind: Record<FaultKind, number>; timeline: FaultRecord[] };
+  /** The kinds this topology takes, each injected at least once when all went to plan. */
+  faults: { byKind: Partial<Record<FaultKind, number>>; timeline: FaultRecord[] };
   providers: ProviderStats;
   /** The app's live and dead event endpoints (ops/faults/app-events.ts). */
   appEvents?: AppEventStats;
@@ -110,7 +122,8 @@ export interface FaultSuiteReport {
     ordersChecked: number;
     breaches: number;
     breachesByKind: Record<BreachKind, number>;
-    breachList: { orderId: string; kind: string; detail: string }[];
+    /** With, for each, what the client placing it was answered (to see how it came about). */
+    breachList: { orderId: string; kind: string; detail: string; clientAnswers?: string[] }[];
     unchecked: number;
   };
   /** What the clients were told, checked against the books (ops/faults/verify.ts). */
@@ -126,7 +139,14 @@ const APP_CLIENT = 'faults-app';
 export async function runFaultSuite(options: FaultSuiteOptions = {}): Promise<FaultSuiteReport> {
   const short = options.short ?? false;
   const seed = options.seed ?? 1;
-  const plan = makePlan({ seed, short, orders: options.orders ?? (short ? 30 : 300) });
+  const cluster =
+    options.cluster === true ? {} : options.cluster === false ? undefined : options.cluster;
+  const plan = makePlan({
+    seed,
+    short,
+    orders: options.orders ?? (short ? 30 : 300),
+    ...(cluster ? { cluster: true, kinds: clusterFaultKinds(!cluster.mongodbUri) } : {}),
+  });
   const waitSeconds = options.checkoutWaitSeconds ?? 5;
   const marginMs = options.checkoutMarginMs ?? 3_000;
   const log = options.log ?? (() => undefined);
@@ -141,7 +161,7 @@ export async function runFaultSuite(options: FaultSuiteOptions = {}): Promise<Fa
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'orderflow-faults-'));
   say(`data and logs in ${dataDir}`);
   const clock = () => Date.now() - loadStarted;
-  const system = await prepareSystem({
+  const systemOptions = {
     dataDir,
     appClient: APP_CLIENT,
     taskQueue: 'orders-faults',
@@ -149,10 +169,17 @@ export async function runFaultSuite(options: FaultSuiteOptions = {}): Promise<Fa
     ...(options.workflowBundlePath ? { workflowBundlePath: options.workflowBundlePath } : {}),
     clock,
     say,
-  });
-  const { servers, worker, api, apiUrl, tokens, settings } = system;
-  const databaseBackend = servers.databaseBackend;
+  };
+  const system: SystemUnderFault = cluster
+    ? await prepareClusterSystem({
+        ...systemOptions,
+        ...(cluster.mongodbUri ? { mongodbUri: cluster.mongodbUri } : {}),
+      })
+    : await prepareSystem(systemOptions);
+  const { apiUrl, tokens, settings, databaseBackend } = system;
   const config = loadConfig(settings);
+  for (const kind of plan.kinds)
+    if (!system.levers[kind]) throw new Error(`the ${system.topology} cannot take ${kind}`);
 
   const clients = createCheckoutClient({
     apiUrl,
@@ -171,7 +198,7 @@ export async function runFaultSuite(options: FaultSuiteOptions = {}): Promise<Fa
   let appEndpoints: Awaited<ReturnType<typeof startAppEventEndpoints>> | undefined;
   try {
     await system.start();
-    say('worker and API up');
+    say(system.topology === 'cluster' ? 'the cluster is up' : 'worker and API up');
     const accounts = await registerProviders(apiUrl, tokens.admin, plan, providers.webhookUrl);
     providers.use(
       Object.values(accounts).flatMap((a) => [a, a.fallbackAccount]),
@@ -208,27 +235,30 @@ export async function runFaultSuite(options: FaultSuiteOptions = {}): Promise<Fa
       await step();
       return Date.now() - started;
     };
+    const lever = (kind: FaultKind) => system.levers[kind]!;
+    /** A process killed, started again after the fault's time down. */
+    const killAndStart = (kind: FaultKind) => async (fault: PlannedFault) => ({
+      killMs: await timed(() => lever(kind).down()),
+      startMs: await timed(async () => {
+        await sleep(fault.downMs);
+        await lever(kind).up();
+      }),
+    });
+    /** A server stopped, started again after the fault's time down. */
+    const stopAndStart = (kind: FaultKind) => async (fault: PlannedFault) => {
+      const stopMs = await timed(() => lever(kind).down());
+      await sleep(fault.downMs);
+      return { stopMs, startMs: await timed(() => lever(kind).up()) };
+    };
     const timeline = await runFaults(plan, {
       clock,
       say,
       inject: {
-        worker_kill: async (fault) => ({
-          killMs: await timed(() => worker.kill()),
-          startMs: await timed(async () => {
-            await sleep(fault.downMs);
-            await worker.start();
-          }),
-        }),
-        api_kill: async (fault) => ({
-          killMs: await timed(() => api.kill()),
-          startMs: await timed(async () => {
-            await sleep(fault.downMs);
-            await api.start();
-          }),
-        }),
+        worker_kill: killAndStart('worker_kill'),
+        api_kill: killAndStart('api_kill'),
         database_outage: async (fault) => {
           // One checkout as the database goes away, more while it is away.
-          const stopping = timed(() => servers.database.stop());
+          const stopping = timed(() => lever('database_outage').down());
           probe();
           const stopMs = await stopping;
           for (let i = 1; i < PROBES_PER_OUTAGE; i++) {
@@ -236,19 +266,16 @@ export async function runFaultSuite(options: FaultSuiteOptions = {}): Promise<Fa
             probe();
           }
           await sleep(fault.downMs / PROBES_PER_OUTAGE);
-          return { stopMs, startMs: await timed(() => servers.database.start()) };
+          return { stopMs, startMs: await timed(() => lever('database_outage').up()) };
         },
-        temporal_restart: async (fault) => {
-          const stopMs = await timed(() => servers.temporal.stop());
-          await sleep(fault.downMs);
-          return { stopMs, startMs: await timed(() => servers.temporal.start()) };
-        },
+        temporal_restart: stopAndStart('temporal_restart'),
+        temporal_database_restart: stopAndStart('temporal_database_restart'),
       },
     });
     await Promise.all(placing);
     say('every checkout answered; waiting for the providers to finish');
     await providers.idle();
-    await Promise.all([worker.settled(), api.settled()]);
+    await system.settled();
 
     // ---- Settle, reconcile, check the clients' view ----
     const logger = createLogger('silent');
@@ -275,7 +302,8 @@ export async function runFaultSuite(options: FaultSuiteOptions = {}): Promise<Fa
       const verification = await verify(deps, records, APP_CLIENT);
       for (const violation of verification.violations)
         findings.violation(violation.kind, violation.detail, violation.orderId);
-      for (const exit of [...worker.unexpectedExits, ...api.unexpectedExits]) {
+      const processes = system.processes();
+      for (const exit of processes.unexpectedExits) {
         if (exit.wasReady)
           findings.violation(
             'process_crashed',
@@ -300,10 +328,8 @@ export async function runFaultSuite(options: FaultSuiteOptions = {}): Promise<Fa
         appEvents,
         clientStats: clients.stats(),
         limitMs: waitSeconds * 1000 + marginMs,
-        processes: {
-          starts: { worker: worker.starts, api: api.starts },
-          unexpectedExits: [...worker.unexpectedExits, ...api.unexpectedExits],
-        },
+        processes,
+        topology: system.topology,
         settings,
         runStarted,
         databaseBackend,
@@ -403,6 +429,23 @@ async function runFaults(
   return timeline;
 }
 
+/** Every answer the client got for the key that placed `orderId`: when, what, how fast. */
+function answersOfKeyPlacing(records: readonly CheckoutRecord[], orderId: string): string[] {
+  const record = records.find(
+    (r) =>
+      r.attempts.some((a) => a.orderId === orderId) ||
+      r.nothingCharged.some((n) => n.orderId === orderId),
+  );
+  if (!record) return [];
+  return [
+    `key ${record.order.key} (${record.order.vertical} ${record.order.scenario}, ${record.order.token})`,
+    ...record.attempts.map(
+      (a) =>
+        `+${(a.startedAtMs / 1000).toFixed(1)}s ${a.status}${a.code ? ` ${a.code}` : ''}${a.orderId ? ` ${a.orderId}` : ''} after ${a.latencyMs} ms`,
+    ),
+  ];
+}
+
 async function statusesOf(
   models: Awaited<ReturnType<typeof connectDatabase>>['models'],
   orderIds: string[],
@@ -429,6 +472,7 @@ function buildReport(input: {
   settings: Record<string, string>;
   runStarted: number;
   databaseBackend: string;
+  topology: SystemUnderFault['topology'];
 }): FaultSuiteReport {
   const { plan, records, findings, verification } = input;
   const attempts: CheckoutAttempt[] = records.flatMap((r) => r.attempts);
@@ -467,9 +511,9 @@ function buildReport(input: {
     if (final.kind === 'accepted')
       bump(acceptedByStatus, input.acceptedStatus.get(final.orderId) ?? 'no document');
   }
-  const byKind = Object.fromEntries(
-    FAULT_KINDS.map((kind) => [kind, input.timeline.filter((f) => f.kind === kind).length]),
-  ) as Record<FaultKind, number>;
+  const byKind: Partial<Record<FaultKind, number>> = Object.fromEntries(
+    plan.kinds.map((kind) => [kind, input.timeline.filter((f) => f.kind === kind).length]),
+  );
   const violationsByKind: Tally = {};
   for (const violation of findings.violations) bump(violationsByKind, violation.kind);
   const reconciliation = verification.reconciliation;
@@ -478,10 +522,11 @@ function buildReport(input: {
     ok:
       reconciliation.breaches.length === 0 &&
       findings.violations.length === 0 &&
-      FAULT_KINDS.every((kind) => byKind[kind] > 0),
+      plan.kinds.every((kind) => (byKind[kind] ?? 0) > 0),
     seed: plan.seed,
     short: plan.short,
-    command: `npm run faults -- ${plan.short ? '--short' : `--orders ${plan.orders.length}`} --seed ${plan.seed}`,
+    topology: input.topology,
+    command: `npm run faults -- ${input.topology === 'cluster' ? '--cluster ' : ''}${plan.short ? '--short' : `--orders ${plan.orders.length}`} --seed ${plan.seed}`,
     machine: {
       cpus: os.availableParallelism(),
       cpuModel: machine[0]?.model ?? 'unknown',
@@ -522,7 +567,10 @@ function buildReport(input: {
       ordersChecked: reconciliation.ordersChecked,
       breaches: reconciliation.breaches.length,
       breachesByKind: reconciliation.breachesByKind,
-      breachList: reconciliation.breaches.slice(0, 50),
+      breachList: reconciliation.breaches.slice(0, 50).map((breach) => ({
+        ...breach,
+        clientAnswers: answersOfKeyPlacing(records, breach.orderId),
+      })),
       unchecked: reconciliation.failures.length,
     },
     clientView: verification.checked,
