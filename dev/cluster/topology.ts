@@ -76,6 +76,8 @@ export interface RunningWorker extends WorkerSpec {
 export interface Cluster {
   /** The reverse proxy: where clients go. */
   apiUrl: string;
+  /** nginx's master process. */
+  proxyPid: number;
   apiProcesses: { url: string; process: SupervisedChild }[];
   temporal: TemporalServer;
   uiUrl?: string;
@@ -248,6 +250,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     stops.push(() => proxy.stop());
     return {
       apiUrl,
+      proxyPid: proxy.pid,
       apiProcesses,
       temporal,
       uiUrl,
