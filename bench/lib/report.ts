@@ -61,6 +61,14 @@ function processRows(
   });
 }
 
+/** CPU seconds per order of every worker group of the cluster (undefined: none). */
+function workersPerOrder(run: PhaseReport): number | undefined {
+  const groups = Object.entries(run.cpuSecondsPerOrder).filter(([name]) =>
+    name.startsWith('worker-'),
+  );
+  return groups.length === 0 ? undefined : groups.reduce((sum, [, seconds]) => sum + seconds, 0);
+}
+
 const signed = (n: number | null) => (n === null ? '-' : `${n > 0 ? '+' : ''}${n.toFixed(2)}`);
 
 /** `start / end / max, growth (second half)`; a process gone says when, and its last figure. */
@@ -113,8 +121,13 @@ export function renderTable(
     });
   row('database ops/order', (r) => num(r.databaseOpsPerOrder?.total, 2));
   const measured = systems.map((name) => runs[name]!);
-  for (const [name, label] of processRows(measured, true))
+  const cpuRows = processRows(measured, true);
+  const lastWorkerGroup = cpuRows.filter(([name]) => name.startsWith('worker-')).pop()?.[0];
+  for (const [name, label] of cpuRows) {
     row(`CPU s/order ${label}`, (r) => num(r.cpuSecondsPerOrder[name], 4));
+    // The cluster's worker groups together: what compares with the dev server's one worker.
+    if (name === lastWorkerGroup) row('  all workers together', (r) => num(workersPerOrder(r), 4));
+  }
   row('memory MB start / end / max, MB/min (2nd half)', () => '');
   for (const [name, label] of processRows(measured, false))
     if (name !== 'server')
