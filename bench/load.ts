@@ -2,7 +2,8 @@
 // embedded runtime in a temp dir, runs orderflow's API and worker as child processes, plays
 // the app and the providers over HTTP (bench/lib/orderflow-driver.ts) at a fixed rate or a
 // ramp, then runs the bare workflow of the same shape on the same server (bench/bare/) for
-// the platform's ceiling, and prints one table and writes one JSON report. `runLoad` is the
+// the platform's ceiling, and prints one table and writes one JSON report. With --cluster the
+// same runs go to the cluster topology instead (bench/lib/cluster-runtime.ts). `runLoad` is the
 // core (test/bench-smoke.e2e.test.ts runs it); the rest of this file is the command line.
 
 import { randomBytes } from 'node:crypto';
@@ -12,6 +13,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { startBareDriver } from './lib/bare-driver';
+import { startClusterServers } from './lib/cluster-runtime';
 import { compileServices } from './lib/compiled';
 import type { Driver } from './lib/driver';
 import { startOrderflowDriver } from './lib/orderflow-driver';
@@ -33,6 +35,8 @@ export interface LoadReport {
    * command line): other work on a shared machine takes CPU from the run and worsens every figure.
    */
   machineBusyBefore?: number | null;
+  /** What ran the orders: the embedded dev server, servers given, or the cluster topology. */
+  topology: 'dev-server' | 'given-servers' | 'cluster';
   options: Omit<LoadOptions, 'signal' | 'progress'>;
   runs: { orderflow?: PhaseReport; bare?: PhaseReport };
   /** orderflow's end-to-end throughput as a share of the bare ceiling (mode `both`). */
@@ -54,6 +58,11 @@ function checkOptions(options: LoadOptions): void {
       positive(arrival.everySeconds, 'the ramp step length');
       if (!(arrival.step >= 0)) throw new Error('the ramp step must be 0 or more');
     }
+  }
+  if (options.cluster) {
+    if (options.servers) throw new Error('--cluster starts its own Temporal server');
+    if (options.cpuProfileDir) throw new Error('--cpu-prof profiles the dev server run only');
+    if (options.workflowBundlePath) throw new Error('the cluster bundles its workflows itself');
   }
   if (options.count !== undefined) positive(options.count, '--count');
   if (options.durationSeconds !== undefined) positive(options.durationSeconds, '--duration');
@@ -129,12 +138,27 @@ export async function runLoad(input: Partial<LoadOptions> = {}): Promise<LoadRep
   const startedAt = new Date().toISOString();
   const machine = machineInfo();
   const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const topology: LoadReport['topology'] = options.cluster
+    ? 'cluster'
+    : options.servers
+      ? 'given-servers'
+      : 'dev-server';
   options.progress?.(
-    options.servers ? 'connecting to the servers' : 'starting Temporal and FerretDB',
+    {
+      'dev-server': 'starting Temporal and FerretDB',
+      'given-servers': 'connecting to the servers',
+      cluster:
+        'starting the cluster: Temporal server and PostgreSQL, FerretDB, APIs, workers, nginx',
+    }[topology],
     false,
   );
-  const servers = await startServers(options.servers, { keepData: options.keepData });
-  options.progress?.('starting the API and the workers', false);
+  const servers = options.cluster
+    ? await startClusterServers(options, runId, options.cluster)
+    : await startServers(options.servers, { keepData: options.keepData });
+  options.progress?.(
+    options.cluster ? 'registering the providers' : 'starting the API and the workers',
+    false,
+  );
   const runs: LoadReport['runs'] = {};
   // The bare worker bundles its workflow while orderflow runs; idle, it only long-polls.
   const bareStarting =
@@ -168,6 +192,7 @@ export async function runLoad(input: Partial<LoadOptions> = {}): Promise<LoadRep
     startedAt,
     finishedAt: new Date().toISOString(),
     machine,
+    topology,
     options: recorded,
     runs,
     ratio: runs.orderflow && runs.bare ? ratioOf(runs.orderflow, runs.bare) : null,
@@ -197,7 +222,11 @@ const HELP = `npm run bench -- [options]
   --warmup N                   orders played (at 2/s) before each run, not counted (default 10)
   --token TOKEN                payment token (default tok_ok; tok_flaky, tok_slow)
   --log-level LEVEL            LOG_LEVEL of the API and workers (default warn)
+  --cluster                    run on the cluster topology (npm run start:cluster's: Temporal
+                               server on PostgreSQL, workers per queue, 2 APIs behind nginx),
+                               started for the run, instead of the dev server
   --temporal-address H:P --mongodb-uri URI   use running servers instead of embedded ones
+                               (with --cluster: --mongodb-uri alone, the cluster's database)
   --keep-data                  keep the temp dir (server data, process logs)
   --cpu-prof DIR               write the API's and workers' V8 CPU profiles to DIR/<process>/
   --runtime compiled|tsx       the serving processes as production runs them, compiled to
@@ -250,6 +279,7 @@ export function parseCommandLine(argv: string[]): {
       'log-level': { type: 'string' },
       'temporal-address': { type: 'string' },
       'mongodb-uri': { type: 'string' },
+      cluster: { type: 'boolean' },
       'keep-data': { type: 'boolean' },
       'cpu-prof': { type: 'string' },
       runtime: { type: 'string' },
@@ -297,9 +327,14 @@ export function parseCommandLine(argv: string[]): {
   if (values.warmup !== undefined) options.warmupOrders = number(values.warmup, '--warmup');
   if (values.token !== undefined) options.paymentToken = values.token;
   if (values['log-level'] !== undefined) options.logLevel = values['log-level'];
-  if ((values['temporal-address'] === undefined) !== (values['mongodb-uri'] === undefined))
+  if (values.cluster) {
+    if (values['temporal-address'] !== undefined)
+      throw new Error('--cluster starts its own Temporal server: no --temporal-address');
+    options.cluster =
+      values['mongodb-uri'] === undefined ? {} : { mongodbUri: values['mongodb-uri'] };
+  } else if ((values['temporal-address'] === undefined) !== (values['mongodb-uri'] === undefined))
     throw new Error('--temporal-address and --mongodb-uri go together');
-  if (values['temporal-address'] !== undefined && values['mongodb-uri'] !== undefined)
+  else if (values['temporal-address'] !== undefined && values['mongodb-uri'] !== undefined)
     options.servers = {
       temporalAddress: values['temporal-address'],
       mongodbUri: values['mongodb-uri'],

@@ -21,7 +21,7 @@ import {
 } from '../bare/messages';
 import type { bareOrderWorkflow } from '../bare/workflow';
 import { errorName, OrderTimeout, wait, type Driver } from './driver';
-import { workerSizing } from './orderflow-driver';
+import { workerSizing } from './orderflow-env';
 import type { LoadOptions } from './plan';
 import { spawnService, waitUntilReady, workersPolling, type Servers } from './runtime';
 

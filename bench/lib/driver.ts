@@ -3,9 +3,25 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Vertical } from '../../domain/order';
+import type { WorkerLane } from '../../infra/task-queues';
 import type { ErrorLog, OrderRecord } from './record';
 
-export type ProcessName = 'api' | 'worker' | 'temporal' | 'database';
+/**
+ * The serving processes, by role. The dev server's run has one API, one worker and the dev
+ * server (SQLite inside); the cluster's has APIs behind nginx, a group of workers per lane
+ * (`worker-grocery`: both grocery workers), and the Temporal server apart from its PostgreSQL.
+ */
+export type ProcessName =
+  | 'api'
+  | 'nginx'
+  | 'worker'
+  | `worker-${WorkerLane}`
+  | 'temporal'
+  | 'temporal-postgres'
+  | 'database';
+
+/** One process, or a group of them measured together (their CPU and memory summed). */
+export type Pids = Partial<Record<ProcessName, number | number[]>>;
 
 export interface Driver {
   kind: 'orderflow' | 'bare';
@@ -13,9 +29,20 @@ export interface Driver {
   play(record: OrderRecord, errors: ErrorLog, signal: AbortSignal): Promise<void>;
   workflowIdOf(record: OrderRecord): string | undefined;
   /** The processes serving this run (undefined: not measured). */
-  pids: Partial<Record<ProcessName, number>>;
+  pids: Pids;
   /** The verticals whose histories are sampled (bare: its one shape). */
   verticals: readonly Vertical[];
+  stop(): Promise<void>;
+}
+
+/** orderflow's API and workers as a run finds them: where to call, its tokens, its processes. */
+export interface OrderflowProcesses {
+  /** The API (the cluster's: nginx in front of its API processes). */
+  apiUrl: string;
+  appToken: string;
+  adminToken: string;
+  pids: Pids;
+  /** Stops the API and worker processes (they drain). */
   stop(): Promise<void>;
 }
 

@@ -3,7 +3,6 @@
 // signed webhook, checks the signature, answers 204, then after a delay confirms and reports
 // its events through signed callbacks. The API and the order worker run as child processes.
 
-import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,16 +21,11 @@ import { TERMINAL_STATUSES, type OrderStatus, type Vertical } from '../../domain
 import { VIDEO_SESSION_LEAD_MS } from '../../domain/schedule';
 import { SIGNATURE_HEADER, verifyWebhookSignature } from '../../infra/signing';
 import { orderWorkflowId } from '../../workflows/messages';
-import { errorName, OrderTimeout, wait, type Driver } from './driver';
+import { errorName, OrderTimeout, wait, type Driver, type OrderflowProcesses } from './driver';
+import { orderflowSettings } from './orderflow-env';
 import type { LoadOptions } from './plan';
 import type { ErrorLog, OrderRecord } from './record';
-import {
-  spawnService,
-  waitUntilReady,
-  workersPolling,
-  type ChildService,
-  type Servers,
-} from './runtime';
+import { spawnService, waitUntilReady, workersPolling, type Servers } from './runtime';
 
 const CHECKOUT_ATTEMPTS = 5;
 const CALLBACK_ATTEMPTS = 5;
@@ -204,53 +198,35 @@ async function startWebhookReceiver(providers: Map<string, Provider>, onBadSigna
   };
 }
 
-export async function startOrderflowDriver(
+/**
+ * orderflow's API and order worker beside the dev server (or given servers), as child
+ * processes of their own, once both are ready.
+ */
+async function spawnOrderflow(
   servers: Servers,
   options: LoadOptions,
   runId: string,
-): Promise<Driver> {
-  const appToken = `load-app-${randomBytes(12).toString('hex')}`;
-  const adminToken = `load-admin-${randomBytes(12).toString('hex')}`;
+): Promise<OrderflowProcesses> {
+  const { env: common, appToken, adminToken } = orderflowSettings(options);
   const port = await freePort();
   const apiUrl = `http://127.0.0.1:${port}`;
   const taskQueue = `orders-load-${runId}`;
-  const key = () => randomBytes(32).toString('base64');
   const env: Record<string, string> = {
-    // As in production: payloads and provider secrets encrypted, the worker's defaults.
-    NODE_ENV: 'production',
-    LOG_LEVEL: options.logLevel,
+    ...common,
     HOST: '127.0.0.1',
     PORT: String(port),
     MONGODB_URI: `${servers.mongodbUri}/load_${runId}`,
     TEMPORAL_ADDRESS: servers.temporalAddress,
     TEMPORAL_TASK_QUEUE: taskQueue,
-    API_TOKENS: `load-app:app:${appToken},load-admin:admin:${adminToken}`,
-    PAYLOAD_ENCRYPTION_KEYS: `load-p1:${key()}`,
-    SECRET_ENCRYPTION_KEYS: `load-s1:${key()}`,
-    // Orders close when they end, as the recorded histories (and the bare shape) do; with the
-    // 30-day default each workflow would stay open on a timer for support refunds.
-    REFUND_WINDOW_SECONDS: '0',
-    // The generator's webhook receiver listens on 127.0.0.1.
-    ALLOW_PRIVATE_WEBHOOKS: 'true',
-    ...workerSizing(),
     ...(options.workflowBundlePath ? { WORKFLOW_BUNDLE_PATH: options.workflowBundlePath } : {}),
   };
   const logDir = servers.dataDir;
-  const services: ChildService[] = [
-    spawnService('order-worker', 'workers/order-worker.ts', env, logDir, options),
-    spawnService('api', 'api/server.ts', env, logDir, options),
-  ];
-  const [worker, api] = services as [ChildService, ChildService];
-  const providers = new Map<string, Provider>();
-  let errors: ErrorLog | undefined;
-  let receiver: Awaited<ReturnType<typeof startWebhookReceiver>> | undefined;
-
+  const worker = spawnService('order-worker', 'workers/order-worker.ts', env, logDir, options);
+  const api = spawnService('api', 'api/server.ts', env, logDir, options);
   const stop = async () => {
-    await receiver?.close();
     await api.stop();
     await worker.stop();
   };
-
   try {
     await Promise.all([
       waitUntilReady(
@@ -265,6 +241,34 @@ export async function startOrderflowDriver(
       ),
       waitUntilReady(worker, () => workersPolling(servers.client, taskQueue), 120_000, logDir),
     ]);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { apiUrl, appToken, adminToken, pids: { api: api.pid, worker: worker.pid }, stop };
+}
+
+/**
+ * The driver: the cluster's APIs and workers when the servers are a cluster, else an API and a
+ * worker of its own; then the providers registered, each with its webhook at the generator.
+ */
+export async function startOrderflowDriver(
+  servers: Servers,
+  options: LoadOptions,
+  runId: string,
+): Promise<Driver> {
+  const processes = servers.orderflow ?? (await spawnOrderflow(servers, options, runId));
+  const { apiUrl, appToken, adminToken } = processes;
+  const providers = new Map<string, Provider>();
+  let errors: ErrorLog | undefined;
+  let receiver: Awaited<ReturnType<typeof startWebhookReceiver>> | undefined;
+
+  const stop = async () => {
+    await receiver?.close();
+    await processes.stop();
+  };
+
+  try {
     receiver = await startWebhookReceiver(providers, () =>
       errors?.add(undefined, 'webhook_bad_signature'),
     );
@@ -394,7 +398,7 @@ export async function startOrderflowDriver(
   return {
     kind: 'orderflow',
     verticals: ['grocery', 'hotel', 'teleconsultation'],
-    pids: { api: api.pid, worker: worker.pid },
+    pids: processes.pids,
     workflowIdOf: (record) => (record.orderId ? orderWorkflowId(record.orderId) : undefined),
     stop,
     async play(record, log, signal) {
@@ -458,17 +462,4 @@ export async function startOrderflowDriver(
       }
     },
   };
-}
-
-/** The worker settings the order worker and the bare worker share (infra/config.ts). */
-export function workerSizing(): Record<string, string> {
-  const sizing: Record<string, string> = {};
-  for (const name of [
-    'WORKER_MAX_CONCURRENT_ACTIVITIES',
-    'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS',
-  ] as const) {
-    const value = process.env[name];
-    if (value) sizing[name] = value;
-  }
-  return sizing;
 }

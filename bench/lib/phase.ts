@@ -144,6 +144,8 @@ export interface PhaseReport {
    */
   memory: MemoryReport<MeasuredProcess>;
   cpuSecondsPerOrder: Partial<Record<MeasuredProcess | 'server', number>>;
+  /** How many processes each group of `cpuSeconds` is (the cluster's: 2 APIs, 2 grocery workers). */
+  processCount: Partial<Record<MeasuredProcess, number>>;
   /**
    * The machine's busy CPU seconds during the run, and the part no measured process used:
    * other work on the machine (another engineer's tests...) that competed with the run.
@@ -156,11 +158,14 @@ export interface PhaseReport {
 
 type Pids = Partial<Record<MeasuredProcess, number | number[]>>;
 
+const rootsOf = (entry: number | number[] | undefined) =>
+  entry === undefined ? [] : Array.isArray(entry) ? entry : [entry];
+
 /** CPU seconds so far of each measured process (with its children: PostgreSQL's backends). */
 function cpuSnapshot(pids: Pids) {
   const snapshot: Partial<Record<MeasuredProcess, number>> = { generator: ownCpuSeconds() };
   for (const [name, entry] of Object.entries(pids) as [MeasuredProcess, Pids[MeasuredProcess]][]) {
-    const roots = entry === undefined ? [] : Array.isArray(entry) ? entry : [entry];
+    const roots = rootsOf(entry);
     const seconds = roots.map(treeCpuSeconds);
     if (roots.length > 0 && seconds.every((s) => s !== undefined))
       snapshot[name] = seconds.reduce((sum: number, s) => sum + s!, 0);
@@ -175,9 +180,13 @@ function memoryTargets(pids: Pids): Partial<Record<MeasuredProcess, MemoryTarget
     generator: { pids: [process.pid], ownOnly: true },
   };
   for (const [name, entry] of Object.entries(pids) as [MeasuredProcess, Pids[MeasuredProcess]][]) {
-    const roots = entry === undefined ? [] : Array.isArray(entry) ? entry : [entry];
+    const roots = rootsOf(entry);
     // PostgreSQL's processes share its buffers: their RSS counts each shared page again.
-    if (roots.length > 0) targets[name] = { pids: roots, withPss: name === 'database' };
+    if (roots.length > 0)
+      targets[name] = {
+        pids: roots,
+        withPss: name === 'database' || name === 'temporal-postgres',
+      };
   }
   return targets;
 }
@@ -208,11 +217,7 @@ export async function runPhase(
   const errors = new ErrorLog();
   const records: OrderRecord[] = [];
   const playing = new Set<Promise<void>>();
-  const pids: Pids = {
-    ...driver.pids,
-    temporal: servers.pids.temporal,
-    database: servers.pids.database,
-  };
+  const pids: Pids = { ...driver.pids, ...servers.pids };
   let stoppedBecause: PhaseReport['stoppedBecause'] = 'limit';
   let stopRequested = false;
 
@@ -377,6 +382,9 @@ export async function runPhase(
       cpuSeconds,
       memory: memory.report(),
       cpuSecondsPerOrder,
+      processCount: Object.fromEntries(
+        Object.entries(pids).map(([name, entry]) => [name, rootsOf(entry).length]),
+      ),
       machineCpuSeconds:
         machineBefore === undefined || machineAfter === undefined
           ? null

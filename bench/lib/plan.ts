@@ -46,6 +46,12 @@ export interface LoadOptions {
   logLevel: string;
   /** Run against these servers instead of starting embedded ones. */
   servers?: { temporalAddress: string; mongodbUri: string };
+  /**
+   * Run on the cluster topology (dev/cluster/topology.ts) started for the run instead of the
+   * dev server: its APIs behind nginx, its workers per queue, the Temporal server on PostgreSQL;
+   * FerretDB on PostgreSQL, or the database at `mongodbUri` (base URI, no database name).
+   */
+  cluster?: { mongodbUri?: string };
   /** A prebuilt workflow bundle for the order worker (WORKFLOW_BUNDLE_PATH). */
   workflowBundlePath?: string;
   /** Keep the temp data dir (servers' data, process logs). */

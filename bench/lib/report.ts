@@ -27,22 +27,47 @@ const ms = (s: LatencySummary) =>
 const num = (n: number | null | undefined, digits = 3) =>
   n === null || n === undefined ? '-' : String(Number(n.toFixed(digits)));
 
-const PROCESSES: [MeasuredProcess | 'server', string][] = [
-  ['api', 'API'],
-  ['worker', 'worker'],
-  ['temporal', 'Temporal server'],
-  ['database', 'database (with PostgreSQL)'],
-  ['server', 'all serving processes'],
-  ['generator', 'load generator'],
+/** Every measured process group in the table's order; the cluster's only when a run has them. */
+const PROCESSES: [MeasuredProcess | 'server', string, 'always' | 'cluster'][] = [
+  ['api', 'API', 'always'],
+  ['nginx', 'nginx', 'cluster'],
+  ['worker', 'worker', 'always'],
+  ['worker-grocery', 'worker grocery', 'cluster'],
+  ['worker-hotel', 'worker hotel', 'cluster'],
+  ['worker-teleconsultation', 'worker teleconsultation', 'cluster'],
+  ['worker-maintenance', 'worker maintenance', 'cluster'],
+  ['temporal', 'Temporal server', 'always'],
+  ['temporal-postgres', "Temporal's PostgreSQL", 'cluster'],
+  ['database', 'database (with PostgreSQL)', 'always'],
+  ['server', 'all serving processes', 'always'],
+  ['generator', 'load generator', 'always'],
 ];
 
-const MEMORY_PROCESSES: [MeasuredProcess, string][] = [
-  ['api', 'API'],
-  ['worker', 'worker'],
-  ['temporal', 'Temporal server'],
-  ['database', 'database (with PostgreSQL)'],
-  ['generator', 'load generator'],
-];
+/** The rows the runs have figures for, labelled with how many processes each group is. */
+function processRows(
+  runs: PhaseReport[],
+  withTotal: boolean,
+): [MeasuredProcess | 'server', string][] {
+  return PROCESSES.filter(
+    ([name, , when]) =>
+      (when === 'always' && (withTotal || name !== 'server')) ||
+      runs.some((run) => run.cpuSecondsPerOrder[name] !== undefined),
+  ).map(([name, label]) => {
+    const counts = new Set(
+      runs.map((run) => (name === 'server' ? 1 : (run.processCount[name] ?? 1))),
+    );
+    const count = Math.max(...counts);
+    return [name, count > 1 ? `${label} (${count} processes)` : label];
+  });
+}
+
+/** CPU seconds per order of every worker group of the cluster (undefined: none). */
+function workersPerOrder(run: PhaseReport): number | undefined {
+  const groups = Object.entries(run.cpuSecondsPerOrder).filter(([name]) =>
+    name.startsWith('worker-'),
+  );
+  return groups.length === 0 ? undefined : groups.reduce((sum, [, seconds]) => sum + seconds, 0);
+}
 
 const signed = (n: number | null) => (n === null ? '-' : `${n > 0 ? '+' : ''}${n.toFixed(2)}`);
 
@@ -95,12 +120,23 @@ export function renderTable(
       return stats ? `${stats.mean} (n=${stats.sampled})` : '-';
     });
   row('database ops/order', (r) => num(r.databaseOpsPerOrder?.total, 2));
-  for (const [name, label] of PROCESSES)
+  const measured = systems.map((name) => runs[name]!);
+  const cpuRows = processRows(measured, true);
+  const lastWorkerGroup = cpuRows.filter(([name]) => name.startsWith('worker-')).pop()?.[0];
+  for (const [name, label] of cpuRows) {
     row(`CPU s/order ${label}`, (r) => num(r.cpuSecondsPerOrder[name], 4));
+    // The cluster's worker groups together: what compares with the dev server's one worker.
+    if (name === lastWorkerGroup) row('  all workers together', (r) => num(workersPerOrder(r), 4));
+  }
   row('memory MB start / end / max, MB/min (2nd half)', () => '');
-  for (const [name, label] of MEMORY_PROCESSES)
-    row(`  RSS ${label}`, (r) => memoryCell(r.memory.byProcess[name], 'rss'));
+  for (const [name, label] of processRows(measured, false))
+    if (name !== 'server')
+      row(`  RSS ${label}`, (r) => memoryCell(r.memory.byProcess[name], 'rss'));
   row('  PSS database (shared pages split)', (r) => memoryCell(r.memory.byProcess.database, 'pss'));
+  if (measured.some((run) => run.memory.byProcess['temporal-postgres']))
+    row("  PSS Temporal's PostgreSQL", (r) =>
+      memoryCell(r.memory.byProcess['temporal-postgres'], 'pss'),
+    );
   row('projected CPU ceiling orders/s', (r) => num(r.projectedCpuCeilingPerSecond, 1));
   row('machine CPU s busy (not ours)', (r) =>
     r.machineCpuSeconds

@@ -14,6 +14,7 @@ import mongoose from 'mongoose';
 import type { EmbeddedServer } from '../../dev/embedded';
 import { startEmbeddedStack } from '../../dev/stack';
 import { spawnSupervised } from '../../dev/supervisor';
+import type { OrderflowProcesses } from './driver';
 import { commandLineOf, pidListeningOn, portOf } from './proc';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -24,10 +25,15 @@ export interface Servers {
   mongodbUri: string;
   /** Where logs of the processes started here go. */
   dataDir: string;
-  /** The servers' processes; the database's are FerretDB and, under it, its PostgreSQL. */
-  pids: { temporal?: number; database?: number[] };
+  /**
+   * The servers' processes; the database's are FerretDB and, under it, its PostgreSQL (the
+   * cluster's Temporal server keeps its own PostgreSQL: `temporal-postgres`).
+   */
+  pids: { temporal?: number; 'temporal-postgres'?: number; database?: number[] };
   /** FerretDB's storage: `sqlite` or `postgresql` (undefined: not FerretDB, or not found). */
   databaseBackend?: string;
+  /** The cluster's own APIs and workers (a dev server's run spawns its own). */
+  orderflow?: OrderflowProcesses;
   /** A plain client (no payload codec): starts bare workflows and reads histories. */
   client: Client;
   /** A connection to the database server, for its command counters. */
@@ -46,11 +52,9 @@ export async function startServers(
     for (const server of started.reverse()) await server.stop();
     if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
   };
-  let temporalAddress: string;
-  let mongodbUri: string;
-  let connection: Connection;
-  let admin: mongoose.Connection;
   try {
+    let temporalAddress: string;
+    let mongodbUri: string;
     if (given) {
       ({ temporalAddress, mongodbUri } = given);
     } else {
@@ -59,27 +63,53 @@ export async function startServers(
       temporalAddress = stack.temporal!.address;
       mongodbUri = stack.database!.uri;
     }
-    connection = await Connection.connect({ address: temporalAddress });
-    admin = mongoose.createConnection(`${mongodbUri}/admin`);
-    await admin.asPromise();
+    return await connectServers({ temporalAddress, mongodbUri, dataDir, stop: stopStarted });
   } catch (error) {
     await stopStarted();
     throw error;
   }
+}
+
+/**
+ * Servers that run: a client for Temporal, a connection to the database's admin commands, and
+ * the pids of the Temporal server (listening on its address), FerretDB and its PostgreSQL, with
+ * `pids` added. `stop` closes the connections, then stops what `at.stop` stops.
+ */
+export async function connectServers(at: {
+  temporalAddress: string;
+  mongodbUri: string;
+  dataDir: string;
+  pids?: { 'temporal-postgres'?: number };
+  orderflow?: OrderflowProcesses;
+  stop(): Promise<void>;
+}): Promise<Servers> {
+  const connection = await Connection.connect({ address: at.temporalAddress });
+  const admin = mongoose.createConnection(`${at.mongodbUri}/admin`);
+  try {
+    await admin.asPromise();
+  } catch (error) {
+    await connection.close().catch(() => undefined);
+    throw error;
+  }
   const client = new Client({ connection, namespace: 'default' });
-  const database = databaseProcesses(portOf(mongodbUri));
+  const database = databaseProcesses(portOf(at.mongodbUri));
   return {
-    temporalAddress,
-    mongodbUri,
-    dataDir,
-    pids: { temporal: pidListeningOn(portOf(temporalAddress)), database: database.pids },
+    temporalAddress: at.temporalAddress,
+    mongodbUri: at.mongodbUri,
+    dataDir: at.dataDir,
+    pids: {
+      temporal: pidListeningOn(portOf(at.temporalAddress)),
+      database: database.pids,
+      ...at.pids,
+    },
     databaseBackend: database.backend,
+    orderflow: at.orderflow,
     client,
     admin,
     async stop() {
       await admin.close().catch(() => undefined);
       await connection.close().catch(() => undefined);
-      await stopStarted();
+      await at.stop();
     },
   };
 }

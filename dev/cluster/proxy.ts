@@ -11,6 +11,8 @@ const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'];
 
 export interface ReverseProxy extends EmbeddedServer {
   url: string;
+  /** nginx's master process (its worker is its child). */
+  pid: number;
 }
 
 function nginxBinary(): string {
@@ -86,5 +88,5 @@ ${options.upstreams.map((upstream) => `    server ${upstream} max_fails=1 fail_t
   const url = `http://127.0.0.1:${options.port}`;
   // Any answer but a 5xx: nginx is up even while no API behind it is yet.
   await untilAnswering('nginx', child, `${url}/healthz`, 15_000, (status) => status < 500);
-  return { url, stop: child.stop };
+  return { url, pid: child.pid!, stop: child.stop };
 }

@@ -40,6 +40,8 @@ export interface TemporalServer extends EmbeddedServer {
   address: string;
   /** The server's own Prometheus metrics. */
   metricsUrl: string;
+  /** Its PostgreSQL's port (the load generator measures that server's CPU apart). */
+  postgresPort: number;
   /** Stops the server only (its PostgreSQL keeps running), for restarts. */
   stopServer(): Promise<void>;
   /** Starts the stopped server again; resolves once its frontend answers. */
@@ -98,6 +100,7 @@ export async function startTemporalServer(options: {
     return {
       address,
       metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+      postgresPort: postgres.port,
       stopServer: () => server.stop(),
       startServer: async () => {
         server = launchServer();

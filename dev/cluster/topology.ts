@@ -78,6 +78,8 @@ export interface RunningWorker extends WorkerSpec {
 export interface Cluster {
   /** The reverse proxy: where clients go. */
   apiUrl: string;
+  /** nginx's master process. */
+  proxyPid: number;
   apiProcesses: { url: string; process: SupervisedChild }[];
   temporal: TemporalServer;
   uiUrl?: string;
@@ -285,6 +287,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     stops.push(() => proxy.stop());
     return {
       apiUrl,
+      proxyPid: proxy.pid,
       apiProcesses,
       temporal,
       uiUrl,

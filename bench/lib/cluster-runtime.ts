@@ -1,0 +1,87 @@
+// The system under load in cluster mode (`npm run bench -- --cluster`): orderflow's production
+// topology of dev/cluster/topology.ts in a throwaway data dir — the Temporal server on its own
+// PostgreSQL, FerretDB on PostgreSQL (or a given database), per-vertical task queues with two
+// grocery workers and one per other lane, two APIs behind nginx — with the run's settings. No
+// Web UI and no Prometheus: they serve no order. Each role's processes are measured together.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startCluster, type Cluster } from '../../dev/cluster/topology';
+import type { OrderflowProcesses, Pids, ProcessName } from './driver';
+import { orderflowSettings } from './orderflow-env';
+import type { LoadOptions } from './plan';
+import { pidListeningOn } from './proc';
+import { connectServers, type Servers } from './runtime';
+
+export async function startClusterServers(
+  options: LoadOptions,
+  runId: string,
+  given: { mongodbUri?: string } = {},
+): Promise<Servers> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'orderflow-load-cluster-'));
+  const databaseName = `load_${runId}`;
+  const { env, appToken, adminToken } = orderflowSettings(options);
+  let cluster: Cluster | undefined;
+  const stop = async () => {
+    await cluster?.stop();
+    if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    cluster = await startCluster({
+      dataDir,
+      env: given.mongodbUri ? { ...env, MONGODB_URI: `${given.mongodbUri}/${databaseName}` } : env,
+      taskQueue: `orders-load-${runId}`,
+      database: given.mongodbUri ? false : {},
+      databaseName,
+      ui: false,
+      prometheus: false,
+      anyFreePorts: true,
+    });
+    const orderflow: OrderflowProcesses = {
+      apiUrl: cluster.apiUrl,
+      appToken,
+      adminToken,
+      pids: orderflowPids(cluster),
+      stop: stopOrderflowProcesses(cluster),
+    };
+    const temporalPostgres = pidListeningOn(cluster.temporal.postgresPort);
+    return await connectServers({
+      temporalAddress: cluster.temporal.address,
+      mongodbUri: given.mongodbUri ?? cluster.mongodbUri.slice(0, -`/${databaseName}`.length),
+      dataDir,
+      pids: temporalPostgres === undefined ? {} : { 'temporal-postgres': temporalPostgres },
+      orderflow,
+      stop,
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** The APIs, nginx, and the workers grouped by their first lane (`worker-grocery`: both). */
+function orderflowPids(cluster: Cluster): Pids {
+  const pids: Pids = {
+    api: cluster.apiProcesses.map(({ process }) => process.pid),
+    nginx: cluster.proxyPid,
+  };
+  for (const worker of cluster.workers) {
+    const group: ProcessName = `worker-${worker.lanes[0]!}`;
+    const known = pids[group];
+    pids[group] = [...(known === undefined ? [] : [known].flat()), worker.process.pid];
+  }
+  return pids;
+}
+
+/**
+ * Stops the APIs, then the workers (they drain), as a dev server's run stops its API and
+ * worker before the bare run: the bare workflow then has the servers to itself. The cluster's
+ * stop() leaves the stopped ones alone.
+ */
+function stopOrderflowProcesses(cluster: Cluster): () => Promise<void> {
+  return async () => {
+    await Promise.all(cluster.apiProcesses.map(({ process }) => process.stop(15_000)));
+    await Promise.all(cluster.workers.map(({ process }) => process.stop(30_000)));
+  };
+}

@@ -1,0 +1,59 @@
+// The load generator's cluster mode (npm run bench -- --cluster), so it cannot rot: the
+// cluster topology started for the run (the Temporal server on its own PostgreSQL, two grocery
+// workers and one per other lane, two APIs behind nginx; the suite's FerretDB as database),
+// three orders of each vertical played through nginx, then three bare orders on the cluster's
+// Temporal server. Asserts that every role's processes were measured, not speed.
+
+import { runLoad } from '../bench/load';
+
+test('the load generator measures every role of the cluster, and the bare workflow on its Temporal server', async () => {
+  const mongodbUri = process.env.TEST_MONGODB_URI;
+  if (!mongodbUri) throw new Error('TEST_MONGODB_URI is not set: run through jest');
+  const report = await runLoad({
+    mode: 'both',
+    cluster: { mongodbUri },
+    arrival: { kind: 'fixed', rate: 4 },
+    count: 6,
+    confirmDelayMs: 100,
+    eventDelayMs: 100,
+    orderTimeoutMs: 30_000,
+    historySample: 1,
+    warmupOrders: 0,
+  });
+  const { orderflow, bare } = (JSON.parse(JSON.stringify(report)) as typeof report).runs;
+  expect(report.topology).toBe('cluster');
+
+  expect(orderflow!.errors).toEqual({ total: 0, byKind: {} });
+  expect(orderflow!.orders).toMatchObject({ sent: 6, accepted: 6, completed: 6 });
+  expect(orderflow!.latencyMs.checkout.count).toBe(6);
+  expect(orderflow!.databaseOpsPerOrder!.total).toBeGreaterThan(0);
+  // Each role apart: the APIs and nginx took every request; each vertical's worker group its
+  // orders; the Temporal server and its PostgreSQL stored them; the database read model.
+  const perOrder = orderflow!.cpuSecondsPerOrder;
+  for (const role of [
+    'api',
+    'nginx',
+    'worker-grocery',
+    'worker-hotel',
+    'worker-teleconsultation',
+    'temporal',
+    'temporal-postgres',
+    'database',
+  ] as const)
+    expect([role, perOrder[role]]).toEqual([role, expect.any(Number)]);
+  for (const role of ['api', 'worker-grocery', 'worker-hotel', 'temporal', 'temporal-postgres'])
+    expect([role, perOrder[role as keyof typeof perOrder]! > 0]).toEqual([role, true]);
+  expect(perOrder['worker-maintenance']).toBeDefined();
+  // No API or worker of the dev server's kind: the cluster's own served the orders.
+  expect(perOrder.worker).toBeUndefined();
+  expect(orderflow!.processCount).toMatchObject({ api: 2, 'worker-grocery': 2, 'worker-hotel': 1 });
+  expect(orderflow!.memory.byProcess['temporal-postgres']!.pss!.endMb).toBeGreaterThan(0);
+
+  // The bare workflow on the same Temporal server and PostgreSQL.
+  expect(bare!.errors.total).toBe(0);
+  expect(bare!.orders).toMatchObject({ sent: 6, completed: 6 });
+  expect(bare!.cpuSecondsPerOrder.worker).toBeGreaterThan(0);
+  expect(bare!.cpuSecondsPerOrder['temporal-postgres']).toBeGreaterThan(0);
+  expect(bare!.cpuSecondsPerOrder.api).toBeUndefined();
+  expect(report.ratio!.value).toBeGreaterThan(0);
+}, 240_000);
