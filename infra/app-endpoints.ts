@@ -46,9 +46,7 @@ export async function registerEndpoint(
 }
 
 /** The endpoints events go to now (not deleted), oldest first. */
-async function liveEndpoints(
-  models: Pick<Models, 'AppEndpoint'>,
-): Promise<AppEndpointDocument[]> {
+async function liveEndpoints(models: Pick<Models, 'AppEndpoint'>): Promise<AppEndpointDocument[]> {
   return models.AppEndpoint.find({ deletedAt: { $exists: false } })
     .sort({ createdAt: 1 })
     .lean();
