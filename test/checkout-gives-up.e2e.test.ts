@@ -34,6 +34,7 @@ test('workers down across the wait: 503, and when they return within the window 
   });
   expect(await harness.ledgerOf(orderId)).toEqual([]);
   expect((await getOrder(harness.apiUrl, orderId)).body.status).toBe('payment_declined');
+  await recordHistory(harness.temporal, orderId, 'grocery-workers-back-after-checkout-gave-up');
 
   // The app may try again with the same key: a fresh order, paid for once.
   const retry = await placeOrder(harness.apiUrl, body, { key: 'workers-down' });

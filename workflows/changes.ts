@@ -43,7 +43,8 @@ type LaterChange =
   | 'hotel-same-day-bookings'
   | 'after-sales-workflow'
   | 'reroute-to-fallback'
-  | 'effects-after-update-recorded';
+  | 'effects-after-update-recorded'
+  | 'decline-after-lost-publications';
 
 export type ChangeId = (typeof GENERATIONS)[number]['changes'][number] | LaterChange;
 
