@@ -23,7 +23,7 @@ function harnessWithoutWorkers() {
 }
 
 /** Starts the only worker, which SIGKILLs itself once the gateway did `operation`. */
-function workerDyingAfter(harness: UsedHarness, operation: 'authorise' | 'capture') {
+function workerDyingAfter(harness: UsedHarness, operation: 'authorise' | 'capture' | 'decision') {
   const worker = startWorkerProcess(harness, 'test/support/worker-dying-after-payment.ts', {
     DIES_AFTER: operation,
   });
@@ -121,6 +121,45 @@ describe('a checkout', () => {
     expect((await getOrder(harness.apiUrl, orderId)).body.status).toBe('payment_declined');
     const ledger = await harness.ledgerOf(orderId);
     expect(ledger.map(([type]) => type)).toEqual(['authorisation', 'void']);
+  }, 90_000);
+});
+
+describe('a checkout answered by a lost try', () => {
+  const harness = harnessWithoutWorkers();
+
+  test('the worker dies once the payment decision is published, and the next comes after the payment window: the order the app was told of goes on', async () => {
+    const worker = workerDyingAfter(harness, 'decision');
+    await worker.started();
+    // then(): supertest sends the request only when asked for its answer.
+    const checkout = placeOrder(harness.apiUrl, groceryOrder(harness.store.providerId)).then(
+      (response) => response,
+    );
+    await worker.died();
+    // Checkout stopped waiting, found the lost try's decision standing, and kept to it.
+    const answer = await checkout;
+    expect([answer.status, answer.body.status]).toEqual([201, 'awaiting_confirmation']);
+    const orderId: string = answer.body.orderId;
+    await new Promise((resolve) => setTimeout(resolve, 3_000)); // past the payment window
+    await harness.startWorker();
+
+    const final = await settled(harness, orderId, ['awaiting_confirmation']);
+    expect(final.amounts.authorised).toBe(GROCERY_TOTAL);
+    // One hold: the gateway gave the same one back by its key.
+    expect(await harness.ledgerOf(orderId)).toEqual([['authorisation', GROCERY_TOTAL]]);
+    expect(await harness.store.client.confirm(orderId, { decision: 'accept' })).toMatchObject({
+      status: 200,
+      body: { status: 'confirmed' },
+    });
+    for (const event of ['picked_up', 'delivered'])
+      expect((await harness.store.client.reportEvent(orderId, event)).status).toBe(200);
+    await recordHistory(harness.temporal, orderId, 'grocery-late-start-after-lost-decision');
+    expect(await settled(harness, orderId, ['completed'])).toMatchObject({
+      amounts: { authorised: GROCERY_TOTAL, captured: GROCERY_TOTAL },
+    });
+    expect(await harness.ledgerOf(orderId)).toEqual([
+      ['authorisation', GROCERY_TOTAL],
+      ['capture', GROCERY_TOTAL],
+    ]);
   }, 90_000);
 });
 

@@ -44,7 +44,8 @@ type LaterChange =
   | 'after-sales-workflow'
   | 'reroute-to-fallback'
   | 'effects-after-update-recorded'
-  | 'decline-after-lost-publications';
+  | 'decline-after-lost-publications'
+  | 'late-start-keeps-accepted-order';
 
 export type ChangeId = (typeof GENERATIONS)[number]['changes'][number] | LaterChange;
 

@@ -119,11 +119,17 @@ async function run(order: Order): Promise<void> {
     // worker (not in the history): the gateway undoes that by the key, and our publications
     // follow any it stored. Runs from before the update-task change did not (its patch,
     // recorded at the start, stands for all of it).
+    let answeredAccepted = false;
     if (has('effects-after-update-recorded')) {
       undo = undoes.reverseAuthorisation;
-      await state.publisher.continueAfterPublished();
+      // Asked before the read below, so its marker comes before that read's in the history.
+      const keepsAccepted = has('late-start-keeps-accepted-order');
+      const published = await state.publisher.continueAfterPublished();
+      // Unless that try also recorded the payment decision: then checkout told the app the
+      // order was placed, and it goes on (the gateway gives back the same hold by its key).
+      answeredAccepted = keepsAccepted && published?.status === 'awaiting_confirmation';
     }
-    return close({ status: 'payment_declined', failure: CHECKOUT_EXPIRED });
+    if (!answeredAccepted) return close({ status: 'payment_declined', failure: CHECKOUT_EXPIRED });
   }
   undo = undoes.reverseAuthorisation; // unanswered, the gateway may still have held the money
   try {

@@ -24,7 +24,7 @@ export interface ReadModelPublisher {
    * for a start that earlier tries of the same workflow task may have published before they
    * were lost with their worker (their numbers would otherwise hide ours).
    */
-  continueAfterPublished(): Promise<void>;
+  continueAfterPublished(): Promise<OrderSnapshot | undefined>;
 }
 
 /**
@@ -109,6 +109,7 @@ export function readModelPublisher(
       return serially(async () => {
         const stored = await localReadModel.loadPublishedOrder(order.snapshot.orderId);
         publications = Math.max(publications, stored?.publications ?? 0);
+        return stored?.order;
       });
     },
     async answer() {

@@ -1,11 +1,12 @@
 // A real order worker process that dies (SIGKILL: no cleanup, no reply to Temporal) the
-// moment the payment gateway has done one operation: `DIES_AFTER=authorise` or `capture`. The
-// money has moved at the gateway, and whatever the worker was in the middle of is lost with
-// it. The fault suite kills workers at random; this kills one at the worst place, on purpose.
+// moment the payment gateway has done one operation (`DIES_AFTER=authorise` or `capture`), or
+// once the payment decision is recorded and published (`decision`: checkout's answer says the
+// order was placed). The money has moved at the gateway, and whatever the worker was in the
+// middle of is lost with it. The fault suite kills workers at random; this kills one at the worst place, on purpose.
 // Run by test/lost-workflow-task.e2e.test.ts.
 
 import { loadConfig } from '../../infra/config';
-import { connectDatabase } from '../../infra/db';
+import { connectDatabase, type Models } from '../../infra/db';
 import { createLogger } from '../../infra/logger';
 import type { PaymentGateway } from '../../infra/payments/gateway';
 import { connectWorkerConnection } from '../../infra/temporal';
@@ -25,10 +26,27 @@ function dyingAfter(operation: 'authorise' | 'capture', gateway: PaymentGateway)
   };
 }
 
+/** `models`, but the process dies as soon as a publication of the order is stored. */
+function dyingAfterPublishing(models: Models): Models {
+  const publications = models.OrderPublication;
+  const create = publications.create.bind(publications) as (doc: unknown) => Promise<unknown>;
+  const dying = new Proxy(publications, {
+    get: (target, property, receiver) =>
+      property === 'create'
+        ? async (doc: unknown) => {
+            await create(doc);
+            process.kill(process.pid, 'SIGKILL');
+            return new Promise(() => undefined);
+          }
+        : Reflect.get(target, property, receiver),
+  });
+  return { ...models, OrderPublication: dying };
+}
+
 async function main(): Promise<void> {
   const operation = process.env.DIES_AFTER;
-  if (operation !== 'authorise' && operation !== 'capture')
-    throw new Error('DIES_AFTER must be authorise or capture');
+  if (operation !== 'authorise' && operation !== 'capture' && operation !== 'decision')
+    throw new Error('DIES_AFTER must be authorise, capture or decision');
   const config = loadConfig();
   const logger = createLogger(config.logLevel, { service: 'worker-dying-after-payment' });
   const database = await connectDatabase(config.mongodbUri, logger);
@@ -38,7 +56,10 @@ async function main(): Promise<void> {
   const workers = await createOrderWorkers({
     config,
     connection,
-    deps: { ...deps, gateway: dyingAfter(operation, deps.gateway) },
+    deps:
+      operation === 'decision'
+        ? { ...deps, models: dyingAfterPublishing(deps.models) }
+        : { ...deps, gateway: dyingAfter(operation, deps.gateway) },
   });
   logger.info(`worker started, dying after the gateway's next ${operation}`);
   await workers.run();
