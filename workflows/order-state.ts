@@ -157,7 +157,7 @@ export class OrderState {
       } else if (effect.from.includes(order.status)) {
         order.recordEvent(event, effect.to);
         if (!effect.to) await condition(() => TERMINAL_STATUSES.has(order.status));
-        else await this.publish();
+        else await this.publishStep();
       } else {
         order.recordEarlyEvent(event);
         await this.publish();
@@ -176,8 +176,19 @@ export class OrderState {
       if (this.closing) return;
       const event = next()!;
       order.applyEarlyEvent(event.type, EVENT_EFFECTS[event.type].to);
-      await this.publish();
+      await this.publishStep();
     }
+  }
+
+  /**
+   * Publishes the step a provider's event moved the order to, unless that step ends the order:
+   * the workflow closes it at once, and the close's publication shows it (one write, not two
+   * a few milliseconds apart). Older runs published both.
+   */
+  private async publishStep(): Promise<void> {
+    if (TERMINAL_STATUSES.has(this.record.status) && this.has('final-step-published-by-close'))
+      return;
+    await this.publish();
   }
 
   // ---- The customer's (or support's) cancellation ----

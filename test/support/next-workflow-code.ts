@@ -27,15 +27,17 @@ function edit(file: string, source: string, anchor: string, replacement: string)
 
 /** changes.ts with a new newest generation: the newest one's changes, every LaterChange, ours. */
 function nextChanges(source: string): string {
-  const laterChanges = /type LaterChange =([^;]*);/.exec(source)?.[1]?.match(/'[^']+'/g);
-  if (!laterChanges) throw new Error('changes.ts: no LaterChange union of quoted ids');
+  const union = /type LaterChange =([^;]*);/.exec(source)?.[1];
+  if (union === undefined) throw new Error('changes.ts: no LaterChange type');
+  // Right after a generation starts, LaterChange is `never`: no quoted ids.
+  const taken = [...(union.match(/'[^']+'/g) ?? []), `'${NEXT_CHANGE}'`];
   const renamed = edit('changes.ts', source, 'const GENERATIONS = [', 'const EARLIER = [');
   const end = renamed.indexOf('] as const;', renamed.indexOf('const EARLIER = [')) + 11;
   const next = `
 const GENERATIONS = [
   {
     id: '${NEXT_GENERATION}',
-    changes: [...EARLIER[0].changes, ${laterChanges.join(', ')}, '${NEXT_CHANGE}'],
+    changes: [...EARLIER[0].changes, ${taken.join(', ')}],
   },
   ...EARLIER,
 ] as const;`;
