@@ -26,6 +26,7 @@ import { placedOrder, type OrderRequest, type OrderSnapshot, type Vertical } fro
 import { orderTotal } from '../domain/pricing';
 import type { ApiClient } from '../infra/config';
 import { isDuplicateKeyError, type Models } from '../infra/db';
+import { insertValidated } from '../infra/insert-validated';
 import type { ProviderDirectory } from '../infra/provider-directory';
 import {
   attemptOrderId,
@@ -142,15 +143,17 @@ export function createCheckout(deps: CheckoutDeps) {
   /** The key's record, created with a fresh first order id when the key is new. */
   async function claimKey(deadline: Deadline, recordId: string, fingerprint: string) {
     try {
-      const record = await deadline.within(
-        models.IdempotencyRecord.create({
-          _id: recordId,
-          requestHash: fingerprint,
-          orderId: newOrderId(),
-        }),
+      const record: IdempotencyDocument = {
+        _id: recordId,
+        requestHash: fingerprint,
+        orderId: newOrderId(),
+        createdAt: new Date(),
+      };
+      await deadline.within(
+        insertValidated(models.IdempotencyRecord, record),
         answerReserveMs(deps.waitMs),
       );
-      return { record: record.toObject(), created: true };
+      return { record, created: true };
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
       return { record: (await earlierCall(deadline, recordId, fingerprint))!, created: false };

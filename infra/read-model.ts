@@ -11,6 +11,7 @@
 
 import type { OrderSnapshot } from '../domain/order';
 import { isDuplicateKeyError } from './duplicate-key';
+import { insertValidated } from './insert-validated';
 import type { Models } from './db';
 import type { OrderDocument } from './models/order';
 import { publicationId, unixSecond } from './models/order-publication';
@@ -39,7 +40,7 @@ export async function publishSnapshot(
 async function insertPublication(models: ReadModels, snapshot: OrderSnapshot, publication: number) {
   const createdAt = new Date();
   try {
-    await models.OrderPublication.create({
+    await insertValidated(models.OrderPublication, {
       _id: publicationId(snapshot.orderId, publication),
       orderId: snapshot.orderId,
       publication,

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Models } from '../../infra/db';
+import { insertValidated } from '../../infra/insert-validated';
 
 export function logProviderCallbacks(
   models: Pick<Models, 'CallbackLog'>,
@@ -26,7 +27,7 @@ export function logProviderCallbacks(
         ?.error;
       // The body is JSON only once the signature checked out; before that it is raw bytes.
       const body = Buffer.isBuffer(req.body) || req.body === undefined ? undefined : req.body;
-      models.CallbackLog.create({
+      insertValidated(models.CallbackLog, {
         _id: randomUUID(),
         orderId: orderId.slice(0, 128),
         providerId: providerId.slice(0, 128),

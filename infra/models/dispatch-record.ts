@@ -3,6 +3,7 @@
 
 import { Schema, type Connection, type Model } from 'mongoose';
 import { isDuplicateKeyError } from '../duplicate-key';
+import { insertValidated } from '../insert-validated';
 
 export interface DispatchRecordDocument {
   /** `<kind>:<orderId>` */
@@ -41,7 +42,7 @@ export async function recordOnce<T extends Record<string, unknown>>(
   // Written first and read only when taken: a first call, nearly every call, is one insert.
   const data = create();
   try {
-    await model.create({ _id, kind, orderId, data, createdAt: new Date() });
+    await insertValidated(model, { _id, kind, orderId, data, createdAt: new Date() });
     return data;
   } catch (error) {
     // An earlier or concurrent call made it first: answer as it did.

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
 import { isDuplicateKeyError } from '../duplicate-key';
+import { insertValidated } from '../insert-validated';
 import type { OrderSnapshot } from '../../domain/order';
 
 export interface IdempotencyDocument {
@@ -76,7 +77,7 @@ export async function recordCheckoutAnswer(
   answer: OrderSnapshot,
 ): Promise<OrderSnapshot> {
   try {
-    await CheckoutAnswer.create({ _id: answer.orderId, answer });
+    await insertValidated(CheckoutAnswer, { _id: answer.orderId, answer, createdAt: new Date() });
     return answer;
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;

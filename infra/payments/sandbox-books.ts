@@ -10,6 +10,7 @@
 // operation needs no read of the operations (see applyOnce).
 
 import { isDuplicateKeyError, type Models } from '../db';
+import { insertValidated } from '../insert-validated';
 import type {
   LedgerEntry,
   LedgerEntryType,
@@ -69,7 +70,7 @@ export function createSandboxBooks(
     candidate: SandboxPaymentDocument,
   ): Promise<{ opened: boolean; header: SandboxPaymentDocument }> {
     try {
-      await SandboxPayment.create(candidate);
+      await insertValidated(SandboxPayment, candidate);
       return { opened: true, header: candidate };
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
@@ -154,7 +155,7 @@ export function createSandboxBooks(
       };
       operation.result = result(stateOf(authorised, [...operations, operation]), entries);
       try {
-        await SandboxOperation.create(operation);
+        await insertValidated(SandboxOperation, operation);
         return operation.result as T;
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;

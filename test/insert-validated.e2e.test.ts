@@ -1,0 +1,52 @@
+// The hot paths' plain inserts (infra/insert-validated.ts) keep what Model.create promised:
+// the schema checks the record first, and a primary-key race still surfaces as the duplicate
+// key error the insert-only records rely on. Against the suite's real database.
+
+import { isDuplicateKeyError } from '../infra/duplicate-key';
+import { insertValidated } from '../infra/insert-validated';
+import { useHarness } from './support/harness';
+
+const harness = useHarness({ providers: [] });
+const models = () => harness.database.models;
+
+const publication = (orderId: string) => ({
+  _id: `${orderId}/1`,
+  orderId,
+  publication: 1,
+  snapshot: { orderId, revision: 1, status: 'awaiting_confirmation' },
+  createdAt: new Date(),
+  createdSecond: Math.floor(Date.now() / 1000),
+});
+
+it('stores the record as the schema casts it', async () => {
+  const orderId = `ord_iv_${Date.now()}`;
+  await insertValidated(models().OrderPublication, {
+    ...publication(orderId),
+    // A number given as a string is cast by the schema, as Model.create would.
+    publication: '1' as unknown as number,
+  } as never);
+  const stored = await models().OrderPublication.findById(`${orderId}/1`).lean();
+  expect(stored).toMatchObject({ orderId, publication: 1, snapshot: { revision: 1 } });
+  expect(typeof stored!.publication).toBe('number');
+});
+
+it('refuses a record its schema refuses, and writes nothing', async () => {
+  const orderId = `ord_iv_bad_${Date.now()}`;
+  const { orderId: _missing, ...withoutOrderId } = publication(orderId);
+  await expect(
+    insertValidated(models().OrderPublication, withoutOrderId as never),
+  ).rejects.toMatchObject({ name: 'ValidationError' });
+  expect(await models().OrderPublication.findById(`${orderId}/1`).lean()).toBeNull();
+});
+
+it('loses a primary-key race with the duplicate key error, keeping the first record', async () => {
+  const orderId = `ord_iv_dup_${Date.now()}`;
+  await insertValidated(models().OrderPublication, publication(orderId));
+  const second = { ...publication(orderId), snapshot: { orderId, revision: 2 } };
+  const error = await insertValidated(models().OrderPublication, second as never).catch(
+    (caught: unknown) => caught,
+  );
+  expect(isDuplicateKeyError(error)).toBe(true);
+  const stored = await models().OrderPublication.findById(`${orderId}/1`).lean();
+  expect(stored!.snapshot).toMatchObject({ revision: 1 });
+});
