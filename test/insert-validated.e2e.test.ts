@@ -2,18 +2,20 @@
 // the schema checks the record first, and a primary-key race still surfaces as the duplicate
 // key error the insert-only records rely on. Against the suite's real database.
 
+import type { OrderSnapshot } from '../domain/order';
 import { isDuplicateKeyError } from '../infra/duplicate-key';
 import { insertValidated } from '../infra/insert-validated';
+import type { OrderPublicationDocument } from '../infra/models/order-publication';
 import { useHarness } from './support/harness';
 
 const harness = useHarness({ providers: [] });
 const models = () => harness.database.models;
 
-const publication = (orderId: string) => ({
+const publication = (orderId: string, revision = 1): OrderPublicationDocument => ({
   _id: `${orderId}/1`,
   orderId,
   publication: 1,
-  snapshot: { orderId, revision: 1, status: 'awaiting_confirmation' },
+  snapshot: { orderId, revision, status: 'awaiting_confirmation' } as OrderSnapshot,
   createdAt: new Date(),
   createdSecond: Math.floor(Date.now() / 1000),
 });
@@ -42,8 +44,7 @@ it('refuses a record its schema refuses, and writes nothing', async () => {
 it('loses a primary-key race with the duplicate key error, keeping the first record', async () => {
   const orderId = `ord_iv_dup_${Date.now()}`;
   await insertValidated(models().OrderPublication, publication(orderId));
-  const second = { ...publication(orderId), snapshot: { orderId, revision: 2 } };
-  const error = await insertValidated(models().OrderPublication, second as never).catch(
+  const error = await insertValidated(models().OrderPublication, publication(orderId, 2)).catch(
     (caught: unknown) => caught,
   );
   expect(isDuplicateKeyError(error)).toBe(true);

@@ -1,12 +1,12 @@
 // The bare order: the shape of a completed grocery order (test/histories/grocery-completed.json)
 // with empty bodies, so its throughput is Temporal's ceiling for that shape on this machine.
-// Event for event: three patch markers (the generation's, the update-task change's, and the
-// order's close); started by update-with-start, answered after the authorisation and a write,
-// both local; 4 activities (notify the provider; the capture and two writes, each in a task
-// that accepted an Update), local activities for the rest (authorise, assign a courier, the
-// other read-model writes), 4 updates (payment decision, confirmation, picked_up, delivered),
-// 2 timers started and cancelled (the confirmation deadline, the delivery-overdue wait), 8
-// search-attribute upserts (5 statuses, 3 patches).
+// Event for event (generation order-workflow-2026-12-03): one patch marker (the generation's);
+// started by update-with-start, answered after the authorisation and a write, both local; 4
+// activities (notify the provider; the capture, the picked_up write and the close's write, each
+// in a task that accepted an Update), local activities for the rest (authorise, assign a
+// courier, the other read-model writes), 4 updates (payment decision, confirmation, picked_up,
+// delivered), 2 timers started and cancelled (the confirmation deadline, the delivery-overdue
+// wait), 6 search-attribute upserts (5 statuses, the patch's).
 
 import {
   allHandlersFinished,
@@ -64,9 +64,7 @@ const { saveOrderSnapshot: saveOrderSnapshotQueued } =
   proxyActivities<BareActivities>(writeOptions);
 
 export async function bareOrderWorkflow(input: BareOrderInput): Promise<void> {
-  patched('bare-order-2026-11-26');
-  // orderflow's runs record the change that routes an accepting task's effects through the queue.
-  patched('bare-order-update-tasks');
+  patched('bare-order-2026-12-03');
   let status = 'pending_payment';
   const setStatus = (next: string) => {
     status = next;
@@ -122,7 +120,8 @@ export async function bareOrderWorkflow(input: BareOrderInput): Promise<void> {
     async ({ type }) => {
       if (dispatched) apply(type);
       else early.push(type);
-      await write(saveOrderSnapshotQueued);
+      // The step that ends the order is written by the close, as orderflow's.
+      if (status !== 'completed') await write(saveOrderSnapshotQueued);
       return answer();
     },
     {
@@ -155,8 +154,7 @@ export async function bareOrderWorkflow(input: BareOrderInput): Promise<void> {
     await publish();
   }
   await condition(() => status === 'completed', input.deliveryOverdueSeconds * 1000);
-  // orderflow's close asks whether the run has the after-sales workflow (a marker and upsert).
-  patched('bare-order-close');
-  await publish();
+  // The close writes in the task that accepted the delivery: through the queue, as orderflow's.
+  await write(saveOrderSnapshotQueued);
   await condition(allHandlersFinished);
 }

@@ -29,16 +29,22 @@ function dyingAfter(operation: 'authorise' | 'capture', gateway: PaymentGateway)
 /** `models`, but the process dies as soon as a publication of the order is stored. */
 function dyingAfterPublishing(models: Models): Models {
   const publications = models.OrderPublication;
-  const create = publications.create.bind(publications) as (doc: unknown) => Promise<unknown>;
-  const dying = new Proxy(publications, {
+  // Publications are plain inserts into the model's collection (infra/insert-validated.ts).
+  const collection = publications.collection;
+  const insertOne = collection.insertOne.bind(collection) as (doc: unknown) => Promise<unknown>;
+  const dyingCollection = new Proxy(collection, {
     get: (target, property, receiver) =>
-      property === 'create'
+      property === 'insertOne'
         ? async (doc: unknown) => {
-            await create(doc);
+            await insertOne(doc);
             process.kill(process.pid, 'SIGKILL');
             return new Promise(() => undefined);
           }
         : Reflect.get(target, property, receiver),
+  });
+  const dying = new Proxy(publications, {
+    get: (target, property, receiver) =>
+      property === 'collection' ? dyingCollection : Reflect.get(target, property, receiver),
   });
   return { ...models, OrderPublication: dying };
 }
