@@ -8,7 +8,8 @@ import { groceryOrder, placeOrder } from './support/orders';
 
 const harness = useHarness({
   withWorker: false,
-  env: { CHECKOUT_WAIT_SECONDS: '2', CHECKOUT_PAYMENT_WINDOW_SECONDS: '3' },
+  // The wait leaves room for five concurrent retries on a loaded CI machine (2 s was not).
+  env: { CHECKOUT_WAIT_SECONDS: '4', CHECKOUT_PAYMENT_WINDOW_SECONDS: '5' },
 });
 
 test('no worker: 503 in bounded time, nothing charged later, and the same key retries', async () => {
@@ -27,7 +28,7 @@ test('no worker: 503 in bounded time, nothing charged later, and the same key re
   const firstOrderId = record!.orderId;
 
   // Workers come back after the payment window has passed.
-  await new Promise((resolve) => setTimeout(resolve, 3_500));
+  await new Promise((resolve) => setTimeout(resolve, 5_500));
   await harness.startWorker();
   const stale = await harness.temporal.workflow.getHandle(orderWorkflowId(firstOrderId)).result();
   expect(stale).toMatchObject({
