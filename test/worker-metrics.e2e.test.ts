@@ -13,11 +13,11 @@ import { prometheusArgs, writePrometheusConfig } from '../ops/prometheus/setup';
 import {
   eventually,
   startWebhookReceiver,
-  TEST_PAYLOAD_KEY,
   useHarness,
   type WebhookReceiver,
 } from './support/harness';
 import { groceryOrder, placeOrder } from './support/orders';
+import { startWorkerProcess } from './support/worker-process';
 
 let webhooks: WebhookReceiver;
 beforeAll(async () => {
@@ -38,32 +38,6 @@ async function freePort(): Promise<number> {
   return typeof address === 'object' && address ? address.port : 0;
 }
 
-function startWorkerProcess(metricsPort: number) {
-  const root = path.resolve(__dirname, '..');
-  const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['workers/order-worker.ts'], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH,
-      LOG_LEVEL: 'info',
-      MONGODB_URI: harness.config.mongodbUri,
-      TEMPORAL_ADDRESS: harness.config.temporal.address,
-      TEMPORAL_TASK_QUEUE: harness.config.temporal.taskQueue,
-      WORKFLOW_BUNDLE_PATH: harness.config.worker.workflowBundlePath,
-      PAYLOAD_ENCRYPTION_KEYS: `${TEST_PAYLOAD_KEY.id}:${TEST_PAYLOAD_KEY.key}`,
-      API_TOKENS: 'unused:app:unused-token-0001',
-      ALLOW_PRIVATE_WEBHOOKS: 'true',
-      REFUND_WINDOW_SECONDS: '0',
-      WORKER_METRICS_PORT: String(metricsPort),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { child, exited, output: () => output };
-}
-
 /** The samples of `name` (exact, or with a histogram's suffix) whose labels include `labels`. */
 function samples(text: string, name: string, labels: Record<string, string> = {}): string[] {
   return text
@@ -78,7 +52,9 @@ function samples(text: string, name: string, labels: Record<string, string> = {}
 
 test("one /metrics: the SDK's schedule-to-start, task latency, sticky cache and slots beside orderflow's webhook and process metrics", async () => {
   const port = await freePort();
-  const worker = startWorkerProcess(port);
+  const worker = startWorkerProcess(harness, 'workers/order-worker.ts', {
+    WORKER_METRICS_PORT: String(port),
+  });
   try {
     await eventually(() => worker.output().includes('order worker started'), 30_000, 'the worker');
     const url = `http://127.0.0.1:${port}/metrics`;
@@ -132,7 +108,7 @@ test("one /metrics: the SDK's schedule-to-start, task latency, sticky cache and 
     });
   } finally {
     worker.child.kill('SIGTERM');
-    expect(await worker.exited).toBe(0);
+    expect((await worker.exited).code).toBe(0);
   }
 });
 

@@ -6,7 +6,6 @@ import { compiledScript } from './compiled';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
@@ -14,6 +13,7 @@ import mongoose from 'mongoose';
 import type { EmbeddedServer } from '../../dev/embedded';
 import { startEmbeddedStack } from '../../dev/stack';
 import { spawnSupervised } from '../../dev/supervisor';
+import { typescriptEntry } from '../../dev/typescript-entry';
 import type { OrderflowProcesses } from './driver';
 import { commandLineOf, pidListeningOn, portOf } from './proc';
 
@@ -159,8 +159,6 @@ export interface ChildService {
   stop(graceMs?: number): Promise<void>;
 }
 
-const tsxLoader = () => pathToFileURL(require.resolve('tsx')).href;
-
 /**
  * Runs an entry point of this repository (its .ts path; compiled, its .js under
  * `compiledRoot`) in its own Node process; with
@@ -180,7 +178,7 @@ export function spawnService(
   // Compiled JavaScript under plain node, as in production; else the TypeScript through tsx.
   const entry = options.compiledRoot
     ? [compiledScript(options.compiledRoot, script)]
-    : ['--import', tsxLoader(), script];
+    : typescriptEntry(script);
   const service = spawnSupervised(process.execPath, [...profiling, ...entry], {
     logFile: path.join(logDir, `${name}.log`),
     cwd: ROOT,

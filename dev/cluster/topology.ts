@@ -13,13 +13,13 @@
 import { WORKFLOW_INTERCEPTOR_MODULES } from '../../infra/telemetry/temporal-tracing';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { type TaskQueueSettings, type WorkerLane, workerTaskQueues } from '../../infra/task-queues';
 import { startFerretDb, waitUntil, type EmbeddedDbBackend, type FerretDbServer } from '../embedded';
 import { lockDataDir, spawnSupervised, stopOrphans, type SupervisedChild } from '../supervisor';
+import { typescriptEntry } from '../typescript-entry';
 import { portBook } from './ports';
 import { startPrometheus, type PrometheusServer } from './prometheus';
 import { startReverseProxy, type ReverseProxy } from './proxy';
@@ -358,8 +358,6 @@ async function allSettledOrThrow<T extends readonly unknown[]>(
   };
 }
 
-const tsxLoader = () => pathToFileURL(require.resolve('tsx')).href;
-
 /** An orderflow process (API or worker) as production runs it: its own Node, its own env. */
 function spawnService(
   name: string,
@@ -368,7 +366,7 @@ function spawnService(
   dataDir: string,
   env: Record<string, string>,
 ): SupervisedChild {
-  return spawnSupervised(process.execPath, ['--import', tsxLoader(), script], {
+  return spawnSupervised(process.execPath, typescriptEntry(script), {
     logFile: path.join(logDir, `${name}.log`),
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },

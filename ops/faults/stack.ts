@@ -9,7 +9,6 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pathToFileURL } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import {
   freePort,
@@ -21,6 +20,7 @@ import {
 import { startEmbeddedStack } from '../../dev/stack';
 import { WORKFLOW_INTERCEPTOR_MODULES } from '../../infra/telemetry/temporal-tracing';
 import { spawnSupervised, type SupervisedChild } from '../../dev/supervisor';
+import { typescriptEntry } from '../../dev/typescript-entry';
 import type { FaultKind } from './plan';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -122,7 +122,7 @@ export class SupervisedService {
     let ready = false;
     let seen = '';
     let sawReadyLine = false;
-    const child = spawnSupervised(process.execPath, ['--import', tsxLoader(), spec.script], {
+    const child = spawnSupervised(process.execPath, typescriptEntry(spec.script), {
       logFile: this.logFile,
       banner: `\n==== ${spec.name} start #${this.starts} at +${this.clock()} ms ====\n`,
       cwd: ROOT,
@@ -177,8 +177,6 @@ export class SupervisedService {
     return false;
   }
 }
-
-const tsxLoader = () => pathToFileURL(require.resolve('tsx')).href;
 
 /** The last `bytes` of a log file ('' when there is none). */
 export function tail(file: string, bytes: number): string {

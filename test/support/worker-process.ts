@@ -3,13 +3,14 @@
 
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { typescriptEntry } from '../../dev/typescript-entry';
 import { TEST_PAYLOAD_KEY, type Harness } from './harness';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
 /**
- * Runs `script` (a path from the repository's root) with tsx, with `env` added to the
- * harness's settings; its output is collected.
+ * Runs `script` (a path from the repository's root) under node with tsx's loader, as the
+ * cluster does, with `env` added to the harness's settings; its output is collected.
  */
 export function startWorkerProcess(
   harness: Pick<Harness, 'config'>,
@@ -17,7 +18,7 @@ export function startWorkerProcess(
   env: Record<string, string> = {},
 ) {
   const { config } = harness;
-  const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [script], {
+  const child = spawn(process.execPath, typescriptEntry(script), {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
