@@ -15,6 +15,7 @@ import { errorHandler, notFoundHandler } from './errors';
 import { createApiMetrics } from './metrics';
 import { bearerAuth } from './middleware/auth';
 import { jsonBody, limitBodySize } from './middleware/body';
+import { createCallbackLog } from './middleware/callback-log';
 import { requestContext } from './middleware/request-context';
 import { securityHeaders } from './middleware/security-headers';
 import { traceRequests } from './middleware/tracing';
@@ -76,6 +77,7 @@ export function createApp({
   useSecretKeys(models, config.secretEncryptionKeys);
   const orderFeed = createOrderChangeFeed(models, logger);
   const orderWaits = createOrderWaits(orderFeed);
+  const callbackLog = createCallbackLog(models, logger);
   metrics.observeOrderWaits(orderWaits);
   countDatabaseCommands(database.connection, metrics.registry);
   metrics.observeAppEventBacklog(() =>
@@ -105,6 +107,7 @@ export function createApp({
         directory.providers,
         config.signatureToleranceSeconds,
       ),
+      callbackLog,
     }),
   );
   app.use(
@@ -198,5 +201,7 @@ export function createApp({
     orderWaits.answerAll();
     orderFeed.stop();
   };
-  return { app, metrics, answerWaitsNow };
+  /** Once the server has closed: the callback log's last batch is written. */
+  const flushLogs = () => callbackLog.flush();
+  return { app, metrics, answerWaitsNow, flushLogs };
 }

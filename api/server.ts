@@ -164,7 +164,7 @@ export async function startApi(deps: {
   /** Shared with a worker in the same process (dev/in-process.ts). */
   directory?: Directory;
 }): Promise<RunningApi> {
-  const { app, answerWaitsNow } = createApp(deps);
+  const { app, answerWaitsNow, flushLogs } = createApp(deps);
   const { logger } = deps;
   let shuttingDown = false;
   let closed: Promise<void> | undefined;
@@ -206,7 +206,7 @@ export async function startApi(deps: {
   const port = typeof address === 'object' && address ? address.port : deps.config.http.port;
   const url = `http://${deps.config.http.host}:${port}`;
 
-  const close = (graceMs: number) =>
+  const closeServer = (graceMs: number) =>
     new Promise<void>((resolve, reject) => {
       shuttingDown = true;
       for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
@@ -239,6 +239,8 @@ export async function startApi(deps: {
       });
       server.closeIdleConnections();
     });
+  // The last callbacks answered are logged before the caller closes the database.
+  const close = (graceMs: number) => closeServer(graceMs).finally(flushLogs);
 
   return {
     server,

@@ -3,9 +3,9 @@
 // before its signature is checked). None changes anything; the callback log records each.
 
 import { callbackSignatureHeader, SIGNATURE_HEADER } from '../infra/signing';
-import { eventually, useHarness } from './support/harness';
+import { useHarness } from './support/harness';
 import { GROCERY_TOTAL, getOrder, groceryOrder, placeOrder, waitForStatus } from './support/orders';
-import { support } from './support/staff';
+import { loggedCallbacks } from './support/staff';
 
 const harness = useHarness({ providers: ['grocery'] });
 
@@ -31,18 +31,10 @@ test('a confirmation naming the same item twice is 422 and the order still await
   ]);
   expect((await getOrder(harness.apiUrl, orderId)).body.status).toBe('awaiting_confirmation');
   expect(await harness.ledgerOf(orderId)).toEqual([['authorisation', GROCERY_TOTAL]]);
-  expect(await loggedCallbacks(orderId)).toEqual([
+  expect(await loggedCallbacks(harness.apiUrl, orderId)).toEqual([
     expect.objectContaining({ status: 422, accepted: false, code: 'validation_failed' }),
   ]);
 });
-
-/** The provider callbacks support reads for an order, once there are any (logged after the answer). */
-function loggedCallbacks(orderId: string): Promise<unknown[]> {
-  return eventually(async () => {
-    const { callbacks } = (await support(harness.apiUrl).order(orderId)).body;
-    return callbacks.length > 0 ? (callbacks as unknown[]) : undefined;
-  }, 5_000);
-}
 
 describe('event times', () => {
   let orderId: string;
@@ -123,7 +115,7 @@ describe('content type', () => {
       });
       expect((await getOrder(harness.apiUrl, orderId)).body.status).toBe('awaiting_confirmation');
       expect(await harness.ledgerOf(orderId)).toEqual([['authorisation', GROCERY_TOTAL]]);
-      expect(await loggedCallbacks(orderId)).toEqual([
+      expect(await loggedCallbacks(harness.apiUrl, orderId)).toEqual([
         expect.objectContaining({ kind: 'confirmation', status: 415, accepted: false, code }),
       ]);
 

@@ -72,7 +72,9 @@ test('recorded histories of every main path replay without determinism errors', 
   expect(results.map((r) => ({ workflowId: r.workflowId, error: r.error?.message }))).toEqual(
     histories.map((h) => ({ workflowId: h.workflowId, error: undefined })),
   );
-});
+  // 170 histories one after another: ~20 s on a quiet machine, over a minute beside the
+  // cluster suites on CI's two cores.
+}, 300_000);
 
 test('a workflow that diverges from a recorded history fails the replay', async () => {
   const divergent = await bundleWorkflowCode({

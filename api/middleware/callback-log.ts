@@ -1,14 +1,34 @@
 // Keeps a record of every provider callback about an order, accepted or refused and why,
 // for support staff reading what a provider told us. Written after the answer is sent, so
-// logging never slows or fails a callback.
+// logging never slows or fails a callback, and in batches (createCallbackLog): support reads
+// a callback a moment after it was answered.
 
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import type { Logger } from 'pino';
 import type { Models } from '../../infra/db';
-import { insertValidated } from '../../infra/insert-validated';
+import { createBatchedInserts, type BatchedInserts } from '../../infra/batched-inserts';
+import type { CallbackLogDocument } from '../../infra/models/audit';
+
+export type CallbackLog = BatchedInserts<CallbackLogDocument>;
+
+/** How long a logged callback waits for others to share its insert. */
+const CALLBACK_LOG_WINDOW_MS = 500;
+
+/** The process's callback log; flush it after the server has closed, before the database. */
+export function createCallbackLog(
+  models: Pick<Models, 'CallbackLog'>,
+  logger: Logger,
+): CallbackLog {
+  return createBatchedInserts(models.CallbackLog, {
+    windowMs: CALLBACK_LOG_WINDOW_MS,
+    maxBatch: 200,
+    onError: (err, records) => logger.warn({ err, records }, 'provider callbacks not logged'),
+  });
+}
 
 export function logProviderCallbacks(
-  models: Pick<Models, 'CallbackLog'>,
+  log: CallbackLog,
   kind: 'confirmation' | 'events',
 ): RequestHandler {
   return (req, res, next) => {
@@ -27,7 +47,7 @@ export function logProviderCallbacks(
         ?.error;
       // The body is JSON only once the signature checked out; before that it is raw bytes.
       const body = Buffer.isBuffer(req.body) || req.body === undefined ? undefined : req.body;
-      insertValidated(models.CallbackLog, {
+      log.add({
         _id: randomUUID(),
         orderId: orderId.slice(0, 128),
         providerId: providerId.slice(0, 128),
@@ -38,7 +58,7 @@ export function logProviderCallbacks(
         status: res.statusCode,
         ...(error?.code ? { code: error.code, message: error.message } : {}),
         at: new Date(),
-      }).catch((err: unknown) => req.log.warn({ err }, 'provider callback not logged'));
+      });
     });
     next();
   };

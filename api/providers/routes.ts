@@ -12,7 +12,7 @@ import { eventScheduleProblem } from '../../domain/schedule';
 import { confirmOrderUpdate, reportProviderEventUpdate } from '../../workflows/messages';
 import { ApiError } from '../errors';
 import { requireJsonBody } from '../middleware/body';
-import { logProviderCallbacks } from '../middleware/callback-log';
+import { logProviderCallbacks, type CallbackLog } from '../middleware/callback-log';
 import { providerOf } from '../middleware/signature';
 import { updateOrderWorkflow, type AfterSalesSettings } from '../order-updates';
 import { toOrderView, type OrderView } from '../order-view';
@@ -29,6 +29,7 @@ export function providersRouter(deps: {
   /** A late fact of an order whose workflow has ended is recorded by its after-sales workflow. */
   afterSales: AfterSalesSettings;
   verifySignature: RequestHandler[];
+  callbackLog: CallbackLog;
 }): Router {
   const router = Router();
   const { models, temporal } = deps;
@@ -49,7 +50,7 @@ export function providersRouter(deps: {
     const path = `/v1/providers/:providerId/orders/:orderId/${kind}`;
     router.post(
       path,
-      logProviderCallbacks(models, kind),
+      logProviderCallbacks(deps.callbackLog, kind),
       requireJsonBody,
       ...deps.verifySignature,
       async (req, res) => {

@@ -2,7 +2,7 @@
 
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { TOKENS } from './harness';
+import { eventually, TOKENS } from './harness';
 
 export function support(apiUrl: string, token = TOKENS.support) {
   const auth = (r: request.Test) => r.set('Authorization', `Bearer ${token}`);
@@ -26,4 +26,19 @@ export function support(apiUrl: string, token = TOKENS.support) {
     redeliver: (orderId: string) =>
       auth(request(apiUrl).post(`${base}/${orderId}/notifications/redeliver`)),
   };
+}
+
+/**
+ * The provider callbacks support reads for an order once `count` are there: the log is written
+ * in batches after the answers (api/middleware/callback-log.ts).
+ */
+export function loggedCallbacks(apiUrl: string, orderId: string, count = 1): Promise<unknown[]> {
+  return eventually(
+    async () => {
+      const { callbacks } = (await support(apiUrl).order(orderId)).body;
+      return callbacks.length >= count ? (callbacks as unknown[]) : undefined;
+    },
+    5_000,
+    'the callback log',
+  );
 }
