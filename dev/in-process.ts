@@ -29,8 +29,12 @@ export interface InProcessOrderflow {
   startWorker(): Promise<void>;
   /** Resolves when the worker stops; rejects if it fails. */
   workerStopped(): Promise<void>;
-  /** API first (in-flight requests finish), then the worker drains, then the connections. */
-  close(): Promise<void>;
+  /**
+   * API first (in-flight requests finish, the callback log is written), then the worker
+   * drains, then the connections; with `dropDatabase` (a test's own database) the database
+   * is dropped once nothing writes to it any more.
+   */
+  close(options?: { dropDatabase?: boolean }): Promise<void>;
 }
 
 export async function startInProcess(
@@ -85,7 +89,7 @@ export async function startInProcess(
     temporal,
     startWorker,
     workerStopped: () => workerRun,
-    async close() {
+    async close({ dropDatabase = false } = {}) {
       await api.close();
       worker?.shutdown();
       await workerRun;
@@ -93,6 +97,7 @@ export async function startInProcess(
       await metricsServer?.close();
       await workerConnection.close();
       await temporal.connection.close();
+      if (dropDatabase) await database.connection.dropDatabase().catch(() => undefined);
       await database.close();
     },
   };

@@ -32,6 +32,15 @@ export function createBatchedInserts<T>(
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> = Promise.resolve();
 
+  // The batches' chain must never reject: a failing reporter would fail every later batch.
+  const report = (error: unknown, records: number) => {
+    try {
+      onError(error, records);
+    } catch {
+      // Nothing else to tell.
+    }
+  };
+
   const write = async (records: T[]) => {
     // Validated here rather than on add: one invalid record is reported, the rest still go in.
     const checked = await Promise.allSettled(records.map((record) => model.validate(record)));
@@ -41,7 +50,7 @@ export function createBatchedInserts<T>(
     const invalid = checked.flatMap((result) =>
       result.status === 'rejected' ? [result.reason as unknown] : [],
     );
-    if (invalid.length > 0) onError(invalid[0], invalid.length);
+    if (invalid.length > 0) report(invalid[0], invalid.length);
     if (valid.length === 0) return;
     try {
       // Unordered: a duplicate (a record queued twice) does not keep the others out.
@@ -50,9 +59,15 @@ export function createBatchedInserts<T>(
         { ordered: false },
       );
     } catch (error) {
-      const failed = (error as { writeErrors?: { code?: number }[] }).writeErrors;
-      const lost = failed ? failed.filter((e) => e.code !== 11000).length : valid.length;
-      if (lost > 0) onError(error, lost);
+      // A bulk write error says how many went in and which failed; a duplicate is not lost. The
+      // driver reports a lost connection the same way, with no write errors and none inserted.
+      const { insertedCount = 0, writeErrors = [] } = error as {
+        insertedCount?: number;
+        writeErrors?: { code?: number }[];
+      };
+      const duplicates = writeErrors.filter((e) => e.code === 11000).length;
+      const lost = valid.length - insertedCount - duplicates;
+      if (lost > 0) report(error, lost);
     }
   };
 
@@ -65,7 +80,7 @@ export function createBatchedInserts<T>(
     const previous = writing;
     writing = previous
       .then(() => (batch.length > 0 ? write(batch) : undefined))
-      .catch((error: unknown) => onError(error, batch.length));
+      .catch((error: unknown) => report(error, batch.length));
     return writing;
   };
 

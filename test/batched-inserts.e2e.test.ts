@@ -1,9 +1,12 @@
 // Batched inserts (infra/batched-inserts.ts), the provider callback log's writer, against the
 // suite's real database: records queued within the window share one insert command; an invalid
 // record is reported and keeps none of the others out; a duplicate is dropped quietly; the
-// batch waits for its window unless flushed or full.
+// batch waits for its window unless flushed or full; a batch the database never took is
+// reported whole.
 
+import mongoose from 'mongoose';
 import { createBatchedInserts } from '../infra/batched-inserts';
+import { defineAuditModels } from '../infra/models/audit';
 import type { CallbackLogDocument } from '../infra/models/audit';
 import { onDatabaseCommand, type DatabaseCommand } from '../infra/telemetry/db-commands';
 import { eventually, useHarness } from './support/harness';
@@ -40,7 +43,7 @@ function setUp(options: { windowMs?: number; maxBatch?: number } = {}) {
 }
 
 it('writes the records queued within a window with one insert command', async () => {
-  const { orderId, inserts, errors, commands, stop, stored } = setUp({ windowMs: 200 });
+  const { orderId, inserts, errors, commands, stop, stored } = setUp({ windowMs: 2_000 });
   try {
     for (let n = 1; n <= 5; n++) inserts.add(entry(orderId, n));
     expect(await stored()).toEqual([]);
@@ -100,4 +103,25 @@ it('writes a full batch at once, without waiting for the window', async () => {
   await inserts.flush();
   expect(await stored()).toHaveLength(4);
   expect(errors).toEqual([]);
+});
+
+it('reports the whole batch when the database cannot be reached', async () => {
+  const connection = mongoose.createConnection(harness.config.mongodbUri, {
+    bufferCommands: false,
+  });
+  await connection.asPromise();
+  const { CallbackLog } = defineAuditModels(connection);
+  await connection.close();
+  const errors: { error: unknown; records: number }[] = [];
+  const inserts = createBatchedInserts(CallbackLog, {
+    windowMs: 60_000,
+    maxBatch: 100,
+    onError: (error, records) => errors.push({ error, records }),
+  });
+  const orderId = `ord_batched_down_${Date.now()}`;
+  inserts.add(entry(orderId, 1));
+  inserts.add(entry(orderId, 2));
+  await inserts.flush();
+  expect(errors).toEqual([{ error: expect.any(Error), records: 2 }]);
+  expect(await models().CallbackLog.countDocuments({ orderId })).toBe(0);
 });

@@ -231,10 +231,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async ledgerOf(orderId) {
       return (await gateway.ledger(orderId)).map((e) => [e.type, e.amount]);
     },
-    async close() {
-      await database.connection.dropDatabase().catch(() => undefined);
-      await orderflow.close();
-    },
+    close: () => orderflow.close({ dropDatabase: true }),
   };
 }
 
