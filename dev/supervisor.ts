@@ -62,6 +62,22 @@ function setpriv(): string | undefined {
 }
 
 /**
+ * `command` and `args` wrapped so the kernel sends `signal` to the child when this process dies,
+ * however it dies (util-linux's setpriv execs the command: the child keeps its pid). Unwrapped
+ * where setpriv is missing.
+ */
+export function diesWithParent(
+  command: string,
+  args: string[],
+  signal: NodeJS.Signals,
+): [string, string[]] {
+  const wrapper = setpriv();
+  return wrapper
+    ? [wrapper, ['--pdeathsig', signal.replace(/^SIG/, ''), '--', command, ...args]]
+    : [command, args];
+}
+
+/**
  * Spawns `command` in its own process group (a Ctrl-C in the terminal reaches only the
  * supervisor, which stops its children in order: the servers after the worker has drained) and
  * ties its life to ours: through setpriv the kernel signals it when we die, however we die, and
@@ -76,10 +92,7 @@ export function spawnSupervised(
   mkdirSync(path.dirname(options.logFile), { recursive: true });
   const log = createWriteStream(options.logFile, { flags: 'a' });
   if (options.banner) log.write(options.banner);
-  const wrapper = setpriv();
-  const [file, argv] = wrapper
-    ? [wrapper, ['--pdeathsig', stopSignal.replace(/^SIG/, ''), '--', command, ...args]]
-    : [command, args];
+  const [file, argv] = diesWithParent(command, args, stopSignal);
   const child = spawn(file, argv, {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

@@ -3,6 +3,7 @@
 
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { diesWithParent } from '../../dev/supervisor';
 import { typescriptEntry } from '../../dev/typescript-entry';
 import { TEST_PAYLOAD_KEY, type Harness } from './harness';
 
@@ -18,7 +19,9 @@ export function startWorkerProcess(
   env: Record<string, string> = {},
 ) {
   const { config } = harness;
-  const child = spawn(process.execPath, typescriptEntry(script), {
+  // Killed with the test's process, however it ends: a test that times out before it stops its
+  // worker must not leave one running (and polling) after the run.
+  const child = spawn(...diesWithParent(process.execPath, typescriptEntry(script), 'SIGKILL'), {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
