@@ -7,6 +7,7 @@
 // order's correctness or money depends on is written before its answer, one record at a time.
 
 import type { Model } from 'mongoose';
+import { isDuplicateKeyError } from './duplicate-key';
 
 export interface BatchedInserts<T> {
   /** Queues `record`; it is validated against the model's schema and inserted with the batch. */
@@ -63,9 +64,9 @@ export function createBatchedInserts<T>(
       // driver reports a lost connection the same way, with no write errors and none inserted.
       const { insertedCount = 0, writeErrors = [] } = error as {
         insertedCount?: number;
-        writeErrors?: { code?: number }[];
+        writeErrors?: unknown[];
       };
-      const duplicates = writeErrors.filter((e) => e.code === 11000).length;
+      const duplicates = writeErrors.filter(isDuplicateKeyError).length;
       const lost = valid.length - insertedCount - duplicates;
       if (lost > 0) report(error, lost);
     }

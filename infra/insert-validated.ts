@@ -1,5 +1,5 @@
 // One plain insert of a record checked against its model's schema, for the hot paths (every
-// order's publications, payment decision, callback log). `Model.create` builds a full mongoose
+// order's publications, payment decision, dispatch records). `Model.create` builds a full mongoose
 // document first, cloning a Mixed order snapshot field by field: more CPU than the insert.
 // `Model.validate` casts and validates the plain object against the same schema instead.
 
