@@ -17,7 +17,7 @@ const CheckoutFailureTypes = {
 } as const;
 
 export function createCheckoutActivities(deps: ActivityDeps) {
-  const { models } = deps;
+  const { models, listing } = deps;
   return {
     /**
      * The authorised order as checkout's answer, unless checkout answered first. When ours
@@ -32,7 +32,7 @@ export function createCheckoutActivities(deps: ActivityDeps) {
       const standing = await recordCheckoutAnswer(models.CheckoutAnswer, decided);
       const ours = standing.status === decided.status && standing.revision === decided.revision;
       if (ours) {
-        await publishSnapshot(models, decided, publication);
+        await publishSnapshot(models, listing, decided, publication);
         await announceAppEvents(deps, decided, appEvents);
       }
       return standing;

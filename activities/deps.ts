@@ -9,9 +9,12 @@ import type { VideoSessions } from '../infra/dispatch/video-sessions';
 import type { WebhookClient } from '../infra/webhook-client';
 import type { ProviderDirectory } from '../infra/provider-directory';
 import type { KeptEndpoints } from '../infra/app-endpoints';
+import type { ListingCopies } from '../infra/listing-copies';
 
 export interface ActivityDeps {
   models: Models;
+  /** The order listing's copies, written in batches after their publications. */
+  listing: ListingCopies;
   /** Providers and their secrets, and the app's endpoints, as this process keeps them. */
   providers: ProviderDirectory;
   appEndpoints: KeptEndpoints;

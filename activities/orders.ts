@@ -8,7 +8,7 @@ import { announceAppEvents } from './app-events';
 import type { ActivityDeps } from './deps';
 
 export function createOrderActivities(deps: ActivityDeps) {
-  const { models } = deps;
+  const { models, listing } = deps;
   return {
     /**
      * Stores the workflow's `publication`-th snapshot. Answers with the snapshot written, so
@@ -21,7 +21,7 @@ export function createOrderActivities(deps: ActivityDeps) {
       publication?: number,
       appEvents?: AppEventType[],
     ): Promise<OrderSnapshot> {
-      await publishSnapshot(models, snapshot, publication);
+      await publishSnapshot(models, listing, snapshot, publication);
       await announceAppEvents(deps, snapshot, appEvents);
       return snapshot;
     },

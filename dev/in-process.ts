@@ -29,6 +29,8 @@ export interface InProcessOrderflow {
   startWorker(): Promise<void>;
   /** Resolves when the worker stops; rejects if it fails. */
   workerStopped(): Promise<void>;
+  /** Writes the listing copies the worker has queued (infra/listing-copies.ts) now. */
+  flushListing(): Promise<void>;
   /**
    * API first (in-flight requests finish, the callback log is written), then the worker
    * drains, then the connections; with `dropDatabase` (a test's own database) the database
@@ -59,18 +61,15 @@ export async function startInProcess(
   });
   let worker: OrderWorkers | undefined;
   let workerRun: Promise<void> = Promise.resolve();
+  const deps = activityDeps(
+    database.models,
+    logger.child({ component: 'worker' }),
+    webhooks,
+    config,
+    directory,
+  );
   const startWorker = async () => {
-    worker = await createOrderWorkers({
-      config,
-      connection: workerConnection,
-      deps: activityDeps(
-        database.models,
-        logger.child({ component: 'worker' }),
-        webhooks,
-        config,
-        directory,
-      ),
-    });
+    worker = await createOrderWorkers({ config, connection: workerConnection, deps });
     workerRun = worker.run();
   };
   if (options.withWorker !== false) await startWorker();
@@ -89,6 +88,7 @@ export async function startInProcess(
     temporal,
     startWorker,
     workerStopped: () => workerRun,
+    flushListing: () => deps.listing.flush(),
     async close({ dropDatabase = false } = {}) {
       await api.close();
       worker?.shutdown();

@@ -287,6 +287,11 @@ const envSchema = z.object({
     }),
   /** Where a worker serves Prometheus /metrics (the Temporal SDK's and its own), on HOST; unset: none. */
   WORKER_METRICS_PORT: z.preprocess((value) => (value === '' ? undefined : value), port.optional()),
+  /**
+   * How long a worker gathers listing copies before writing them in one command
+   * (infra/listing-copies.ts): how far the order listing and support search may lag behind.
+   */
+  LISTING_WRITE_WINDOW_MS: z.coerce.number().int().min(0).max(10_000).default(1000),
   /** An OTLP/HTTP collector (e.g. http://127.0.0.1:4318) that receives traces; unset: no tracing. */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(
     (value) => (value === '' ? undefined : value),
@@ -351,6 +356,8 @@ export interface Config {
     lanes?: readonly WorkerLane[];
     /** The worker's Prometheus /metrics port; none: no metrics server. */
     metricsPort?: number;
+    /** How long listing copies are gathered before they are written (ms). */
+    listingWindowMs: number;
   };
   telemetry: { otlpEndpoint?: string };
 }
@@ -447,6 +454,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
       workflowBundlePath: env.WORKFLOW_BUNDLE_PATH,
       lanes: env.WORKER_TASK_QUEUES,
       metricsPort: env.WORKER_METRICS_PORT,
+      listingWindowMs: env.LISTING_WRITE_WINDOW_MS,
     },
     telemetry: { otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT },
   });

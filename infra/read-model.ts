@@ -3,38 +3,39 @@
 //
 // The workflow publishes its snapshots one at a time, numbered 1, 2, 3…: each is inserted as
 // an `order_publications` record (insert-only, so never overwritten) and copied onto the
-// order's `orders` document for listings. A stale write (an abandoned attempt whose request
-// reached FerretDB late) can land on the copy after a newer one: FerretDB evaluates the
+// order's `orders` document for listings, a moment later and in batches
+// (infra/listing-copies.ts). The copy can lag, and a stale write (an abandoned attempt whose
+// request reached FerretDB late) can land on it after a newer one: FerretDB evaluates the
 // revision guard and the replace separately. So a read by id starts at the copy and follows
 // the publications past its number; publications are contiguous because each is stored
-// before the workflow moves on. A read that finds a newer publication repairs the copy.
+// before the workflow moves on. Reads write nothing: a copy that is behind is either still
+// queued or mended by the repair sweep (infra/listing-repair.ts).
 
 import type { OrderSnapshot } from '../domain/order';
 import { isDuplicateKeyError } from './duplicate-key';
 import { insertValidated } from './insert-validated';
 import type { Models } from './db';
+import { writeListingCopies, type ListingCopies, type ListingCopy } from './listing-copies';
 import type { OrderDocument } from './models/order';
-import { publicationId, unixSecond } from './models/order-publication';
+import { publicationId, unixMinute, unixSecond } from './models/order-publication';
 
 export type ReadModels = Pick<Models, 'Order' | 'OrderPublication'>;
 
 /**
- * Stores `snapshot` as the order's `publication`-th publication and copies it to the listing.
- * Writing one publication twice (a retried attempt) is harmless: its number holds one snapshot.
- * Without a number (runs that published before publications were numbered) only the copy is
- * written.
+ * Stores `snapshot` as the order's `publication`-th publication and queues its copy for the
+ * listing. Writing one publication twice (a retried attempt) is harmless: its number holds one
+ * snapshot. Without a number (runs that published before publications were numbered) only the
+ * copy is written, at once: there is no publication to repair it from.
  */
 export async function publishSnapshot(
   models: ReadModels,
+  listing: Pick<ListingCopies, 'queue'>,
   snapshot: OrderSnapshot,
   publication?: number,
 ): Promise<void> {
-  // Both at once: a reader follows publications from the copy's number up, and this one's
-  // predecessors are all stored (the workflow publishes one at a time).
-  await Promise.all([
-    publication !== undefined && insertPublication(models, snapshot, publication),
-    copyToListing(models, { ...snapshot, ...(publication !== undefined ? { publication } : {}) }),
-  ]);
+  if (publication === undefined) return copyToListing(models, { snapshot });
+  await insertPublication(models, snapshot, publication);
+  listing.queue({ snapshot, publication });
 }
 
 async function insertPublication(models: ReadModels, snapshot: OrderSnapshot, publication: number) {
@@ -47,6 +48,7 @@ async function insertPublication(models: ReadModels, snapshot: OrderSnapshot, pu
       snapshot,
       createdAt,
       createdSecond: unixSecond(createdAt),
+      createdMinute: unixMinute(createdAt),
     });
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
@@ -70,37 +72,26 @@ export async function readPublishedOrder(
   orderId: string,
 ): Promise<{ order: OrderSnapshot; publications: number } | null> {
   const listed = await models.Order.findById(orderId).lean<OrderDocument>();
-  let latest: OrderDocument | null = listed;
+  let latest: ListingCopy | null = listed && {
+    snapshot: withoutStorageFields(listed),
+    ...(listed.publication !== undefined ? { publication: listed.publication } : {}),
+  };
   for (let next = (listed?.publication ?? 0) + 1; ; next++) {
     const found = await models.OrderPublication.findById(publicationId(orderId, next)).lean();
     if (!found) break;
-    latest = { ...found.snapshot, publication: next } as OrderDocument;
+    latest = { snapshot: found.snapshot, publication: next };
   }
   if (!latest) return null;
-  if (latest !== listed) {
-    // Best effort: the next read or publish repairs what this one could not.
-    await copyToListing(models, latest).catch(() => undefined);
-  }
-  return { order: withoutStorageFields(latest), publications: latest.publication ?? 0 };
+  return { order: latest.snapshot, publications: latest.publication ?? 0 };
 }
 
-async function copyToListing(
-  models: ReadModels,
-  snapshot: OrderSnapshot & { publication?: number },
-) {
-  try {
-    await models.Order.replaceOne(
-      { _id: snapshot.orderId, revision: { $lt: snapshot.revision } },
-      { _id: snapshot.orderId, ...snapshot },
-      { upsert: true },
-    );
-  } catch (error) {
-    // The upsert collided with a copy holding this or a newer revision.
-    if (!isDuplicateKeyError(error)) throw error;
-  }
+/** Writes one copy to the listing now (over an older revision only). */
+async function copyToListing(models: ReadModels, copy: ListingCopy): Promise<void> {
+  const { error } = await writeListingCopies(models, [copy]);
+  if (error) throw error;
 }
 
 function withoutStorageFields(document: OrderDocument): OrderSnapshot {
-  const { _id: _id, publication: _publication, ...snapshot } = document;
+  const { _id: _id, publication: _publication, listedMinute: _minute, ...snapshot } = document;
   return snapshot;
 }

@@ -5,7 +5,14 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { recordHistory } from './support/histories';
 import { useHarness, startWebhookReceiver, TOKENS, type WebhookReceiver } from './support/harness';
-import { cancelOrder, GROCERY_TOTAL, getOrder, groceryOrder, placeOrder } from './support/orders';
+import {
+  cancelOrder,
+  GROCERY_TOTAL,
+  getOrder,
+  groceryOrder,
+  placeOrder,
+  storedOrders,
+} from './support/orders';
 
 const harness = useHarness();
 let webhooks: WebhookReceiver;
@@ -25,7 +32,7 @@ afterAll(async () => {
 
 const paymentsFor = (orderId: string) =>
   harness.database.models.SandboxPayment.countDocuments({ orderId });
-const orderCount = () => harness.database.models.Order.countDocuments({});
+const orderCount = () => storedOrders(harness);
 const idempotencyRecords = () => harness.database.models.IdempotencyRecord.countDocuments({});
 
 describe('payment decision', () => {

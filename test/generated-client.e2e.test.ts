@@ -10,6 +10,7 @@ import { tomorrowsDeliveryWindow } from '../dev/sample-orders';
 import { createOrderflowClient, type CreateOrderRequest } from '../clients/app/client';
 import { buildOpenApiDocument } from '../api/openapi';
 import { useHarness, TOKENS } from './support/harness';
+import { storedOrders } from './support/orders';
 
 const harness = useHarness({ providers: ['grocery'] });
 
@@ -89,7 +90,7 @@ test('checkout, the order, its quote and its cancellation, through the generated
 
 test("refusals arrive in the document's error shape, typed, and change nothing", async () => {
   const app = createOrderflowClient(harness.apiUrl, TOKENS.app);
-  const orders = () => harness.database.models.Order.countDocuments({});
+  const orders = () => storedOrders(harness);
   const before = await orders();
 
   const invalid = groceryCheckout();

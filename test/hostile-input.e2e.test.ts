@@ -488,6 +488,8 @@ beforeAll(async () => {
 const LOGS = new Set(['AuditEntry', 'CallbackLog']);
 
 async function snapshot() {
+  // The worker's queued listing copies first: one landing later would look like a change.
+  await harness.flushListing();
   const collections: Record<string, unknown[]> = {};
   for (const [name, model] of Object.entries(harness.database.models)) {
     if (LOGS.has(name)) continue;

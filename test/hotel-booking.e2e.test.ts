@@ -26,6 +26,7 @@ import {
   hotelOrder,
   placeOrder,
   waitForStatus,
+  storedOrders,
 } from './support/orders';
 
 const NIGHTS = 3;
@@ -413,11 +414,7 @@ describe('bad bookings', () => {
     expect(response.body.error.code).toBe(code);
     expect(response.body.error.details.map((d: { path: string }) => d.path)).toContain(path);
     // Nothing was booked and nothing authorised.
-    expect(
-      await harness.database.models.Order.countDocuments({
-        providerId: validationHotel.providerId,
-      }),
-    ).toBe(0);
+    expect(await storedOrders(harness, validationHotel.providerId)).toBe(0);
   }
 
   test('a check-out that is not after check-in is 422 naming hotel.checkOut', async () => {

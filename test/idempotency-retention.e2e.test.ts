@@ -70,6 +70,8 @@ const answerExists = async (orderId: string) =>
 
 /** Triggers the schedule now and waits for that run's result. */
 async function triggerPurge(): Promise<PurgeTotals> {
+  // The purge asks the listing which orders are decided: their copies go in first.
+  await harness.flushListing();
   const before = (await schedule().describe()).info.recentActions.length;
   await schedule().trigger();
   const action = await eventually(

@@ -18,6 +18,7 @@ const publication = (orderId: string, revision = 1): OrderPublicationDocument =>
   snapshot: { orderId, revision, status: 'awaiting_confirmation' } as OrderSnapshot,
   createdAt: new Date(),
   createdSecond: Math.floor(Date.now() / 1000),
+  createdMinute: Math.floor(Date.now() / 60_000),
 });
 
 it('stores the record as the schema casts it', async () => {

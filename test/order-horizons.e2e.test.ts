@@ -10,6 +10,7 @@ import {
   hotelOrder,
   placeOrder,
   teleconsultationOrder,
+  storedOrders,
 } from './support/orders';
 
 const harness = useHarness({ providers: ['grocery', 'hotel', 'teleconsultation'] });
@@ -101,7 +102,7 @@ test.each<[string, () => object, string]>([
     expect(response.body.error.code).toBe('out_of_horizon');
     expect(response.body.error.details).toEqual([expect.objectContaining({ path })]);
     const providerId = (request as { providerId: string }).providerId;
-    expect(await harness.database.models.Order.countDocuments({ providerId })).toBe(0);
+    expect(await storedOrders(harness, providerId)).toBe(0);
     expect(await harness.database.models.SandboxPayment.countDocuments({})).toBe(0);
   },
 );

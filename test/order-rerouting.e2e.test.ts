@@ -84,6 +84,7 @@ test('a store rejecting the whole order hands it to its fallback, which captures
   ]);
 
   // Support finds the order under both providers; the timeline shows the hand-over.
+  await harness.flushListing();
   for (const providerId of [store.providerId, fallback.providerId]) {
     const found = await support(harness.apiUrl).search({ providerId });
     expect(found.body.orders.map((o: { orderId: string }) => o.orderId)).toContain(orderId);

@@ -203,6 +203,8 @@ describe('webhooks and polling', () => {
   test('a store without a webhook polls for its orders with a signed GET', async () => {
     const pollingStore = await harness.registerProvider({ vertical: 'grocery' });
     const orderId = await newOrder(pollingStore.providerId);
+    // The list follows a moment after each change; written now, it shows the order.
+    await harness.flushListing();
     const listed = await pollingStore.client.listOrders();
     expect(listed.status).toBe(200);
     expect((listed.body as { orders: { orderId: string }[] }).orders.map((o) => o.orderId)).toEqual(

@@ -297,6 +297,7 @@ describe('a signed GET signs its query', () => {
   const awaiting = () => `${ordersPath(poller.providerId)}?status=awaiting_confirmation`;
 
   test('signed over the query as sent, it lists the orders', async () => {
+    await harness.flushListing(); // the list follows a moment after each change
     const target = `${awaiting()}&limit=5`;
     const header = sign({ method: 'GET', target, rawBody: '' }, { secret: poller.signingSecret });
     const response = await send('GET', target, '', header);

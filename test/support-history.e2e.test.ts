@@ -240,6 +240,7 @@ test('only support and admin read it; unknown orders, forgotten histories and ba
 
   // The read model outlives Temporal's retention: such an order has no history any more.
   const { Order } = harness.database.models;
+  await harness.flushListing();
   const kept = await Order.findById(orderId).lean();
   await Order.create({ ...kept, _id: 'ord_retention_passed', orderId: 'ord_retention_passed' });
   const forgotten = await history('ord_retention_passed');

@@ -54,6 +54,8 @@ test('search: filters, newest first, and a cursor that pages without gaps or rep
     groceryOrder(shop.providerId, { token: 'tok_declined' }),
   );
   expect(declined.status).toBe(402);
+  // The listing follows a moment after each change; written now, it shows them all.
+  await harness.flushListing();
 
   const seen: string[] = [];
   let cursor: string | undefined;
@@ -72,6 +74,7 @@ test('search: filters, newest first, and a cursor that pages without gaps or rep
     if (seen.length === 2) placed.push(await newOrder(groceryOrder(shop.providerId)));
   } while (cursor);
   expect(seen).toEqual([...placed.slice(0, 5)].reverse());
+  await harness.flushListing();
 
   const byCustomer = await staff.search({ providerId: shop.providerId, customerId: 'cust_1' });
   expect(byCustomer.body.orders).toHaveLength(7);
@@ -121,6 +124,7 @@ test('a grocery order not delivered past its window and grace needs attention un
 
   await store.client.reportEvent(orderId, 'delivered');
   await waitForStatus(harness.apiUrl, orderId, 'completed');
+  await harness.flushListing();
   const after = await staff.search({ needsAttention: 'true', providerId: store.providerId });
   expect(after.body.orders.map((o: { orderId: string }) => o.orderId)).not.toContain(orderId);
   await recordHistory(harness.temporal, orderId, 'grocery-delivery-overdue');

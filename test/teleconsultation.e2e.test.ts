@@ -19,6 +19,7 @@ import {
   placeOrder,
   teleconsultationOrder,
   waitForStatus,
+  storedOrders,
 } from './support/orders';
 
 const FEE = 9_901;
@@ -375,9 +376,7 @@ describe('checkout validation', () => {
       expect(response.status).toBe(422);
       expect(response.body.error.code).toBe(code);
       expect(response.body.error.details.map((d: { path: string }) => d.path)).toContain(path);
-      expect(
-        await harness.database.models.Order.countDocuments({ providerId: doctor.providerId }),
-      ).toBe(0);
+      expect(await storedOrders(harness, doctor.providerId)).toBe(0);
     },
   );
 });

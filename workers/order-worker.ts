@@ -32,17 +32,28 @@ import type { Connection } from 'mongoose';
 import { countDatabaseCommands } from '../infra/telemetry/db-commands';
 import { createDirectory, type Directory } from '../infra/directory';
 import type { Models } from '../infra/db';
+import { createListingCopies } from '../infra/listing-copies';
+import { startListingRepairs } from '../infra/listing-repair';
+
+/** Orders per listing write: a bulk write stays well below the database's message size. */
+const LISTING_MAX_BATCH = 200;
 
 export function activityDeps(
   models: Models,
   logger: Logger,
   webhooks: WebhookClient,
-  config: Pick<Config, 'appEvents' | 'temporal' | 'directoryCacheMs'>,
+  config: Pick<Config, 'appEvents' | 'temporal' | 'directoryCacheMs' | 'worker'>,
   directory: Directory = createDirectory(models, { keepMs: config.directoryCacheMs }),
 ): ActivityDeps {
   const notifier = createSandboxCustomerNotifier(models.DispatchRecord);
   return {
     models,
+    listing: createListingCopies(models, {
+      windowMs: config.worker.listingWindowMs,
+      maxBatch: LISTING_MAX_BATCH,
+      onError: (error, copies) =>
+        logger.warn({ err: error, copies }, 'listing copies not written; trying again'),
+    }),
     ...directory,
     gateway: createSandboxGateway(models),
     couriers: createSandboxCourierNetwork(models.DispatchRecord),
@@ -93,12 +104,17 @@ export async function createOrderWorkers(options: {
     run: async () => {
       // One queue's worker failing stops the others too: the process is no longer whole.
       const runs = workers.map((worker) => worker.run());
+      const stopRepairs = startListingRepairs(deps.models, deps.logger);
       try {
         await Promise.all(runs);
       } catch (error) {
         for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
         await Promise.allSettled(runs);
         throw error;
+      } finally {
+        // The drained activities' copies go in before the process lets go of the database.
+        await stopRepairs();
+        await deps.listing.flush();
       }
     },
     shutdown: () => {

@@ -67,6 +67,8 @@ export function registerProvidersPaths(registry: OpenAPIRegistry): void {
     operationId: 'listProviderOrders',
     tags,
     summary: 'Orders for providers that poll (signed GET, empty body)',
+    description:
+      'The list follows each change of an order within about a second; reading the order by id is always current.',
     security,
     request: { params: ProviderParamsSchema, query: ProviderOrdersQuerySchema },
     responses: {

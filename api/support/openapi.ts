@@ -32,7 +32,7 @@ export function registerSupportPaths(registry: OpenAPIRegistry): void {
     tags,
     summary: 'Find orders: filters, newest first, cursor pagination, the attention list',
     description:
-      '`needsAttention=true` lists orders stuck past where they should be (delivery overdue, provider never notified, payment undecided), each with `attention.reason`.',
+      '`needsAttention=true` lists orders stuck past where they should be (delivery overdue, provider never notified, payment undecided), each with `attention.reason`. The search follows each change of an order within about a second; the order by id is always current.',
     security,
     request: { query: SupportOrdersQuerySchema },
     responses: { 200: json(SupportOrderListSchema, 'a page of orders'), ...errors(401, 403, 422) },

@@ -120,7 +120,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Orders for providers that poll (signed GET, empty body) */
+    /**
+     * Orders for providers that poll (signed GET, empty body)
+     * @description The list follows each change of an order within about a second; reading the order by id is always current.
+     */
     get: operations['listProviderOrders'];
     put?: never;
     post?: never;
@@ -329,7 +332,7 @@ export interface paths {
     };
     /**
      * Find orders: filters, newest first, cursor pagination, the attention list
-     * @description `needsAttention=true` lists orders stuck past where they should be (delivery overdue, provider never notified, payment undecided), each with `attention.reason`.
+     * @description `needsAttention=true` lists orders stuck past where they should be (delivery overdue, provider never notified, payment undecided), each with `attention.reason`. The search follows each change of an order within about a second; the order by id is always current.
      */
     get: operations['searchOrders'];
     put?: never;

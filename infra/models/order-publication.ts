@@ -3,7 +3,8 @@
 // guarded replace, which FerretDB does not make atomic, so a stale write can land on it last.
 // A publication cannot be overwritten: reading the chain past the document's number always
 // finds the order's true latest state (see infra/read-model.ts). Each carries the second it
-// was stored in, which the API's change feed asks for (infra/order-change-feed.ts).
+// was stored in, which the API's change feed asks for (infra/order-change-feed.ts), and the
+// minute, which the listing's repair sweep asks for (infra/listing-repair.ts).
 
 import { Schema, type Connection } from 'mongoose';
 import type { OrderSnapshot } from '../../domain/order';
@@ -20,6 +21,8 @@ export interface OrderPublicationDocument {
    * equality FerretDB answers from an index (it pushes down no range filter).
    */
   createdSecond: number;
+  /** `createdAt` in whole Unix minutes, for the listing's repair sweep (an equality too). */
+  createdMinute: number;
 }
 
 const orderPublicationSchema = new Schema<OrderPublicationDocument>(
@@ -31,10 +34,13 @@ const orderPublicationSchema = new Schema<OrderPublicationDocument>(
     createdAt: { type: Date, required: true, default: () => new Date() },
     // Absent on publications stored before the change feed: the feed never sees those.
     createdSecond: { type: Number },
+    // Absent on publications stored before the listing was written in batches.
+    createdMinute: { type: Number },
   },
   { versionKey: false, collection: 'order_publications' },
 );
 orderPublicationSchema.index({ createdSecond: 1 });
+orderPublicationSchema.index({ createdMinute: 1 });
 
 export function publicationId(orderId: string, publication: number): string {
   return `${orderId}/${publication}`;
@@ -43,6 +49,11 @@ export function publicationId(orderId: string, publication: number): string {
 /** The whole Unix second `at` falls in (`createdSecond`). */
 export function unixSecond(at: Date): number {
   return Math.floor(at.getTime() / 1000);
+}
+
+/** The whole Unix minute `at` falls in (`createdMinute`, and the listing's `listedMinute`). */
+export function unixMinute(at: Date): number {
+  return Math.floor(at.getTime() / 60_000);
 }
 
 export function defineOrderPublicationModel(connection: Connection) {

@@ -2,6 +2,7 @@
 // The workflow is the source of truth; this copy serves listings and search, and is where a
 // read by id starts (infra/read-model.ts). Writes carry the snapshot's revision and only a
 // newer revision replaces an older one, except on FerretDB, where that guard is not atomic.
+// Workers write copies in batches, a moment after their publications (infra/listing-copies.ts).
 
 import { Schema, type Connection } from 'mongoose';
 import type { OrderSnapshot } from '../../domain/order';
@@ -10,6 +11,8 @@ export type OrderDocument = OrderSnapshot & {
   _id: string;
   /** The publication this copy was made from; absent on copies written before publications. */
   publication?: number;
+  /** The Unix minute the copy was written in (infra/listing-repair.ts finds recent copies). */
+  listedMinute?: number;
 };
 
 const orderSchema = new Schema(
@@ -23,6 +26,7 @@ const orderSchema = new Schema(
     createdAt: { type: String, required: true },
     revision: { type: Number, required: true },
     publication: { type: Number },
+    listedMinute: { type: Number },
   },
   // The rest of the snapshot is stored as the workflow wrote it.
   { strict: false, versionKey: false, collection: 'orders' },
@@ -36,6 +40,7 @@ orderSchema.index({ 'routing.providerId': 1, createdAt: -1 });
 orderSchema.index({ createdAt: -1, _id: -1 });
 orderSchema.index({ vertical: 1, createdAt: -1 });
 orderSchema.index({ 'attention.code': 1, createdAt: -1 });
+orderSchema.index({ listedMinute: 1 });
 
 export function defineOrderModel(connection: Connection) {
   return connection.model<OrderDocument>('Order', orderSchema);

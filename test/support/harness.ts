@@ -40,6 +40,11 @@ export interface Harness {
   temporal: Client;
   gateway: ReturnType<typeof createSandboxGateway>;
   startWorker(): Promise<void>;
+  /**
+   * Writes the listing copies the worker has queued now: for a test that then changes the
+   * `orders` listing directly, which a copy landing late would undo.
+   */
+  flushListing(): Promise<void>;
   registerProvider(options: {
     vertical: Vertical;
     webhookUrl?: string;
@@ -146,6 +151,7 @@ export function useHarness(
       return running().gateway;
     },
     startWorker: () => running().startWorker(),
+    flushListing: () => running().flushListing(),
     registerProvider: (provider) => running().registerProvider(provider),
     ledgerOf: (orderId) => running().ledgerOf(orderId),
     close: () => running().close(),
@@ -197,6 +203,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     temporal: orderflow.temporal,
     gateway,
     startWorker: orderflow.startWorker,
+    flushListing: orderflow.flushListing,
     async registerProvider({
       vertical,
       webhookUrl,

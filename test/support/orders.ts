@@ -9,9 +9,20 @@ import {
   sampleHotelOrder,
   sampleTeleconsultationOrder,
 } from '../../dev/sample-orders';
-import { eventually, TOKENS, type RegisteredProvider } from './harness';
+import { eventually, TOKENS, type Harness, type RegisteredProvider } from './harness';
 
 export { dateFromToday } from '../../dev/sample-orders';
+
+/**
+ * How many orders are stored (of `providerId`, if given): those with a first publication,
+ * stored before checkout answers. The listing copy (`orders`) follows a moment later.
+ */
+export function storedOrders(harness: Pick<Harness, 'database'>, providerId?: string) {
+  return harness.database.models.OrderPublication.countDocuments({
+    publication: 1,
+    ...(providerId !== undefined ? { 'snapshot.providerId': providerId } : {}),
+  });
+}
 
 /** Two apples and a milk, tomorrow morning (dev/sample-orders.ts). */
 export function groceryOrder(
