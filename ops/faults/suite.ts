@@ -18,6 +18,7 @@ import { loadConfig } from '../../infra/config';
 import { connectDatabase } from '../../infra/db';
 import { createLogger } from '../../infra/logger';
 import { createSandboxGateway } from '../../infra/payments/sandbox';
+import { readOrder } from '../../infra/read-model';
 import { workerTaskQueues } from '../../infra/task-queues';
 import { connectClient } from '../../infra/temporal';
 import type { BreachKind } from '../reconcile';
@@ -446,14 +447,20 @@ function answersOfKeyPlacing(records: readonly CheckoutRecord[], orderId: string
   ];
 }
 
+/**
+ * The orders' statuses as a read by id answers them: the listing may still lack a copy that a
+ * killed worker had queued (its repair sweep writes it minutes later).
+ */
 async function statusesOf(
   models: Awaited<ReturnType<typeof connectDatabase>>['models'],
   orderIds: string[],
 ): Promise<Map<string, string>> {
-  const docs = await models.Order.find({ _id: { $in: orderIds } })
-    .select({ _id: 1, status: 1 })
-    .lean<{ _id: string; status: string }[]>();
-  return new Map(docs.map((doc) => [doc._id, doc.status]));
+  const statuses = new Map<string, string>();
+  for (const orderId of orderIds) {
+    const order = await readOrder(models, orderId);
+    if (order) statuses.set(orderId, order.status);
+  }
+  return statuses;
 }
 
 function buildReport(input: {
