@@ -2,11 +2,11 @@
 // support search query (infra/read-model.ts keeps reads by id exact without it).
 //
 // A worker writes the copies a moment after their publications, gathered across orders: the
-// newest queued copy of each order, one bulk write per window. A busy worker sends one command
-// per window instead of one per publication, and an order that moved twice within the window
-// is copied once. The listing is a second behind at most; a copy lost with its process, or
-// overwritten by a stale write on FerretDB, is rewritten from the publications by the repair
-// sweep (infra/listing-repair.ts) and by any read of the order by id.
+// newest queued copy of each order, one bulk replace (and one insert for new orders) per
+// window. A busy worker sends two commands per window instead of one per publication, and an
+// order that moved twice within the window is copied once. The listing is a second behind at
+// most; a copy lost with its process, or overwritten by a stale write on FerretDB, is rewritten
+// from the publications by the repair sweep (infra/listing-repair.ts).
 
 import type { mongo } from 'mongoose';
 import type { OrderSnapshot } from '../domain/order';
