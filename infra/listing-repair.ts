@@ -1,6 +1,7 @@
 // Mending the order listing from the publications: a copy queued by a worker that died before
 // writing it, or overwritten by a stale write on FerretDB, would otherwise leave the order
-// listed as it was until someone read it by id (infra/listing-copies.ts).
+// listed as it was until its next publication (infra/listing-copies.ts); reads by id follow
+// the publications but write nothing.
 //
 // Publications carry the minute they were stored in, copies the minute they were written in;
 // both are equalities FerretDB answers from an index. For the minutes swept, every order's
