@@ -246,12 +246,20 @@ export function createCheckout(deps: CheckoutDeps) {
       },
     );
     try {
-      // Bounded: with no worker polling, Temporal would accept the start and wait for ever.
-      return await temporal.connection.withDeadline(deadline.at - reserve, () =>
-        temporal.workflow.executeUpdateWithStart(awaitPaymentDecisionUpdate, {
-          startWorkflowOperation,
-          updateId: 'payment-decision',
-        }),
+      // Bounded twice. The gRPC deadline ends the call on the server too: with no worker
+      // polling, Temporal would accept the start and wait for ever. The race is the bound the
+      // caller relies on: while Temporal restarts, the SDK's retry of an unavailable server
+      // waits out its backoff whatever the deadline (@temporalio/client grpc-retry), and one
+      // call came back after 8.8 s of a 5 s wait (test/cluster-faults), too late to record
+      // its answer.
+      return await deadline.within(
+        temporal.connection.withDeadline(deadline.at - reserve, () =>
+          temporal.workflow.executeUpdateWithStart(awaitPaymentDecisionUpdate, {
+            startWorkflowOperation,
+            updateId: 'payment-decision',
+          }),
+        ),
+        reserve,
       );
     } catch (error) {
       // The workflow has finished (a first call died before remembering its answer): the
