@@ -17,6 +17,7 @@ import { bearerAuth } from './middleware/auth';
 import { jsonBody, limitBodySize } from './middleware/body';
 import { createCallbackLog } from './middleware/callback-log';
 import { requestContext } from './middleware/request-context';
+import { serverTiming } from './middleware/server-timing';
 import { securityHeaders } from './middleware/security-headers';
 import { traceRequests } from './middleware/tracing';
 import { verifyProviderSignature } from './middleware/signature';
@@ -86,6 +87,7 @@ export function createApp({
   const requireRole = bearerAuth(config.apiClients);
   const json = jsonBody();
 
+  app.use(serverTiming());
   if (activeTracing()) app.use(traceRequests());
   app.use(requestContext(logger));
   app.use(securityHeaders);

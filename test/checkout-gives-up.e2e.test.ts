@@ -5,6 +5,7 @@
 
 import { orderWorkflowId } from '../workflows/messages';
 import { requestFingerprint } from '../api/checkout';
+import { serverTimingMs } from '../api/middleware/server-timing';
 import { recordHistory } from './support/histories';
 import { useHarness } from './support/harness';
 import { getOrder, groceryOrder, GROCERY_TOTAL, placeOrder } from './support/orders';
@@ -24,6 +25,11 @@ test('workers down across the wait: 503, and when they return within the window 
   const answer = await placeOrder(harness.apiUrl, body, { key: 'workers-down' });
   expect(answer.status).toBe(503);
   expect(answer.body.error.code).toBe('checkout_timeout');
+  // The API's own time, as callers can read it: it waited (less the reserve for recording its
+  // answer), and not much past its deadline (a second of slack for timers on loaded cores).
+  const tookMs = serverTimingMs(answer.headers['server-timing']);
+  expect(tookMs).toBeGreaterThanOrEqual(800);
+  expect(tookMs).toBeLessThanOrEqual(1_000 + 1_000);
   const orderId: string = answer.body.error.details[0].orderId;
 
   await harness.startWorker(); // back well inside the 60 s payment window

@@ -14,9 +14,9 @@ import { runFaultSuite } from '../ops/faults/suite';
 jest.setTimeout(280_000);
 
 /**
- * How much longer than CHECKOUT_WAIT_SECONDS a client may wait for checkout's answer: checkout
- * itself answers by the wait whatever is down (api/deadline.ts); this covers the HTTP round
- * trip and a busy two-core machine, not a dependency's timeout.
+ * How much longer than CHECKOUT_WAIT_SECONDS checkout may take to answer, by the API's own
+ * time (Server-Timing): checkout answers by the wait whatever is down (api/deadline.ts); this
+ * covers late timers on a busy two-core machine, not a dependency's timeout.
  */
 const CHECKOUT_ANSWER_MARGIN_MS = 1_500;
 

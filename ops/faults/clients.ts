@@ -10,6 +10,7 @@ import {
   sampleHotelOrder,
   sampleTeleconsultationOrder,
 } from '../../dev/sample-orders';
+import { serverTimingMs } from '../../api/middleware/server-timing';
 import { RETRYABLE_FAILURES } from '../../domain/checkout';
 import { bump, errorCode, isServerError, type Findings, type Tally } from './findings';
 import type { PlannedOrder } from './plan';
@@ -17,7 +18,10 @@ import type { PlannedOrder } from './plan';
 export interface CheckoutAttempt {
   /** Milliseconds since the load started. */
   startedAtMs: number;
+  /** As the client heard it: the API's time, the proxy's, the network's and this machine's. */
   latencyMs: number;
+  /** The API's own time answering (its Server-Timing), when it answered. */
+  serverMs?: number;
   /**
    * The HTTP status, or why there was none. `upstream_lost`: the reverse proxy's own 502
    * (cluster mode), the API process behind it gone mid-request: for the client, a lost
@@ -53,7 +57,10 @@ export interface CheckoutClientOptions {
   appToken: string;
   /** CHECKOUT_WAIT_SECONDS in ms. */
   waitMs: number;
-  /** How much longer than the wait an answer may take before it counts as too slow. */
+  /**
+   * How much longer than the wait the API may take to answer before it counts as too slow.
+   * Judged by the API's own time when the answer gives it, else by the client's.
+   */
   marginMs: number;
   findings: Findings;
   /** Tries per order (default 14) and how long a client keeps trying (default 90 s). */
@@ -76,6 +83,9 @@ export function createCheckoutClient(options: CheckoutClientOptions) {
   const { findings } = options;
   const answers: Tally = {};
   let maxLatencyMs = 0;
+  let maxServerMs = 0;
+  /** Answers the API gave in time that reached the client too late (this machine, the proxy). */
+  let heardLate = 0;
   /** Cancellations the provider simulator waits for (customer_cancel). */
   const cancelled = new Map<string, Promise<void>>();
 
@@ -103,6 +113,7 @@ export function createCheckoutClient(options: CheckoutClientOptions) {
       return {
         started,
         latencyMs: performance.now() - t0,
+        serverMs: serverTimingMs(response.headers.get('server-timing')),
         status: isProxyLostUpstream(response.status, text)
           ? ('upstream_lost' as const)
           : (response.status as number),
@@ -134,6 +145,7 @@ export function createCheckoutClient(options: CheckoutClientOptions) {
     const attempt: CheckoutAttempt = {
       startedAtMs: answer.started,
       latencyMs: Math.round(answer.latencyMs),
+      ...(answer.serverMs !== undefined ? { serverMs: Math.round(answer.serverMs) } : {}),
       status: answer.status,
       ...(code ? { code } : {}),
       ...(named ? { orderId: named } : {}),
@@ -144,12 +156,16 @@ export function createCheckoutClient(options: CheckoutClientOptions) {
     bump(answers, `${answer.status}${code ? ` ${code}` : ''}`);
     if (typeof answer.status === 'number') {
       maxLatencyMs = Math.max(maxLatencyMs, attempt.latencyMs);
-      if (attempt.latencyMs > options.waitMs + options.marginMs)
+      maxServerMs = Math.max(maxServerMs, attempt.serverMs ?? 0);
+      const limitMs = options.waitMs + options.marginMs;
+      const tookMs = attempt.serverMs ?? attempt.latencyMs;
+      if (tookMs > limitMs)
         findings.violation(
           'checkout_too_slow',
-          `key ${record.order.key}: ${answer.status} ${code ?? ''} after ${attempt.latencyMs} ms (wait ${options.waitMs} ms + margin ${options.marginMs} ms)`,
+          `key ${record.order.key}: ${answer.status} ${code ?? ''} after ${attempt.latencyMs} ms (the API's own ${attempt.serverMs ?? 'unknown'} ms; wait ${options.waitMs} ms + margin ${options.marginMs} ms)`,
           named,
         );
+      else if (attempt.latencyMs > limitMs) heardLate++;
       if (isServerError(answer.status, answer.body))
         findings.violation(
           'server_error',
@@ -253,7 +269,7 @@ export function createCheckoutClient(options: CheckoutClientOptions) {
     cancel,
     /** Resolves once the customer's cancellation of `orderId` was answered (or never asked). */
     cancellationOf: (orderId: string) => cancelled.get(orderId),
-    stats: () => ({ answers, maxLatencyMs }),
+    stats: () => ({ answers, maxLatencyMs, maxServerMs, heardLate }),
   };
 }
 

@@ -26,7 +26,7 @@ export function formatSummary(report: FaultSuiteReport): string {
     `  cancellations  ${tally(orders.cancellations)}`,
     `  all orders     ${tally(orders.documents.byStatus)}`,
     `  workflows      ${tally(orders.documents.workflows)}`,
-    `checkout         max ${checkout.maxLatencyMs} ms (limit ${checkout.limitMs} ms)`,
+    `checkout         max ${checkout.maxServerMs} ms in the API, ${checkout.maxLatencyMs} ms heard by the client (limit ${checkout.limitMs} ms; ${checkout.heardLate} answered in time, heard late)`,
     `  answers        ${tally(checkout.answers)}`,
     `faults           ${tally(faults.byKind)}`,
     ...faults.timeline.map(

@@ -111,7 +111,15 @@ export interface FaultSuiteReport {
     /** Every order document (including attempts that charged nothing), by status. */
     documents: Census;
   };
-  checkout: { answers: Tally; maxLatencyMs: number; limitMs: number };
+  checkout: {
+    answers: Tally;
+    /** The slowest answer as the client heard it, and as the API took it (Server-Timing). */
+    maxLatencyMs: number;
+    maxServerMs: number;
+    /** Answers the API gave within the limit that reached the client after it. */
+    heardLate: number;
+    limitMs: number;
+  };
   /** The kinds this topology takes, each injected at least once when all went to plan. */
   faults: { byKind: Partial<Record<FaultKind, number>>; timeline: FaultRecord[] };
   providers: ProviderStats;
@@ -473,7 +481,7 @@ function buildReport(input: {
   acceptedStatus: Map<string, string>;
   providers: ProviderStats;
   appEvents: AppEventStats;
-  clientStats: { answers: Tally; maxLatencyMs: number };
+  clientStats: { answers: Tally; maxLatencyMs: number; maxServerMs: number; heardLate: number };
   limitMs: number;
   processes: FaultSuiteReport['processes'];
   settings: Record<string, string>;
@@ -563,6 +571,8 @@ function buildReport(input: {
     checkout: {
       answers: input.clientStats.answers,
       maxLatencyMs: input.clientStats.maxLatencyMs,
+      maxServerMs: input.clientStats.maxServerMs,
+      heardLate: input.clientStats.heardLate,
       limitMs: input.limitMs,
     },
     faults: { byKind, timeline: input.timeline },
