@@ -50,15 +50,29 @@ async function translateGatewayErrors<T>(call: () => Promise<T>): Promise<T> {
 export function createPaymentActivities({
   gateway,
   models,
-}: Pick<ActivityDeps, 'gateway' | 'models'>) {
+  clock = () => new Date(),
+}: Pick<ActivityDeps, 'gateway' | 'models'> & Partial<Pick<ActivityDeps, 'clock'>>) {
   return {
-    async authorisePayment(input: {
+    /**
+     * Holds the order's total. Once checkout may have stopped waiting, it first asks whether
+     * checkout told the app nothing was charged, and then refuses. Before `checkoutWaitsUntil`
+     * it does not ask: checkout is still waiting (unless Temporal failed it at once), and a
+     * hold made while checkout answers is given back when the workflow records the payment
+     * decision and finds checkout's answer standing (activities/checkout.ts).
+     */
+    async authorisePayment({
+      checkoutWaitsUntil,
+      ...input
+    }: {
       orderId: string;
       amount: number;
       currency: string;
       token: string;
+      checkoutWaitsUntil?: string;
     }): Promise<Authorisation> {
-      await refuseIfCheckoutAnswered(models, input.orderId);
+      const checkoutWaits =
+        checkoutWaitsUntil !== undefined && clock().getTime() < Date.parse(checkoutWaitsUntil);
+      if (!checkoutWaits) await refuseIfCheckoutAnswered(models, input.orderId);
       return translateGatewayErrors(() =>
         gateway.authorise({ ...input, idempotencyKey: paymentKey(input.orderId, 'authorise') }),
       );

@@ -52,6 +52,8 @@ export function withLocalTimes(request: OrderRequest, provider: ProviderSettings
 export interface OrderSettings {
   /** How long after checkout a workflow may still start authorising. */
   paymentWindowMs: number;
+  /** How long checkout waits for the payment decision (absent: a caller that does not wait). */
+  waitMs?: number;
   refundWindowSeconds: number;
   deliveryOverdueGraceSeconds: number;
   settlementAttentionSeconds: number;
@@ -74,6 +76,9 @@ export function orderWorkflowInput(order: {
     placedBy: order.placedBy,
     checkoutCallId: order.checkoutCallId,
     payBy: new Date(order.now + settings.paymentWindowMs).toISOString(),
+    ...(settings.waitMs !== undefined
+      ? { checkoutWaitsUntil: new Date(order.now + settings.waitMs / 2).toISOString() }
+      : {}),
     confirmationTimeoutSeconds: confirmationTimeoutSeconds(
       request.vertical,
       provider.confirmationTimeoutSeconds,

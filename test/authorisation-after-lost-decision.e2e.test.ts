@@ -69,3 +69,40 @@ test('after checkout answered that nothing was charged, the authorisation is ref
   expect(refused).toMatchObject({ type: 'CheckoutClosed', nonRetryable: true });
   expect(await database.models.SandboxPayment.countDocuments({ orderId })).toBe(0);
 });
+
+describe('while checkout surely still waits (checkoutWaitsUntil)', () => {
+  const at = (iso: string) => () => new Date(iso);
+  const waitsUntil = '2026-12-03T10:00:02.500Z';
+  const activitiesAt = (now: string) => {
+    const { models } = database;
+    return createPaymentActivities({
+      models,
+      gateway: createSandboxGateway(models),
+      clock: at(now),
+    });
+  };
+
+  test("it does not ask for checkout's answer: it holds the money, for the workflow to give back when the answer stands", async () => {
+    const orderId = `ord_${randomBytes(12).toString('hex')}`;
+    // Checkout failed at once (Temporal did not answer it) and answered "nothing charged".
+    await recordCheckoutAnswer(database.models.CheckoutAnswer, answer(orderId, 'payment_declined'));
+
+    const held = await activitiesAt('2026-12-03T10:00:01.000Z').authorisePayment({
+      ...payment(orderId),
+      checkoutWaitsUntil: waitsUntil,
+    });
+    expect(held).toMatchObject({ amount: 8138 });
+    expect(await database.models.SandboxPayment.countDocuments({ orderId })).toBe(1);
+  });
+
+  test('from then on it asks, and refuses once checkout said nothing was charged', async () => {
+    const orderId = `ord_${randomBytes(12).toString('hex')}`;
+    await recordCheckoutAnswer(database.models.CheckoutAnswer, answer(orderId, 'payment_declined'));
+
+    const refused = await activitiesAt(waitsUntil)
+      .authorisePayment({ ...payment(orderId), checkoutWaitsUntil: waitsUntil })
+      .catch((error: unknown) => error);
+    expect(refused).toMatchObject({ type: 'CheckoutClosed', nonRetryable: true });
+    expect(await database.models.SandboxPayment.countDocuments({ orderId })).toBe(0);
+  });
+});

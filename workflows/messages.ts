@@ -27,6 +27,12 @@ export interface OrderWorkflowInput {
    * answer by then, so a workflow that only starts later (workers were down) charges nothing.
    */
   payBy?: string;
+  /**
+   * Until when (ISO) checkout surely still waits for the payment decision (half its wait, for
+   * the clocks' sake): the authorisation does not ask whether checkout answered before then.
+   * Absent on orders placed before it, and from callers that do not wait.
+   */
+  checkoutWaitsUntil?: string;
   /** Teleconsultation: the clinic's grace before a late doctor counts as a no-show. */
   doctorNoShowGraceSeconds?: number;
   /**

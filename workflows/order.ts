@@ -138,6 +138,7 @@ async function run(order: Order): Promise<void> {
       amount: record.current.amounts.total,
       currency: input.request.currency,
       token: input.request.paymentToken,
+      ...(input.checkoutWaitsUntil ? { checkoutWaitsUntil: input.checkoutWaitsUntil } : {}),
     });
     state.authorisationId = held.authorisationId;
     record.updateAmounts({ authorised: held.amount });
