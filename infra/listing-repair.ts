@@ -29,6 +29,8 @@ export async function repairListing(
   models: RepairModels,
   { from, to }: { from: number; to: number },
   now: Date = new Date(),
+  /** How many behind orders' publications are read, and their copies written, at once. */
+  batchSize = 100,
 ): Promise<{ orders: number; repaired: number }> {
   const published = await Promise.all(
     minutesFrom(from, to).map((createdMinute) =>
@@ -52,17 +54,24 @@ export async function repairListing(
     copied.set(_id, Math.max(copied.get(_id) ?? 0, publication));
 
   const behind = [...newest].filter(([orderId, number]) => (copied.get(orderId) ?? 0) < number);
-  const publications = await Promise.all(
-    behind.map(([orderId, number]) =>
-      models.OrderPublication.findById(publicationId(orderId, number)).lean(),
-    ),
-  );
-  const copies = publications.flatMap((found) =>
-    found ? [{ snapshot: found.snapshot, publication: found.publication }] : [],
-  );
-  const { error } = await writeListingCopies(models, copies, now);
-  if (error) throw error;
-  return { orders: newest.size, repaired: copies.length };
+  let repaired = 0;
+  // A batch at a time: after a long outage the backlog may be every order of a quarter hour.
+  for (let start = 0; start < behind.length; start += batchSize) {
+    const publications = await Promise.all(
+      behind
+        .slice(start, start + batchSize)
+        .map(([orderId, number]) =>
+          models.OrderPublication.findById(publicationId(orderId, number)).lean(),
+        ),
+    );
+    const copies = publications.flatMap((found) =>
+      found ? [{ snapshot: found.snapshot, publication: found.publication }] : [],
+    );
+    const { error } = await writeListingCopies(models, copies, now);
+    if (error) throw error;
+    repaired += copies.length;
+  }
+  return { orders: newest.size, repaired };
 }
 
 export interface ListingRepairsOptions {

@@ -114,6 +114,20 @@ describe('repairing the listing', () => {
     });
   });
 
+  it('mends a backlog larger than one batch, a batch at a time', async () => {
+    const minute = unixMinute(new Date()) - 40;
+    const orderIds = Array.from({ length: 7 }, () => newOrderId('backlog'));
+    for (const orderId of orderIds)
+      await storePublication(snapshotOf(orderId, 2, 'confirmed'), 1, minute);
+
+    expect(await repairListing(models(), { from: minute, to: minute }, new Date(), 3)).toEqual({
+      orders: 7,
+      repaired: 7,
+    });
+    for (const orderId of orderIds)
+      expect(await listed(orderId)).toMatchObject({ revision: 2, status: 'confirmed' });
+  });
+
   it('sweeps the settled minutes as a worker starts: what a dead one never wrote gets listed', async () => {
     const orderId = newOrderId('dead');
     await storePublication(snapshotOf(orderId, 2, 'confirmed'), 1, unixMinute(new Date()) - 3);
