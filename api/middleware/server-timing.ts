@@ -13,8 +13,10 @@ export const serverTiming = () =>
     res.setHeader('Server-Timing', `${SERVER_TIMING_METRIC};dur=${ms.toFixed(1)}`);
   });
 
+const OWN_DURATION = new RegExp(`(?:^|,)\\s*${SERVER_TIMING_METRIC};dur=([0-9.]+)`);
+
 /** This API's own time in a Server-Timing header, or undefined when it names none. */
 export function serverTimingMs(header: string | null | undefined): number | undefined {
-  const match = header?.match(new RegExp(`(?:^|,)\\s*${SERVER_TIMING_METRIC};dur=([0-9.]+)`));
+  const match = header?.match(OWN_DURATION);
   return match ? Number(match[1]) : undefined;
 }

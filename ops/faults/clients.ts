@@ -35,6 +35,16 @@ export interface CheckoutAttempt {
   retryAfterMs?: number;
 }
 
+/** What the clients heard over a run. */
+export interface CheckoutClientStats {
+  answers: Tally;
+  /** The slowest answer as the client heard it, and as the API took it (Server-Timing). */
+  maxLatencyMs: number;
+  maxServerMs: number;
+  /** Answers the API gave within the limit that reached the client after it. */
+  heardLate: number;
+}
+
 export type FinalAnswer =
   | { kind: 'accepted'; orderId: string }
   | { kind: 'declined'; orderId?: string; code: string }
@@ -269,7 +279,7 @@ export function createCheckoutClient(options: CheckoutClientOptions) {
     cancel,
     /** Resolves once the customer's cancellation of `orderId` was answered (or never asked). */
     cancellationOf: (orderId: string) => cancelled.get(orderId),
-    stats: () => ({ answers, maxLatencyMs, maxServerMs, heardLate }),
+    stats: (): CheckoutClientStats => ({ answers, maxLatencyMs, maxServerMs, heardLate }),
   };
 }
 

@@ -27,6 +27,7 @@ import {
   checkoutBody,
   createCheckoutClient,
   type CheckoutAttempt,
+  type CheckoutClientStats,
   type CheckoutRecord,
 } from './clients';
 import { bump, Findings, type Tally, type Violation } from './findings';
@@ -111,15 +112,7 @@ export interface FaultSuiteReport {
     /** Every order document (including attempts that charged nothing), by status. */
     documents: Census;
   };
-  checkout: {
-    answers: Tally;
-    /** The slowest answer as the client heard it, and as the API took it (Server-Timing). */
-    maxLatencyMs: number;
-    maxServerMs: number;
-    /** Answers the API gave within the limit that reached the client after it. */
-    heardLate: number;
-    limitMs: number;
-  };
+  checkout: CheckoutClientStats & { limitMs: number };
   /** The kinds this topology takes, each injected at least once when all went to plan. */
   faults: { byKind: Partial<Record<FaultKind, number>>; timeline: FaultRecord[] };
   providers: ProviderStats;
@@ -481,7 +474,7 @@ function buildReport(input: {
   acceptedStatus: Map<string, string>;
   providers: ProviderStats;
   appEvents: AppEventStats;
-  clientStats: { answers: Tally; maxLatencyMs: number; maxServerMs: number; heardLate: number };
+  clientStats: CheckoutClientStats;
   limitMs: number;
   processes: FaultSuiteReport['processes'];
   settings: Record<string, string>;
@@ -568,13 +561,7 @@ function buildReport(input: {
       cancellations,
       documents: verification.census,
     },
-    checkout: {
-      answers: input.clientStats.answers,
-      maxLatencyMs: input.clientStats.maxLatencyMs,
-      maxServerMs: input.clientStats.maxServerMs,
-      heardLate: input.clientStats.heardLate,
-      limitMs: input.limitMs,
-    },
+    checkout: { ...input.clientStats, limitMs: input.limitMs },
     faults: { byKind, timeline: input.timeline },
     providers: input.providers,
     appEvents: input.appEvents,
