@@ -16,6 +16,8 @@ export type ViolationKind =
   | 'two_authorisations'
   /** An order answered 201 that has no document, no workflow or no authorisation. */
   | 'accepted_order_missing'
+  /** An order the listing still lacks, or lists behind its newest publication, once mended. */
+  | 'listing_not_mended'
   /** One Idempotency-Key whose orders took money more than once. */
   | 'key_charged_twice'
   /** One Idempotency-Key answered 201 with two different orders. */

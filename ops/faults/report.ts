@@ -43,6 +43,7 @@ export function formatSummary(report: FaultSuiteReport): string {
       .filter(([, n]) => n > 0)
       .map(([kind, n]) => `  ${kind}: ${n}`),
     `clients' view   ${report.clientView.toldNothingCharged} orders told nothing was charged, ${report.clientView.accepted} accepted, ${report.clientView.keys} keys placing ${report.clientView.ordersOfKeys} orders, ${report.clientView.ledgers} ledgers checked`,
+    `  listing        ${report.clientView.listingBehind} orders unlisted or listed behind at the end (a killed worker's queued copies; the workers' sweep mends them minutes later), ${report.clientView.listingStillBehind} after one repair sweep`,
     `violations       ${report.violations.length}${report.violations.length ? ` (${tally(report.violationsByKind)})` : ''}`,
   ];
   for (const breach of reconciliation.breachList) {

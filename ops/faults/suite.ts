@@ -109,7 +109,7 @@ export interface FaultSuiteReport {
     acceptedByStatus: Tally;
     /** The customers' cancellations (customer_cancel), by answer. */
     cancellations: Tally;
-    /** Every order document (including attempts that charged nothing), by status. */
+    /** Every order as a read by id answers it (including attempts that charged nothing). */
     documents: Census;
   };
   checkout: CheckoutClientStats & { limitMs: number };
@@ -301,7 +301,7 @@ export async function runFaultSuite(options: FaultSuiteOptions = {}): Promise<Fa
           : `still open after ${settle.waitedMs / 1000}s: ${JSON.stringify(settle.stillOpen)}`,
       );
       say('reconciling');
-      const verification = await verify(deps, records, APP_CLIENT);
+      const verification = await verify(deps, records, APP_CLIENT, new Date(runStarted));
       for (const violation of verification.violations)
         findings.violation(violation.kind, violation.detail, violation.orderId);
       const processes = system.processes();

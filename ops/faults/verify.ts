@@ -2,12 +2,21 @@
 // the database and Temporal, and check what the clients were told against the ledger:
 // "nothing was charged" means no capture and no hold, a 201 names an order that exists and
 // holds one authorisation, and one Idempotency-Key never takes money twice.
+//
+// An order exists when a read by id finds it (its publications). The listing may lag it: a
+// killed worker loses the copies it had queued, and the workers' repair sweep writes them
+// only once their minute has settled, minutes after a short run ends. So the listing is
+// checked by mending it as that sweep would, over the run's minutes, and then finding every
+// order listed at its newest publication.
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import type { Models } from '../../infra/db';
 import { attemptOrderId } from '../../infra/models/idempotency';
+import { repairListing } from '../../infra/listing-repair';
 import type { PaymentGateway } from '../../infra/payments/gateway';
+import { readPublishedOrder } from '../../infra/read-model';
+import { unixMinute } from '../../infra/models/order-publication';
 import { orderWorkflowId } from '../../workflows/messages';
 import { OrderStatusAttribute } from '../../workflows/search-attributes';
 import { ledgerTotals, type LedgerLine, type ReconcileReport } from '../reconcile';
@@ -58,7 +67,7 @@ export async function waitUntilSettled(
 }
 
 export interface Census {
-  /** Order documents by status, and by vertical and status. */
+  /** Orders as a read by id answers them, by status, and by vertical and status. */
   byStatus: Tally;
   byVertical: Record<string, Tally>;
   /** Order workflows by execution status. */
@@ -83,6 +92,10 @@ export interface ClientViewChecked {
   ordersOfKeys: number;
   /** Orders with a ledger. */
   ledgers: number;
+  /** Orders whose listing copy was missing or behind their newest publication at the end. */
+  listingBehind: number;
+  /** Of those, how many one repair sweep over the run's minutes left behind. */
+  listingStillBehind: number;
 }
 
 /** Reconciles every order, then checks the clients' view against the books. */
@@ -90,17 +103,21 @@ export async function verify(
   deps: VerifyDeps,
   records: readonly CheckoutRecord[],
   appClientName: string,
+  /** When the run started: the listing is mended from that minute on. */
+  runStarted: Date,
 ): Promise<Verification> {
   const reconciliation = await reconcile(deps);
 
-  const documents = await deps.models.Order.find({})
-    .select({ _id: 1, status: 1, vertical: 1 })
-    .lean<{ _id: string; status: string; vertical: string }[]>();
+  const published = await readEveryOrder(deps.models);
   const census: Census = { byStatus: {}, byVertical: {}, workflows: {} };
-  for (const doc of documents) {
-    bump(census.byStatus, doc.status);
-    bump((census.byVertical[doc.vertical] ??= {}), doc.status);
+  for (const { order } of published.values()) {
+    bump(census.byStatus, order.status);
+    bump((census.byVertical[order.vertical] ??= {}), order.status);
   }
+  const listingBehind = await ordersListedBehind(deps.models, published);
+  if (listingBehind.length > 0)
+    await repairListing(deps.models, { from: unixMinute(runStarted), to: unixMinute(new Date()) });
+  const listingStillBehind = await ordersListedBehind(deps.models, published);
   const workflows = new Set<string>();
   for await (const workflow of deps.temporal.workflow.list({
     query: ORDER_WORKFLOWS(deps.taskQueues),
@@ -126,7 +143,7 @@ export async function verify(
   const firstOrderOfKey = new Map(
     keyRecords.map((record) => [record._id.slice(appClientName.length + 1), record.orderId]),
   );
-  const known = new Set([...ledgers.keys(), ...documents.map((d) => d._id)]);
+  const known = new Set([...ledgers.keys(), ...published.keys()]);
   const ordersOfKey = new Map<string, string[]>();
   for (const [key, first] of firstOrderOfKey) {
     const ids: string[] = [];
@@ -141,7 +158,7 @@ export async function verify(
     records,
     ledgers,
     ordersOfKey,
-    documents: new Set(documents.map((d) => d._id)),
+    documents: new Set(published.keys()),
     workflows: new Set([...workflows].map((id) => id.slice(orderWorkflowId('').length))),
   });
   if (reconciliation.failures.length > 0)
@@ -159,8 +176,44 @@ export async function verify(
     keys: ordersOfKey.size,
     ordersOfKeys: [...ordersOfKey.values()].reduce((sum, ids) => sum + ids.length, 0),
     ledgers: ledgers.size,
+    listingBehind: listingBehind.length,
+    listingStillBehind: listingStillBehind.length,
   };
+  for (const orderId of listingStillBehind)
+    violations.push({
+      kind: 'listing_not_mended',
+      orderId,
+      detail: 'its listing copy is missing or behind its newest publication after a repair sweep',
+    });
   return { reconciliation, census, violations, checked };
+}
+
+type Published = Map<string, { order: { status: string; vertical: string }; publications: number }>;
+
+/** Every order a read by id finds (listed or only published), as that read answers it. */
+async function readEveryOrder(models: Models): Promise<Published> {
+  const listed = (await models.Order.distinct('_id')) as string[];
+  const publishedIds = (await models.OrderPublication.distinct('orderId')) as string[];
+  const published: Published = new Map();
+  for (const orderId of new Set([...listed, ...publishedIds])) {
+    const found = await readPublishedOrder(models, orderId);
+    if (found) published.set(orderId, found);
+  }
+  return published;
+}
+
+/** The orders whose listing copy is missing or older than their newest publication. */
+async function ordersListedBehind(models: Models, published: Published): Promise<string[]> {
+  const copies = await models.Order.find({})
+    .select({ _id: 1, publication: 1 })
+    .lean<{ _id: string; publication?: number }[]>();
+  const copied = new Map(copies.map((copy) => [copy._id, copy.publication ?? 0]));
+  return [...published]
+    .filter(([orderId, { publications }]) => {
+      const copy = copied.get(orderId);
+      return copy === undefined || copy < publications;
+    })
+    .map(([orderId]) => orderId);
 }
 
 export interface ClientView {
