@@ -2,22 +2,28 @@
 // Starts throwaway servers, a worker and the API, places ORDERS grocery orders (tok_ok) with
 // CONCURRENCY callers, and prints the latency percentiles of POST /v1/orders (which answers
 // after the payment decision) and the orders per second. Nothing here asserts: it measures.
+// `--phases` also reads every order's history and prints where checkout's time went, phase by
+// phase (bench/lib/checkout-phases.ts), as p50 / p95 ms.
 
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Runtime } from '@temporalio/worker';
 import { sampleGroceryOrder } from '../dev/sample-orders';
 import { startEmbeddedStack } from '../dev/stack';
 import { startInProcess } from '../dev/in-process';
 import { loadConfig } from '../infra/config';
-import { createLogger, temporalLogger } from '../infra/logger';
+import { createLogger } from '../infra/logger';
+import { installWorkerRuntime } from '../infra/telemetry/worker-runtime';
 import { generateSigningSecret } from '../infra/signing';
+import { orderWorkflowId } from '../workflows/messages';
+import { checkoutPhases, type CheckoutPhase } from './lib/checkout-phases';
 
-const ORDERS = Number(process.argv[2] ?? 200);
-const CONCURRENCY = Number(process.argv[3] ?? 10);
+const positional = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+const ORDERS = Number(positional[0] ?? 200);
+const CONCURRENCY = Number(positional[1] ?? 10);
+const PHASES = process.argv.includes('--phases');
 const TOKEN = 'bench-app-token-0001';
 
 function percentile(sorted: number[], p: number): number {
@@ -37,7 +43,11 @@ async function main() {
     API_TOKENS: `bench:app:${TOKEN}`,
   });
   const logger = createLogger(config.logLevel);
-  Runtime.install({ logger: temporalLogger(logger), shutdownSignals: [] });
+  const { sdkMetricsUrl } = await installWorkerRuntime({
+    logger,
+    metrics: PHASES,
+    shutdownSignals: [],
+  });
   const orderflow = await startInProcess(config, logger);
   const { database } = orderflow;
   await database.models.Provider.create({
@@ -56,6 +66,7 @@ async function main() {
     }),
   );
   const latencies: number[] = [];
+  const answered: { orderId: string; sentMs: number; answeredMs: number }[] = [];
   let failures = 0;
   let next = 0;
   const started = performance.now();
@@ -64,6 +75,7 @@ async function main() {
       while (next < ORDERS) {
         next += 1;
         const t0 = performance.now();
+        const sentMs = Date.now();
         const response = await fetch(`${orderflow.apiUrl}/v1/orders`, {
           method: 'POST',
           headers: {
@@ -73,9 +85,11 @@ async function main() {
           },
           body,
         });
-        await response.arrayBuffer();
-        if (response.status === 201) latencies.push(performance.now() - t0);
-        else failures += 1;
+        const answer = (await response.json()) as { orderId?: string };
+        if (response.status === 201) {
+          latencies.push(performance.now() - t0);
+          answered.push({ orderId: answer.orderId!, sentMs, answeredMs: Date.now() });
+        } else failures += 1;
       }
     }),
   );
@@ -94,10 +108,62 @@ async function main() {
     },
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  if (PHASES) {
+    process.stdout.write(await phaseReport(orderflow.temporal, answered));
+    process.stdout.write(await workerTimes(sdkMetricsUrl!));
+  }
 
   await orderflow.close();
   await stack.stop();
   rmSync(dataDir, { recursive: true, force: true });
+}
+
+/** p50 / p95 ms of each phase over the orders whose history shows them all. */
+async function phaseReport(
+  temporal: Awaited<ReturnType<typeof startInProcess>>['temporal'],
+  orders: { orderId: string; sentMs: number; answeredMs: number }[],
+): Promise<string> {
+  const byPhase = new Map<string, number[]>();
+  let read = 0;
+  for (const { orderId, sentMs, answeredMs } of orders) {
+    const history = await temporal.workflow.getHandle(orderWorkflowId(orderId)).fetchHistory();
+    const phases: CheckoutPhase[] | undefined = checkoutPhases(
+      history.events ?? [],
+      sentMs,
+      answeredMs,
+    );
+    if (!phases) continue;
+    read += 1;
+    for (const { name, ms } of phases) byPhase.set(name, [...(byPhase.get(name) ?? []), ms]);
+  }
+  const lines = [`phases of ${read} of ${orders.length} checkouts (p50 / p95 ms):`];
+  for (const [name, values] of byPhase) {
+    values.sort((a, b) => a - b);
+    lines.push(`  ${name.padEnd(28)} ${percentile(values, 50)} / ${percentile(values, 95)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Mean ms of the SDK's own timings over the run: workflow tasks, and local activities by type. */
+async function workerTimes(sdkMetricsUrl: string): Promise<string> {
+  const text = await (await fetch(sdkMetricsUrl)).text();
+  const sums = new Map<string, { sum: number; count: number }>();
+  for (const line of text.split('\n')) {
+    const found = /^temporal_(\w+?)_(sum|count)(\{[^}]*\})? ([\d.e+-]+)$/.exec(line);
+    if (!found || !/latency/.test(found[1]!)) continue;
+    const activity = /activity_type="([^"]+)"/.exec(found[3] ?? '')?.[1];
+    const name = `${found[1]}${activity ? ` ${activity}` : ''}`;
+    const entry = sums.get(name) ?? { sum: 0, count: 0 };
+    if (found[2] === 'sum') entry.sum += Number(found[4]);
+    else entry.count += Number(found[4]);
+    sums.set(name, entry);
+  }
+  const lines = ['worker timings (mean ms, count):'];
+  for (const [name, { sum, count }] of [...sums].sort()) {
+    if (count > 0)
+      lines.push(`  ${name.padEnd(60)} ${((sum / count) * 1000).toFixed(1)} (${count})`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 main().catch((error: unknown) => {

@@ -5,13 +5,12 @@
 // straight through, so with tracing off workflows make no spans and pay nothing for them
 // (always on, they made replays 1.5–3× slower: README, "Metrics and traces").
 // Deterministic: the start headers are in the history, so a replay decides the same.
+//
+// The sandbox evaluates this module for every workflow it creates, so OpenTelemetry's modules
+// are loaded only for a traced workflow: imported here, they cost the workflow thread ~1.6 ms
+// per order with tracing off (docs/BENCHMARKS.md, sixth round).
 
-import { TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation';
-import {
-  OpenTelemetryInboundInterceptor,
-  OpenTelemetryInternalsInterceptor,
-  OpenTelemetryOutboundInterceptor,
-} from '@temporalio/interceptors-opentelemetry/lib/workflow';
+import type * as OpenTelemetryWorkflow from '@temporalio/interceptors-opentelemetry/lib/workflow';
 import type {
   WorkflowInboundCallsInterceptor as Inbound,
   WorkflowInterceptors,
@@ -19,10 +18,25 @@ import type {
   WorkflowOutboundCallsInterceptor as Outbound,
 } from '@temporalio/workflow';
 
+/** The start header that carries a trace context (`TRACE_HEADER` of the interceptors' package). */
+export const TRACE_HEADER = '_tracer-data';
+
 interface Tracing {
-  inbound: OpenTelemetryInboundInterceptor;
-  outbound: OpenTelemetryOutboundInterceptor;
-  internals: OpenTelemetryInternalsInterceptor;
+  inbound: OpenTelemetryWorkflow.OpenTelemetryInboundInterceptor;
+  outbound: OpenTelemetryWorkflow.OpenTelemetryOutboundInterceptor;
+  internals: OpenTelemetryWorkflow.OpenTelemetryInternalsInterceptor;
+}
+
+function startTracing(): Tracing {
+  // Evaluated here, on first use, not when the sandbox loads this module (see the top).
+  const otel: typeof OpenTelemetryWorkflow =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('@temporalio/interceptors-opentelemetry/lib/workflow');
+  return {
+    inbound: new otel.OpenTelemetryInboundInterceptor(),
+    outbound: new otel.OpenTelemetryOutboundInterceptor(),
+    internals: new otel.OpenTelemetryInternalsInterceptor(),
+  };
 }
 
 export const interceptors = (): WorkflowInterceptors => {
@@ -30,13 +44,7 @@ export const interceptors = (): WorkflowInterceptors => {
   let tracing: Tracing | undefined;
   const inbound: Inbound = {
     execute(input, next) {
-      if (input.headers[TRACE_HEADER] !== undefined) {
-        tracing = {
-          inbound: new OpenTelemetryInboundInterceptor(),
-          outbound: new OpenTelemetryOutboundInterceptor(),
-          internals: new OpenTelemetryInternalsInterceptor(),
-        };
-      }
+      if (input.headers[TRACE_HEADER] !== undefined) tracing = startTracing();
       return tracing ? tracing.inbound.execute(input, next) : next(input);
     },
     handleSignal: (input, next) =>

@@ -1,0 +1,46 @@
+import { temporal as proto } from '@temporalio/proto';
+import { checkoutPhases } from './checkout-phases';
+
+const at = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 });
+const json = (value: unknown) => ({
+  metadata: { encoding: Buffer.from('json/plain') },
+  data: Buffer.from(JSON.stringify(value)),
+});
+const marker = (type: string, completedMs: number) => ({
+  markerRecordedEventAttributes: {
+    markerName: 'core_local_activity',
+    details: {
+      data: { payloads: [json({ activity_type: type, complete_time: at(completedMs) })] },
+    },
+  },
+});
+
+const history = [
+  { eventTime: at(1_000_020), workflowExecutionStartedEventAttributes: {} },
+  { eventTime: at(1_000_020), workflowTaskScheduledEventAttributes: {} },
+  { eventTime: at(1_000_030), workflowTaskStartedEventAttributes: {} },
+  { eventTime: at(1_000_075), workflowTaskCompletedEventAttributes: {} },
+  marker('authorisePayment', 1_000_050),
+  { eventTime: at(1_000_075), upsertWorkflowSearchAttributesEventAttributes: {} },
+  marker('recordPaymentDecision', 1_000_070),
+  { eventTime: at(1_000_075), workflowExecutionUpdateCompletedEventAttributes: {} },
+  { eventTime: at(1_000_090), workflowTaskScheduledEventAttributes: {} },
+  marker('notifyProvider', 1_000_100),
+].map((event) => proto.api.history.v1.HistoryEvent.fromObject(event));
+
+describe('a checkout read off its history', () => {
+  it('splits the time from send to answer at each step the history dates', () => {
+    expect(checkoutPhases(history, 1_000_000, 1_000_090)).toEqual([
+      { name: 'API before the workflow', ms: 20 },
+      { name: 'handoff to a worker', ms: 10 },
+      { name: 'authorisePayment', ms: 20 },
+      { name: 'recordPaymentDecision', ms: 20 },
+      { name: 'rest of the workflow task', ms: 5 },
+      { name: 'back to the client', ms: 15 },
+    ]);
+  });
+
+  it('gives nothing for a history without its first workflow task', () => {
+    expect(checkoutPhases(history.slice(0, 2), 1_000_000, 1_000_090)).toBeUndefined();
+  });
+});

@@ -1,0 +1,73 @@
+// Where one checkout's time went, read off its workflow's history: the API's work before the
+// workflow started, the handoff to a worker, each local activity of the first workflow task
+// (the authorisation, then the payment decision recorded and published), the rest of that
+// task, and the way back to the client. Each phase runs from the end of the one before; the
+// clock is one machine's, so the client's and the server's times compare.
+
+import type { temporal } from '@temporalio/proto';
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+type Timestamp = { seconds?: unknown; nanos?: number | null } | null | undefined;
+
+export interface CheckoutPhase {
+  name: string;
+  ms: number;
+}
+
+const msOf = (time: Timestamp): number | undefined =>
+  time ? Number(String(time.seconds ?? 0)) * 1000 + Math.floor((time.nanos ?? 0) / 1e6) : undefined;
+
+/** A local activity's marker data (written by the SDK's core as plain JSON), if readable. */
+function markerData(event: HistoryEvent): { type: string; completedMs?: number } | undefined {
+  const marker = event.markerRecordedEventAttributes;
+  if (marker?.markerName !== 'core_local_activity') return undefined;
+  const payload = marker.details?.data?.payloads?.[0];
+  const encoding = payload?.metadata?.encoding && Buffer.from(payload.metadata.encoding).toString();
+  if (!payload?.data || encoding !== 'json/plain') return undefined;
+  const data = JSON.parse(Buffer.from(payload.data).toString()) as {
+    activity_type?: string;
+    complete_time?: Timestamp | string;
+  };
+  const completed = data.complete_time;
+  return {
+    type: data.activity_type ?? 'local activity',
+    completedMs: typeof completed === 'string' ? Date.parse(completed) : msOf(completed),
+  };
+}
+
+/**
+ * The phases of a checkout sent at `sentMs` and answered at `answeredMs` (epoch ms), from its
+ * workflow's history; undefined when the history lacks a step (a retried task, a decline).
+ */
+export function checkoutPhases(
+  events: readonly HistoryEvent[],
+  sentMs: number,
+  answeredMs: number,
+): CheckoutPhase[] | undefined {
+  const started = events.find((e) => e.workflowExecutionStartedEventAttributes);
+  const taskStarted = events.find((e) => e.workflowTaskStartedEventAttributes);
+  const taskCompleted = events.find((e) => e.workflowTaskCompletedEventAttributes);
+  if (!started || !taskStarted || !taskCompleted) return undefined;
+  // The first task's local activities: its markers, among its other commands' events.
+  const markers: { type: string; completedMs?: number }[] = [];
+  for (const event of events.slice(events.indexOf(taskCompleted) + 1)) {
+    if (event.workflowTaskScheduledEventAttributes) break;
+    const data = markerData(event);
+    if (data) markers.push(data);
+  }
+  const points: [string, number | undefined][] = [
+    ['API before the workflow', msOf(started.eventTime)],
+    ['handoff to a worker', msOf(taskStarted.eventTime)],
+    ...markers.map((m): [string, number | undefined] => [m.type, m.completedMs]),
+    ['rest of the workflow task', msOf(taskCompleted.eventTime)],
+    ['back to the client', answeredMs],
+  ];
+  const phases: CheckoutPhase[] = [];
+  let from = sentMs;
+  for (const [name, at] of points) {
+    if (at === undefined) return undefined;
+    phases.push({ name, ms: at - from });
+    from = at;
+  }
+  return phases;
+}
