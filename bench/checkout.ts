@@ -7,6 +7,8 @@
 
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -24,6 +26,8 @@ const positional = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const ORDERS = Number(positional[0] ?? 200);
 const CONCURRENCY = Number(positional[1] ?? 10);
 const PHASES = process.argv.includes('--phases');
+const APP_ENDPOINT = process.argv.includes('--app-endpoint');
+const ADMIN_TOKEN = 'bench-admin-token-0001';
 const TOKEN = 'bench-app-token-0001';
 
 function percentile(sorted: number[], p: number): number {
@@ -40,7 +44,8 @@ async function main() {
     PORT: '0',
     MONGODB_URI: `${ferret.uri}/bench`,
     TEMPORAL_ADDRESS: temporalServer.address,
-    API_TOKENS: `bench:app:${TOKEN}`,
+    API_TOKENS: `bench:app:${TOKEN},bench-admin:admin:${ADMIN_TOKEN}`,
+    ALLOW_PRIVATE_WEBHOOKS: 'true',
   });
   const logger = createLogger(config.logLevel);
   const { sdkMetricsUrl } = await installWorkerRuntime({
@@ -57,6 +62,8 @@ async function main() {
     signingSecret: generateSigningSecret(),
     confirmationTimeoutSeconds: 600,
   });
+
+  const appEvents = APP_ENDPOINT ? await registerAppEndpoint(orderflow.apiUrl) : undefined;
 
   const body = JSON.stringify(
     sampleGroceryOrder('bench-store', {
@@ -113,9 +120,32 @@ async function main() {
     process.stdout.write(await workerTimes(sdkMetricsUrl!));
   }
 
+  if (appEvents) process.stdout.write(`app events received: ${appEvents.received()}\n`);
   await orderflow.close();
+  appEvents?.server.close();
   await stack.stop();
   rmSync(dataDir, { recursive: true, force: true });
+}
+
+/** A local app endpoint answering 204, registered through the admin API. */
+async function registerAppEndpoint(apiUrl: string) {
+  let received = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      received += 1;
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const response = await fetch(`${apiUrl}/v1/admin/app-endpoints`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ url: `http://127.0.0.1:${port}/events`, description: 'bench' }),
+  });
+  if (response.status !== 201) throw new Error(`app endpoint: ${response.status}`);
+  return { server, received: () => received };
 }
 
 /** p50 / p95 ms of each phase over the orders whose history shows them all. */
