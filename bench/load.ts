@@ -221,6 +221,8 @@ const HELP = `npm run bench -- [options]
   --history-sample N           histories read per vertical (default 5)
   --warmup N                   orders played (at 2/s) before each run, not counted (default 10)
   --token TOKEN                payment token (default tok_ok; tok_flaky, tok_slow)
+  --app-endpoints N            register N app endpoints (at the generator, answering 204)
+                               first, so orders' app events are delivered (default 0)
   --log-level LEVEL            LOG_LEVEL of the API and workers (default warn)
   --cluster                    run on the cluster topology (npm run start:cluster's: Temporal
                                server on PostgreSQL, workers per queue, 2 APIs behind nginx),
@@ -276,6 +278,7 @@ export function parseCommandLine(argv: string[]): {
       'history-sample': { type: 'string' },
       warmup: { type: 'string' },
       token: { type: 'string' },
+      'app-endpoints': { type: 'string' },
       'log-level': { type: 'string' },
       'temporal-address': { type: 'string' },
       'mongodb-uri': { type: 'string' },
@@ -326,6 +329,8 @@ export function parseCommandLine(argv: string[]): {
     options.historySample = number(values['history-sample'], '--history-sample');
   if (values.warmup !== undefined) options.warmupOrders = number(values.warmup, '--warmup');
   if (values.token !== undefined) options.paymentToken = values.token;
+  if (values['app-endpoints'] !== undefined)
+    options.appEndpoints = number(values['app-endpoints'], '--app-endpoints');
   if (values['log-level'] !== undefined) options.logLevel = values['log-level'];
   if (values.cluster) {
     if (values['temporal-address'] !== undefined)

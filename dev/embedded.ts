@@ -12,6 +12,7 @@ import {
   lstatSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
   readlinkSync,
   realpathSync,
   statSync,
@@ -93,20 +94,36 @@ export async function preferPort(preferred: number): Promise<number> {
   return taken ? freePort() : preferred;
 }
 
+/**
+ * Waits until `ready()`; throws when `child` exits first (with the end of its `logFile`, when
+ * given: a run that cleans up its data leaves nothing else to say why) or after `timeoutMs`.
+ */
 export async function waitUntil(
   what: string,
   child: ChildProcess,
   ready: () => Promise<boolean>,
   timeoutMs: number,
+  logFile?: string,
 ) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null)
-      throw new Error(`${what} exited with code ${child.exitCode} while starting`);
+      throw new Error(
+        `${what} exited with code ${child.exitCode} while starting${logFile ? `; the end of its log:\n${tailOf(logFile)}` : ''}`,
+      );
     if (await ready()) return;
     await sleep(200);
   }
   throw new Error(`${what} did not become ready within ${timeoutMs / 1000}s`);
+}
+
+/** The last lines of a log file, or why there are none. */
+function tailOf(file: string, lines = 20): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch (error) {
+    return `(unreadable: ${error instanceof Error ? error.message : String(error)})`;
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 // The load generator's smoke run, so bench/load.ts cannot rot: six orders (two of each
-// vertical) through orderflow's API and worker processes, played by the generator's app and
-// providers, then six bare orders, on this run's servers. Asserts the report, not speed.
+// vertical) through orderflow's API and worker processes, played by the generator's app (with
+// an app endpoint) and providers, then six bare orders, on this run's servers. Asserts the report, not speed.
 
 import { runLoad, type PhaseReport } from '../bench/load';
 
@@ -31,6 +31,8 @@ test('the load generator follows every vertical to its end and measures the bare
     orderTimeoutMs: 30_000,
     historySample: 2,
     warmupOrders: 0,
+    // The app's backend hears every order's status changes, as in production.
+    appEndpoints: 1,
     servers: {
       temporalAddress: required('TEST_TEMPORAL_ADDRESS'),
       mongodbUri: required('TEST_MONGODB_URI'),
@@ -55,6 +57,8 @@ test('the load generator follows every vertical to its end and measures the bare
   expect(orderflow!.latencyMs.checkout.max).toBeGreaterThanOrEqual(
     orderflow!.latencyMs.checkout.p99,
   );
+  expect(orderflow!.appEvents!.endpoints).toBe(1);
+  expect(orderflow!.appEvents!.received).toBeGreaterThan(0);
   expect(orderflow!.throughput.acceptedPerSecond).toBeGreaterThan(0);
   expect(orderflow!.throughput.completedPerSecond).toBeGreaterThan(0);
   expect(orderflow!.databaseOpsPerOrder!.total).toBeGreaterThan(0);
@@ -85,6 +89,7 @@ test('the load generator follows every vertical to its end and measures the bare
 
   expect(bare).toBeDefined();
   expect(bare!.errors.total).toBe(0);
+  expect(bare!.appEvents).toBeUndefined();
   expect(bare!.orders).toMatchObject({ sent: 6, completed: 6 });
   expect(bare!.cpuSecondsPerOrder.worker).toBeGreaterThan(0);
   for (const name of ['worker', 'temporal', 'database'] as const) {

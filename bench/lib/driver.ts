@@ -32,6 +32,8 @@ export interface Driver {
   pids: Pids;
   /** The verticals whose histories are sampled (bare: its one shape). */
   verticals: readonly Vertical[];
+  /** App events the app's endpoints received so far, when the run registered any. */
+  appEventsReceived?(): number;
   stop(): Promise<void>;
 }
 

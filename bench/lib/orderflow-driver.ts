@@ -135,10 +135,17 @@ interface Provider {
 /** The providers' webhook endpoint: verifies each webhook, answers 204, notes when it came. */
 async function startWebhookReceiver(providers: Map<string, Provider>, onBadSignature: () => void) {
   const arrivals = new Map<string, { at?: number; resolve?: (at: number) => void }>();
+  let appEvents = 0;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      // The app's backend: takes every event (the bench does not judge them).
+      if (req.method === 'POST' && req.url?.startsWith('/app-events/')) {
+        appEvents += 1;
+        res.writeHead(204).end();
+        return;
+      }
       const provider = providers.get(/^\/webhooks\/([^/]+)$/.exec(req.url ?? '')?.[1] ?? '');
       const raw = Buffer.concat(chunks);
       if (req.method !== 'POST' || !provider) {
@@ -173,6 +180,8 @@ async function startWebhookReceiver(providers: Map<string, Provider>, onBadSigna
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   return {
     webhookUrl: (providerId: string) => `${url}/webhooks/${providerId}`,
+    appEndpointUrl: (n: number) => `${url}/app-events/${n}`,
+    appEventsReceived: () => appEvents,
     /** When the order's `order.created` webhook arrived (performance.now()). */
     arrival(orderId: string): Promise<number> {
       const known = arrivals.get(orderId);
@@ -196,6 +205,17 @@ async function startWebhookReceiver(providers: Map<string, Provider>, onBadSigna
         server.closeAllConnections();
       }),
   };
+}
+
+/** Registers an app endpoint through the admin API, as an app's operator would. */
+async function registerAppEndpoint(apiUrl: string, adminToken: string, url: string) {
+  const response = await fetch(`${apiUrl}/v1/admin/app-endpoints`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ url, description: 'load generator' }),
+  });
+  if (response.status !== 201)
+    throw new Error(`registering app endpoint ${url}: ${response.status} ${await response.text()}`);
 }
 
 /**
@@ -289,6 +309,8 @@ export async function startOrderflowDriver(
         client: createProviderClient(apiUrl, { providerId, signingSecret }),
       });
     }
+    for (let n = 1; n <= (options.appEndpoints ?? 0); n++)
+      await registerAppEndpoint(apiUrl, adminToken, receiver.appEndpointUrl(n));
   } catch (error) {
     await stop();
     throw error;
@@ -400,6 +422,7 @@ export async function startOrderflowDriver(
     verticals: ['grocery', 'hotel', 'teleconsultation'],
     pids: processes.pids,
     workflowIdOf: (record) => (record.orderId ? orderWorkflowId(record.orderId) : undefined),
+    ...(options.appEndpoints ? { appEventsReceived: webhooks.appEventsReceived } : {}),
     stop,
     async play(record, log, signal) {
       errors = log;

@@ -96,6 +96,8 @@ export interface PhaseReport {
   system: 'orderflow' | 'bare';
   /** FerretDB's storage (`sqlite`, `postgresql`), when the database is FerretDB. */
   databaseBackend?: string;
+  /** The app endpoints registered and the events they received during the run. */
+  appEvents?: { endpoints: number; received: number };
   arrival: Arrival;
   stoppedBecause: 'limit' | 'unstable' | 'backlog' | 'aborted';
   orders: {
@@ -225,6 +227,7 @@ export async function runPhase(
     options.progress?.(`[${driver.kind}] warming up with ${options.warmupOrders} orders`, false);
   const warmup = await warmUp(driver, arrival, options, mix(), signal);
   const cpuBefore = cpuSnapshot(pids);
+  const appEventsBefore = driver.appEventsReceived?.() ?? 0;
   const machineBefore = machineBusySeconds();
   const dbBefore = await databaseCommandCounts(servers.admin);
   const memory = new MemorySampler(memoryTargets(pids), MEMORY_EVERY_MS / 1000);
@@ -363,6 +366,14 @@ export async function runPhase(
     return {
       system: driver.kind,
       databaseBackend: servers.databaseBackend,
+      ...(driver.appEventsReceived
+        ? {
+            appEvents: {
+              endpoints: options.appEndpoints ?? 0,
+              received: driver.appEventsReceived() - appEventsBefore,
+            },
+          }
+        : {}),
       arrival,
       stoppedBecause,
       orders: ordersSummary(records),

@@ -42,6 +42,12 @@ export interface LoadOptions {
   historySample: number;
   /** The payment token of every order (`tok_ok`, or `tok_flaky` / `tok_slow`). */
   paymentToken: string;
+  /**
+   * App endpoints registered before the run (orderflow only), each a path of the generator's
+   * receiver answering 204: every status change of every order is then delivered to each, as
+   * in production. None by default.
+   */
+  appEndpoints?: number;
   /** LOG_LEVEL of the API and worker processes. */
   logLevel: string;
   /** Run against these servers instead of starting embedded ones. */

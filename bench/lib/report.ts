@@ -95,6 +95,10 @@ export function renderTable(
     rows.push([label, ...systems.map((name) => pick(runs[name]!))]);
   row('arrival', (r) => describeArrival(r.arrival));
   row('database (FerretDB storage)', (r) => r.databaseBackend ?? '-');
+  if (systems.some((name) => runs[name]!.appEvents))
+    row('app endpoints (events received)', (r) =>
+      r.appEvents ? `${r.appEvents.endpoints} (${r.appEvents.received})` : '-',
+    );
   row(
     'orders sent / accepted / completed',
     (r) => `${r.orders.sent} / ${r.orders.accepted} / ${r.orders.completed}`,

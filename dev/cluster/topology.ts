@@ -226,13 +226,17 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       stops.push(() => api.process.stop(15_000));
       apiProcesses.push(api);
     }
+    const logOf = (name: string) => path.join(logDir, `${name}.log`);
+    // Lazy: no wait for the server up front (that gives up after 10 s, during a Temporal
+    // restart too); `polling` asks until the worker polls, within its own deadline.
     const untilPolling = async (worker: RunningWorker) => {
-      const connection = await Connection.connect({ address: temporal.address });
+      const connection = Connection.lazy({ address: temporal.address });
       await waitUntil(
         worker.name,
         worker.process.child,
         () => polling(connection, worker.taskQueues, worker.process.pid),
         120_000,
+        logOf(worker.name),
       ).finally(() => connection.close());
     };
 
@@ -263,11 +267,17 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
             stops.push(() => server.stop());
             return server;
           });
-    const connection = await Connection.connect({ address: temporal.address });
+    const connection = Connection.lazy({ address: temporal.address });
     const [prometheusServer] = await allSettledOrThrow([
       prometheus,
-      ...apiProcesses.map(({ url, process }) =>
-        waitUntil(`the API at ${url}`, process.child, () => ready(`${url}/readyz`), 60_000),
+      ...apiProcesses.map(({ url, process }, index) =>
+        waitUntil(
+          `the API at ${url}`,
+          process.child,
+          () => ready(`${url}/readyz`),
+          60_000,
+          logOf(`api-${index + 1}`),
+        ),
       ),
       ...workers.map((worker) =>
         waitUntil(
@@ -275,6 +285,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
           worker.process.child,
           () => polling(connection, worker.taskQueues, worker.process.pid),
           120_000,
+          logOf(worker.name),
         ),
       ),
       ui,
@@ -335,6 +346,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
           api.process.child,
           () => ready(`${api.url}/readyz`),
           60_000,
+          logOf(`api-${index}`),
         );
       },
       startupMs: Date.now() - started,
