@@ -76,6 +76,16 @@ it('writes the newest queued copy of each order, all orders in one bulk write', 
   ]);
 });
 
+it("keeps the higher publication queued, even when a lost try's copy has a higher revision", async () => {
+  const { models, writes } = collectionAnswering();
+  const listing = writer(models);
+  listing.queue(copy('a', 3, 1)); // a lost try's: revision 3 as publication 1
+  listing.queue(copy('a', 2, 2)); // the run's decline: revision 2 as publication 2
+  await listing.flush();
+
+  expect(writes).toEqual([[{ orderId: 'a', revision: 2 }]]);
+});
+
 it('writes at once when a batch is full', async () => {
   const { models, writes } = collectionAnswering();
   const listing = writer(models);

@@ -29,7 +29,28 @@ export interface ListingCopy {
 type ListingModels = Pick<Models, 'Order'>;
 
 /**
- * Writes `copies`, each only over an older revision of its order (a newer copy stands): one
+ * Whether `copy` is newer than `held`: by publication number when both have one, as a read by
+ * id orders them. A lost try of a workflow task can publish a higher revision than the run
+ * that outlives it ever reaches, under a lower number (docs/RELIABILITY.md, findings C and F);
+ * the higher number is the order's truth. Copies of runs from before numbering go by revision.
+ */
+export function isNewerCopy(copy: ListingCopy, held: ListingCopy): boolean {
+  if (copy.publication !== undefined && held.publication !== undefined)
+    return copy.publication >= held.publication;
+  return copy.snapshot.revision >= held.snapshot.revision;
+}
+
+/** The stored copies `copy` may replace: older publications (and unnumbered copies), else older revisions. */
+function olderThan(copy: ListingCopy): Record<string, unknown> {
+  return copy.publication !== undefined
+    ? {
+        $or: [{ publication: { $lt: copy.publication } }, { publication: { $exists: false } }],
+      }
+    : { revision: { $lt: copy.snapshot.revision } };
+}
+
+/**
+ * Writes `copies`, each only over an older copy of its order (a newer copy stands): one
  * bulk replace of the copies that exist and one insert of those that may not, at once. An
  * upsert would do both in one command, but FerretDB ends a bulk update at its first error and
  * an upsert that loses to a newer copy is one. Answers the error that kept some copies out, if
@@ -50,9 +71,9 @@ export async function writeListingCopies(
     listedMinute,
   }));
   // The driver's own types take every `_id` for an ObjectId; ours are strings.
-  const replaces = documents.map((document): mongo.AnyBulkWriteOperation => ({
+  const replaces = documents.map((document, index): mongo.AnyBulkWriteOperation => ({
     replaceOne: {
-      filter: { _id: document._id as never, revision: { $lt: document.revision } },
+      filter: { _id: document._id as never, ...olderThan(copies[index]!) },
       replacement: document,
     },
   }));
@@ -100,7 +121,7 @@ export function createListingCopies(
 
   const keepNewest = (copy: ListingCopy) => {
     const held = queued.get(copy.snapshot.orderId);
-    const newest = !held || held.snapshot.revision <= copy.snapshot.revision ? copy : held;
+    const newest = !held || isNewerCopy(copy, held) ? copy : held;
     // The order's first copy may be one this replaces: then the newest is inserted in its place.
     const mayBeNew = held?.mayBeNew === true || copy.mayBeNew === true;
     queued.set(copy.snapshot.orderId, { ...newest, mayBeNew });

@@ -7,7 +7,7 @@
 // both are equalities FerretDB answers from an index. For the minutes swept, every order's
 // newest publication is compared with the copies written since the first of those minutes (a
 // publication's copy, or a newer one, is written after it). An order with no such copy is
-// copied again from that publication, over an older revision only. Each worker sweeps the
+// copied again from that publication, over an older copy only. Each worker sweeps the
 // minutes that have settled, a handful of queries a minute however many orders there were.
 
 import type { Logger } from './logger';

@@ -85,7 +85,7 @@ export async function readPublishedOrder(
   return { order: latest.snapshot, publications: latest.publication ?? 0 };
 }
 
-/** Writes one copy to the listing now (over an older revision only). */
+/** Writes one copy to the listing now (over an older revision only: it has no number). */
 async function copyToListing(models: ReadModels, copy: ListingCopy): Promise<void> {
   const { error } = await writeListingCopies(models, [copy]);
   if (error) throw error;

@@ -9,6 +9,7 @@ import { writeListingCopies } from '../infra/listing-copies';
 import { repairListing, startListingRepairs } from '../infra/listing-repair';
 import type { OrderDocument } from '../infra/models/order';
 import { publicationId, unixMinute } from '../infra/models/order-publication';
+import { readOrder } from '../infra/read-model';
 import { eventually, useHarness } from './support/harness';
 import { groceryOrder, placeOrder } from './support/orders';
 
@@ -57,6 +58,40 @@ describe('writing listing copies', () => {
     expect(await listed(first)).toMatchObject({ revision: 3, status: 'confirmed', publication: 2 });
     expect(await listed(second)).toMatchObject({ revision: 4, status: 'completed' });
     expect((await listed(second))?.listedMinute).toBe(unixMinute(new Date()));
+  });
+
+  it("goes by publication number: a lost try's higher revision gives way to the run's next publication", async () => {
+    const orderId = newOrderId('lost-try');
+    // A lost try of the first task authorised and published revision 3 as publication 1;
+    // the run that outlived it declined the order at revision 2, as publication 2.
+    const lostTry = snapshotOf(orderId, 3, 'awaiting_confirmation');
+    const declined = snapshotOf(orderId, 2, 'payment_declined');
+    const now = unixMinute(new Date());
+    await storePublication(lostTry, 1, now);
+    await storePublication(declined, 2, now);
+    await writeListingCopies(models(), [{ snapshot: lostTry, publication: 1 }]);
+    await writeListingCopies(models(), [{ snapshot: declined, publication: 2 }]);
+    // The listing says what a read by id says.
+    expect(await readOrder(models(), orderId)).toMatchObject({ status: 'payment_declined' });
+    expect(await listed(orderId)).toMatchObject({
+      revision: 2,
+      status: 'payment_declined',
+      publication: 2,
+    });
+  });
+
+  it('keeps going by revision for copies written before publications were numbered', async () => {
+    const orderId = newOrderId('unnumbered');
+    await writeListingCopies(models(), [{ snapshot: snapshotOf(orderId, 3, 'confirmed') }]);
+    await writeListingCopies(models(), [
+      { snapshot: snapshotOf(orderId, 2, 'awaiting_confirmation') },
+    ]);
+    expect(await listed(orderId)).toMatchObject({ revision: 3, status: 'confirmed' });
+    // A numbered copy (the order's first numbered publication) replaces an unnumbered one.
+    await writeListingCopies(models(), [
+      { snapshot: snapshotOf(orderId, 1, 'awaiting_confirmation'), publication: 1 },
+    ]);
+    expect(await listed(orderId)).toMatchObject({ revision: 1, publication: 1 });
   });
 });
 
