@@ -3,7 +3,13 @@
 // or dead endpoint delays neither orders nor other endpoints. The backoff is a durable timer
 // here rather than an activity retry policy, so that an admin's retry can cut it short.
 
-import { condition, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import {
+  condition,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+} from '@temporalio/workflow';
 import type { OrderActivities } from '../activities';
 import { retryAppEventSignal, type AppEventDeliveryInput } from './app-event-messages';
 import { workflowNow } from './clock';
@@ -16,10 +22,14 @@ const GIVE_UP_AFTER_MS = 72 * 60 * 60 * 1000;
  * endpoint answers is a result, not an error, so retries here are only for our own failures
  * (the database), quickly.
  */
-const { attemptAppEvent } = proxyActivities<Pick<OrderActivities, 'attemptAppEvent'>>({
+const attemptOptions = {
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
-});
+} as const;
+type Attempts = Pick<OrderActivities, 'attemptAppEvent'>;
+const { attemptAppEvent: attemptInTask } = proxyLocalActivities<Attempts>(attemptOptions);
+/** Runs started before the change `app-event-attempt-local` attempt through the task queue. */
+const { attemptAppEvent: attemptThroughQueue } = proxyActivities<Attempts>(attemptOptions);
 
 /** The delivery record's status: a local database write, retried until it lands. */
 const { settleAppEventDelivery } = proxyLocalActivities<
@@ -30,6 +40,9 @@ const { settleAppEventDelivery } = proxyLocalActivities<
 });
 
 export async function appEventDeliveryWorkflow(input: AppEventDeliveryInput): Promise<string> {
+  // Attempts run inside the workflow task: one task per attempt instead of two and an activity
+  // task, for every event to every endpoint (docs/BENCHMARKS.md, sixth round).
+  const attemptAppEvent = patched('app-event-attempt-local') ? attemptInTask : attemptThroughQueue;
   let retryNow = false;
   setHandler(retryAppEventSignal, () => {
     retryNow = true;
