@@ -34,7 +34,7 @@ type ListingModels = Pick<Models, 'Order'>;
  * that outlives it ever reaches, under a lower number (docs/RELIABILITY.md, findings C and F);
  * the higher number is the order's truth. Copies of runs from before numbering go by revision.
  */
-export function isNewerCopy(copy: ListingCopy, held: ListingCopy): boolean {
+function isNewerCopy(copy: ListingCopy, held: ListingCopy): boolean {
   if (copy.publication !== undefined && held.publication !== undefined)
     return copy.publication >= held.publication;
   return copy.snapshot.revision >= held.snapshot.revision;
