@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sampleGroceryOrder } from '../dev/sample-orders';
+import { createAdminClient } from '../dev/admin-client';
 import { startEmbeddedStack } from '../dev/stack';
 import { startInProcess } from '../dev/in-process';
 import { loadConfig } from '../infra/config';
@@ -139,12 +140,10 @@ async function registerAppEndpoint(apiUrl: string) {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const response = await fetch(`${apiUrl}/v1/admin/app-endpoints`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ url: `http://127.0.0.1:${port}/events`, description: 'bench' }),
-  });
-  if (response.status !== 201) throw new Error(`app endpoint: ${response.status}`);
+  await createAdminClient(apiUrl, ADMIN_TOKEN).registerAppEndpointOrThrow(
+    `http://127.0.0.1:${port}/events`,
+    'bench',
+  );
   return { server, received: () => received };
 }
 

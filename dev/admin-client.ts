@@ -1,5 +1,5 @@
 // An admin's side of the contract: bearer-token calls to orderflow's provider administration
-// (`/v1/admin/providers`, API.md). Beside the provider client (dev/provider-client.ts); used
+// (`/v1/admin/providers`, API.md) and app endpoints (`/v1/admin/app-endpoints`). Beside the provider client (dev/provider-client.ts); used
 // wherever the dev tools onboard providers over HTTP: npm start's demo seed, the tests' harness,
 // the load generator, the admission benchmark and the fault suite.
 
@@ -34,8 +34,9 @@ export function createAdminClient(apiUrl: string, adminToken: string) {
     method: 'GET' | 'POST' | 'PATCH',
     path: string,
     payload?: unknown,
+    collection = 'providers',
   ): Promise<ProviderResponse> {
-    const response = await fetch(`${apiUrl}/v1/admin/providers${path}`, {
+    const response = await fetch(`${apiUrl}/v1/admin/${collection}${path}`, {
       method,
       headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
       ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
@@ -65,6 +66,15 @@ export function createAdminClient(apiUrl: string, adminToken: string) {
         providerId: registration.providerId,
         signingSecret: (answer.body as { signingSecret: string }).signingSecret,
       };
+    },
+    /** Registers an app endpoint and answers its id; anything but 201 throws, naming it. */
+    async registerAppEndpointOrThrow(url: string, description: string): Promise<string> {
+      const answer = await call('POST', '', { url, description }, 'app-endpoints');
+      if (answer.status !== 201)
+        throw new Error(
+          `registering app endpoint ${url} answered ${answer.status}: ${JSON.stringify(answer.body)}`,
+        );
+      return (answer.body as { endpointId: string }).endpointId;
     },
   };
 }

@@ -207,17 +207,6 @@ async function startWebhookReceiver(providers: Map<string, Provider>, onBadSigna
   };
 }
 
-/** Registers an app endpoint through the admin API, as an app's operator would. */
-async function registerAppEndpoint(apiUrl: string, adminToken: string, url: string) {
-  const response = await fetch(`${apiUrl}/v1/admin/app-endpoints`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ url, description: 'load generator' }),
-  });
-  if (response.status !== 201)
-    throw new Error(`registering app endpoint ${url}: ${response.status} ${await response.text()}`);
-}
-
 /**
  * orderflow's API and order worker beside the dev server (or given servers), as child
  * processes of their own, once both are ready.
@@ -310,7 +299,7 @@ export async function startOrderflowDriver(
       });
     }
     for (let n = 1; n <= (options.appEndpoints ?? 0); n++)
-      await registerAppEndpoint(apiUrl, adminToken, receiver.appEndpointUrl(n));
+      await admin.registerAppEndpointOrThrow(receiver.appEndpointUrl(n), 'load generator');
   } catch (error) {
     await stop();
     throw error;

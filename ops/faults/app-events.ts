@@ -5,6 +5,7 @@
 
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createAdminClient } from '../../dev/admin-client';
 import type { Models } from '../../infra/db';
 import { bump, type Tally } from './findings';
 
@@ -50,18 +51,8 @@ export async function startAppEventEndpoints(apiUrl: string, adminToken: string)
   const deadPort = await listen(probe);
   await new Promise<void>((resolve) => probe.close(() => resolve()));
 
-  const register = async (url: string): Promise<string> => {
-    const response = await fetch(`${apiUrl}/v1/admin/app-endpoints`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ url, description: 'fault suite' }),
-    });
-    if (response.status !== 201)
-      throw new Error(
-        `registering app endpoint ${url}: ${response.status} ${await response.text()}`,
-      );
-    return ((await response.json()) as { endpointId: string }).endpointId;
-  };
+  const admin = createAdminClient(apiUrl, adminToken);
+  const register = (url: string) => admin.registerAppEndpointOrThrow(url, 'fault suite');
   const live = await register(`http://127.0.0.1:${livePort}/events`);
   const dead = await register(`http://127.0.0.1:${deadPort}/events`);
 

@@ -18,7 +18,6 @@ import { loadConfig } from '../../infra/config';
 import { connectDatabase } from '../../infra/db';
 import { createLogger } from '../../infra/logger';
 import { createSandboxGateway } from '../../infra/payments/sandbox';
-import { readOrder } from '../../infra/read-model';
 import { workerTaskQueues } from '../../infra/task-queues';
 import { connectClient } from '../../infra/temporal';
 import type { BreachKind } from '../reconcile';
@@ -312,10 +311,7 @@ export async function runFaultSuite(options: FaultSuiteOptions = {}): Promise<Fa
             `${exit.service} exited on its own at +${exit.atMs} ms (code ${exit.code}, signal ${exit.signal})`,
           );
       }
-      const acceptedStatus = await statusesOf(
-        database.models,
-        records.flatMap((r) => (r.final?.kind === 'accepted' ? [r.final.orderId] : [])),
-      );
+      const acceptedStatus = verification.statuses;
       const appEvents = await appEndpoints.stats(database.models);
       say(`app events: ${JSON.stringify(appEvents)}`);
       report = buildReport({
@@ -448,22 +444,6 @@ function answersOfKeyPlacing(records: readonly CheckoutRecord[], orderId: string
   ];
 }
 
-/**
- * The orders' statuses as a read by id answers them: the listing may still lack a copy that a
- * killed worker had queued (its repair sweep writes it minutes later).
- */
-async function statusesOf(
-  models: Awaited<ReturnType<typeof connectDatabase>>['models'],
-  orderIds: string[],
-): Promise<Map<string, string>> {
-  const statuses = new Map<string, string>();
-  for (const orderId of orderIds) {
-    const order = await readOrder(models, orderId);
-    if (order) statuses.set(orderId, order.status);
-  }
-  return statuses;
-}
-
 function buildReport(input: {
   plan: Plan;
   records: CheckoutRecord[];
@@ -471,7 +451,7 @@ function buildReport(input: {
   findings: Findings;
   settle: FaultSuiteReport['settle'];
   verification: Awaited<ReturnType<typeof verify>>;
-  acceptedStatus: Map<string, string>;
+  acceptedStatus: ReadonlyMap<string, string>;
   providers: ProviderStats;
   appEvents: AppEventStats;
   clientStats: CheckoutClientStats;

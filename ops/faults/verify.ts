@@ -80,6 +80,8 @@ export interface Verification {
   violations: Omit<Violation, 'atMs'>[];
   /** How much of the clients' view was checked. */
   checked: ClientViewChecked;
+  /** Every order's status as a read by id answers it. */
+  statuses: ReadonlyMap<string, string>;
 }
 
 export interface ClientViewChecked {
@@ -185,7 +187,8 @@ export async function verify(
       orderId,
       detail: 'its listing copy is missing or behind its newest publication after a repair sweep',
     });
-  return { reconciliation, census, violations, checked };
+  const statuses = new Map([...published].map(([orderId, { order }]) => [orderId, order.status]));
+  return { reconciliation, census, violations, checked, statuses };
 }
 
 type Published = Map<string, { order: { status: string; vertical: string }; publications: number }>;
