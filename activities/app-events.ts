@@ -1,36 +1,63 @@
-// App events to the app's backend: starting one delivery workflow per (event, endpoint) when
-// the workflow publishes a snapshot that carries events, and the deliveries' attempts, each
-// signed per Standard Webhooks (infra/app-endpoints.ts) and recorded for admins.
+// App events to the app's backend. A publication that carries events records one delivery per
+// event and endpoint and wakes each endpoint's relay (workflows/app-event-relay.ts); the
+// relay's rounds attempt what is due, each attempt signed per Standard Webhooks
+// (infra/app-endpoints.ts) and recorded for admins. Deliveries recorded before the relay are
+// attempted one at a time by their own delivery workflows (`attemptAppEvent`).
 
+import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import {
+  afterAttempt,
+  freshSchedule,
+  lanesByOrder,
+  nextRoundAt,
+  type AttemptOutcome,
+  type RetryPolicy,
+} from '../domain/app-event-relay';
 import { appEvent, type AppEventType } from '../domain/app-events';
 import type { OrderSnapshot } from '../domain/order';
-import { signedHeaders } from '../infra/app-endpoints';
-import { isDuplicateKeyError } from '../infra/db';
-import type { DeliveryStatus } from '../infra/models/app-event';
+import { endpointSigner } from '../infra/app-endpoints';
+import { insertNewValidated } from '../infra/insert-validated';
+import type {
+  AppEndpointDocument,
+  AppEventAttemptDocument,
+  AppEventDeliveryDocument,
+  DeliveryStatus,
+} from '../infra/models/app-event';
 import { targetRefusalOf } from '../infra/webhook-client';
 import {
   appEventDeliveryWorkflowId,
-  type AppEventDeliveryInput,
+  appEventRelayWorkflowId,
+  appEventsRecordedSignal,
+  type AppEventRelayInput,
+  type AppEventRelayWorkflow,
 } from '../workflows/app-event-messages';
 import type { ActivityDeps } from './deps';
 
-/** One attempt waits this long for the endpoint: a slow endpoint only slows its own delivery. */
+/** One attempt waits this long for the endpoint: a slow endpoint only slows its own relay. */
 const APP_EVENT_REQUEST_TIMEOUT_MS = 10_000;
-
-/** `retry`: the endpoint may still take it later; the others end the delivery. */
-export type AttemptOutcome = 'delivered' | 'retry' | 'refused' | 'endpoint_deleted';
+/**
+ * A round attempts at most this many deliveries, this many orders' at once, so that it ends
+ * within the relay's timeout even when every attempt waits for its full 10 s.
+ */
+const ROUND_BATCH = 48;
+const ROUND_CONCURRENCY = 16;
 
 type AppEventDeps = Pick<
   ActivityDeps,
   'models' | 'appEndpoints' | 'webhooks' | 'logger' | 'clock' | 'appEvents'
 >;
 
+const retryPolicyOf = ({ appEvents }: Pick<AppEventDeps, 'appEvents'>): RetryPolicy => ({
+  initialMs: appEvents.retryInitialMs,
+  maximumMs: appEvents.retryMaximumMs,
+});
+
 /**
- * Starts the deliveries of `types` (events of `snapshot`) to every endpoint registered now.
- * Called by the activities that store a snapshot, after storing it. A retried activity starts
- * nothing twice: the records are keyed by delivery and the workflow ids refuse duplicates.
+ * Records the deliveries of `types` (events of `snapshot`) to every endpoint registered now,
+ * in one write, and wakes each endpoint's relay (starting it if it is not running). Called by
+ * the activities that store a snapshot, after storing it. A retried activity records nothing
+ * twice (deliveries are keyed by endpoint and event) and at most wakes a relay again.
  */
 export async function announceAppEvents(
   deps: AppEventDeps,
@@ -40,104 +67,89 @@ export async function announceAppEvents(
   if (!types?.length) return;
   const endpoints = await deps.appEndpoints.live();
   if (endpoints.length === 0) return;
-  const { client } = Context.current();
-  const starts = types.flatMap((type) => {
+  const now = deps.clock();
+  const retry = retryPolicyOf(deps);
+  const deliveries = types.flatMap((type) => {
     const event = appEvent(snapshot, type);
     const body = JSON.stringify(event);
-    return endpoints.map(async (endpoint) => {
-      const deliveryId = appEventDeliveryWorkflowId(endpoint._id, event.id);
-      const now = deps.clock();
-      try {
-        await deps.models.AppEventDelivery.create({
-          _id: deliveryId,
-          endpointId: endpoint._id,
-          eventId: event.id,
-          type,
-          orderId: event.orderId,
-          sequence: event.sequence,
-          body,
-          status: 'pending',
-          createdAt: now,
-          updatedAt: now,
-        });
-      } catch (error) {
-        // An earlier try of this activity recorded it; its workflow may not have started.
-        if (!isDuplicateKeyError(error)) throw error;
-      }
-      const input: AppEventDeliveryInput = {
-        deliveryId,
-        retry: {
-          initialMs: deps.appEvents.retryInitialMs,
-          maximumMs: deps.appEvents.retryMaximumMs,
-        },
-      };
-      try {
-        await client.workflow.start('appEventDeliveryWorkflow', {
-          workflowId: deliveryId,
-          taskQueue: deps.appEvents.taskQueue,
-          args: [input],
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        });
-      } catch (error) {
-        // Started and already finished by an earlier try.
-        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-      }
-    });
+    return endpoints.map((endpoint): AppEventDeliveryDocument => ({
+      _id: appEventDeliveryWorkflowId(endpoint._id, event.id),
+      endpointId: endpoint._id,
+      eventId: event.id,
+      type,
+      orderId: event.orderId,
+      sequence: event.sequence,
+      body,
+      status: 'pending',
+      createdAt: now,
+      updatedAt: now,
+      ...freshSchedule(now, retry),
+    }));
   });
-  await Promise.all(starts);
+  await insertNewValidated(deps.models.AppEventDelivery, deliveries);
+  const { client } = Context.current();
+  await Promise.all(
+    endpoints.map((endpoint) =>
+      client.workflow.signalWithStart<AppEventRelayWorkflow, []>('appEventRelayWorkflow', {
+        workflowId: appEventRelayWorkflowId(endpoint._id),
+        taskQueue: deps.appEvents.taskQueue,
+        args: [{ endpointId: endpoint._id, retry }],
+        signal: appEventsRecordedSignal,
+        signalArgs: [],
+      }),
+    ),
+  );
 }
+
+/** What a relay's round did: `more` when a full batch was due (the next round runs at once). */
+export interface RelayRound {
+  endpointDeleted?: true;
+  more: boolean;
+  /** When the earliest pending delivery is due, in epoch ms; none pending: undefined. */
+  nextRoundAt?: number;
+}
+
+type Delivery = Pick<
+  AppEventDeliveryDocument,
+  '_id' | 'eventId' | 'orderId' | 'sequence' | 'body' | 'retryWaitMs' | 'giveUpAt'
+>;
 
 export function createAppEventActivities(deps: AppEventDeps) {
   const { models, webhooks, logger, clock } = deps;
-  return {
-    /** POSTs the delivery's event once, signed, and records the attempt. */
-    async attemptAppEvent(deliveryId: string): Promise<{ outcome: AttemptOutcome }> {
-      const delivery = await models.AppEventDelivery.findById(deliveryId).lean();
-      if (!delivery) throw new Error(`app event delivery ${deliveryId} is not recorded`);
-      const endpoint = await models.AppEndpoint.findById(delivery.endpointId).lean();
-      if (!endpoint || endpoint.deletedAt) return { outcome: 'endpoint_deleted' };
-      const at = clock();
-      const headers = signedHeaders(models, endpoint, {
-        id: delivery.eventId,
-        body: delivery.body,
-        now: at,
-      });
-      let httpStatus: number | undefined;
-      let failure: string | undefined;
-      let outcome: AttemptOutcome;
-      try {
-        ({ status: httpStatus } = await webhooks.post(endpoint.url, {
-          headers,
-          body: delivery.body,
-          timeoutMs: APP_EVENT_REQUEST_TIMEOUT_MS,
-        }));
-        outcome = httpStatus >= 200 && httpStatus < 300 ? 'delivered' : 'retry';
-      } catch (error) {
-        failure = error instanceof Error ? error.message : String(error);
-        outcome = targetRefusalOf(error) ? 'refused' : 'retry';
-      }
-      await models.AppEventAttempt.create({
-        deliveryId,
-        at,
-        ...(httpStatus !== undefined ? { httpStatus } : {}),
-        ...(failure !== undefined ? { error: failure } : {}),
-        delivered: outcome === 'delivered',
-        durationMs: clock().getTime() - at.getTime(),
-      });
-      if (outcome === 'delivered') await settle(deliveryId, 'delivered');
-      logger.info(
-        { deliveryId, endpointId: endpoint._id, httpStatus, error: failure, outcome },
-        'app event attempt',
-      );
-      return { outcome };
-    },
 
-    /** The delivery's status, written only by its one delivery workflow. */
-    async settleAppEventDelivery(deliveryId: string, status: DeliveryStatus): Promise<void> {
-      await settle(deliveryId, status);
-    },
-  };
+  /** POSTs one delivery's event once, signed; the attempt as admins will see it. */
+  async function attemptOnce(
+    endpoint: Pick<AppEndpointDocument, 'url'>,
+    sign: ReturnType<typeof endpointSigner>,
+    delivery: Pick<AppEventDeliveryDocument, '_id' | 'eventId' | 'body'>,
+  ): Promise<{ outcome: AttemptOutcome; attempt: AppEventAttemptDocument }> {
+    const at = clock();
+    const headers = sign({ id: delivery.eventId, body: delivery.body, now: at });
+    let httpStatus: number | undefined;
+    let failure: string | undefined;
+    let outcome: AttemptOutcome;
+    try {
+      ({ status: httpStatus } = await webhooks.post(endpoint.url, {
+        headers,
+        body: delivery.body,
+        timeoutMs: APP_EVENT_REQUEST_TIMEOUT_MS,
+      }));
+      outcome = httpStatus >= 200 && httpStatus < 300 ? 'delivered' : 'retry';
+    } catch (error) {
+      failure = error instanceof Error ? error.message : String(error);
+      outcome = targetRefusalOf(error) ? 'refused' : 'retry';
+    }
+    const attempt: AppEventAttemptDocument = {
+      _id: randomUUID(),
+      deliveryId: delivery._id,
+      at,
+      ...(httpStatus !== undefined ? { httpStatus } : {}),
+      ...(failure !== undefined ? { error: failure } : {}),
+      delivered: outcome === 'delivered',
+      durationMs: clock().getTime() - at.getTime(),
+    };
+    return { outcome, attempt };
+  }
 
   async function settle(deliveryId: string, status: DeliveryStatus): Promise<void> {
     await models.AppEventDelivery.updateOne(
@@ -145,4 +157,138 @@ export function createAppEventActivities(deps: AppEventDeps) {
       { $set: { status, updatedAt: clock() } },
     );
   }
+
+  return {
+    /**
+     * One round of an endpoint's relay: attempts the deliveries that are due (and those an
+     * admin asked to send now), then records the attempts and each delivery's next step in
+     * one write each. The relay is each delivery's only writer once it is recorded.
+     */
+    async relayAppEvents({
+      endpointId,
+      retry,
+      retryNow = [],
+    }: AppEventRelayInput): Promise<RelayRound> {
+      const endpoint = await models.AppEndpoint.findById(endpointId).lean();
+      const relayed = { endpointId, status: 'pending', nextAttemptAt: { $exists: true } };
+      if (!endpoint || endpoint.deletedAt) {
+        // Deleted endpoints get nothing more: what was still pending has failed.
+        await models.AppEventDelivery.updateMany(relayed, {
+          $set: { status: 'failed', updatedAt: clock() },
+        });
+        return { endpointDeleted: true, more: false };
+      }
+      const now = clock();
+      const pending = await models.AppEventDelivery.find(relayed)
+        .sort({ nextAttemptAt: 1, _id: 1 })
+        .limit(ROUND_BATCH + 1)
+        .lean();
+      const isDue = (d: AppEventDeliveryDocument) => d.nextAttemptAt!.getTime() <= now.getTime();
+      const asked = retryNow.length
+        ? await models.AppEventDelivery.find({
+            _id: { $in: retryNow },
+            endpointId,
+            nextAttemptAt: { $exists: true },
+          }).lean()
+        : [];
+      // An admin's retry: sent now, whatever its status, with a fresh 72 hours.
+      const askedIds = new Set(asked.map((d) => d._id));
+      const round: Delivery[] = [
+        ...asked.map((d) => ({ ...d, ...freshSchedule(now, retry) })),
+        ...pending.slice(0, ROUND_BATCH).filter((d) => isDue(d) && !askedIds.has(d._id)),
+      ];
+      const waiting = pending.filter((d) => !isDue(d) && !askedIds.has(d._id));
+
+      const sign = endpointSigner(models, endpoint);
+      const attempts: AppEventAttemptDocument[] = [];
+      const next = new Map<string, ReturnType<typeof afterAttempt>>();
+      await inLanes(lanesByOrder(round), ROUND_CONCURRENCY, async (delivery) => {
+        const { outcome, attempt } = await attemptOnce(endpoint, sign, delivery);
+        attempts.push(attempt);
+        next.set(delivery._id, afterAttempt(outcome, scheduleOf(delivery), clock(), retry));
+      });
+
+      await insertNewValidated(models.AppEventAttempt, attempts);
+      const updatedAt = clock();
+      if (round.length > 0) {
+        await models.AppEventDelivery.bulkWrite(
+          round.map((delivery) => ({
+            updateOne: {
+              filter: { _id: delivery._id },
+              // The give-up time too: an admin's retry gave the delivery a fresh 72 hours.
+              update: {
+                $set: { ...next.get(delivery._id)!, giveUpAt: delivery.giveUpAt!, updatedAt },
+              },
+            },
+          })),
+          { ordered: false },
+        );
+      }
+      const tally = (status: DeliveryStatus) =>
+        [...next.values()].filter((n) => n.status === status).length;
+      logger.info(
+        {
+          endpointId,
+          attempted: round.length,
+          delivered: tally('delivered'),
+          retrying: tally('pending'),
+          failed: tally('failed'),
+        },
+        'app event round',
+      );
+      const more = pending.length > ROUND_BATCH && isDue(pending[ROUND_BATCH]!);
+      const times = [
+        ...[...next.values()].flatMap((n) => (n.status === 'pending' ? [n.nextAttemptAt] : [])),
+        ...waiting.map((d) => d.nextAttemptAt!),
+      ];
+      const at = nextRoundAt(times);
+      return { more, ...(at !== undefined ? { nextRoundAt: at } : {}) };
+    },
+
+    /** A delivery workflow's attempt (deliveries recorded before the relay): one POST. */
+    async attemptAppEvent(deliveryId: string): Promise<{ outcome: AttemptOutcome }> {
+      const delivery = await models.AppEventDelivery.findById(deliveryId).lean();
+      if (!delivery) throw new Error(`app event delivery ${deliveryId} is not recorded`);
+      const endpoint = await models.AppEndpoint.findById(delivery.endpointId).lean();
+      if (!endpoint || endpoint.deletedAt) return { outcome: 'endpoint_deleted' };
+      const { outcome, attempt } = await attemptOnce(
+        endpoint,
+        endpointSigner(models, endpoint),
+        delivery,
+      );
+      await insertNewValidated(models.AppEventAttempt, [attempt]);
+      if (outcome === 'delivered') await settle(deliveryId, 'delivered');
+      logger.info(
+        { deliveryId, endpointId: endpoint._id, httpStatus: attempt.httpStatus, outcome },
+        'app event attempt',
+      );
+      return { outcome };
+    },
+
+    /** A delivery workflow's delivery status, written only by that workflow. */
+    async settleAppEventDelivery(deliveryId: string, status: DeliveryStatus): Promise<void> {
+      await settle(deliveryId, status);
+    },
+  };
+}
+
+/** The schedule an attempt continues from (fields every relayed delivery has). */
+function scheduleOf(delivery: Delivery) {
+  return { retryWaitMs: delivery.retryWaitMs!, giveUpAt: delivery.giveUpAt! };
+}
+
+/** Runs each lane's items one after another, up to `limit` lanes at a time. */
+async function inLanes<D>(
+  lanes: readonly D[][],
+  limit: number,
+  run: (item: D) => Promise<void>,
+): Promise<void> {
+  let taken = 0;
+  const worker = async () => {
+    while (taken < lanes.length) {
+      const lane = lanes[taken++]!;
+      for (const item of lane) await run(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, lanes.length) }, worker));
 }

@@ -74,13 +74,16 @@ export function keptEndpoints(
   };
 }
 
-/** The headers that sign `body` as event `id` at `now` with the endpoint's stored secret. */
-export function signedHeaders(
+/**
+ * Signs messages for one endpoint with its stored secret, opened once: each call gives the
+ * headers that sign `body` as event `id` at `now`.
+ */
+export function endpointSigner(
   models: Pick<Models, 'ProviderSecret'>,
   endpoint: Pick<AppEndpointDocument, 'secret'>,
-  message: { id: string; body: string; now: Date },
-): Record<string, string> {
-  return standardWebhookHeaders(openSecret(models, endpoint.secret), message);
+): (message: { id: string; body: string; now: Date }) => Record<string, string> {
+  const secret = openSecret(models, endpoint.secret);
+  return (message) => standardWebhookHeaders(secret, message);
 }
 
 /**

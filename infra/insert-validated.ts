@@ -4,6 +4,7 @@
 // `Model.validate` casts and validates the plain object against the same schema instead.
 
 import type { Model } from 'mongoose';
+import { isDuplicateKeyError } from './duplicate-key';
 
 /**
  * Inserts `record` as `model`'s schema casts it, after validating it (required fields, types);
@@ -13,4 +14,29 @@ import type { Model } from 'mongoose';
 export async function insertValidated<T>(model: Model<T>, record: T): Promise<void> {
   const cast = (await model.validate(record)) as T;
   await model.collection.insertOne(cast as Parameters<Model<T>['collection']['insertOne']>[0]);
+}
+
+/**
+ * Inserts every record not stored yet, as `insertValidated` does each, in one command. A
+ * record whose `_id` is already stored (an earlier try of the same work) is left as it is.
+ */
+export async function insertNewValidated<T>(model: Model<T>, records: readonly T[]): Promise<void> {
+  if (records.length === 0) return;
+  const cast = await Promise.all(
+    records.map(async (record) => (await model.validate(record)) as T),
+  );
+  try {
+    await model.collection.insertMany(cast as Parameters<Model<T>['collection']['insertMany']>[0], {
+      ordered: false,
+    });
+  } catch (error) {
+    if (!onlyDuplicates(error)) throw error;
+  }
+}
+
+function onlyDuplicates(error: unknown): boolean {
+  const { writeErrors } = error as { writeErrors?: { code?: unknown }[] | { code?: unknown } };
+  if (writeErrors === undefined) return isDuplicateKeyError(error);
+  const errors = Array.isArray(writeErrors) ? writeErrors : [writeErrors];
+  return errors.length > 0 && errors.every(isDuplicateKeyError);
 }

@@ -6,12 +6,17 @@
 
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
 import { eventually, TOKENS, useHarness, type RegisteredProvider } from './support/harness';
 import { recordHistory } from './support/histories';
 import { groceryOrder, placeOrder, waitForStatus } from './support/orders';
 import { support } from './support/staff';
+import {
+  appEventDeliveryWorkflowId,
+  appEventRelayWorkflowId,
+} from '../workflows/app-event-messages';
 
 const harness = useHarness({
   env: {
@@ -264,6 +269,15 @@ describe('events', () => {
     }
     const failed = await admin().deliveries(endpoint.endpointId, 'failed');
     expect(failed.body.deliveries).toEqual([]);
+
+    // One relay per endpoint made them all: no workflow per event.
+    const relay = await harness.temporal.workflow
+      .getHandle(appEventRelayWorkflowId(endpoint.endpointId))
+      .describe();
+    expect(relay).toMatchObject({ type: 'appEventRelayWorkflow', status: { name: 'RUNNING' } });
+    await expect(
+      harness.temporal.workflow.getHandle(ofOrder[0].deliveryId).describe(),
+    ).rejects.toBeInstanceOf(WorkflowNotFoundError);
   });
 
   test('a re-route is an event of its own, with the order offered to the fallback', async () => {
@@ -326,10 +340,54 @@ describe('events', () => {
     // 0.5 s, then 1 s, apart (at least).
     expect(times[1] - times[0]).toBeGreaterThanOrEqual(400);
     expect(times[2] - times[1]).toBeGreaterThanOrEqual(900);
-    await recordHistory(harness.temporal, orderId, 'app-event-retried', {
-      workflowId: listed.deliveryId,
-    });
     expect((await admin().remove(flakyEndpoint.endpointId)).status).toBe(204);
+    await recordHistory(harness.temporal, orderId, 'app-event-relay-retried', {
+      workflowId: appEventRelayWorkflowId(flakyEndpoint.endpointId),
+    });
+  });
+
+  test('a delivery recorded before the relays is sent again by its own workflow', async () => {
+    const backend = await startAppBackend();
+    backends.push(backend);
+    const older = await registerEndpoint(backend.url);
+    // As the worker recorded deliveries before the relay: no schedule; it failed long ago.
+    const event = {
+      id: 'evt_before_relay',
+      type: 'order.status_changed',
+      orderId: 'ord_before_relay',
+      sequence: 1,
+      occurredAt: '2026-12-01T00:00:00.000Z',
+      order: { orderId: 'ord_before_relay', status: 'completed' },
+    };
+    const deliveryId = appEventDeliveryWorkflowId(older.endpointId, event.id);
+    const at = new Date('2026-12-01T00:00:00.000Z');
+    await harness.database.models.AppEventDelivery.create({
+      _id: deliveryId,
+      endpointId: older.endpointId,
+      eventId: event.id,
+      type: 'order.status_changed',
+      orderId: event.orderId,
+      sequence: 1,
+      body: JSON.stringify(event),
+      status: 'failed',
+      createdAt: at,
+      updatedAt: at,
+    });
+
+    expect((await admin().retry(older.endpointId, deliveryId)).status).toBe(202);
+    const arrived = await eventually(
+      () => backend.received.find((r) => r.body.id === event.id),
+      5_000,
+      'the older delivery, sent again',
+    );
+    expect(verify(older.secret, arrived)).toEqual(event);
+    const workflow = harness.temporal.workflow.getHandle(deliveryId);
+    expect(await workflow.result()).toBe('delivered');
+    const delivered = await admin().deliveries(older.endpointId, 'delivered');
+    expect(delivered.body.deliveries).toEqual([
+      expect.objectContaining({ deliveryId, status: 'delivered' }),
+    ]);
+    expect((await admin().remove(older.endpointId)).status).toBe(204);
   });
 
   test("a dead endpoint delays neither the order nor other endpoints, and an admin's retry sends now", async () => {
@@ -394,10 +452,6 @@ describe('events', () => {
       );
     });
 
-    await recordHistory(harness.temporal, orderId, 'app-event-retried-by-admin', {
-      workflowId: pending.deliveryId,
-    });
-
     // A delivery that ended is sent again on request, with the same id.
     const again = await admin().retry(dead.endpointId, pending.deliveryId);
     expect(again.status).toBe(202);
@@ -409,6 +463,15 @@ describe('events', () => {
     const unknown = await admin().retry(dead.endpointId, 'app-event-nope');
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.code).toBe('delivery_not_found');
+
+    // Deleting the endpoint ends its relay; what it had not delivered yet has failed.
     expect((await admin().remove(dead.endpointId)).status).toBe(204);
+    const relay = harness.temporal.workflow.getHandle(appEventRelayWorkflowId(dead.endpointId));
+    expect(await relay.result()).toBe('endpoint_deleted');
+    const left = await admin().deliveries(dead.endpointId, 'pending');
+    expect(left.body.deliveries).toEqual([]);
+    await recordHistory(harness.temporal, orderId, 'app-event-relay-retried-by-admin', {
+      workflowId: appEventRelayWorkflowId(dead.endpointId),
+    });
   });
 });

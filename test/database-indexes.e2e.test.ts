@@ -120,6 +120,11 @@ describe('lookups on the embedded PostgreSQL', () => {
       'app_event_deliveries',
       { status: 'pending' },
     ],
+    [
+      "an endpoint's pending deliveries (its relay's round)",
+      'app_event_deliveries',
+      { endpointId: 'ep_1', status: 'pending' },
+    ],
   ])('%s uses an index', async (_story, collection, filter) => {
     const nodes = await planOf(collection, filter);
     expect(nodes).toContain('Bitmap Index Scan');

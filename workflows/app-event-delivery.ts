@@ -1,7 +1,8 @@
-// One app event to one endpoint: attempts with backoff until the endpoint answers 2xx, for at
-// most 72 hours (../shared/API.md, "App events"). Each delivery is its own workflow, so a slow
-// or dead endpoint delays neither orders nor other endpoints. The backoff is a durable timer
-// here rather than an activity retry policy, so that an admin's retry can cut it short.
+// One app event to one endpoint, recorded before the endpoints' relays took over delivering
+// (workflows/app-event-relay.ts): kept so that those deliveries, and an admin's retry of one,
+// still run. Attempts with backoff until the endpoint answers 2xx, for at most 72 hours
+// (../shared/API.md, "App events"). The backoff is a durable timer here rather than an
+// activity retry policy, so that an admin's retry can cut it short.
 
 import {
   condition,
@@ -11,11 +12,9 @@ import {
   setHandler,
 } from '@temporalio/workflow';
 import type { OrderActivities } from '../activities';
+import { GIVE_UP_AFTER_MS } from '../domain/app-event-relay';
 import { retryAppEventSignal, type AppEventDeliveryInput } from './app-event-messages';
 import { workflowNow } from './clock';
-
-/** How long an event keeps being retried before its delivery counts as failed. */
-const GIVE_UP_AFTER_MS = 72 * 60 * 60 * 1000;
 
 /**
  * One attempt: the HTTP call itself gives up after 10 s (activities/app-events.ts); what the

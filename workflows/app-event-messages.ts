@@ -1,13 +1,16 @@
-// The app-event delivery workflow's input and messages, shared by the workflow, the worker
-// that starts it and the admin API that retries it.
+// App events' workflows: their inputs and messages, shared by the workflows, the worker that
+// starts them and the admin API that retries a delivery. Deliveries recorded since the relay
+// change are made by their endpoint's relay (workflows/app-event-relay.ts); older ones by a
+// delivery workflow each (workflows/app-event-delivery.ts).
 
 import { defineSignal } from '@temporalio/workflow';
+import type { RetryPolicy } from '../domain/app-event-relay';
 
 export interface AppEventDeliveryInput {
   /** The delivery record (infra/models/app-event.ts); also this workflow's id. */
   deliveryId: string;
   /** Backoff between attempts (APP_EVENT_RETRY_INITIAL_SECONDS, APP_EVENT_RETRY_MAX_SECONDS). */
-  retry: { initialMs: number; maximumMs: number };
+  retry: RetryPolicy;
   /** An admin's retry of a delivery that had failed: the record goes back to pending. */
   again?: boolean;
 }
@@ -17,3 +20,23 @@ export const retryAppEventSignal = defineSignal<[]>('retryAppEventNow');
 
 export const appEventDeliveryWorkflowId = (endpointId: string, eventId: string): string =>
   `app-event-${endpointId}-${eventId}`;
+
+export interface AppEventRelayInput {
+  endpointId: string;
+  retry: RetryPolicy;
+  /** Deliveries an admin asked to send now that the previous run had not sent yet. */
+  retryNow?: string[];
+}
+
+/** New deliveries were recorded for the endpoint (or it was deleted): run a round now. */
+export const appEventsRecordedSignal = defineSignal<[]>('appEventsRecorded');
+
+/** An admin's "send this delivery again now", whatever its status. */
+export const retryAppEventDeliverySignal =
+  defineSignal<[deliveryId: string]>('retryAppEventDelivery');
+
+export const appEventRelayWorkflowId = (endpointId: string): string =>
+  `app-event-relay-${endpointId}`;
+
+/** The relay's signature, for starting it by name without importing the workflow. */
+export type AppEventRelayWorkflow = (input: AppEventRelayInput) => Promise<string>;

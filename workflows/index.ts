@@ -2,4 +2,5 @@
 export { orderWorkflow } from './order';
 export { afterSalesWorkflow } from './after-sales';
 export { appEventDeliveryWorkflow } from './app-event-delivery';
+export { appEventRelayWorkflow } from './app-event-relay';
 export { purgeExpiredIdempotencyRecords } from './maintenance';

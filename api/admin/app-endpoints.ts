@@ -1,16 +1,21 @@
 // The app's event endpoints (role `admin`, mounted at /v1/admin/app-endpoints): register one
 // (its signing secret is shown once), list and delete them, list an endpoint's deliveries
-// with their attempts, and send one again now. Deliveries are made by the worker
-// (activities/app-events.ts, workflows/app-event-delivery.ts).
+// with their attempts, and send one again now. Deliveries are made by the endpoint's relay in
+// the worker (activities/app-events.ts, workflows/app-event-relay.ts); those recorded before
+// the relay, by their own delivery workflows (workflows/app-event-delivery.ts).
 
-import type { Client } from '@temporalio/client';
-import { Router } from 'express';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { Router, type Request } from 'express';
 import { endpointView, registerEndpoint, type KeptEndpoints } from '../../infra/app-endpoints';
 import type { Models } from '../../infra/db';
 import { deliveryView, withAttempts } from '../../infra/app-event-deliveries';
 import {
+  appEventRelayWorkflowId,
+  appEventsRecordedSignal,
+  retryAppEventDeliverySignal,
   retryAppEventSignal,
   type AppEventDeliveryInput,
+  type AppEventRelayWorkflow,
 } from '../../workflows/app-event-messages';
 import type { appEventDeliveryWorkflow } from '../../workflows/app-event-delivery';
 import { ApiError } from '../errors';
@@ -69,6 +74,7 @@ export function adminAppEndpointsRouter(deps: {
     // Only the admin API writes an endpoint after its registration, and only this field.
     await models.AppEndpoint.updateOne({ _id: endpointId }, { $set: { deletedAt: new Date() } });
     deps.endpoints.forget();
+    await wakeRelay(endpointId, req.log);
     req.log.info({ endpointId }, 'app endpoint deleted');
     res.status(204).end();
   });
@@ -93,22 +99,52 @@ export function adminAppEndpointsRouter(deps: {
     const delivery = await models.AppEventDelivery.findOne({ _id: deliveryId, endpointId }).lean();
     if (!delivery) throw new ApiError(404, 'delivery_not_found', 'no such delivery');
     // A delivery waiting for its next attempt makes it now; one that ended (failed, or
-    // delivered and sent again on purpose) starts over under the same id.
-    await deps.temporal.workflow.signalWithStart<typeof appEventDeliveryWorkflow, []>(
-      'appEventDeliveryWorkflow',
-      {
-        workflowId: deliveryId,
-        taskQueue: deps.taskQueue,
-        args: [{ deliveryId, retry: deps.retry, again: true }],
-        signal: retryAppEventSignal,
-        signalArgs: [],
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      },
-    );
+    // delivered and sent again on purpose) is sent again with the same id.
+    if (delivery.nextAttemptAt) {
+      await deps.temporal.workflow.signalWithStart<AppEventRelayWorkflow, [string]>(
+        'appEventRelayWorkflow',
+        {
+          workflowId: appEventRelayWorkflowId(endpointId),
+          taskQueue: deps.taskQueue,
+          args: [{ endpointId, retry: deps.retry }],
+          signal: retryAppEventDeliverySignal,
+          signalArgs: [deliveryId],
+        },
+      );
+    } else {
+      // Recorded before the relay: its own workflow, started over under the same id.
+      await deps.temporal.workflow.signalWithStart<typeof appEventDeliveryWorkflow, []>(
+        'appEventDeliveryWorkflow',
+        {
+          workflowId: deliveryId,
+          taskQueue: deps.taskQueue,
+          args: [{ deliveryId, retry: deps.retry, again: true }],
+          signal: retryAppEventSignal,
+          signalArgs: [],
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        },
+      );
+    }
     req.log.info({ endpointId, deliveryId }, 'app event delivery retried');
     const [retried] = await withAttempts(models, [{ ...delivery, status: 'pending' }]);
     res.status(202).json(deliveryView(retried!));
   });
+
+  /**
+   * A deleted endpoint's relay fails what was still pending and ends at its next round: woken
+   * now, so that it does not wait for a retry or its idle look (at most 10 minutes).
+   */
+  async function wakeRelay(endpointId: string, log: Request['log']) {
+    try {
+      await deps.temporal.workflow
+        .getHandle(appEventRelayWorkflowId(endpointId))
+        .signal(appEventsRecordedSignal);
+    } catch (error) {
+      // No relay: no event was recorded for it yet, or it has ended.
+      if (error instanceof WorkflowNotFoundError) return;
+      log.warn({ endpointId, error: String(error) }, 'app endpoint relay not woken');
+    }
+  }
 
   async function existingEndpoint(endpointId: string) {
     const endpoint = await models.AppEndpoint.findById(endpointId).lean();

@@ -1,7 +1,8 @@
 // App events' endpoints, deliveries and delivery attempts (../shared/API.md, "App events").
 // FerretDB 1.x makes no update atomic, so each document has one writer: an endpoint is
 // written by the admin API (registered, then at most marked deleted), a delivery only by its
-// one delivery workflow after the worker inserted it, and attempts are insert-only.
+// endpoint's relay after the worker inserted it (one recorded before the relay: by its own
+// delivery workflow), and attempts are insert-only.
 
 import { randomUUID } from 'node:crypto';
 import { Schema, type Connection } from 'mongoose';
@@ -35,7 +36,11 @@ appEndpointSchema.index({ createdAt: -1, _id: -1 });
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
-/** One event to one endpoint; `_id` is its delivery workflow's id. */
+/**
+ * One event to one endpoint. Made by the endpoint's relay, which schedules it with the
+ * `RelaySchedule` fields (domain/app-event-relay.ts); a delivery recorded before the relay has
+ * none of them and is made by its own delivery workflow, whose id is its `_id`.
+ */
 export interface AppEventDeliveryDocument {
   _id: string;
   endpointId: string;
@@ -48,6 +53,9 @@ export interface AppEventDeliveryDocument {
   status: DeliveryStatus;
   createdAt: Date;
   updatedAt: Date;
+  nextAttemptAt?: Date;
+  retryWaitMs?: number;
+  giveUpAt?: Date;
 }
 
 const appEventDeliverySchema = new Schema<AppEventDeliveryDocument>(
@@ -62,9 +70,14 @@ const appEventDeliverySchema = new Schema<AppEventDeliveryDocument>(
     status: { type: String, required: true },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
+    nextAttemptAt: { type: Date },
+    retryWaitMs: { type: Number },
+    giveUpAt: { type: Date },
   },
   { versionKey: false, collection: 'app_event_deliveries' },
 );
+// A relay's round: its endpoint's pending deliveries, the earliest due first.
+appEventDeliverySchema.index({ endpointId: 1, status: 1, nextAttemptAt: 1 });
 // The admin listing: an endpoint's deliveries, newest first, optionally by status.
 appEventDeliverySchema.index({ endpointId: 1, createdAt: -1 });
 // The support console: an order's deliveries.
