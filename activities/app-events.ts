@@ -11,6 +11,7 @@ import {
   freshSchedule,
   lanesByOrder,
   nextRoundAt,
+  RELAY_WAKE_SPACING_MS,
   type AttemptOutcome,
   type RetryPolicy,
 } from '../domain/app-event-relay';
@@ -29,8 +30,8 @@ import {
   appEventDeliveryWorkflowId,
   appEventRelayWorkflowId,
   appEventsRecordedSignal,
-  type AppEventRelayInput,
   type AppEventRelayWorkflow,
+  type AppEventRoundInput,
 } from '../workflows/app-event-messages';
 import type { ActivityDeps } from './deps';
 
@@ -89,17 +90,36 @@ export async function announceAppEvents(
   await insertNewValidated(deps.models.AppEventDelivery, deliveries);
   const { client } = Context.current();
   await Promise.all(
-    endpoints.map((endpoint) =>
-      client.workflow.signalWithStart<AppEventRelayWorkflow, []>('appEventRelayWorkflow', {
-        workflowId: appEventRelayWorkflowId(endpoint._id),
-        taskQueue: deps.appEvents.taskQueue,
-        args: [{ endpointId: endpoint._id, retry }],
-        signal: appEventsRecordedSignal,
-        signalArgs: [],
-      }),
-    ),
+    endpoints.map(async (endpoint) => {
+      const relayId = appEventRelayWorkflowId(endpoint._id);
+      const key = `${deps.appEvents.taskQueue}/${relayId}`;
+      const wokenAt = lastWakeUps.get(key);
+      const now = performance.now();
+      if (wokenAt !== undefined && now - wokenAt < RELAY_WAKE_SPACING_MS) return;
+      lastWakeUps.set(key, now);
+      try {
+        await client.workflow.signalWithStart<AppEventRelayWorkflow, []>('appEventRelayWorkflow', {
+          workflowId: relayId,
+          taskQueue: deps.appEvents.taskQueue,
+          args: [{ endpointId: endpoint._id, retry }],
+          signal: appEventsRecordedSignal,
+          signalArgs: [],
+        });
+      } catch (error) {
+        // Not woken: the next publication wakes it (and this activity's retry, at once).
+        if (lastWakeUps.get(key) === now) lastWakeUps.delete(key);
+        throw error;
+      }
+    }),
   );
 }
+
+/**
+ * When this process last woke each relay (by task queue and relay), on a monotonic clock: at
+ * most one wake-up per `RELAY_WAKE_SPACING_MS` (domain/app-event-relay.ts says why that is
+ * safe). One entry per endpoint and task queue.
+ */
+const lastWakeUps = new Map<string, number>();
 
 /** What a relay's round did: `more` when a full batch was due (the next round runs at once). */
 export interface RelayRound {
@@ -168,8 +188,12 @@ export function createAppEventActivities(deps: AppEventDeps) {
       endpointId,
       retry,
       retryNow = [],
-    }: AppEventRelayInput): Promise<RelayRound> {
-      const endpoint = await models.AppEndpoint.findById(endpointId).lean();
+      checkEndpoint,
+    }: AppEventRoundInput): Promise<RelayRound> {
+      const kept = checkEndpoint
+        ? undefined
+        : (await deps.appEndpoints.live()).find((live) => live._id === endpointId);
+      const endpoint = kept ?? (await models.AppEndpoint.findById(endpointId).lean());
       const relayed = { endpointId, status: 'pending', nextAttemptAt: { $exists: true } };
       if (!endpoint || endpoint.deletedAt) {
         // Deleted endpoints get nothing more: what was still pending has failed.

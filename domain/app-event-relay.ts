@@ -5,6 +5,18 @@
 /** How long an event keeps being retried before its delivery counts as failed. */
 export const GIVE_UP_AFTER_MS = 72 * 60 * 60 * 1000;
 
+/**
+ * Waking a relay costs a signal and a workflow task, so a worker process wakes each relay at
+ * most this often: a publication that finds the relay woken by its process less than this ago
+ * records its deliveries and leaves them to the round that follows every wake-up,
+ * `RELAY_FOLLOW_UP_MS` after it. That round reads after every delivery recorded without a
+ * wake-up (the spacing is half the follow-up, and both are durations, so no clocks are
+ * compared). Under load one wake-up and one round serve several events; an event waits at
+ * most about a second for its round.
+ */
+export const RELAY_WAKE_SPACING_MS = 500;
+export const RELAY_FOLLOW_UP_MS = 1_000;
+
 /** `retry`: the endpoint may still take it later; the others end the delivery. */
 export type AttemptOutcome = 'delivered' | 'retry' | 'refused' | 'endpoint_deleted';
 

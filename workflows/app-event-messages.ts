@@ -28,8 +28,17 @@ export interface AppEventRelayInput {
   retryNow?: string[];
 }
 
-/** New deliveries were recorded for the endpoint (or it was deleted): run a round now. */
+/** One round of the relay (`relayAppEvents`). */
+export interface AppEventRoundInput extends AppEventRelayInput {
+  /** Read the endpoint from the database rather than as the worker keeps it (5 s). */
+  checkEndpoint?: boolean;
+}
+
+/** New deliveries were recorded for the endpoint: run a round now. */
 export const appEventsRecordedSignal = defineSignal<[]>('appEventsRecorded');
+
+/** The endpoint was deleted: the relay fails what is still pending and ends. */
+export const appEndpointDeletedSignal = defineSignal<[]>('appEndpointDeleted');
 
 /** An admin's "send this delivery again now", whatever its status. */
 export const retryAppEventDeliverySignal =

@@ -14,7 +14,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { OrderActivities } from '../activities';
+import { RELAY_FOLLOW_UP_MS } from '../domain/app-event-relay';
 import {
+  appEndpointDeletedSignal,
   appEventsRecordedSignal,
   retryAppEventDeliverySignal,
   type AppEventRelayInput,
@@ -38,7 +40,11 @@ const MAX_HISTORY_EVENTS = 2_000;
 
 export async function appEventRelayWorkflow(input: AppEventRelayInput): Promise<string> {
   const retryNow = new Set(input.retryNow);
-  let woken = false;
+  // A run starts as if woken (by the signal that started it, or to carry on after the last).
+  let woken = true;
+  // Each run's first round reads the endpoint itself; later ones, as the worker keeps it, but
+  // for the one after its deletion.
+  let checkEndpoint = true;
   setHandler(appEventsRecordedSignal, () => {
     woken = true;
   });
@@ -46,7 +52,12 @@ export async function appEventRelayWorkflow(input: AppEventRelayInput): Promise<
     retryNow.add(deliveryId);
     woken = true;
   });
+  setHandler(appEndpointDeletedSignal, () => {
+    checkEndpoint = true;
+    woken = true;
+  });
   for (;;) {
+    const followsWakeUp = woken;
     woken = false;
     const asked = [...retryNow];
     retryNow.clear();
@@ -54,7 +65,9 @@ export async function appEventRelayWorkflow(input: AppEventRelayInput): Promise<
       endpointId: input.endpointId,
       retry: input.retry,
       retryNow: asked,
+      checkEndpoint,
     });
+    checkEndpoint = false;
     if (round.endpointDeleted) return 'endpoint_deleted';
     const info = workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS) {
@@ -64,8 +77,9 @@ export async function appEventRelayWorkflow(input: AppEventRelayInput): Promise<
     }
     // A full batch, or woken while the round ran: the next round now, without a timer.
     if (round.more || woken) continue;
-    const untilNext =
+    const untilDue =
       round.nextRoundAt === undefined ? IDLE_LOOK_MS : round.nextRoundAt - workflowNow().getTime();
+    const untilNext = followsWakeUp ? Math.min(untilDue, RELAY_FOLLOW_UP_MS) : untilDue;
     if (untilNext > 0) await condition(() => woken, untilNext);
   }
 }

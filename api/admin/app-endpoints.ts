@@ -10,8 +10,8 @@ import { endpointView, registerEndpoint, type KeptEndpoints } from '../../infra/
 import type { Models } from '../../infra/db';
 import { deliveryView, withAttempts } from '../../infra/app-event-deliveries';
 import {
+  appEndpointDeletedSignal,
   appEventRelayWorkflowId,
-  appEventsRecordedSignal,
   retryAppEventDeliverySignal,
   retryAppEventSignal,
   type AppEventDeliveryInput,
@@ -138,7 +138,7 @@ export function adminAppEndpointsRouter(deps: {
     try {
       await deps.temporal.workflow
         .getHandle(appEventRelayWorkflowId(endpointId))
-        .signal(appEventsRecordedSignal);
+        .signal(appEndpointDeletedSignal);
     } catch (error) {
       // No relay: no event was recorded for it yet, or it has ended.
       if (error instanceof WorkflowNotFoundError) return;
