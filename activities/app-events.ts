@@ -12,6 +12,7 @@ import {
   lanesByOrder,
   nextRoundAt,
   RELAY_WAKE_SPACING_MS,
+  type AfterAttempt,
   type AttemptOutcome,
   type RetryPolicy,
 } from '../domain/app-event-relay';
@@ -225,29 +226,36 @@ export function createAppEventActivities(deps: AppEventDeps) {
 
       const sign = endpointSigner(models, endpoint);
       const attempts: AppEventAttemptDocument[] = [];
-      const next = new Map<string, ReturnType<typeof afterAttempt>>();
+      const outcomes = new Map<string, AttemptOutcome>();
       await inLanes(lanesByOrder(round), ROUND_CONCURRENCY, async (delivery) => {
         const { outcome, attempt } = await attemptOnce(endpoint, sign, delivery);
         attempts.push(attempt);
-        next.set(delivery._id, afterAttempt(outcome, scheduleOf(delivery), clock(), retry));
+        outcomes.set(delivery._id, outcome);
       });
 
       await insertNewValidated(models.AppEventAttempt, attempts);
-      const updatedAt = clock();
-      if (round.length > 0) {
-        await models.AppEventDelivery.bulkWrite(
-          round.map((delivery) => ({
-            updateOne: {
-              filter: { _id: delivery._id },
-              // The give-up time too: an admin's retry gave the delivery a fresh 72 hours.
-              update: {
-                $set: { ...next.get(delivery._id)!, giveUpAt: delivery.giveUpAt!, updatedAt },
-              },
-            },
-          })),
-          { ordered: false },
-        );
-      }
+      // Backoffs count from the round's end, so that deliveries that failed alike share their
+      // next attempt and their write.
+      const roundEnd = clock();
+      const next = new Map(
+        round.map((d) => [
+          d._id,
+          afterAttempt(outcomes.get(d._id)!, scheduleOf(d), roundEnd, retry),
+        ]),
+      );
+      // One `updateMany` per way a delivery came out, not a bulk of updates: FerretDB 1.x keeps
+      // a pooled PostgreSQL connection for good when its client goes away in the middle of a
+      // multi-statement update (a worker killed mid-round), and stops answering after a dozen
+      // (docs/RELIABILITY.md, finding G).
+      const askedNow = (id: string) => askedIds.has(id);
+      await Promise.all(
+        alikeAfterRound(round, next, askedNow).map(({ ids, set }) =>
+          models.AppEventDelivery.updateMany(
+            { _id: { $in: ids } },
+            { $set: { ...set, updatedAt: roundEnd } },
+          ),
+        ),
+      );
       const tally = (status: DeliveryStatus) =>
         [...next.values()].filter((n) => n.status === status).length;
       logger.info(
@@ -294,6 +302,29 @@ export function createAppEventActivities(deps: AppEventDeps) {
       await settle(deliveryId, status);
     },
   };
+}
+
+/**
+ * The round's deliveries grouped by what is written to them: their next step, and for those an
+ * admin asked to send, the fresh give-up time their retry gave them.
+ */
+function alikeAfterRound(
+  round: readonly Delivery[],
+  next: ReadonlyMap<string, AfterAttempt>,
+  asked: (id: string) => boolean,
+): { ids: string[]; set: AfterAttempt & { giveUpAt?: Date } }[] {
+  const groups = new Map<string, { ids: string[]; set: AfterAttempt & { giveUpAt?: Date } }>();
+  for (const delivery of round) {
+    const set = {
+      ...next.get(delivery._id)!,
+      ...(asked(delivery._id) ? { giveUpAt: delivery.giveUpAt! } : {}),
+    };
+    const key = JSON.stringify(set);
+    const group = groups.get(key);
+    if (group) group.ids.push(delivery._id);
+    else groups.set(key, { ids: [delivery._id], set });
+  }
+  return [...groups.values()];
 }
 
 /** The schedule an attempt continues from (fields every relayed delivery has). */

@@ -7,3 +7,11 @@ export function isDuplicateKeyError(error: unknown): boolean {
     typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000
   );
 }
+
+/** True for a batch write that failed only where records stood already (each a duplicate key). */
+export function onlyDuplicateKeyErrors(error: unknown): boolean {
+  const { writeErrors } = (error ?? {}) as { writeErrors?: unknown };
+  if (writeErrors === undefined) return isDuplicateKeyError(error);
+  const errors = [writeErrors].flat();
+  return errors.length > 0 && errors.every(isDuplicateKeyError);
+}

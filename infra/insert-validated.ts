@@ -4,7 +4,7 @@
 // `Model.validate` casts and validates the plain object against the same schema instead.
 
 import type { Model } from 'mongoose';
-import { isDuplicateKeyError } from './duplicate-key';
+import { onlyDuplicateKeyErrors } from './duplicate-key';
 
 /**
  * Inserts `record` as `model`'s schema casts it, after validating it (required fields, types);
@@ -30,13 +30,6 @@ export async function insertNewValidated<T>(model: Model<T>, records: readonly T
       ordered: false,
     });
   } catch (error) {
-    if (!onlyDuplicates(error)) throw error;
+    if (!onlyDuplicateKeyErrors(error)) throw error;
   }
-}
-
-function onlyDuplicates(error: unknown): boolean {
-  const { writeErrors } = error as { writeErrors?: { code?: unknown }[] | { code?: unknown } };
-  if (writeErrors === undefined) return isDuplicateKeyError(error);
-  const errors = Array.isArray(writeErrors) ? writeErrors : [writeErrors];
-  return errors.length > 0 && errors.every(isDuplicateKeyError);
 }

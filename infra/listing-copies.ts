@@ -10,7 +10,7 @@
 
 import type { mongo } from 'mongoose';
 import type { OrderSnapshot } from '../domain/order';
-import { isDuplicateKeyError } from './duplicate-key';
+import { onlyDuplicateKeyErrors } from './duplicate-key';
 import type { Models } from './db';
 import { unixMinute } from './models/order-publication';
 
@@ -84,15 +84,9 @@ export async function writeListingCopies(
       models.Order.collection.insertMany(inserts as never[], { ordered: false }),
   ]);
   if (replaced.status === 'rejected') return { error: replaced.reason };
-  if (inserted.status === 'rejected' && !onlyDuplicates(inserted.reason))
+  if (inserted.status === 'rejected' && !onlyDuplicateKeyErrors(inserted.reason))
     return { error: inserted.reason };
   return {};
-}
-
-/** An insert that failed only where a copy of the order stood already. */
-function onlyDuplicates(error: unknown): boolean {
-  const writeErrors = [(error as { writeErrors?: unknown }).writeErrors ?? []].flat();
-  return writeErrors.length > 0 && writeErrors.every(isDuplicateKeyError);
 }
 
 export interface ListingCopies {
