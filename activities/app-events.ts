@@ -209,13 +209,18 @@ export function createAppEventActivities(deps: AppEventDeps) {
         .limit(ROUND_BATCH + 1)
         .lean();
       const isDue = (d: AppEventDeliveryDocument) => d.nextAttemptAt!.getTime() <= now.getTime();
-      const asked = retryNow.length
-        ? await models.AppEventDelivery.find({
-            _id: { $in: retryNow },
-            endpointId,
-            nextAttemptAt: { $exists: true },
-          }).lean()
-        : [];
+      // Read by `_id` each (an admin's few): FerretDB looks an `_id` up, and scans for `$in`.
+      const asked = (
+        await Promise.all(
+          retryNow.map((id) =>
+            models.AppEventDelivery.findOne({
+              _id: id,
+              endpointId,
+              nextAttemptAt: { $exists: true },
+            }).lean(),
+          ),
+        )
+      ).filter((d) => d !== null);
       // An admin's retry: sent now, whatever its status, with a fresh 72 hours.
       const askedIds = new Set(asked.map((d) => d._id));
       const round: Delivery[] = [
@@ -243,19 +248,22 @@ export function createAppEventActivities(deps: AppEventDeps) {
           afterAttempt(outcomes.get(d._id)!, scheduleOf(d), roundEnd, retry),
         ]),
       );
-      // One `updateMany` per way a delivery came out, not a bulk of updates: FerretDB 1.x keeps
-      // a pooled PostgreSQL connection for good when its client goes away in the middle of a
-      // multi-statement update (a worker killed mid-round), and stops answering after a dozen
-      // (docs/RELIABILITY.md, finding G).
-      const askedNow = (id: string) => askedIds.has(id);
-      await Promise.all(
-        alikeAfterRound(round, next, askedNow).map(({ ids, set }) =>
-          models.AppEventDelivery.updateMany(
-            { _id: { $in: ids } },
-            { $set: { ...set, updatedAt: roundEnd } },
-          ),
+      // One `updateMany` per way the due deliveries came out, not a bulk of updates: FerretDB
+      // 1.x keeps a pooled PostgreSQL connection for good when its client goes away in the
+      // middle of a multi-statement update (a worker killed mid-round), and stops answering
+      // after a dozen (docs/RELIABILITY.md, finding G). Filtered by endpoint and status, which
+      // FerretDB answers from the index (it filters `$in` itself, over those alone).
+      const write = (filter: object, set: object) =>
+        models.AppEventDelivery.updateMany(filter, { $set: { ...set, updatedAt: roundEnd } });
+      const due = round.filter((d) => !askedIds.has(d._id));
+      const retried = round.filter((d) => askedIds.has(d._id));
+      await Promise.all([
+        ...alike(due, next).map(({ ids, set }) =>
+          write({ endpointId, status: 'pending', _id: { $in: ids } }, set),
         ),
-      );
+        // An admin's retry, one by one: their status may be any, and they had a fresh 72 hours.
+        ...retried.map((d) => write({ _id: d._id }, { ...next.get(d._id)!, giveUpAt: d.giveUpAt })),
+      ]);
       const tally = (status: DeliveryStatus) =>
         [...next.values()].filter((n) => n.status === status).length;
       logger.info(
@@ -304,21 +312,14 @@ export function createAppEventActivities(deps: AppEventDeps) {
   };
 }
 
-/**
- * The round's deliveries grouped by what is written to them: their next step, and for those an
- * admin asked to send, the fresh give-up time their retry gave them.
- */
-function alikeAfterRound(
-  round: readonly Delivery[],
+/** Deliveries grouped by their next step, so that each group takes one write. */
+function alike(
+  deliveries: readonly Delivery[],
   next: ReadonlyMap<string, AfterAttempt>,
-  asked: (id: string) => boolean,
-): { ids: string[]; set: AfterAttempt & { giveUpAt?: Date } }[] {
-  const groups = new Map<string, { ids: string[]; set: AfterAttempt & { giveUpAt?: Date } }>();
-  for (const delivery of round) {
-    const set = {
-      ...next.get(delivery._id)!,
-      ...(asked(delivery._id) ? { giveUpAt: delivery.giveUpAt! } : {}),
-    };
+): { ids: string[]; set: AfterAttempt }[] {
+  const groups = new Map<string, { ids: string[]; set: AfterAttempt }>();
+  for (const delivery of deliveries) {
+    const set = next.get(delivery._id)!;
     const key = JSON.stringify(set);
     const group = groups.get(key);
     if (group) group.ids.push(delivery._id);
