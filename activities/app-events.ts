@@ -56,14 +56,16 @@ const retryPolicyOf = ({ appEvents }: Pick<AppEventDeps, 'appEvents'>): RetryPol
 });
 
 /**
- * Records the deliveries of `types` (events of `snapshot`) to every endpoint registered now,
- * in one write, and wakes each endpoint's relay (starting it if it is not running). Called by
- * the activities that store a snapshot, after storing it. A retried activity records nothing
- * twice (deliveries are keyed by endpoint and event) and at most wakes a relay again.
+ * Records the deliveries of `types` (events of `snapshot`, the order's `publication`-th) to
+ * every endpoint registered now, in one write, and wakes each endpoint's relay (starting it if
+ * it is not running). Called by the activities that store a snapshot, after storing it. A
+ * retried activity records nothing twice (deliveries are keyed by endpoint and event) and at
+ * most wakes a relay again.
  */
 export async function announceAppEvents(
   deps: AppEventDeps,
   snapshot: OrderSnapshot,
+  publication: number | undefined,
   types: readonly AppEventType[] | undefined,
 ): Promise<void> {
   if (!types?.length) return;
@@ -72,7 +74,7 @@ export async function announceAppEvents(
   const now = deps.clock();
   const retry = retryPolicyOf(deps);
   const deliveries = types.flatMap((type) => {
-    const event = appEvent(snapshot, type);
+    const event = appEvent(snapshot, type, publication);
     const body = JSON.stringify(event);
     return endpoints.map((endpoint): AppEventDeliveryDocument => ({
       _id: appEventDeliveryWorkflowId(endpoint._id, event.id),

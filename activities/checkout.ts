@@ -33,7 +33,7 @@ export function createCheckoutActivities(deps: ActivityDeps) {
       const ours = standing.status === decided.status && standing.revision === decided.revision;
       if (ours) {
         await publishSnapshot(models, listing, decided, publication);
-        await announceAppEvents(deps, decided, appEvents);
+        await announceAppEvents(deps, decided, publication, appEvents);
       }
       return standing;
     },

@@ -22,7 +22,7 @@ export function createOrderActivities(deps: ActivityDeps) {
       appEvents?: AppEventType[],
     ): Promise<OrderSnapshot> {
       await publishSnapshot(models, listing, snapshot, publication);
-      await announceAppEvents(deps, snapshot, appEvents);
+      await announceAppEvents(deps, snapshot, publication, appEvents);
       return snapshot;
     },
 

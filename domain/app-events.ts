@@ -56,13 +56,33 @@ export interface AppEvent {
   order: OrderView;
 }
 
-export function appEvent(snapshot: OrderSnapshot, type: AppEventType): AppEvent {
+/**
+ * Numbered publications come after every revision-numbered event: an order in flight when
+ * events began to follow publications still has its sequence grow.
+ */
+const PUBLICATION_STEP = 1_000_000;
+
+/**
+ * The event of `type` that the order's `publication`-th snapshot tells. Its sequence follows the
+ * publication's number, which grows across the tries of a workflow task lost with their worker,
+ * then the revision; a revision alone can go back after such a try (docs/RELIABILITY.md,
+ * finding H). Snapshots of runs from before numbering go by revision.
+ */
+export function appEvent(
+  snapshot: OrderSnapshot,
+  type: AppEventType,
+  publication?: number,
+): AppEvent {
+  const numbered = publication !== undefined;
+  const name = type.slice('order.'.length);
   return {
     // Derived, not drawn: a retried publication names the same events.
-    id: `evt_${snapshot.orderId}_${snapshot.revision}_${type.slice('order.'.length)}`,
+    id: numbered
+      ? `evt_${snapshot.orderId}_p${publication}r${snapshot.revision}_${name}`
+      : `evt_${snapshot.orderId}_${snapshot.revision}_${name}`,
     type,
     orderId: snapshot.orderId,
-    sequence: snapshot.revision,
+    sequence: numbered ? publication * PUBLICATION_STEP + snapshot.revision : snapshot.revision,
     occurredAt: snapshot.updatedAt,
     order: toOrderView(snapshot),
   };

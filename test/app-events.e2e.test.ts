@@ -41,6 +41,7 @@ interface Received {
     order: {
       orderId: string;
       status: string;
+      revision: number;
       providerId: string;
       refunds?: { status: string }[];
       routing?: { providerId: string; outcome: string }[];
@@ -242,8 +243,9 @@ describe('events', () => {
     const refunded = events.find((e) => e.body.type === 'order.refunded')!;
     expect(refunded.body.order.refunds).toEqual([expect.objectContaining({ status: 'refunded' })]);
     expect(refunded.body.sequence).toBeGreaterThan(statusEvents.at(-1)!.body.sequence);
-    // The app's view: no bookkeeping; the sequence is the order's revision.
-    expect(refunded.body.order).toMatchObject({ revision: refunded.body.sequence });
+    // The app's view: no bookkeeping. The sequence follows the order's publications, then its
+    // revision (domain/app-events.ts).
+    expect(refunded.body.sequence % 1_000_000).toBe(refunded.body.order.revision);
     expect(refunded.body.order).not.toHaveProperty('authorisationId');
     expect(JSON.stringify(refunded.body.order)).not.toContain('requestHash');
 

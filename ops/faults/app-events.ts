@@ -1,7 +1,8 @@
 // The app's backends during the fault suite: one endpoint that takes every event and one that
 // is dead (nothing listens on its port), both registered before the storm. The dead one's
 // deliveries retry through the run; orders must not notice (checkout's latency limit, every
-// order settled, zero breaches), and the live one hears of the orders meanwhile.
+// order settled, zero breaches), and the live one must hear of every order (`untold`): what
+// the app's backend learns of its orders is a promise too.
 
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,13 +16,16 @@ export interface AppEventStats {
   liveDistinct: number;
   /** Orders the live endpoint heard of. */
   liveOrders: number;
+  /** Orders whose newest event there shows another status than a read by id (finding H). */
+  liveBehind?: { orderId: string; status: string; heard: string }[];
   /** Deliveries of each endpoint by status at the end of the run. */
   deliveries: { live: Tally; dead: Tally };
 }
 
 export async function startAppEventEndpoints(apiUrl: string, adminToken: string) {
   const ids = new Set<string>();
-  const orders = new Set<string>();
+  /** Each order's newest event at the live endpoint: its sequence and the order's status. */
+  const newest = new Map<string, { sequence: number; status: string }>();
   let received = 0;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -32,9 +36,13 @@ export async function startAppEventEndpoints(apiUrl: string, adminToken: string)
         const event = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
           id: string;
           orderId: string;
+          sequence: number;
+          order: { status: string };
         };
         ids.add(event.id);
-        orders.add(event.orderId);
+        const known = newest.get(event.orderId);
+        if (!known || known.sequence < event.sequence)
+          newest.set(event.orderId, { sequence: event.sequence, status: event.order.status });
       } catch {
         // Counted as received; the suite does not judge bodies.
       }
@@ -67,9 +75,33 @@ export async function startAppEventEndpoints(apiUrl: string, adminToken: string)
       return {
         liveReceived: received,
         liveDistinct: ids.size,
-        liveOrders: orders.size,
+        liveOrders: newest.size,
         deliveries,
       };
+    },
+    /**
+     * What the live endpoint missed, after waiting up to `waitMs` for the relays' last rounds:
+     * orders it heard nothing of, and orders whose newest event (by sequence) shows another
+     * status than a read by id answers (docs/RELIABILITY.md, finding H).
+     */
+    async untold(statuses: ReadonlyMap<string, string>, waitMs: number) {
+      const missed = () => {
+        const unheard: string[] = [];
+        const behind: { orderId: string; status: string; heard: string }[] = [];
+        for (const [orderId, status] of statuses) {
+          const heard = newest.get(orderId)?.status;
+          if (heard === undefined) unheard.push(orderId);
+          else if (heard !== status) behind.push({ orderId, status, heard });
+        }
+        return { unheard, behind };
+      };
+      const until = Date.now() + waitMs;
+      let now = missed();
+      while (now.unheard.length + now.behind.length > 0 && Date.now() < until) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        now = missed();
+      }
+      return now;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

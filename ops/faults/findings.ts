@@ -22,6 +22,8 @@ export type ViolationKind =
   | 'key_charged_twice'
   /** One Idempotency-Key answered 201 with two different orders. */
   | 'key_answered_two_orders'
+  /** The app's live endpoint heard nothing of an order. */
+  | 'app_event_missing'
   /** A provider callback answered other than the contract says. */
   | 'unexpected_callback_answer'
   /** A webhook whose signature does not verify with the provider's secret. */

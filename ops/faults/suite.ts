@@ -136,6 +136,8 @@ export interface FaultSuiteReport {
 }
 
 const APP_CLIENT = 'faults-app';
+/** How long the app's live endpoint may still be hearing of orders once they have settled. */
+const APP_EVENTS_GRACE_MS = 30_000;
 
 export async function runFaultSuite(options: FaultSuiteOptions = {}): Promise<FaultSuiteReport> {
   const short = options.short ?? false;
@@ -312,7 +314,19 @@ export async function runFaultSuite(options: FaultSuiteOptions = {}): Promise<Fa
           );
       }
       const acceptedStatus = verification.statuses;
-      const appEvents = await appEndpoints.stats(database.models);
+      // Every order reaches the app: a relay's follow-up round comes a second after its last
+      // wake-up, and its retries after a fault within seconds more.
+      const told = await appEndpoints.untold(verification.statuses, APP_EVENTS_GRACE_MS);
+      for (const orderId of told.unheard)
+        findings.violation(
+          'app_event_missing',
+          "the app's live endpoint heard nothing of it",
+          orderId,
+        );
+      const appEvents = {
+        ...(await appEndpoints.stats(database.models)),
+        ...(told.behind.length > 0 ? { liveBehind: told.behind } : {}),
+      };
       say(`app events: ${JSON.stringify(appEvents)}`);
       report = buildReport({
         plan,
