@@ -13,6 +13,7 @@ import { eventually, TOKENS, useHarness, type RegisteredProvider } from './suppo
 import { recordHistory } from './support/histories';
 import { groceryOrder, placeOrder, waitForStatus } from './support/orders';
 import { support } from './support/staff';
+import { appEventTaskQueue } from '../infra/task-queues';
 import {
   appEventDeliveryWorkflowId,
   appEventRelayWorkflowId,
@@ -346,6 +347,46 @@ describe('events', () => {
     await recordHistory(harness.temporal, orderId, 'app-event-relay-retried', {
       workflowId: appEventRelayWorkflowId(flakyEndpoint.endpointId),
     });
+  });
+
+  test('a relay that continues as new keeps delivering, and ends when its endpoint goes', async () => {
+    const backend = await startAppBackend();
+    backends.push(backend);
+    const endpoint = await registerEndpoint(backend.url);
+    const relayId = appEventRelayWorkflowId(endpoint.endpointId);
+    // Started ahead of the first event with a short history: every few rounds begin a new run.
+    const first = await harness.temporal.workflow.start('appEventRelayWorkflow', {
+      workflowId: relayId,
+      taskQueue: appEventTaskQueue(harness.config.temporal),
+      args: [
+        {
+          endpointId: endpoint.endpointId,
+          retry: {
+            initialMs: harness.config.appEvents.retryInitialMs,
+            maximumMs: harness.config.appEvents.retryMaximumMs,
+          },
+          maxHistoryEvents: 15,
+        },
+      ],
+    });
+    const orderIds = [await confirmedOrder(), await confirmedOrder()];
+    for (const orderId of orderIds)
+      await eventually(
+        () => statusesOf(backend.of(orderId)).includes('dispatching'),
+        15_000,
+        'dispatching heard',
+      );
+    expect(statusesOf(backend.of(orderIds[1]!)).slice(0, 3)).toEqual([
+      'awaiting_confirmation',
+      'confirmed',
+      'dispatching',
+    ]);
+    const now = await harness.temporal.workflow.getHandle(relayId).describe();
+    expect(now.runId).not.toBe(first.firstExecutionRunId);
+    expect(now.status.name).toBe('RUNNING');
+
+    expect((await admin().remove(endpoint.endpointId)).status).toBe(204);
+    expect(await harness.temporal.workflow.getHandle(relayId).result()).toBe('endpoint_deleted');
   });
 
   test('a delivery recorded before the relays is sent again by its own workflow', async () => {

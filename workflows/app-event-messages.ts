@@ -26,6 +26,8 @@ export interface AppEventRelayInput {
   retry: RetryPolicy;
   /** Deliveries an admin asked to send now that the previous run had not sent yet. */
   retryNow?: string[];
+  /** A run continues as new past this many history events (tests make it small). */
+  maxHistoryEvents?: number;
 }
 
 /** One round of the relay (`relayAppEvents`). */

@@ -70,7 +70,8 @@ export async function appEventRelayWorkflow(input: AppEventRelayInput): Promise<
     checkEndpoint = false;
     if (round.endpointDeleted) return 'endpoint_deleted';
     const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS) {
+    const maxEvents = input.maxHistoryEvents ?? MAX_HISTORY_EVENTS;
+    if (info.continueAsNewSuggested || info.historyLength > maxEvents) {
       await condition(allHandlersFinished);
       // The next run starts with a round: nothing recorded meanwhile waits.
       return continueAsNew<typeof appEventRelayWorkflow>({ ...input, retryNow: [...retryNow] });
