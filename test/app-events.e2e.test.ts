@@ -354,7 +354,7 @@ describe('events', () => {
     backends.push(backend);
     const endpoint = await registerEndpoint(backend.url);
     const relayId = appEventRelayWorkflowId(endpoint.endpointId);
-    // Started ahead of the first event with a short history: every few rounds begin a new run.
+    // Started ahead of the first event with the shortest history: every round ends its run.
     const first = await harness.temporal.workflow.start('appEventRelayWorkflow', {
       workflowId: relayId,
       taskQueue: appEventTaskQueue(harness.config.temporal),
@@ -365,7 +365,7 @@ describe('events', () => {
             initialMs: harness.config.appEvents.retryInitialMs,
             maximumMs: harness.config.appEvents.retryMaximumMs,
           },
-          maxHistoryEvents: 15,
+          maxHistoryEvents: 1,
         },
       ],
     });
