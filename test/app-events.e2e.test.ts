@@ -386,7 +386,17 @@ describe('events', () => {
     expect(now.status.name).toBe('RUNNING');
 
     expect((await admin().remove(endpoint.endpointId)).status).toBe(204);
-    expect(await harness.temporal.workflow.getHandle(relayId).result()).toBe('endpoint_deleted');
+    const last = harness.temporal.workflow.getHandle(relayId);
+    expect(await last.result()).toBe('endpoint_deleted');
+    // Both ends of the chain replay: a run that continued as new, and the run that ended.
+    await recordHistory(harness.temporal, orderIds[0]!, 'app-event-relay-continued-as-new', {
+      workflowId: relayId,
+      runId: first.firstExecutionRunId,
+    });
+    await recordHistory(harness.temporal, orderIds[0]!, 'app-event-relay-ended-after-continuing', {
+      workflowId: relayId,
+      runId: (await last.describe()).runId,
+    });
   });
 
   test('a delivery recorded before the relays is sent again by its own workflow', async () => {
