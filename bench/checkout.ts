@@ -3,7 +3,9 @@
 // CONCURRENCY callers, and prints the latency percentiles of POST /v1/orders (which answers
 // after the payment decision) and the orders per second. Nothing here asserts: it measures.
 // `--phases` also reads every order's history and prints where checkout's time went, phase by
-// phase (bench/lib/checkout-phases.ts), as p50 / p95 ms.
+// phase (bench/lib/checkout-phases.ts), as p50 / p95 ms. `--timeline` also prints, for the
+// checkout of median latency, each step the worker took (bench/lib/worker-timeline.ts); it
+// turns the SDK's logs up, which costs CPU, and leaves out the SDK's metrics.
 
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,12 +24,14 @@ import { installWorkerRuntime } from '../infra/telemetry/worker-runtime';
 import { generateSigningSecret } from '../infra/signing';
 import { orderWorkflowId } from '../workflows/messages';
 import { checkoutPhases, type CheckoutPhase } from './lib/checkout-phases';
+import { installTimelineRuntime, workerTimeline } from './lib/worker-timeline';
 
 const positional = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const ORDERS = Number(positional[0] ?? 200);
 const CONCURRENCY = Number(positional[1] ?? 10);
 const PHASES = process.argv.includes('--phases');
 const APP_ENDPOINT = process.argv.includes('--app-endpoint');
+const TIMELINE = process.argv.includes('--timeline');
 const ADMIN_TOKEN = 'bench-admin-token-0001';
 const TOKEN = 'bench-app-token-0001';
 
@@ -49,11 +53,10 @@ async function main() {
     ALLOW_PRIVATE_WEBHOOKS: 'true',
   });
   const logger = createLogger(config.logLevel);
-  const { sdkMetricsUrl } = await installWorkerRuntime({
-    logger,
-    metrics: PHASES,
-    shutdownSignals: [],
-  });
+  const timeline = TIMELINE ? installTimelineRuntime() : undefined;
+  const { sdkMetricsUrl } = timeline
+    ? { sdkMetricsUrl: undefined }
+    : await installWorkerRuntime({ logger, metrics: PHASES, shutdownSignals: [] });
   const orderflow = await startInProcess(config, logger);
   const { database } = orderflow;
   await database.models.Provider.create({
@@ -116,10 +119,10 @@ async function main() {
     },
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  if (PHASES) {
-    process.stdout.write(await phaseReport(orderflow.temporal, answered));
-    process.stdout.write(await workerTimes(sdkMetricsUrl!));
-  }
+  if (PHASES) process.stdout.write(await phaseReport(orderflow.temporal, answered));
+  if (sdkMetricsUrl) process.stdout.write(await workerTimes(sdkMetricsUrl));
+  if (timeline)
+    process.stdout.write(await medianTimeline(orderflow.temporal, timeline.entries, answered));
 
   if (appEvents) process.stdout.write(`app events received: ${appEvents.received()}\n`);
   await orderflow.close();
@@ -170,6 +173,30 @@ async function phaseReport(
     values.sort((a, b) => a - b);
     lines.push(`  ${name.padEnd(28)} ${percentile(values, 50)} / ${percentile(values, 95)}`);
   }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The worker's steps for the checkout of median latency, ms after its request was sent. */
+async function medianTimeline(
+  temporal: Awaited<ReturnType<typeof startInProcess>>['temporal'],
+  entries: Parameters<typeof workerTimeline>[0],
+  orders: { orderId: string; sentMs: number; answeredMs: number }[],
+): Promise<string> {
+  const byLatency = [...orders].sort((a, b) => a.answeredMs - a.sentMs - (b.answeredMs - b.sentMs));
+  const median = byLatency[Math.floor(byLatency.length / 2)];
+  if (!median) return '';
+  const { orderId, sentMs, answeredMs } = median;
+  const workflowId = orderWorkflowId(orderId);
+  // Some of the SDK's lines name only the run.
+  const { runId } = await temporal.workflow.getHandle(workflowId).describe();
+  const steps = workerTimeline(entries, {
+    workflowId,
+    runId,
+    sentMs,
+    untilMs: answeredMs,
+  });
+  const lines = [`the worker's steps for ${orderId}, answered after ${answeredMs - sentMs} ms:`];
+  for (const { atMs, step } of steps) lines.push(`  +${String(atMs).padStart(4)} ms  ${step}`);
   return `${lines.join('\n')}\n`;
 }
 
