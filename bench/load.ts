@@ -64,6 +64,8 @@ function checkOptions(options: LoadOptions): void {
     if (options.cpuProfileDir) throw new Error('--cpu-prof profiles the dev server run only');
     if (options.workflowBundlePath) throw new Error('the cluster bundles its workflows itself');
   }
+  if (options.devServerWal && (options.cluster || options.servers))
+    throw new Error('--dev-server-wal sets up the embedded dev server; this run has none');
   if (options.count !== undefined) positive(options.count, '--count');
   if (options.durationSeconds !== undefined) positive(options.durationSeconds, '--duration');
   if (!Object.values(options.mix).some((weight) => weight > 0))
@@ -154,7 +156,10 @@ export async function runLoad(input: Partial<LoadOptions> = {}): Promise<LoadRep
   );
   const servers = options.cluster
     ? await startClusterServers(options, runId, options.cluster)
-    : await startServers(options.servers, { keepData: options.keepData });
+    : await startServers(options.servers, {
+        keepData: options.keepData,
+        devServerWal: options.devServerWal,
+      });
   options.progress?.(
     options.cluster ? 'registering the providers' : 'starting the API and the workers',
     false,
@@ -230,6 +235,8 @@ const HELP = `npm run bench -- [options]
   --temporal-address H:P --mongodb-uri URI   use running servers instead of embedded ones
                                (with --cluster: --mongodb-uri alone, the cluster's database)
   --keep-data                  keep the temp dir (server data, process logs)
+  --dev-server-wal             the dev server's SQLite in write-ahead-log mode (faster
+                               persistence, for both runs; not the default, see BENCHMARKS.md)
   --cpu-prof DIR               write the API's and workers' V8 CPU profiles to DIR/<process>/
   --runtime compiled|tsx       the serving processes as production runs them, compiled to
                                JavaScript under node (default), or TypeScript through tsx
@@ -284,6 +291,7 @@ export function parseCommandLine(argv: string[]): {
       'mongodb-uri': { type: 'string' },
       cluster: { type: 'boolean' },
       'keep-data': { type: 'boolean' },
+      'dev-server-wal': { type: 'boolean' },
       'cpu-prof': { type: 'string' },
       runtime: { type: 'string' },
       out: { type: 'string' },
@@ -345,6 +353,7 @@ export function parseCommandLine(argv: string[]): {
       mongodbUri: values['mongodb-uri'],
     };
   if (values['keep-data']) options.keepData = true;
+  if (values['dev-server-wal']) options.devServerWal = true;
   if (values['cpu-prof'] !== undefined) options.cpuProfileDir = values['cpu-prof'];
   const runtime = values.runtime ?? 'compiled';
   if (runtime !== 'compiled' && runtime !== 'tsx') throw new Error('--runtime is compiled or tsx');

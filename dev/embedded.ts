@@ -200,6 +200,18 @@ export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, string | number 
   'history.transferProcessorMaxPollRPS': 1000,
 };
 
+/**
+ * The dev server keeps its state in one SQLite connection in SQLite's default rollback-journal
+ * mode, where every write waits for its own syncs and one workflow's write holds up the next
+ * workflow's dispatch. With these, a commit is an append to the write-ahead log (durable when
+ * the server is killed, not when the machine loses power). Measured, not the default: the load
+ * generator's `--dev-server-wal` (docs/BENCHMARKS.md, eighth round).
+ */
+export const WAL_SQLITE_PRAGMAS: Readonly<Record<string, string>> = {
+  journal_mode: 'wal',
+  synchronous: 'normal',
+};
+
 export interface TemporalDevServer extends EmbeddedServer {
   address: string;
   uiUrl: string;
@@ -213,6 +225,8 @@ export async function startTemporalDevServer(options: {
   codecEndpoint?: string;
   /** Dynamic config values over DEV_SERVER_DYNAMIC_CONFIG's (`--dynamic-config-value`). */
   dynamicConfig?: Record<string, string | number | boolean>;
+  /** Pragmas for the server's SQLite file (`--sqlite-pragma`), e.g. WAL_SQLITE_PRAGMAS. */
+  sqlitePragmas?: Readonly<Record<string, string>>;
 }): Promise<TemporalDevServer> {
   mkdirSync(options.dataDir, { recursive: true });
   const port = options.port ?? (await freePort());
@@ -230,6 +244,10 @@ export async function startTemporalDevServer(options: {
       String(uiPort),
       '--db-filename',
       path.join(options.dataDir, 'temporal.sqlite'),
+      ...Object.entries(options.sqlitePragmas ?? {}).flatMap(([pragma, value]) => [
+        '--sqlite-pragma',
+        `${pragma}=${value}`,
+      ]),
       '--log-level',
       'warn',
       ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),

@@ -25,6 +25,7 @@ export interface EmbeddedStackOptions {
         uiPort?: number;
         codecEndpoint?: string;
         dynamicConfig?: Record<string, string | number | boolean>;
+        sqlitePragmas?: Readonly<Record<string, string>>;
       };
   /** FerretDB's settings; `false`: none (MONGODB_URI points elsewhere). */
   database?: false | { port?: number; backend?: EmbeddedDbBackend };

@@ -62,6 +62,8 @@ export interface LoadOptions {
   workflowBundlePath?: string;
   /** Keep the temp data dir (servers' data, process logs). */
   keepData?: boolean;
+  /** The dev server's SQLite in write-ahead-log mode (dev/embedded.ts, WAL_SQLITE_PRAGMAS). */
+  devServerWal?: boolean;
   /** Write the API's and workers' V8 CPU profiles here, one folder per process. */
   cpuProfileDir?: string;
   /** The serving processes run compiled JavaScript from here (bench/lib/compiled.ts); else tsx. */

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
 import mongoose from 'mongoose';
-import type { EmbeddedServer } from '../../dev/embedded';
+import { WAL_SQLITE_PRAGMAS, type EmbeddedServer } from '../../dev/embedded';
 import { startEmbeddedStack } from '../../dev/stack';
 import { spawnSupervised } from '../../dev/supervisor';
 import { typescriptEntry } from '../../dev/typescript-entry';
@@ -44,7 +44,7 @@ export interface Servers {
 /** Given servers are used as they are; otherwise embedded ones start in a temp data dir. */
 export async function startServers(
   given: { temporalAddress: string; mongodbUri: string } | undefined,
-  options: { keepData?: boolean } = {},
+  options: { keepData?: boolean; devServerWal?: boolean } = {},
 ): Promise<Servers> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'orderflow-load-'));
   const started: EmbeddedServer[] = [];
@@ -58,7 +58,11 @@ export async function startServers(
     if (given) {
       ({ temporalAddress, mongodbUri } = given);
     } else {
-      const stack = await startEmbeddedStack({ dataDir, attempts: 3 });
+      const stack = await startEmbeddedStack({
+        dataDir,
+        attempts: 3,
+        ...(options.devServerWal ? { temporal: { sqlitePragmas: WAL_SQLITE_PRAGMAS } } : {}),
+      });
       started.push(stack);
       temporalAddress = stack.temporal!.address;
       mongodbUri = stack.database!.uri;
