@@ -102,6 +102,22 @@ test('the load generator follows every vertical to its end and measures the bare
     shapeOf(orderflow!.historyEventsPerOrder.grocery!.byType),
   );
 
+  // Both checkouts split into the same phases, read off the sampled histories.
+  const phaseNames = [
+    'API before the workflow',
+    'handoff to a worker',
+    'authorisePayment',
+    'recordPaymentDecision',
+    'rest of the workflow task',
+    'back to the client',
+  ];
+  for (const run of [orderflow!, bare!]) {
+    expect(run.checkoutPhasesMs.sampled).toBeGreaterThan(0);
+    expect(run.checkoutPhasesMs.phases.map((p) => p.name)).toEqual(phaseNames);
+    for (const phase of run.checkoutPhasesMs.phases)
+      expect(phase.p95).toBeGreaterThanOrEqual(phase.p50);
+  }
+
   expect(json.ratio!.value).toBeGreaterThan(0);
   expect(json.machine.nproc).toBeGreaterThan(0);
 });

@@ -81,6 +81,7 @@ export async function startBareDriver(
       const deadline = record.startedAt + options.orderTimeoutMs;
       let step = 'checkout';
       try {
+        const sentMs = Date.now();
         const [, checkoutMs] = await timed(deadline, () =>
           client.workflow.executeUpdateWithStart(awaitPaymentDecisionUpdate, {
             updateId: 'payment-decision',
@@ -105,6 +106,7 @@ export async function startBareDriver(
           }),
         );
         record.checkoutMs = checkoutMs;
+        record.checkoutAt = { sentMs, answeredMs: Date.now() };
         record.orderId = orderId;
         const handle = client.workflow.getHandle(workflowId);
         await wait(record, options.confirmDelayMs, signal);

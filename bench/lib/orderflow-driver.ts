@@ -319,6 +319,7 @@ export async function startOrderflowDriver(
     const idempotencyKey = `load-${runId}-${record.seq}`;
     for (let attempt = 1; attempt <= CHECKOUT_ATTEMPTS; attempt++) {
       const started = performance.now();
+      const sentMs = Date.now();
       let status: number;
       let answer: unknown;
       let retryAfterMs = 0;
@@ -344,6 +345,7 @@ export async function startOrderflowDriver(
       const answeredAt = performance.now();
       if (status === 201) {
         record.checkoutMs = answeredAt - started;
+        record.checkoutAt = { sentMs, answeredMs: Date.now() };
         return { orderId: (answer as { orderId: string }).orderId, answeredAt };
       }
       log.add(record, `checkout_${status}_${errorCode(answer)}`);

@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { temporal as proto } from '@temporalio/proto';
 import type { Vertical } from '../../domain/order';
+import { checkoutPhases, type CheckoutPhase } from './checkout-phases';
 import type { Driver, ProcessName } from './driver';
 import { MemorySampler, type MemoryReport, type MemoryTarget } from './memory';
 import {
@@ -136,6 +137,12 @@ export interface PhaseReport {
   /** The highest target rate of the windows held from the start (0: not even the first). */
   highestHeldRate: number;
   historyEventsPerOrder: Partial<Record<Vertical, HistoryStats>>;
+  /**
+   * Where the sampled orders' checkouts spent their time, phase by phase, read off their
+   * histories (bench/lib/checkout-phases.ts): p50 / p95 ms over the orders whose histories
+   * show every phase.
+   */
+  checkoutPhasesMs: { sampled: number; phases: { name: string; p50: number; p95: number }[] };
   databaseOpsPerOrder: { total: number; byCommand: Record<string, number> } | null;
   cpuSeconds: Partial<Record<MeasuredProcess, number>>;
   /**
@@ -388,7 +395,7 @@ export async function runPhase(
       warmup,
       cpuTimeline,
       ...withMemory(judgeWindows(windows, records, options, started), memory),
-      historyEventsPerOrder: await sampleHistories(driver, servers, completed, options),
+      ...(await sampleHistories(driver, servers, completed, options)),
       databaseOpsPerOrder: databaseOps(dbBefore, dbAfter, completed.length),
       cpuSeconds,
       memory: memory.report(),
@@ -634,14 +641,18 @@ function eventTypeName(type: number | null | undefined): string {
   return name.replace(/^EVENT_TYPE_/, '');
 }
 
-/** Histories of a sample of completed orders per vertical, spread over the run. */
+/**
+ * Histories of a sample of completed orders per vertical, spread over the run: their event
+ * counts, and where their checkouts' time went.
+ */
 async function sampleHistories(
   driver: Driver,
   servers: Servers,
   completed: OrderRecord[],
   options: LoadOptions,
-): Promise<PhaseReport['historyEventsPerOrder']> {
-  const result: PhaseReport['historyEventsPerOrder'] = {};
+): Promise<Pick<PhaseReport, 'historyEventsPerOrder' | 'checkoutPhasesMs'>> {
+  const historyEventsPerOrder: PhaseReport['historyEventsPerOrder'] = {};
+  const phasesOfOrders: CheckoutPhase[][] = [];
   for (const vertical of driver.verticals) {
     const ofVertical = completed.filter((r) => r.vertical === vertical);
     const want = Math.min(options.historySample, ofVertical.length);
@@ -655,13 +666,17 @@ async function sampleHistories(
     for (const record of sample) {
       const workflowId = driver.workflowIdOf(record);
       if (!workflowId) continue;
-      const types = await closedHistory(servers, workflowId);
-      if (!types) continue;
-      counts.push(types.length);
-      for (const type of types) increment(byType, type);
+      const events = await closedHistory(servers, workflowId);
+      if (!events) continue;
+      counts.push(events.length);
+      for (const event of events) increment(byType, eventTypeName(event.eventType));
+      const phases =
+        record.checkoutAt &&
+        checkoutPhases(events, record.checkoutAt.sentMs, record.checkoutAt.answeredMs);
+      if (phases) phasesOfOrders.push(phases);
     }
     if (counts.length === 0) continue;
-    result[vertical] = {
+    historyEventsPerOrder[vertical] = {
       sampled: counts.length,
       mean: round3(counts.reduce((a, b) => a + b, 0) / counts.length),
       min: Math.min(...counts),
@@ -671,16 +686,32 @@ async function sampleHistories(
       ),
     };
   }
-  return result;
+  return { historyEventsPerOrder, checkoutPhasesMs: phaseSummary(phasesOfOrders) };
 }
 
-/** The event types of a workflow's history once it has closed (a few seconds at most). */
-async function closedHistory(servers: Servers, workflowId: string): Promise<string[] | undefined> {
+/** p50 / p95 of each phase, in the order the phases come. */
+function phaseSummary(phasesOfOrders: CheckoutPhase[][]): PhaseReport['checkoutPhasesMs'] {
+  const byName = new Map<string, number[]>();
+  for (const phases of phasesOfOrders)
+    for (const { name, ms } of phases) byName.set(name, [...(byName.get(name) ?? []), ms]);
+  return {
+    sampled: phasesOfOrders.length,
+    phases: [...byName].map(([name, values]) => {
+      const sorted = values.sort((a, b) => a - b);
+      return { name, p50: percentile(sorted, 50)!, p95: percentile(sorted, 95)! };
+    }),
+  };
+}
+
+/** A workflow's history once it has closed (a few seconds at most). */
+async function closedHistory(
+  servers: Servers,
+  workflowId: string,
+): Promise<proto.api.history.v1.IHistoryEvent[] | undefined> {
   const handle = servers.client.workflow.getHandle(workflowId);
   for (let attempt = 0; attempt < 50; attempt++) {
-    const history = await handle.fetchHistory();
-    const types = (history.events ?? []).map((event) => eventTypeName(event.eventType));
-    if (HISTORY_CLOSED.has(types[types.length - 1] ?? '')) return types;
+    const events = (await handle.fetchHistory()).events ?? [];
+    if (HISTORY_CLOSED.has(eventTypeName(events[events.length - 1]?.eventType))) return events;
     await sleep(200);
   }
   return undefined;

@@ -14,6 +14,8 @@ export interface OrderRecord {
   orderId?: string;
   /** The accepted checkout call's latency (request start to response). */
   checkoutMs?: number;
+  /** When the accepted checkout call was sent and answered (epoch ms: server times compare). */
+  checkoutAt?: { sentMs: number; answeredMs: number };
   /** From the checkout's answer until the provider's webhook arrived (negative: before it). */
   webhookAfterCheckoutMs?: number;
   confirmationMs?: number;

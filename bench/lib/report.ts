@@ -112,6 +112,18 @@ export function renderTable(
     (r) => `${r.highestHeldRate}/s (${r.sustainable ? 'yes' : 'no'}; stop: ${r.stoppedBecause})`,
   );
   row('checkout ms p50/p95/p99/max', (r) => ms(r.latencyMs.checkout));
+  // Where the sampled checkouts' time went, read off their histories (p50 / p95 ms).
+  const phaseNames = [
+    ...new Set(systems.flatMap((name) => runs[name]!.checkoutPhasesMs.phases.map((p) => p.name))),
+  ];
+  if (phaseNames.length > 0) {
+    row('  checkout phases p50 / p95 (orders)', (r) => `(${r.checkoutPhasesMs.sampled})`);
+    for (const phase of phaseNames)
+      row(`    ${phase}`, (r) => {
+        const found = r.checkoutPhasesMs.phases.find((p) => p.name === phase);
+        return found ? `${found.p50} / ${found.p95}` : '-';
+      });
+  }
   row('callback ms p50/p95/p99/max', (r) => ms(r.latencyMs.callback));
   row('  confirmation', (r) => ms(r.latencyMs.confirmationCallback));
   row('  events', (r) => ms(r.latencyMs.eventCallback));
