@@ -361,8 +361,9 @@ describe('recorded histories', () => {
     );
   });
 
+  // Orders' stories: an app endpoint's relay is no order's, and support's timeline never reads it.
   const allRecorded = readdirSync(HISTORIES_DIR)
-    .filter((file) => file.endsWith('.json'))
+    .filter((file) => file.endsWith('.json') && !file.startsWith('app-event-relay-'))
     .map((file) => file.replace(/\.json$/, ''));
 
   test('every recorded story is read', () => {
