@@ -23,7 +23,7 @@ import { createLogger } from '../infra/logger';
 import { installWorkerRuntime } from '../infra/telemetry/worker-runtime';
 import { generateSigningSecret } from '../infra/signing';
 import { orderWorkflowId } from '../workflows/messages';
-import { checkoutPhases, type CheckoutPhase } from './lib/checkout-phases';
+import { checkoutPhases, summarisePhases, type CheckoutPhase } from './lib/checkout-phases';
 import { installTimelineRuntime, workerTimeline } from './lib/worker-timeline';
 
 const positional = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
@@ -155,24 +155,15 @@ async function phaseReport(
   temporal: Awaited<ReturnType<typeof startInProcess>>['temporal'],
   orders: { orderId: string; sentMs: number; answeredMs: number }[],
 ): Promise<string> {
-  const byPhase = new Map<string, number[]>();
-  let read = 0;
+  const read: CheckoutPhase[][] = [];
   for (const { orderId, sentMs, answeredMs } of orders) {
     const history = await temporal.workflow.getHandle(orderWorkflowId(orderId)).fetchHistory();
-    const phases: CheckoutPhase[] | undefined = checkoutPhases(
-      history.events ?? [],
-      sentMs,
-      answeredMs,
-    );
-    if (!phases) continue;
-    read += 1;
-    for (const { name, ms } of phases) byPhase.set(name, [...(byPhase.get(name) ?? []), ms]);
+    const phases = checkoutPhases(history.events ?? [], sentMs, answeredMs);
+    if (phases) read.push(phases);
   }
-  const lines = [`phases of ${read} of ${orders.length} checkouts (p50 / p95 ms):`];
-  for (const [name, values] of byPhase) {
-    values.sort((a, b) => a - b);
-    lines.push(`  ${name.padEnd(28)} ${percentile(values, 50)} / ${percentile(values, 95)}`);
-  }
+  const lines = [`phases of ${read.length} of ${orders.length} checkouts (p50 / p95 ms):`];
+  for (const { name, p50, p95 } of summarisePhases(read))
+    lines.push(`  ${name.padEnd(28)} ${p50} / ${p95}`);
   return `${lines.join('\n')}\n`;
 }
 

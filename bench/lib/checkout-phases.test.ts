@@ -1,5 +1,5 @@
 import { temporal as proto } from '@temporalio/proto';
-import { checkoutPhases } from './checkout-phases';
+import { checkoutPhases, summarisePhases } from './checkout-phases';
 
 const at = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 });
 const json = (value: unknown) => ({
@@ -42,5 +42,18 @@ describe('a checkout read off its history', () => {
 
   it('gives nothing for a history without its first workflow task', () => {
     expect(checkoutPhases(history.slice(0, 2), 1_000_000, 1_000_090)).toBeUndefined();
+  });
+});
+
+describe('phases over several checkouts', () => {
+  it('gives each phase its p50 and p95, in the order the phases come', () => {
+    const checkouts = [10, 30, 20, 40].map((ms) => [
+      { name: 'API before the workflow', ms },
+      { name: 'back to the client', ms: ms * 2 },
+    ]);
+    expect(summarisePhases(checkouts)).toEqual([
+      { name: 'API before the workflow', p50: 20, p95: 40 },
+      { name: 'back to the client', p50: 40, p95: 80 },
+    ]);
   });
 });

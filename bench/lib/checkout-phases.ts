@@ -5,6 +5,7 @@
 // clock is one machine's, so the client's and the server's times compare.
 
 import type { temporal } from '@temporalio/proto';
+import { percentile } from './stats';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 type Timestamp = { seconds?: unknown; nanos?: number | null } | null | undefined;
@@ -70,4 +71,17 @@ export function checkoutPhases(
     from = at;
   }
   return phases;
+}
+
+/** p50 / p95 ms of each phase over several checkouts, in the order the phases come. */
+export function summarisePhases(
+  phasesOfCheckouts: readonly CheckoutPhase[][],
+): { name: string; p50: number; p95: number }[] {
+  const byName = new Map<string, number[]>();
+  for (const phases of phasesOfCheckouts)
+    for (const { name, ms } of phases) byName.set(name, [...(byName.get(name) ?? []), ms]);
+  return [...byName].map(([name, values]) => {
+    const sorted = values.sort((a, b) => a - b);
+    return { name, p50: percentile(sorted, 50)!, p95: percentile(sorted, 95)! };
+  });
 }

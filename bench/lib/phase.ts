@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { temporal as proto } from '@temporalio/proto';
 import type { Vertical } from '../../domain/order';
-import { checkoutPhases, type CheckoutPhase } from './checkout-phases';
+import { checkoutPhases, summarisePhases, type CheckoutPhase } from './checkout-phases';
 import type { Driver, ProcessName } from './driver';
 import { MemorySampler, type MemoryReport, type MemoryTarget } from './memory';
 import {
@@ -686,20 +686,9 @@ async function sampleHistories(
       ),
     };
   }
-  return { historyEventsPerOrder, checkoutPhasesMs: phaseSummary(phasesOfOrders) };
-}
-
-/** p50 / p95 of each phase, in the order the phases come. */
-function phaseSummary(phasesOfOrders: CheckoutPhase[][]): PhaseReport['checkoutPhasesMs'] {
-  const byName = new Map<string, number[]>();
-  for (const phases of phasesOfOrders)
-    for (const { name, ms } of phases) byName.set(name, [...(byName.get(name) ?? []), ms]);
   return {
-    sampled: phasesOfOrders.length,
-    phases: [...byName].map(([name, values]) => {
-      const sorted = values.sort((a, b) => a - b);
-      return { name, p50: percentile(sorted, 50)!, p95: percentile(sorted, 95)! };
-    }),
+    historyEventsPerOrder,
+    checkoutPhasesMs: { sampled: phasesOfOrders.length, phases: summarisePhases(phasesOfOrders) },
   };
 }
 
