@@ -106,9 +106,9 @@ test('the load generator follows every vertical to its end and measures the bare
   const phaseNames = [
     'API before the workflow',
     'handoff to a worker',
-    'authorisePayment',
-    'recordPaymentDecision',
-    'rest of the workflow task',
+    'to the first local activity',
+    'authorisePayment, next activation',
+    'recordPaymentDecision, last activation, completion',
     'back to the client',
   ];
   for (const run of [orderflow!, bare!]) {

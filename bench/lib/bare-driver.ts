@@ -4,7 +4,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WithStartWorkflowOperation } from '@temporalio/client';
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import {
   CustomerIdAttribute,
   OrderStatusAttribute,
@@ -26,6 +26,32 @@ import type { LoadOptions } from './plan';
 import { spawnService, waitUntilReady, workersPolling, type Servers } from './runtime';
 
 const EVENTS: readonly BareEventType[] = ['picked_up', 'delivered'];
+
+/**
+ * Places bare order `orderId` as orderflow's checkout does (update-with-start, answered after
+ * the payment decision), with the same starting search attributes; `seq` picks its customer.
+ */
+export function bareCheckout(client: Client, taskQueue: string, orderId: string, seq: number) {
+  return client.workflow.executeUpdateWithStart(awaitPaymentDecisionUpdate, {
+    updateId: 'payment-decision',
+    startWorkflowOperation: new WithStartWorkflowOperation<typeof bareOrderWorkflow>(
+      'bareOrderWorkflow',
+      {
+        workflowId: bareWorkflowId(orderId),
+        taskQueue,
+        args: [{ orderId, confirmationTimeoutSeconds: 600, deliveryOverdueSeconds: 86_400 }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [
+          { key: OrderStatusAttribute, value: 'pending_payment' },
+          { key: VerticalAttribute, value: 'grocery' },
+          { key: ProviderIdAttribute, value: 'bare-store' },
+          { key: CustomerIdAttribute, value: `cust_load_${seq % 500}` },
+        ],
+      },
+    ),
+  });
+}
 
 export async function startBareDriver(
   servers: Servers,
@@ -83,27 +109,7 @@ export async function startBareDriver(
       try {
         const sentMs = Date.now();
         const [, checkoutMs] = await timed(deadline, () =>
-          client.workflow.executeUpdateWithStart(awaitPaymentDecisionUpdate, {
-            updateId: 'payment-decision',
-            startWorkflowOperation: new WithStartWorkflowOperation<typeof bareOrderWorkflow>(
-              'bareOrderWorkflow',
-              {
-                workflowId,
-                taskQueue,
-                args: [
-                  { orderId, confirmationTimeoutSeconds: 600, deliveryOverdueSeconds: 86_400 },
-                ],
-                workflowIdConflictPolicy: 'USE_EXISTING',
-                workflowIdReusePolicy: 'REJECT_DUPLICATE',
-                typedSearchAttributes: [
-                  { key: OrderStatusAttribute, value: 'pending_payment' },
-                  { key: VerticalAttribute, value: 'grocery' },
-                  { key: ProviderIdAttribute, value: 'bare-store' },
-                  { key: CustomerIdAttribute, value: `cust_load_${record.seq % 500}` },
-                ],
-              },
-            ),
-          }),
+          bareCheckout(client, taskQueue, orderId, record.seq),
         );
         record.checkoutMs = checkoutMs;
         record.checkoutAt = { sentMs, answeredMs: Date.now() };

@@ -2,8 +2,8 @@
 // logs: when its workflow task arrived, each activation went to the workflow thread and came
 // back, each local activity ran, the completion went to the server and the server answered.
 // The history (checkout-phases.ts) dates what the server saw; this splits the time between
-// those dates, e.g. "rest of the workflow task" into the last activation and the server's
-// answer to the completion. Turning the SDK's core logs up to DEBUG costs CPU: read a
+// those dates, e.g. "to the first local activity" into the task's way to the worker and the
+// first activation. Turning the SDK's core logs up to DEBUG costs CPU: read a
 // timeline for where the time goes, not for how much there is of it.
 
 import {
