@@ -5,6 +5,7 @@
 import { bareWorkflowId } from '../bench/bare/messages';
 import { startBareInProcess } from '../bench/lib/bare-in-process';
 import { checkoutPhases } from '../bench/lib/checkout-phases';
+import { GROCERY_CHECKOUT_PHASES } from './support/checkout-phases';
 
 test('bare checkouts answer after their payment decision and split into wall-clock phases', async () => {
   const address = process.env.TEST_TEMPORAL_ADDRESS;
@@ -19,14 +20,7 @@ test('bare checkouts answer after their payment decision and split into wall-clo
         .getHandle(bareWorkflowId(orderId))
         .fetchHistory();
       const phases = checkoutPhases(history.events ?? [], sentMs, answeredMs);
-      expect(phases?.map((phase) => phase.name)).toEqual([
-        'API before the workflow',
-        'handoff to a worker',
-        'to the first local activity',
-        'authorisePayment, next activation',
-        'recordPaymentDecision, last activation, completion',
-        'back to the client',
-      ]);
+      expect(phases?.map((phase) => phase.name)).toEqual(GROCERY_CHECKOUT_PHASES);
       // The SDK's markers carry the scheduling dates the phases end at (without them there
       // would be no phases), and those dates follow each other. Which marker field is read is
       // pinned by the unit test beside the reader.

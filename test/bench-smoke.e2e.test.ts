@@ -3,6 +3,7 @@
 // an app endpoint) and providers, then six bare orders, on this run's servers. Asserts the report, not speed.
 
 import { runLoad, type PhaseReport } from '../bench/load';
+import { GROCERY_CHECKOUT_PHASES } from './support/checkout-phases';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -103,17 +104,9 @@ test('the load generator follows every vertical to its end and measures the bare
   );
 
   // Both checkouts split into the same phases, read off the sampled histories.
-  const phaseNames = [
-    'API before the workflow',
-    'handoff to a worker',
-    'to the first local activity',
-    'authorisePayment, next activation',
-    'recordPaymentDecision, last activation, completion',
-    'back to the client',
-  ];
   for (const run of [orderflow!, bare!]) {
     expect(run.checkoutPhasesMs.sampled).toBeGreaterThan(0);
-    expect(run.checkoutPhasesMs.phases.map((p) => p.name)).toEqual(phaseNames);
+    expect(run.checkoutPhasesMs.phases.map((p) => p.name)).toEqual(GROCERY_CHECKOUT_PHASES);
     for (const phase of run.checkoutPhasesMs.phases)
       expect(phase.p95).toBeGreaterThanOrEqual(phase.p50);
   }
