@@ -165,6 +165,8 @@ interface LaunchOptions {
   stopSignal?: NodeJS.Signals;
   /** The data directory whose pid list records the server (dev/supervisor.ts). */
   dataDir: string;
+  /** Variables set over this process's environment for the server. */
+  env?: Readonly<Record<string, string>>;
 }
 
 /** A server under the supervisor (dev/supervisor.ts): it never outlives us. */
@@ -179,6 +181,7 @@ export function launch(
     user: options.user,
     stopSignal: options.stopSignal,
     pidsOf: options.dataDir,
+    ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
   });
   return Object.assign(supervised.child, { stop: () => supervised.stop(10_000) });
 }
@@ -286,6 +289,16 @@ async function temporalAnswers(address: string): Promise<boolean> {
   }
 }
 
+/**
+ * The Go runtime's settings for the embedded FerretDB. Each of its commands is a millisecond or
+ * two of Go between two sockets; with a scheduler thread per core, Go spent much of FerretDB's
+ * CPU waking, spinning and parking threads between them (`perf` under the load generator:
+ * sysmon, findRunnable, futex), on cores the API, the worker and Temporal share. One thread
+ * took a third or more off its CPU per command, and off its latency
+ * (`npm run bench:ferretdb-runtime`; docs/BENCHMARKS.md, "Tenth round").
+ */
+export const FERRETDB_GO_RUNTIME: Readonly<Record<string, string>> = { GOMAXPROCS: '1' };
+
 /** The storage FerretDB 1.x runs on. */
 export type EmbeddedDbBackend = 'postgresql' | 'sqlite';
 export const EMBEDDED_DB_BACKENDS: readonly EmbeddedDbBackend[] = ['postgresql', 'sqlite'];
@@ -360,6 +373,8 @@ export async function startFerretDb(options: {
   backend?: EmbeddedDbBackend;
   /** A PostgreSQL database for FerretDB, e.g. `postgres://postgres@127.0.0.1:5432/ferretdb`. */
   postgresUrl?: string;
+  /** Go runtime variables for FerretDB (FERRETDB_GO_RUNTIME unless given; `{}` for Go's own). */
+  goRuntime?: Readonly<Record<string, string>>;
 }): Promise<FerretDbServer> {
   const backend = options.postgresUrl
     ? (options.backend ?? 'postgresql')
@@ -384,7 +399,7 @@ export async function startFerretDb(options: {
     ferretdbBinary(),
     ['-listen-addr', `127.0.0.1:${port}`, ...backendArgs, '-log-level', 'warn'],
     path.join(options.dataDir, 'ferretdb.log'),
-    { dataDir: options.dataDir },
+    { dataDir: options.dataDir, env: options.goRuntime ?? FERRETDB_GO_RUNTIME },
   );
   const stop = async () => {
     await child.stop();
