@@ -6,11 +6,12 @@
 // milliseconds per pair of FerretDB and of PostgreSQL (each with its child processes).
 // Nothing here asserts: it measures.
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import { FERRETDB_GO_RUNTIME, ferretdbBinary, startFerretDb } from '../dev/embedded';
+import { supervisedProcesses } from '../dev/supervisor';
 import { treeCpuSeconds } from './lib/proc';
 
 const PAIRS = Number(process.argv[2] ?? 1500);
@@ -29,10 +30,7 @@ interface Measured {
 
 /** The pids the data directory's pid list (dev/supervisor.ts) records for the two servers. */
 function serverPids(dataDir: string): { ferretdb: number; postgres?: number } {
-  const entries = readFileSync(path.join(dataDir, 'stack.pids'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as { pid: number; command: string });
+  const entries = supervisedProcesses(dataDir);
   const ferretdb = entries.find((entry) => entry.command === ferretdbBinary())?.pid;
   if (ferretdb === undefined) throw new Error('FerretDB is not in the pid list');
   const postgres = entries.find((entry) => entry.command.endsWith('/postgres'))?.pid;

@@ -174,6 +174,11 @@ interface PidEntry {
   command: string;
 }
 
+/** The servers a stack started in `dataDir`, as its pid list records them. */
+export function supervisedProcesses(dataDir: string): PidEntry[] {
+  return new PidList(dataDir).read();
+}
+
 /** `<dataDir>/stack.pids`: the servers a stack started there, one JSON entry per line. */
 class PidList {
   readonly file: string;

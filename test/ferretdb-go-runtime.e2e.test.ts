@@ -6,13 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import { FERRETDB_GO_RUNTIME, ferretdbBinary, startFerretDb } from '../dev/embedded';
+import { supervisedProcesses } from '../dev/supervisor';
 
 /** The environment of the FerretDB process recorded in the data directory's pid list. */
 function ferretdbEnvironment(dataDir: string): Record<string, string> {
-  const entries = readFileSync(path.join(dataDir, 'stack.pids'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as { pid: number; command: string });
+  const entries = supervisedProcesses(dataDir);
   const ferretdb = entries.find((entry) => entry.command === ferretdbBinary());
   if (!ferretdb) throw new Error(`no FerretDB in ${JSON.stringify(entries)}`);
   return Object.fromEntries(
