@@ -51,6 +51,16 @@ describe('EncryptionCodec', () => {
     expect(Buffer.from(a!.data!).equals(Buffer.from(b!.data!))).toBe(false);
   });
 
+  test('every payload gets an iv of its own, also across refills of the iv pool', async () => {
+    const encoded = await codecWith(k1).encode(Array.from({ length: 1_000 }, () => plain(order)));
+    const ivs = new Set(
+      encoded.map((payload) => Buffer.from(payload.data!.subarray(0, 12)).toString('hex')),
+    );
+    expect(ivs.size).toBe(1_000);
+    const decoded = await codecWith(k1).decode(encoded);
+    expect(decoded.map(valueOf)).toEqual(Array.from({ length: 1_000 }, () => order));
+  });
+
   test('key rotation: the new first key encrypts, payloads under the old key still decode', async () => {
     const [underK1] = await codecWith(k1).encode([plain('before rotation')]);
     const rotated = codecWith(k2, k1);
