@@ -294,7 +294,7 @@ async function temporalAnswers(address: string): Promise<boolean> {
  * two of Go between two sockets; with a scheduler thread per core, Go spent much of FerretDB's
  * CPU waking, spinning and parking threads between them (`perf` under the load generator:
  * sysmon, findRunnable, futex), on cores the API, the worker and Temporal share. One thread
- * took a third or more off its CPU per command, and off its latency
+ * took 15–50 % off its CPU per command, most at one caller; its latency moved within noise
  * (`npm run bench:ferretdb-runtime`; docs/BENCHMARKS.md, "Tenth round").
  */
 export const FERRETDB_GO_RUNTIME: Readonly<Record<string, string>> = { GOMAXPROCS: '1' };

@@ -44,17 +44,15 @@ export class DecryptionError extends Error {
  * never written again.
  */
 class RandomIvs {
+  private static readonly PER_REFILL = 256;
   private pool = Buffer.alloc(0);
   private next = 0;
 
-  constructor(
-    private readonly bytes: number,
-    private readonly perRefill = 256,
-  ) {}
+  constructor(private readonly bytes: number) {}
 
   take(): Buffer {
     if (this.next + this.bytes > this.pool.length) {
-      this.pool = randomBytes(this.bytes * this.perRefill);
+      this.pool = randomBytes(this.bytes * RandomIvs.PER_REFILL);
       this.next = 0;
     }
     const iv = this.pool.subarray(this.next, this.next + this.bytes);
