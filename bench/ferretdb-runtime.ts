@@ -10,9 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
-import { FERRETDB_GO_RUNTIME, ferretdbBinary, startFerretDb } from '../dev/embedded';
-import { supervisedProcesses } from '../dev/supervisor';
-import { treeCpuSeconds } from './lib/proc';
+import { FERRETDB_GO_RUNTIME, startFerretDb } from '../dev/embedded';
+import { databaseServerPids, publicationLike, serverCpuMs } from './lib/embedded-database';
 
 const PAIRS = Number(process.argv[2] ?? 1500);
 if (!Number.isSafeInteger(PAIRS) || PAIRS <= 0) {
@@ -28,36 +27,12 @@ interface Measured {
   postgresCpuMs: number;
 }
 
-/** The pids the data directory's pid list (dev/supervisor.ts) records for the two servers. */
-function serverPids(dataDir: string): { ferretdb: number; postgres?: number } {
-  const entries = supervisedProcesses(dataDir);
-  const ferretdb = entries.find((entry) => entry.command === ferretdbBinary())?.pid;
-  if (ferretdb === undefined) throw new Error('FerretDB is not in the pid list');
-  const postgres = entries.find((entry) => entry.command.endsWith('/postgres'))?.pid;
-  return { ferretdb, ...(postgres !== undefined ? { postgres } : {}) };
-}
-
-const publicationLike = (id: string) => ({
-  _id: id,
-  orderId: id,
-  publication: 1,
-  snapshot: {
-    status: 'confirmed',
-    vertical: 'grocery',
-    items: Array.from({ length: 5 }, (_, n) => ({ sku: `sku-${n}`, quantity: n + 1 })),
-    amounts: { total: 12_345, authorised: 12_345, captured: 0, refunded: 0 },
-  },
-  createdAt: new Date(),
-});
-
 async function measure(goRuntime: Readonly<Record<string, string>>): Promise<Measured[]> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'orderflow-ferretdb-runtime-'));
   const server = await startFerretDb({ dataDir, goRuntime });
   const connection = await mongoose.createConnection(`${server.uri}/bench`).asPromise();
   try {
-    const pids = serverPids(dataDir);
-    const cpuMs = (pid: number | undefined) =>
-      pid === undefined ? 0 : treeCpuSeconds(pid)! * 1000;
+    const pids = databaseServerPids(dataDir);
     const things = connection.collection<{ _id: string }>('publications');
     let sent = 0;
     const pair = async () => {
@@ -68,8 +43,8 @@ async function measure(goRuntime: Readonly<Record<string, string>>): Promise<Mea
     for (let n = 0; n < WARM_UP_PAIRS; n++) await pair();
     const results: Measured[] = [];
     for (const callers of CALLERS) {
-      const ferretdbBefore = cpuMs(pids.ferretdb);
-      const postgresBefore = cpuMs(pids.postgres);
+      const ferretdbBefore = serverCpuMs(pids.ferretdb);
+      const postgresBefore = serverCpuMs(pids.postgres);
       const started = performance.now();
       let left = PAIRS;
       await Promise.all(
@@ -79,8 +54,8 @@ async function measure(goRuntime: Readonly<Record<string, string>>): Promise<Mea
       );
       results.push({
         wallMs: (performance.now() - started) / PAIRS,
-        ferretdbCpuMs: (cpuMs(pids.ferretdb) - ferretdbBefore) / PAIRS,
-        postgresCpuMs: (cpuMs(pids.postgres) - postgresBefore) / PAIRS,
+        ferretdbCpuMs: (serverCpuMs(pids.ferretdb) - ferretdbBefore) / PAIRS,
+        postgresCpuMs: (serverCpuMs(pids.postgres) - postgresBefore) / PAIRS,
       });
     }
     return results;
