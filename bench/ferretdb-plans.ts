@@ -5,7 +5,7 @@
 // and scans the table (docs/BENCHMARKS.md, "Eleventh round"). This starts FerretDB on a private
 // PostgreSQL cluster two ways, alternating, two rounds each: as npm start runs it, and with
 // `plan_cache_mode = force_custom_plan` on its database (not the default: the load generator
-// could not show it safe). Each run sends `pairs` insert-then-find pairs of an
+// showed no saving). Each run sends `pairs` insert-then-find pairs of an
 // order-publication-sized document from one caller to a collection that starts empty (every
 // collection of a fresh stack, read while it grows), then as many to one that already holds
 // PREFILLED documents, analysed. Prints the wall milliseconds per pair and the CPU milliseconds
