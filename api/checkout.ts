@@ -118,7 +118,7 @@ export function dependencyWasDown(outcome: PromiseSettledResult<CheckoutResult>)
 const MAX_ATTEMPTS_PER_KEY = 20;
 
 /** Kept back from the wait for the payment decision to record checkout's answer. */
-const answerReserveMs = (waitMs: number) => Math.min(1_000, waitMs / 5);
+export const answerReserveMs = (waitMs: number) => Math.min(1_000, waitMs / 5);
 
 export function createCheckout(deps: CheckoutDeps) {
   const { models, temporal, taskQueueFor, maxOrderAmount } = deps;

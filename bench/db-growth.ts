@@ -10,7 +10,6 @@
 // FerretDB's indexes that the embedded PostgreSQL has by default (dev/ferretdb-gin-indexes.sql),
 // to measure what they change. Nothing here asserts: it measures.
 
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -19,13 +18,13 @@ import { performance } from 'node:perf_hooks';
 import mongoose, { type Connection } from 'mongoose';
 import {
   EMBEDDED_DB_BACKENDS,
-  postgresBinDir,
   startFerretDb,
   startPostgres,
   type EmbeddedDbBackend,
 } from '../dev/embedded';
 import { defineModels, type Models } from '../infra/db';
 import { createSandboxGateway } from '../infra/payments/sandbox';
+import { psql } from './lib/embedded-database';
 import { processTable, treeCpuSeconds } from './lib/proc';
 
 const args = process.argv.slice(2);
@@ -406,21 +405,6 @@ async function fill(models: Models, from: number, size: number) {
       await collection.insertMany(batch as never[], { ordered: false });
     }
   }
-}
-
-/** Runs SQL on the embedded PostgreSQL. */
-function psql(postgresUrl: string, sql: string) {
-  const bin = postgresBinDir();
-  if (!bin) throw new Error('no PostgreSQL binaries');
-  execFileSync(path.join(bin, 'psql'), [
-    '-q',
-    '-v',
-    'ON_ERROR_STOP=1',
-    '-d',
-    postgresUrl,
-    '-c',
-    sql,
-  ]);
 }
 
 interface GatewayTiming extends Timing {

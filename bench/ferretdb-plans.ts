@@ -12,13 +12,12 @@
 // per pair of FerretDB and of PostgreSQL (each with its child processes). Nothing here
 // asserts: it measures.
 
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
-import { postgresBinDir, startFerretDb, startPostgres } from '../dev/embedded';
-import { databaseServerPids, publicationLike, serverCpuMs } from './lib/embedded-database';
+import { startFerretDb, startPostgres } from '../dev/embedded';
+import { databaseServerPids, psql, publicationLike, serverCpuMs } from './lib/embedded-database';
 
 const PAIRS = Number(process.argv[2] ?? 2000);
 if (!Number.isSafeInteger(PAIRS) || PAIRS <= 0) {
@@ -36,10 +35,9 @@ interface Measured {
 async function measure(customPlansOnly: boolean): Promise<Measured[]> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'orderflow-ferretdb-plans-'));
   const postgres = await startPostgres({ dataDir });
-  const psql = (sql: string) =>
-    execFileSync(path.join(postgresBinDir()!, 'psql'), [postgres.url, '-tA', '-c', sql]);
   // Before FerretDB opens its sessions: the setting is read when a session starts.
-  if (customPlansOnly) psql('ALTER DATABASE ferretdb SET plan_cache_mode = force_custom_plan');
+  if (customPlansOnly)
+    psql(postgres.url, 'ALTER DATABASE ferretdb SET plan_cache_mode = force_custom_plan');
   const server = await startFerretDb({ dataDir, postgresUrl: postgres.url });
   const connection = await mongoose.createConnection(`${server.uri}/bench`).asPromise();
   try {
@@ -68,7 +66,7 @@ async function measure(customPlansOnly: boolean): Promise<Measured[]> {
       await filled.insertMany(
         Array.from({ length: 500 }, (_, i) => publicationLike(`bulk${n + i}`)),
       );
-    psql('ANALYZE');
+    psql(postgres.url, 'ANALYZE');
     return [fresh, await pairs(filled)];
   } finally {
     await connection.close();

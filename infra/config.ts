@@ -292,6 +292,11 @@ const envSchema = z.object({
    * (infra/listing-copies.ts): how far the order listing and support search may lag behind.
    */
   LISTING_WRITE_WINDOW_MS: z.coerce.number().int().min(0).max(10_000).default(1000),
+  /**
+   * How long the sandbox payment gateway keeps a `tok_slow` call (infra/payments/sandbox.ts).
+   * MISSION.md's "about two seconds"; a test that must outlast a longer checkout wait sets more.
+   */
+  SANDBOX_SLOW_PAYMENT_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
   /** An OTLP/HTTP collector (e.g. http://127.0.0.1:4318) that receives traces; unset: no tracing. */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(
     (value) => (value === '' ? undefined : value),
@@ -356,6 +361,8 @@ export interface Config {
     lanes?: readonly WorkerLane[];
     /** The worker's Prometheus /metrics port; none: no metrics server. */
     metricsPort?: number;
+    /** How long the sandbox gateway keeps a `tok_slow` call (ms). */
+    sandboxSlowPaymentMs: number;
     /** How long listing copies are gathered before they are written (ms). */
     listingWindowMs: number;
   };
@@ -455,6 +462,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
       lanes: env.WORKER_TASK_QUEUES,
       metricsPort: env.WORKER_METRICS_PORT,
       listingWindowMs: env.LISTING_WRITE_WINDOW_MS,
+      sandboxSlowPaymentMs: env.SANDBOX_SLOW_PAYMENT_MS,
     },
     telemetry: { otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT },
   });

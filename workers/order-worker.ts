@@ -55,7 +55,7 @@ export function activityDeps(
         logger.warn({ err: error, copies }, 'listing copies not written; trying again'),
     }),
     ...directory,
-    gateway: createSandboxGateway(models),
+    gateway: createSandboxGateway(models, { slowResponseMs: config.worker.sandboxSlowPaymentMs }),
     couriers: createSandboxCourierNetwork(models.DispatchRecord),
     vouchers: createSandboxVoucherIssuer(models.DispatchRecord, notifier),
     videoSessions: createSandboxVideoSessions(models.DispatchRecord, notifier),

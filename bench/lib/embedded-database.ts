@@ -1,7 +1,10 @@
 // What the embedded-database benches share: the pids of the FerretDB and PostgreSQL servers a
-// data directory's stack started, their CPU, and a document shaped like an order publication.
+// data directory's stack started, their CPU, SQL on that PostgreSQL, and a document shaped like
+// an order publication.
 
-import { ferretdbBinary } from '../../dev/embedded';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { ferretdbBinary, postgresBinDir } from '../../dev/embedded';
 import { supervisedProcesses } from '../../dev/supervisor';
 import { treeCpuSeconds } from './proc';
 
@@ -17,6 +20,21 @@ export function databaseServerPids(dataDir: string): { ferretdb: number; postgre
 /** CPU milliseconds of a server with its child processes so far (0 for none). */
 export function serverCpuMs(pid: number | undefined): number {
   return pid === undefined ? 0 : treeCpuSeconds(pid)! * 1000;
+}
+
+/** Runs SQL on the embedded PostgreSQL at `postgresUrl`; the first error stops it and throws. */
+export function psql(postgresUrl: string, sql: string): void {
+  const bin = postgresBinDir();
+  if (!bin) throw new Error('no PostgreSQL binaries');
+  execFileSync(path.join(bin, 'psql'), [
+    '-q',
+    '-v',
+    'ON_ERROR_STOP=1',
+    '-d',
+    postgresUrl,
+    '-c',
+    sql,
+  ]);
 }
 
 /** An order publication's size and shape. */

@@ -3,7 +3,7 @@
 //   tok_ok       succeeds
 //   tok_declined is declined (a business failure)
 //   tok_flaky    fails transiently on the first two calls of each operation, then succeeds
-//   tok_slow     answers after about two seconds
+//   tok_slow     answers after about two seconds (SANDBOX_SLOW_PAYMENT_MS)
 //   tok_settlement_outage  authorises and captures, but every void and refund fails
 //                transiently (a settlement outage: the order's compensation keeps retrying)
 // Any other token is declined as invalid, as a processor would.
@@ -51,7 +51,6 @@ const SANDBOX_TOKENS = [
 ] as const;
 
 const FLAKY_FAILURES_PER_OPERATION = 2;
-const SLOW_RESPONSE_MS = 2000;
 
 type PaymentModels = Pick<Models, 'SandboxPayment' | 'SandboxOperation' | 'SandboxCall'>;
 
@@ -79,9 +78,15 @@ function authorisationOf(header: SandboxPaymentDocument): Authorisation {
   return { authorisationId: header._id, amount: header.authorised, currency: header.currency };
 }
 
+export interface SandboxGatewayOptions {
+  clock?: () => Date;
+  /** How long a `tok_slow` call takes (SANDBOX_SLOW_PAYMENT_MS). */
+  slowResponseMs?: number;
+}
+
 export function createSandboxGateway(
   models: PaymentModels,
-  clock: () => Date = () => new Date(),
+  { clock = () => new Date(), slowResponseMs = 2000 }: SandboxGatewayOptions = {},
 ): PaymentGateway {
   const { SandboxCall } = models;
   const books = createSandboxBooks(models, clock);
@@ -93,7 +98,7 @@ export function createSandboxGateway(
     operation?: OperationKind,
   ): Promise<void> {
     if (!playsNetwork(token, operation)) return;
-    if (token === 'tok_slow') await sleep(SLOW_RESPONSE_MS);
+    if (token === 'tok_slow') await sleep(slowResponseMs);
     if (token === 'tok_settlement_outage' && (operation === 'void' || operation === 'refund'))
       throw new GatewayUnavailableError(
         `sandbox: settlement outage (${operation} refused for now)`,
