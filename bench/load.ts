@@ -224,6 +224,8 @@ const HELP = `npm run bench -- [options]
   --stable-factor F            p99 may grow to F x the first window's (default 2)
   --max-p99 MS                 a window with a checkout p99 above MS is not held (default 3000)
   --history-sample N           histories read per vertical (default 5)
+  --slowest N                  also read the N slowest checkouts' histories: their phases
+                               (default 10; 0: none)
   --warmup N                   orders played (at 2/s) before each run, not counted (default 10)
   --token TOKEN                payment token (default tok_ok; tok_flaky, tok_slow)
   --app-endpoints N            register N app endpoints (at the generator, answering 204)
@@ -283,6 +285,7 @@ export function parseCommandLine(argv: string[]): {
       'stable-factor': { type: 'string' },
       'max-p99': { type: 'string' },
       'history-sample': { type: 'string' },
+      slowest: { type: 'string' },
       warmup: { type: 'string' },
       token: { type: 'string' },
       'app-endpoints': { type: 'string' },
@@ -335,6 +338,7 @@ export function parseCommandLine(argv: string[]): {
     options.maxCheckoutP99Ms = number(values['max-p99'], '--max-p99');
   if (values['history-sample'] !== undefined)
     options.historySample = number(values['history-sample'], '--history-sample');
+  if (values.slowest !== undefined) options.slowestSample = number(values.slowest, '--slowest');
   if (values.warmup !== undefined) options.warmupOrders = number(values.warmup, '--warmup');
   if (values.token !== undefined) options.paymentToken = values.token;
   if (values['app-endpoints'] !== undefined)

@@ -93,6 +93,12 @@ export interface HistoryStats {
   byType: Record<string, number>;
 }
 
+export interface CheckoutPhasesSummary {
+  /** The orders whose histories showed every phase. */
+  sampled: number;
+  phases: { name: string; p50: number; p95: number }[];
+}
+
 export interface PhaseReport {
   system: 'orderflow' | 'bare';
   /** FerretDB's storage (`sqlite`, `postgresql`), when the database is FerretDB. */
@@ -142,7 +148,9 @@ export interface PhaseReport {
    * histories (bench/lib/checkout-phases.ts): p50 / p95 ms over the orders whose histories
    * show every phase.
    */
-  checkoutPhasesMs: { sampled: number; phases: { name: string; p50: number; p95: number }[] };
+  checkoutPhasesMs: CheckoutPhasesSummary;
+  /** The same for the slowest checkouts of the run (`--slowest`): where the tail's time went. */
+  slowestCheckoutPhasesMs: CheckoutPhasesSummary;
   databaseOpsPerOrder: { total: number; byCommand: Record<string, number> } | null;
   cpuSeconds: Partial<Record<MeasuredProcess, number>>;
   /**
@@ -641,16 +649,54 @@ function eventTypeName(type: number | null | undefined): string {
   return name.replace(/^EVENT_TYPE_/, '');
 }
 
+/** An order's closed history and, when it shows every step, where its checkout's time went. */
+async function historyOf(
+  driver: Driver,
+  servers: Servers,
+  record: OrderRecord,
+): Promise<{ events: HistoryEvents; phases?: CheckoutPhase[] } | undefined> {
+  const workflowId = driver.workflowIdOf(record);
+  const events = workflowId && (await closedHistory(servers, workflowId));
+  if (!events) return undefined;
+  const { checkoutAt } = record;
+  const phases = checkoutAt && checkoutPhases(events, checkoutAt.sentMs, checkoutAt.answeredMs);
+  return { events, ...(phases ? { phases } : {}) };
+}
+
+/** The checkout phases of these orders, read off their histories. */
+async function checkoutPhasesOf(
+  driver: Driver,
+  servers: Servers,
+  records: readonly OrderRecord[],
+): Promise<CheckoutPhasesSummary> {
+  const phasesOfOrders: CheckoutPhase[][] = [];
+  for (const record of records) {
+    const phases = (await historyOf(driver, servers, record))?.phases;
+    if (phases) phasesOfOrders.push(phases);
+  }
+  return { sampled: phasesOfOrders.length, phases: summarisePhases(phasesOfOrders) };
+}
+
+/** The `count` completed orders whose checkouts took longest. */
+export function slowestCheckouts(completed: readonly OrderRecord[], count: number): OrderRecord[] {
+  return completed
+    .filter((r) => r.checkoutMs !== undefined)
+    .sort((a, b) => b.checkoutMs! - a.checkoutMs!)
+    .slice(0, count);
+}
+
 /**
  * Histories of a sample of completed orders per vertical, spread over the run: their event
- * counts, and where their checkouts' time went.
+ * counts, and where their checkouts' time went; and where the slowest checkouts' time went.
  */
 async function sampleHistories(
   driver: Driver,
   servers: Servers,
   completed: OrderRecord[],
   options: LoadOptions,
-): Promise<Pick<PhaseReport, 'historyEventsPerOrder' | 'checkoutPhasesMs'>> {
+): Promise<
+  Pick<PhaseReport, 'historyEventsPerOrder' | 'checkoutPhasesMs' | 'slowestCheckoutPhasesMs'>
+> {
   const historyEventsPerOrder: PhaseReport['historyEventsPerOrder'] = {};
   const phasesOfOrders: CheckoutPhase[][] = [];
   for (const vertical of driver.verticals) {
@@ -664,16 +710,11 @@ async function sampleHistories(
     const counts: number[] = [];
     const byType: Record<string, number> = {};
     for (const record of sample) {
-      const workflowId = driver.workflowIdOf(record);
-      if (!workflowId) continue;
-      const events = await closedHistory(servers, workflowId);
-      if (!events) continue;
-      counts.push(events.length);
-      for (const event of events) increment(byType, eventTypeName(event.eventType));
-      const phases =
-        record.checkoutAt &&
-        checkoutPhases(events, record.checkoutAt.sentMs, record.checkoutAt.answeredMs);
-      if (phases) phasesOfOrders.push(phases);
+      const history = await historyOf(driver, servers, record);
+      if (!history) continue;
+      counts.push(history.events.length);
+      for (const event of history.events) increment(byType, eventTypeName(event.eventType));
+      if (history.phases) phasesOfOrders.push(history.phases);
     }
     if (counts.length === 0) continue;
     historyEventsPerOrder[vertical] = {
@@ -689,14 +730,21 @@ async function sampleHistories(
   return {
     historyEventsPerOrder,
     checkoutPhasesMs: { sampled: phasesOfOrders.length, phases: summarisePhases(phasesOfOrders) },
+    slowestCheckoutPhasesMs: await checkoutPhasesOf(
+      driver,
+      servers,
+      slowestCheckouts(completed, options.slowestSample),
+    ),
   };
 }
 
 /** A workflow's history once it has closed (a few seconds at most). */
+type HistoryEvents = proto.api.history.v1.IHistoryEvent[];
+
 async function closedHistory(
   servers: Servers,
   workflowId: string,
-): Promise<proto.api.history.v1.IHistoryEvent[] | undefined> {
+): Promise<HistoryEvents | undefined> {
   const handle = servers.client.workflow.getHandle(workflowId);
   for (let attempt = 0; attempt < 50; attempt++) {
     const events = (await handle.fetchHistory()).events ?? [];

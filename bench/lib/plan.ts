@@ -40,6 +40,8 @@ export interface LoadOptions {
   warmupOrders: number;
   /** Histories read per vertical to count events per order. */
   historySample: number;
+  /** The slowest checkouts whose histories are read too, for where the tail's time went. */
+  slowestSample: number;
   /** The payment token of every order (`tok_ok`, or `tok_flaky` / `tok_slow`). */
   paymentToken: string;
   /**
@@ -86,6 +88,7 @@ export const DEFAULT_OPTIONS: LoadOptions = {
   maxCheckoutP99Ms: 3000,
   warmupOrders: 10,
   historySample: 5,
+  slowestSample: 10,
   paymentToken: 'tok_ok',
   logLevel: 'warn',
 };

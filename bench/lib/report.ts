@@ -2,7 +2,7 @@
 
 import type { MemorySeries, ProcessMemory } from './memory';
 import type { Arrival } from './plan';
-import type { MeasuredProcess, PhaseReport } from './phase';
+import type { CheckoutPhasesSummary, MeasuredProcess, PhaseReport } from './phase';
 import type { LatencySummary } from './stats';
 
 export interface Ratio {
@@ -112,18 +112,22 @@ export function renderTable(
     (r) => `${r.highestHeldRate}/s (${r.sustainable ? 'yes' : 'no'}; stop: ${r.stoppedBecause})`,
   );
   row('checkout ms p50/p95/p99/max', (r) => ms(r.latencyMs.checkout));
-  // Where the sampled checkouts' time went, read off their histories (p50 / p95 ms).
-  const phaseNames = [
-    ...new Set(systems.flatMap((name) => runs[name]!.checkoutPhasesMs.phases.map((p) => p.name))),
-  ];
-  if (phaseNames.length > 0) {
-    row('  checkout phases p50 / p95 (orders)', (r) => `(${r.checkoutPhasesMs.sampled})`);
-    for (const phase of phaseNames)
+  /** A summary's phases, a row each (p50 / p95 ms), under a heading with its order count. */
+  const phaseRows = (heading: string, pick: (run: PhaseReport) => CheckoutPhasesSummary) => {
+    const phasesOf = (run: PhaseReport) => pick(run)?.phases ?? [];
+    const names = [...new Set(systems.flatMap((name) => phasesOf(runs[name]!).map((p) => p.name)))];
+    if (names.length === 0) return;
+    row(`  ${heading}`, (r) => `(${pick(r)?.sampled ?? 0})`);
+    for (const phase of names)
       row(`    ${phase}`, (r) => {
-        const found = r.checkoutPhasesMs.phases.find((p) => p.name === phase);
+        const found = phasesOf(r).find((p) => p.name === phase);
         return found ? `${found.p50} / ${found.p95}` : '-';
       });
-  }
+  };
+  // Where the sampled checkouts' time went, read off their histories, and where the slowest
+  // checkouts' went (the tail's).
+  phaseRows('checkout phases p50 / p95 (orders)', (r) => r.checkoutPhasesMs);
+  phaseRows('slowest checkouts, phases p50 / p95 (orders)', (r) => r.slowestCheckoutPhasesMs);
   row('callback ms p50/p95/p99/max', (r) => ms(r.latencyMs.callback));
   row('  confirmation', (r) => ms(r.latencyMs.confirmationCallback));
   row('  events', (r) => ms(r.latencyMs.eventCallback));
