@@ -63,6 +63,30 @@ export interface CheckoutDeps {
   settlementAttentionSeconds: number;
 }
 
+/**
+ * Told how long each step of one checkout took (ms), as it ends: `validation` (the body and
+ * its provider), `idempotency` (the key's record and its current order), `payment` (starting
+ * or joining the workflow and waiting for its decision). The route puts them in Server-Timing.
+ */
+export type CheckoutStepTimer = (
+  step: 'validation' | 'idempotency' | 'payment',
+  ms: number,
+) => void;
+
+/** Runs `work`, telling `timer` how long it took, whether it succeeded or threw. */
+async function timed<T>(
+  timer: CheckoutStepTimer | undefined,
+  step: Parameters<CheckoutStepTimer>[0],
+  work: () => Promise<T>,
+): Promise<T> {
+  const started = performance.now();
+  try {
+    return await work();
+  } finally {
+    timer?.(step, performance.now() - started);
+  }
+}
+
 export interface CheckoutResult {
   order: OrderSnapshot;
   /** True when this call's key had been seen before and the first answer is replayed. */
@@ -322,6 +346,7 @@ export function createCheckout(deps: CheckoutDeps) {
     idempotencyKey: string,
     rawBody: unknown,
     requestId: string,
+    timer?: CheckoutStepTimer,
   ): Promise<CheckoutResult> {
     if (typeof rawBody !== 'object' || rawBody === null || Array.isArray(rawBody)) {
       throw new ApiError(
@@ -333,7 +358,7 @@ export function createCheckout(deps: CheckoutDeps) {
     const deadline = Deadline.in(deps.waitMs);
     const recordId = recordIdOf(client, idempotencyKey);
     const fingerprint = requestFingerprint(rawBody);
-    const validation = await validOrder(deadline, rawBody).then(
+    const validation = await timed(timer, 'validation', () => validOrder(deadline, rawBody)).then(
       (valid) => ({ valid }),
       (invalid: unknown) => ({ invalid }),
     );
@@ -348,26 +373,26 @@ export function createCheckout(deps: CheckoutDeps) {
     const { request, provider } = validation.valid;
     // The key is claimed by writing its record, and read only when that finds it taken: a new
     // key, nearly every checkout, costs one insert.
-    const { record, created } = await claimKey(deadline, recordId, fingerprint);
-    // A key created by this call has a brand-new first order: nothing can have answered for it.
-    const current = created
-      ? { orderId: record.orderId, answer: null }
-      : await currentAttempt(deadline, record);
+    const current = await timed(timer, 'idempotency', async () => {
+      const { record, created } = await claimKey(deadline, recordId, fingerprint);
+      // A key created by this call has a brand-new first order: nothing can have answered it.
+      return created
+        ? { orderId: record.orderId, answer: null }
+        : await currentAttempt(deadline, record);
+    });
     if (current.answer) return { order: current.answer, replayed: true };
     // Unique even when a client sends the same X-Request-Id with each retry.
     const callId = `${requestId}#${randomBytes(4).toString('hex')}`;
-    const decided = await awaitPaymentDecision(
-      deadline,
-      orderWorkflowInput({
-        orderId: current.orderId,
-        request,
-        provider,
-        settings: deps,
-        placedBy: client.name,
-        checkoutCallId: callId,
-        now: Date.now(),
-      }),
-    );
+    const input = orderWorkflowInput({
+      orderId: current.orderId,
+      request,
+      provider,
+      settings: deps,
+      placedBy: client.name,
+      checkoutCallId: callId,
+      now: Date.now(),
+    });
+    const decided = await timed(timer, 'payment', () => awaitPaymentDecision(deadline, input));
     // The workflow recorded what it answered (or kept to checkout's earlier answer): nothing
     // more to record here.
     // Joining a call that started the order is a replay; starting it (even on a retry) is not.

@@ -56,7 +56,7 @@ export function buildOpenApiDocument() {
       title: 'orderflow',
       version: '0.1.0',
       description:
-        "Order fulfilment for lifestyle super-apps: checkout, provider callbacks, support and operations. Every response carries `X-Request-Id` (the request's own when it sent a sane one) and `Server-Timing: app;dur=<ms>`, the time this API took to answer: a caller that waited longer spent the rest in the network or a proxy.",
+        "Order fulfilment for lifestyle super-apps: checkout, provider callbacks, support and operations. Every response carries `X-Request-Id` (the request's own when it sent a sane one) and `Server-Timing: app;dur=<ms>`, the time this API took to answer: a caller that waited longer spent the rest in the network or a proxy. Checkout's answers name its steps after it: `validation` (the body and its provider), `idempotency` (the key's record), `payment` (the order's workflow deciding the payment).",
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     // Relative: the API that served this document (a client generator's base URL is the caller's).

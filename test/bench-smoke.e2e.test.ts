@@ -114,6 +114,18 @@ test('the load generator follows every vertical to its end and measures the bare
     expect(run.checkoutPhasesMs.sampled).toBeGreaterThan(0);
     expect(run.slowestCheckoutPhasesMs.sampled).toBe(2);
   }
+  // Orderflow's API also tells its checkout's steps (Server-Timing); bare has no API.
+  const { all, slowest } = orderflow!.checkoutStepsMs;
+  expect(all.sampled).toBe(6);
+  expect(slowest.sampled).toBe(2);
+  for (const summary of [all, slowest])
+    expect(summary.phases.map((p) => p.name)).toEqual([
+      'app',
+      'validation',
+      'idempotency',
+      'payment',
+    ]);
+  expect(bare!.checkoutStepsMs.all.sampled).toBe(0);
 
   expect(json.ratio!.value).toBeGreaterThan(0);
   expect(json.machine.nproc).toBeGreaterThan(0);

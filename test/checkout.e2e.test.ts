@@ -3,6 +3,7 @@
 
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
+import { serverTimings } from '../api/middleware/server-timing';
 import { recordHistory } from './support/histories';
 import { useHarness, startWebhookReceiver, TOKENS, type WebhookReceiver } from './support/harness';
 import {
@@ -74,6 +75,30 @@ describe('payment decision', () => {
     expect(response.status).toBe(201);
     expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
     expect(response.body.status).toBe('awaiting_confirmation');
+  });
+});
+
+describe("checkout's Server-Timing", () => {
+  test("a placed order's answer names checkout's steps after the API's own time", async () => {
+    const response = await placeOrder(harness.apiUrl, groceryOrder(providerId));
+    expect(response.status).toBe(201);
+    const timings = serverTimings(response.headers['server-timing']);
+    expect(Object.keys(timings)).toEqual(['app', 'validation', 'idempotency', 'payment']);
+    const { app, validation, idempotency, payment } = timings;
+    for (const ms of [validation, idempotency, payment]) expect(ms).toBeGreaterThanOrEqual(0);
+    // The workflow's decision is most of it; the steps are parts of the API's own time (each
+    // rounded to a tenth of a millisecond).
+    expect(payment).toBeGreaterThan(validation!);
+    expect(validation! + idempotency! + payment!).toBeLessThanOrEqual(app! + 0.2);
+  });
+
+  test('a request that fails validation names only that step', async () => {
+    const response = await placeOrder(harness.apiUrl, groceryOrder('no-such-provider'));
+    expect(response.status).toBe(404);
+    expect(Object.keys(serverTimings(response.headers['server-timing']))).toEqual([
+      'app',
+      'validation',
+    ]);
   });
 });
 

@@ -5,6 +5,7 @@ import { Router, type Response } from 'express';
 import type { Models } from '../../infra/db';
 import type { OrderSnapshot } from '../../domain/order';
 import { apiClientOf } from '../middleware/auth';
+import { addServerTiming } from '../middleware/server-timing';
 import { ApiError } from '../errors';
 import { IdempotencyKeySchema, OrderIdParamsSchema } from '../schemas';
 import { CancelOrderRequestSchema, OrderWaitQuerySchema } from './schemas';
@@ -43,7 +44,9 @@ export function ordersRouter(deps: {
       );
     }
     const { order, replayed } = await deps.admission.admit(() =>
-      deps.placeOrder(apiClientOf(res), parsedKey.data, req.body, String(req.id)),
+      deps.placeOrder(apiClientOf(res), parsedKey.data, req.body, String(req.id), (step, ms) =>
+        addServerTiming(res, step, ms),
+      ),
     );
     deps.metrics.checkouts.inc({ vertical: order.vertical, status: order.status });
     if (replayed) res.setHeader('Idempotent-Replayed', 'true');

@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { serverTimings } from '../../api/middleware/server-timing';
 import { freePort } from '../../dev/embedded';
 import { createAdminClient } from '../../dev/admin-client';
 import {
@@ -323,6 +324,7 @@ export async function startOrderflowDriver(
       let status: number;
       let answer: unknown;
       let retryAfterMs = 0;
+      let serverTiming: string | null = null;
       try {
         const { data, error, response } = await app.POST('/v1/orders', {
           params: { header: { 'Idempotency-Key': idempotencyKey } },
@@ -334,6 +336,7 @@ export async function startOrderflowDriver(
         });
         status = response.status;
         retryAfterMs = Number(response.headers.get('retry-after') ?? 0) * 1000 || 0;
+        serverTiming = response.headers.get('server-timing');
         answer = data ?? error;
       } catch (error) {
         if (signal.aborted) throw error;
@@ -346,6 +349,7 @@ export async function startOrderflowDriver(
       if (status === 201) {
         record.checkoutMs = answeredAt - started;
         record.checkoutAt = { sentMs, answeredMs: Date.now() };
+        record.checkoutSteps = serverTimings(serverTiming);
         return { orderId: (answer as { orderId: string }).orderId, answeredAt };
       }
       log.add(record, `checkout_${status}_${errorCode(answer)}`);

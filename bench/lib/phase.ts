@@ -151,6 +151,11 @@ export interface PhaseReport {
   checkoutPhasesMs: CheckoutPhasesSummary;
   /** The same for the slowest checkouts of the run (`--slowest`): where the tail's time went. */
   slowestCheckoutPhasesMs: CheckoutPhasesSummary;
+  /**
+   * The API's own account of checkout (its Server-Timing: validation, idempotency, payment),
+   * over every accepted checkout and over the slowest; none for the bare workflow.
+   */
+  checkoutStepsMs: { all: CheckoutPhasesSummary; slowest: CheckoutPhasesSummary };
   databaseOpsPerOrder: { total: number; byCommand: Record<string, number> } | null;
   cpuSeconds: Partial<Record<MeasuredProcess, number>>;
   /**
@@ -404,6 +409,10 @@ export async function runPhase(
       cpuTimeline,
       ...withMemory(judgeWindows(windows, records, options, started), memory),
       ...(await sampleHistories(driver, servers, completed, options)),
+      checkoutStepsMs: {
+        all: checkoutSteps(completed),
+        slowest: checkoutSteps(slowestCheckouts(completed, options.slowestSample)),
+      },
       databaseOpsPerOrder: databaseOps(dbBefore, dbAfter, completed.length),
       cpuSeconds,
       memory: memory.report(),
@@ -675,6 +684,14 @@ async function checkoutPhasesOf(
     if (phases) phasesOfOrders.push(phases);
   }
   return { sampled: phasesOfOrders.length, phases: summarisePhases(phasesOfOrders) };
+}
+
+/** The API's Server-Timing steps of these orders' checkouts, p50 / p95 each. */
+function checkoutSteps(records: readonly OrderRecord[]): CheckoutPhasesSummary {
+  const stepsOfOrders = records.flatMap((r) =>
+    r.checkoutSteps ? [Object.entries(r.checkoutSteps).map(([name, ms]) => ({ name, ms }))] : [],
+  );
+  return { sampled: stepsOfOrders.length, phases: summarisePhases(stepsOfOrders) };
 }
 
 /** The `count` completed orders whose checkouts took longest. */

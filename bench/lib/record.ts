@@ -16,6 +16,8 @@ export interface OrderRecord {
   checkoutMs?: number;
   /** When the accepted checkout call was sent and answered (epoch ms: server times compare). */
   checkoutAt?: { sentMs: number; answeredMs: number };
+  /** The accepted checkout's Server-Timing metrics (orderflow: app, validation, idempotency, payment). */
+  checkoutSteps?: Record<string, number>;
   /** From the checkout's answer until the provider's webhook arrived (negative: before it). */
   webhookAfterCheckoutMs?: number;
   confirmationMs?: number;

@@ -128,6 +128,9 @@ export function renderTable(
   // checkouts' went (the tail's).
   phaseRows('checkout phases p50 / p95 (orders)', (r) => r.checkoutPhasesMs);
   phaseRows('slowest checkouts, phases p50 / p95 (orders)', (r) => r.slowestCheckoutPhasesMs);
+  // The API's own account of the same (its Server-Timing header): all, then the slowest.
+  phaseRows('checkout, by the API (orders)', (r) => r.checkoutStepsMs?.all);
+  phaseRows('slowest checkouts, by the API (orders)', (r) => r.checkoutStepsMs?.slowest);
   row('callback ms p50/p95/p99/max', (r) => ms(r.latencyMs.callback));
   row('  confirmation', (r) => ms(r.latencyMs.confirmationCallback));
   row('  events', (r) => ms(r.latencyMs.eventCallback));
