@@ -39,6 +39,11 @@ export interface LoadReport {
   topology: 'dev-server' | 'given-servers' | 'cluster';
   options: Omit<LoadOptions, 'signal' | 'progress'>;
   runs: { orderflow?: PhaseReport; bare?: PhaseReport };
+  /**
+   * Mode `both`: whether bare ran on servers started afresh for it, or on orderflow's (given
+   * servers cannot be restarted).
+   */
+  bareServers?: 'fresh' | 'orderflow';
   /** orderflow's end-to-end throughput as a share of the bare ceiling (mode `both`). */
   ratio: Ratio | null;
   /** Where the servers' data and the processes' logs are (kept only with `keepData`). */
@@ -154,20 +159,29 @@ export async function runLoad(input: Partial<LoadOptions> = {}): Promise<LoadRep
     }[topology],
     false,
   );
-  const servers = options.cluster
-    ? await startClusterServers(options, runId, options.cluster)
-    : await startServers(options.servers, {
-        keepData: options.keepData,
-        devServerWal: options.devServerWal,
-      });
+  const startTopology = async (): Promise<Servers> =>
+    options.cluster
+      ? startClusterServers(options, runId, options.cluster)
+      : startServers(options.servers, {
+          keepData: options.keepData,
+          devServerWal: options.devServerWal,
+        });
+  let servers: Servers | undefined = await startTopology();
   options.progress?.(
     options.cluster ? 'registering the providers' : 'starting the API and the workers',
     false,
   );
   const runs: LoadReport['runs'] = {};
-  // The bare worker bundles its workflow while orderflow runs; idle, it only long-polls.
-  const bareStarting =
-    options.mode === 'orderflow' ? undefined : startBareDriver(servers, options, runId);
+  // Bare on the servers orderflow has just loaded would pay for what orderflow left there (the
+  // dev server's SQLite holds its histories): 0.02 CPU s and ~10 ms of checkout p50 per order
+  // on the twelfth round's machine (docs/BENCHMARKS.md). Servers this run started itself are
+  // started afresh for bare; given ones cannot be, and bare then shares them.
+  const bareOnFreshServers = options.mode === 'both' && topology !== 'given-servers';
+  // Otherwise the bare worker bundles its workflow while orderflow runs; idle, it only long-polls.
+  let bareStarting =
+    options.mode === 'orderflow' || bareOnFreshServers
+      ? undefined
+      : startBareDriver(servers, options, runId);
   bareStarting?.catch(() => undefined);
   try {
     if (options.mode !== 'bare') {
@@ -178,6 +192,14 @@ export async function runLoad(input: Partial<LoadOptions> = {}): Promise<LoadRep
         options,
         machine.nproc,
       );
+    }
+    if (bareOnFreshServers && !options.signal?.aborted) {
+      options.progress?.('starting fresh servers for the bare workflow', false);
+      const used = servers;
+      servers = undefined;
+      await used.stop();
+      servers = await startTopology();
+      bareStarting = startBareDriver(servers, options, runId);
     }
     if (bareStarting && !options.signal?.aborted) {
       runs.bare = await measure(
@@ -190,7 +212,7 @@ export async function runLoad(input: Partial<LoadOptions> = {}): Promise<LoadRep
     }
   } finally {
     await bareStarting?.then((driver) => driver.stop()).catch(() => undefined);
-    await servers.stop();
+    await servers?.stop();
   }
   const { signal: _signal, progress: _progress, ...recorded } = options;
   return {
@@ -200,6 +222,9 @@ export async function runLoad(input: Partial<LoadOptions> = {}): Promise<LoadRep
     topology,
     options: recorded,
     runs,
+    ...(runs.orderflow && runs.bare
+      ? { bareServers: bareOnFreshServers ? ('fresh' as const) : ('orderflow' as const) }
+      : {}),
     ratio: runs.orderflow && runs.bare ? ratioOf(runs.orderflow, runs.bare) : null,
     dataDir: servers.dataDir,
   };
@@ -402,7 +427,12 @@ async function main(): Promise<void> {
     process.stdout.write(
       `warning: the machine was ${Math.round(busy * 100)}% busy before the run: other work competed with it\n`,
     );
-  process.stdout.write(`${renderTable(report.runs, report.ratio)}\n\nreport: ${file}\n`);
+  const bareOn = { fresh: 'servers started afresh for it', orderflow: "orderflow's servers" };
+  process.stdout.write(
+    `${renderTable(report.runs, report.ratio)}\n` +
+      (report.bareServers ? `bare ran on ${bareOn[report.bareServers]}\n` : '') +
+      `\nreport: ${file}\n`,
+  );
   if (options.keepData) process.stdout.write(`data and logs: ${report.dataDir}\n`);
 }
 

@@ -127,6 +127,8 @@ test('the load generator follows every vertical to its end and measures the bare
     ]);
   expect(bare!.checkoutStepsMs.all.sampled).toBe(0);
 
+  // Servers given to the run cannot be restarted: bare shares orderflow's, and says so.
+  expect(json.bareServers).toBe('orderflow');
   expect(json.ratio!.value).toBeGreaterThan(0);
   expect(json.machine.nproc).toBeGreaterThan(0);
 });
