@@ -48,6 +48,8 @@ export interface LoadReport {
   ratio: Ratio | null;
   /** Where the servers' data and the processes' logs are (kept only with `keepData`). */
   dataDir: string;
+  /** The same for the servers started afresh for bare (`bareServers: 'fresh'`). */
+  bareDataDir?: string;
 }
 
 function checkOptions(options: LoadOptions): void {
@@ -167,6 +169,8 @@ export async function runLoad(input: Partial<LoadOptions> = {}): Promise<LoadRep
           devServerWal: options.devServerWal,
         });
   let servers: Servers | undefined = await startTopology();
+  const { dataDir } = servers;
+  let bareDataDir: string | undefined;
   options.progress?.(
     options.cluster ? 'registering the providers' : 'starting the API and the workers',
     false,
@@ -199,6 +203,7 @@ export async function runLoad(input: Partial<LoadOptions> = {}): Promise<LoadRep
       servers = undefined;
       await used.stop();
       servers = await startTopology();
+      bareDataDir = servers.dataDir;
       bareStarting = startBareDriver(servers, options, runId);
     }
     if (bareStarting && !options.signal?.aborted) {
@@ -226,7 +231,8 @@ export async function runLoad(input: Partial<LoadOptions> = {}): Promise<LoadRep
       ? { bareServers: bareOnFreshServers ? ('fresh' as const) : ('orderflow' as const) }
       : {}),
     ratio: runs.orderflow && runs.bare ? ratioOf(runs.orderflow, runs.bare) : null,
-    dataDir: servers.dataDir,
+    dataDir,
+    ...(bareDataDir ? { bareDataDir } : {}),
   };
 }
 
@@ -433,7 +439,10 @@ async function main(): Promise<void> {
       (report.bareServers ? `bare ran on ${bareOn[report.bareServers]}\n` : '') +
       `\nreport: ${file}\n`,
   );
-  if (options.keepData) process.stdout.write(`data and logs: ${report.dataDir}\n`);
+  if (options.keepData) {
+    process.stdout.write(`data and logs: ${report.dataDir}\n`);
+    if (report.bareDataDir) process.stdout.write(`bare's data and logs: ${report.bareDataDir}\n`);
+  }
 }
 
 if (require.main === module) {

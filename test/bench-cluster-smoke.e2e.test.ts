@@ -52,6 +52,8 @@ test('the load generator measures every role of the cluster, and the bare workfl
   // The bare workflow on a cluster of its own kind, started afresh (what orderflow left in
   // Temporal's PostgreSQL does not slow it).
   expect(report.bareServers).toBe('fresh');
+  expect(report.bareDataDir).toEqual(expect.any(String));
+  expect(report.bareDataDir).not.toBe(report.dataDir);
   expect(bare!.errors.total).toBe(0);
   expect(bare!.orders).toMatchObject({ sent: 6, completed: 6 });
   expect(bare!.cpuSecondsPerOrder.worker).toBeGreaterThan(0);

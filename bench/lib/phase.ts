@@ -755,9 +755,9 @@ async function sampleHistories(
   };
 }
 
-/** A workflow's history once it has closed (a few seconds at most). */
 type HistoryEvents = proto.api.history.v1.IHistoryEvent[];
 
+/** A workflow's history once it has closed (a few seconds at most). */
 async function closedHistory(
   servers: Servers,
   workflowId: string,
