@@ -31,4 +31,9 @@ export interface ActivityDeps {
    * the deliveries run on (infra/task-queues.ts).
    */
   appEvents: { retryInitialMs: number; retryMaximumMs: number; taskQueue: string };
+  /**
+   * Whether the authorised order's answer to checkout is written with its first publication,
+   * in one insert (config CHECKOUT_ANSWER_WITH_PUBLICATION, infra/checkout-answers.ts).
+   */
+  answerWithPublication: boolean;
 }

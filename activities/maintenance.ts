@@ -12,6 +12,7 @@
 // with such an answer is kept and looked at again on the next run. Answers go before their
 // key, and deleting what is gone does nothing, so a retried or interrupted batch is harmless.
 
+import { deleteCheckoutAnswers, readCheckoutAnswers } from '../infra/checkout-answers';
 import { deleteExpiredCodecSessions } from '../infra/models/codec-session';
 import { attemptOrderId } from '../infra/models/idempotency';
 import { isRetryableAnswer } from '../domain/checkout';
@@ -49,8 +50,7 @@ export function createMaintenanceActivities({
     let chains = records.map((record) => ({ record, attempt: 0 }));
     while (chains.length > 0) {
       const ids = chains.map(({ record, attempt }) => attemptOrderId(record.orderId, attempt));
-      const answers = await models.CheckoutAnswer.find({ _id: { $in: ids } }).lean();
-      const byId = new Map(answers.map((answer) => [answer._id, answer.answer]));
+      const byId = await readCheckoutAnswers(models, ids);
       chains = chains.flatMap(({ record, attempt }) => {
         const orderId = attemptOrderId(record.orderId, attempt);
         const answer = byId.get(orderId);
@@ -98,10 +98,7 @@ export function createMaintenanceActivities({
       const keys = await answersOf(records);
       const purgeable = keys.filter((key) => key.decided);
       const answerIds = purgeable.flatMap((key) => key.answerIds);
-      const answersDeleted =
-        answerIds.length > 0
-          ? (await models.CheckoutAnswer.deleteMany({ _id: { $in: answerIds } })).deletedCount
-          : 0;
+      const answersDeleted = await deleteCheckoutAnswers(models, answerIds);
       const recordsDeleted =
         purgeable.length > 0
           ? (

@@ -28,11 +28,8 @@ import type { ApiClient } from '../infra/config';
 import { isDuplicateKeyError, type Models } from '../infra/db';
 import { insertValidated } from '../infra/insert-validated';
 import type { ProviderDirectory } from '../infra/provider-directory';
-import {
-  attemptOrderId,
-  recordCheckoutAnswer,
-  type IdempotencyDocument,
-} from '../infra/models/idempotency';
+import { readCheckoutAnswer, recordCheckoutGaveUp } from '../infra/checkout-answers';
+import { attemptOrderId, type IdempotencyDocument } from '../infra/models/idempotency';
 import {
   awaitPaymentDecisionUpdate,
   orderWorkflowId,
@@ -187,11 +184,8 @@ export function createCheckout(deps: CheckoutDeps) {
   /** What checkout answered (or would have) for an order, once its payment was decided. */
   async function answerFor(deadline: Deadline, orderId: string): Promise<OrderSnapshot | null> {
     const reserve = answerReserveMs(deps.waitMs);
-    const kept = await deadline.within(
-      models.CheckoutAnswer.findById(orderId).lean().exec(),
-      reserve,
-    );
-    if (kept) return kept.answer;
+    const kept = await deadline.within(readCheckoutAnswer(models, orderId), reserve);
+    if (kept) return kept;
     // A caller that died before keeping its answer: the read model has the decided order.
     const order = await deadline.within(readOrder(models, orderId), reserve);
     return order && order.status !== 'pending_payment' ? order : null;
@@ -217,14 +211,14 @@ export function createCheckout(deps: CheckoutDeps) {
     );
   }
 
-  /** Records `order` as checkout's answer (or learns the one that stands) by the deadline. */
+  /** Records `order` (nothing charged) as checkout's answer, or learns the one that stands. */
   async function recordAnswer(
     deadline: Deadline,
     order: OrderSnapshot,
     cause?: unknown,
   ): Promise<OrderSnapshot> {
     try {
-      return await deadline.within(recordCheckoutAnswer(models.CheckoutAnswer, order));
+      return await deadline.within(recordCheckoutGaveUp(models, order));
     } catch (error) {
       const why = cause ?? error;
       throw new ApiError(

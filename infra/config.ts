@@ -297,6 +297,12 @@ const envSchema = z.object({
    * MISSION.md's "about two seconds"; a test that must outlast a longer checkout wait sets more.
    */
   SANDBOX_SLOW_PAYMENT_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
+  /**
+   * Whether workers write an authorised order's answer to checkout with its first publication,
+   * in one insert (infra/checkout-answers.ts). `false` while any API from before this setting
+   * runs (a rolling upgrade): those record checkout's "nothing was charged" in one place only.
+   */
+  CHECKOUT_ANSWER_WITH_PUBLICATION: z.enum(['true', 'false']).default('true'),
   /** An OTLP/HTTP collector (e.g. http://127.0.0.1:4318) that receives traces; unset: no tracing. */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(
     (value) => (value === '' ? undefined : value),
@@ -363,6 +369,8 @@ export interface Config {
     metricsPort?: number;
     /** How long the sandbox gateway keeps a `tok_slow` call (ms). */
     sandboxSlowPaymentMs: number;
+    /** Whether an authorised order's checkout answer is written with its first publication. */
+    checkoutAnswerWithPublication: boolean;
     /** How long listing copies are gathered before they are written (ms). */
     listingWindowMs: number;
   };
@@ -463,6 +471,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
       metricsPort: env.WORKER_METRICS_PORT,
       listingWindowMs: env.LISTING_WRITE_WINDOW_MS,
       sandboxSlowPaymentMs: env.SANDBOX_SLOW_PAYMENT_MS,
+      checkoutAnswerWithPublication: env.CHECKOUT_ANSWER_WITH_PUBLICATION === 'true',
     },
     telemetry: { otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT },
   });

@@ -17,7 +17,12 @@ import { insertValidated } from './insert-validated';
 import type { Models } from './db';
 import { writeListingCopies, type ListingCopies, type ListingCopy } from './listing-copies';
 import type { OrderDocument } from './models/order';
-import { publicationId, unixMinute, unixSecond } from './models/order-publication';
+import {
+  publicationId,
+  unixMinute,
+  unixSecond,
+  type OrderPublicationDocument,
+} from './models/order-publication';
 
 export type ReadModels = Pick<Models, 'Order' | 'OrderPublication'>;
 
@@ -38,18 +43,26 @@ export async function publishSnapshot(
   listing.queue({ snapshot, publication });
 }
 
-async function insertPublication(models: ReadModels, snapshot: OrderSnapshot, publication: number) {
+/** `snapshot` as the order's `publication`-th publication, stored now. */
+export function publicationRecord(
+  snapshot: OrderSnapshot,
+  publication: number,
+): OrderPublicationDocument {
   const createdAt = new Date();
+  return {
+    _id: publicationId(snapshot.orderId, publication),
+    orderId: snapshot.orderId,
+    publication,
+    snapshot,
+    createdAt,
+    createdSecond: unixSecond(createdAt),
+    createdMinute: unixMinute(createdAt),
+  };
+}
+
+async function insertPublication(models: ReadModels, snapshot: OrderSnapshot, publication: number) {
   try {
-    await insertValidated(models.OrderPublication, {
-      _id: publicationId(snapshot.orderId, publication),
-      orderId: snapshot.orderId,
-      publication,
-      snapshot,
-      createdAt,
-      createdSecond: unixSecond(createdAt),
-      createdMinute: unixMinute(createdAt),
-    });
+    await insertValidated(models.OrderPublication, publicationRecord(snapshot, publication));
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
   }

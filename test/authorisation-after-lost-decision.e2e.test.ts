@@ -12,7 +12,8 @@ import { createPaymentActivities } from '../activities/payments';
 import type { OrderSnapshot } from '../domain/order';
 import { connectDatabase, type Database } from '../infra/db';
 import { createLogger } from '../infra/logger';
-import { recordCheckoutAnswer } from '../infra/models/idempotency';
+import { recordAuthorisedAnswer, recordCheckoutGaveUp } from '../infra/checkout-answers';
+import { publicationRecord } from '../infra/read-model';
 import { createSandboxGateway } from '../infra/payments/sandbox';
 
 let database: Database;
@@ -44,23 +45,31 @@ const payment = (orderId: string) => ({
 const answer = (orderId: string, status: OrderSnapshot['status']) =>
   ({ orderId, status, revision: 3 }) as OrderSnapshot;
 
-test("after an earlier try recorded the order's own answer (authorised), the authorisation gives back the same hold", async () => {
-  const orderId = `ord_${randomBytes(12).toString('hex')}`;
-  const first = await activities().authorisePayment(payment(orderId));
-  await recordCheckoutAnswer(
-    database.models.CheckoutAnswer,
-    answer(orderId, 'awaiting_confirmation'),
-  );
+test.each([
+  ['with its first publication', true],
+  ['alone (a worker that may not write them together)', false],
+])(
+  "after an earlier try recorded the order's own answer (authorised) %s, the authorisation gives back the same hold",
+  async (_where, withPublication) => {
+    const orderId = `ord_${randomBytes(12).toString('hex')}`;
+    const first = await activities().authorisePayment(payment(orderId));
+    const authorised = answer(orderId, 'awaiting_confirmation');
+    await recordAuthorisedAnswer(
+      database.models,
+      authorised,
+      withPublication ? publicationRecord(authorised, 1) : undefined,
+    );
 
-  const again = await activities().authorisePayment(payment(orderId));
-  expect(again).toEqual(first);
-  const holds = await database.models.SandboxPayment.countDocuments({ orderId });
-  expect(holds).toBe(1);
-});
+    const again = await activities().authorisePayment(payment(orderId));
+    expect(again).toEqual(first);
+    const holds = await database.models.SandboxPayment.countDocuments({ orderId });
+    expect(holds).toBe(1);
+  },
+);
 
 test('after checkout answered that nothing was charged, the authorisation is refused for good', async () => {
   const orderId = `ord_${randomBytes(12).toString('hex')}`;
-  await recordCheckoutAnswer(database.models.CheckoutAnswer, answer(orderId, 'payment_declined'));
+  await recordCheckoutGaveUp(database.models, answer(orderId, 'payment_declined'));
 
   const refused = await activities()
     .authorisePayment(payment(orderId))
@@ -85,7 +94,7 @@ describe('while checkout surely still waits (checkoutWaitsUntil)', () => {
   test("it does not ask for checkout's answer: it holds the money, for the workflow to give back when the answer stands", async () => {
     const orderId = `ord_${randomBytes(12).toString('hex')}`;
     // Checkout failed at once (Temporal did not answer it) and answered "nothing charged".
-    await recordCheckoutAnswer(database.models.CheckoutAnswer, answer(orderId, 'payment_declined'));
+    await recordCheckoutGaveUp(database.models, answer(orderId, 'payment_declined'));
 
     const held = await activitiesAt('2026-12-03T10:00:01.000Z').authorisePayment({
       ...payment(orderId),
@@ -97,7 +106,7 @@ describe('while checkout surely still waits (checkoutWaitsUntil)', () => {
 
   test('from then on it asks, and refuses once checkout said nothing was charged', async () => {
     const orderId = `ord_${randomBytes(12).toString('hex')}`;
-    await recordCheckoutAnswer(database.models.CheckoutAnswer, answer(orderId, 'payment_declined'));
+    await recordCheckoutGaveUp(database.models, answer(orderId, 'payment_declined'));
 
     const refused = await activitiesAt(waitsUntil)
       .authorisePayment({ ...payment(orderId), checkoutWaitsUntil: waitsUntil })

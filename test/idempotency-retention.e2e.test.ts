@@ -4,7 +4,8 @@
 // is not decided yet. After the retention a retry with the same key places a new order. The
 // same run deletes expired codec sign-in sessions (FerretDB has no TTL index for them either).
 
-import { attemptOrderId } from '../infra/models/idempotency';
+import { readCheckoutAnswer } from '../infra/checkout-answers';
+import { answerBesidePublicationsId, attemptOrderId } from '../infra/models/idempotency';
 import { createMaintenanceActivities } from '../activities/maintenance';
 import { CHECKOUT_TIMEOUT } from '../domain/checkout';
 import type { OrderStatus } from '../domain/order';
@@ -34,11 +35,14 @@ async function keyRecord(name: string, createdAt = pastRetention()) {
   return orderId;
 }
 
-/** Checkout's recorded answer for an order, and (when decided) the order's document. */
+/**
+ * Checkout's recorded answer for an order (`beside` the order's publications, as a worker
+ * writes it with the first one, or alone), and (when decided) the order's document.
+ */
 async function answered(
   orderId: string,
   status: OrderStatus,
-  options: { retryable?: boolean; published?: boolean } = {},
+  options: { retryable?: boolean; published?: boolean; beside?: boolean } = {},
 ) {
   const snapshot = {
     orderId,
@@ -46,8 +50,11 @@ async function answered(
     ...(options.retryable ? { failure: CHECKOUT_TIMEOUT } : {}),
     revision: 2,
   };
-  await models().CheckoutAnswer.create({
-    _id: orderId,
+  const place = options.beside
+    ? models().CheckoutAnswerBesidePublications
+    : models().CheckoutAnswer;
+  await place.create({
+    _id: options.beside ? answerBesidePublicationsId(orderId) : orderId,
     answer: snapshot,
     createdAt: pastRetention(),
   });
@@ -66,7 +73,7 @@ async function answered(
 const recordExists = async (orderId: string) =>
   (await models().IdempotencyRecord.exists({ orderId })) !== null;
 const answerExists = async (orderId: string) =>
-  (await models().CheckoutAnswer.exists({ _id: orderId })) !== null;
+  (await readCheckoutAnswer(models(), orderId)) !== null;
 
 /** Triggers the schedule now and waits for that run's result. */
 async function triggerPurge(): Promise<PurgeTotals> {
@@ -120,10 +127,11 @@ test('a triggered run purges records past the retention with their answers; rece
 
   const decided = await keyRecord('decided');
   await answered(decided, 'completed');
-  // "Try again" first, then a second order under the same key: both answers go.
+  // "Try again" first, then a second order under the same key: both answers go, the second
+  // from beside its publications.
   const retried = await keyRecord('retried');
   await answered(retried, 'payment_declined', { retryable: true });
-  await answered(attemptOrderId(retried, 1), 'cancelled');
+  await answered(attemptOrderId(retried, 1), 'cancelled', { beside: true });
   const neverAnswered = await keyRecord('never-answered');
   // Checkout said "nothing was charged" and the order's workflow has not published yet: the
   // answer must stay until it has, so the key stays too.

@@ -63,6 +63,7 @@ export function activityDeps(
     webhooks,
     clock: () => new Date(),
     appEvents: { ...config.appEvents, taskQueue: appEventTaskQueue(config.temporal) },
+    answerWithPublication: config.worker.checkoutAnswerWithPublication,
   };
 }
 

@@ -1,11 +1,10 @@
 // Idempotency keys of checkout calls, insert-only (the embedded database does not make
 // updates atomic, inserts of one _id are): a key record says which request body the key
-// came with and which order it started; a checkout answer is kept per order id once given.
+// came with and which order it started; a checkout answer is kept per order id once given
+// (in one of two places: infra/checkout-answers.ts).
 
 import { createHash } from 'node:crypto';
-import { Schema, type Connection, type Model } from 'mongoose';
-import { isDuplicateKeyError } from '../duplicate-key';
-import { insertValidated } from '../insert-validated';
+import { Schema, type Connection } from 'mongoose';
 import type { OrderSnapshot } from '../../domain/order';
 
 export interface IdempotencyDocument {
@@ -18,7 +17,7 @@ export interface IdempotencyDocument {
 }
 
 export interface CheckoutAnswerDocument {
-  /** The order id. */
+  /** The order id; `<orderId>/answer` beside the order's publications (answerBesidePublicationsId). */
   _id: string;
   answer: OrderSnapshot;
   createdAt: Date;
@@ -34,14 +33,29 @@ const idempotencySchema = new Schema<IdempotencyDocument>(
   { versionKey: false, collection: 'idempotency_keys' },
 );
 
-const checkoutAnswerSchema = new Schema<CheckoutAnswerDocument>(
-  {
-    _id: { type: String, required: true },
-    answer: { type: Schema.Types.Mixed, required: true },
-    createdAt: { type: Date, required: true, default: () => new Date() },
-  },
-  { versionKey: false, collection: 'checkout_answers' },
+const checkoutAnswerFields = {
+  _id: { type: String, required: true },
+  answer: { type: Schema.Types.Mixed, required: true },
+  createdAt: { type: Date, required: true, default: () => new Date() },
+};
+const checkoutAnswerSchema = new Schema<CheckoutAnswerDocument>(checkoutAnswerFields, {
+  versionKey: false,
+  collection: 'checkout_answers',
+});
+/**
+ * The same answers kept beside the order's publications (infra/checkout-answers.ts). They carry
+ * none of a publication's fields, so the change feed, the listing's repair sweep and the
+ * publication chain (which ask for those fields, or for numbered ids) never see them.
+ */
+const checkoutAnswerBesidePublicationsSchema = new Schema<CheckoutAnswerDocument>(
+  checkoutAnswerFields,
+  { versionKey: false, collection: 'order_publications' },
 );
+
+/** The id of an order's checkout answer beside its publications (`<orderId>/<n>`). */
+export function answerBesidePublicationsId(orderId: string): string {
+  return `${orderId}/answer`;
+}
 
 export function defineIdempotencyModels(connection: Connection) {
   return {
@@ -52,6 +66,10 @@ export function defineIdempotencyModels(connection: Connection) {
     CheckoutAnswer: connection.model<CheckoutAnswerDocument>(
       'CheckoutAnswer',
       checkoutAnswerSchema,
+    ),
+    CheckoutAnswerBesidePublications: connection.model<CheckoutAnswerDocument>(
+      'CheckoutAnswerBesidePublications',
+      checkoutAnswerBesidePublicationsSchema,
     ),
   };
 }
@@ -65,24 +83,4 @@ export function attemptOrderId(firstOrderId: string, attempt: number): string {
   if (attempt === 0) return firstOrderId;
   const digest = createHash('sha256').update(`${firstOrderId}#${attempt}`).digest('hex');
   return `ord_${digest.slice(0, 24)}`;
-}
-
-/**
- * Records `answer` as its order's checkout answer unless one is recorded already; answers with
- * the one that stands. Checkout (when it stops waiting) and the workflow (when the payment is
- * authorised) both call this: the first insert wins, on MongoDB and FerretDB alike.
- */
-export async function recordCheckoutAnswer(
-  CheckoutAnswer: Model<CheckoutAnswerDocument>,
-  answer: OrderSnapshot,
-): Promise<OrderSnapshot> {
-  try {
-    await insertValidated(CheckoutAnswer, { _id: answer.orderId, answer, createdAt: new Date() });
-    return answer;
-  } catch (error) {
-    if (!isDuplicateKeyError(error)) throw error;
-    const standing = await CheckoutAnswer.findById(answer.orderId).lean();
-    if (!standing) throw error; // purged meanwhile: let the caller retry or fail
-    return standing.answer;
-  }
 }

@@ -29,17 +29,21 @@ function dyingAfter(operation: 'authorise' | 'capture', gateway: PaymentGateway)
 /** `models`, but the process dies as soon as a publication of the order is stored. */
 function dyingAfterPublishing(models: Models): Models {
   const publications = models.OrderPublication;
-  // Publications are plain inserts into the model's collection (infra/insert-validated.ts).
+  // Publications are plain inserts into the model's collection (infra/insert-validated.ts);
+  // the first goes in with checkout's answer, in one insertMany (infra/checkout-answers.ts).
   const collection = publications.collection;
-  const insertOne = collection.insertOne.bind(collection) as (doc: unknown) => Promise<unknown>;
+  const dyingAfter = (insert: 'insertOne' | 'insertMany') => {
+    const stored = collection[insert].bind(collection) as (...args: unknown[]) => Promise<unknown>;
+    return async (...args: unknown[]) => {
+      await stored(...args);
+      process.kill(process.pid, 'SIGKILL');
+      return new Promise(() => undefined);
+    };
+  };
   const dyingCollection = new Proxy(collection, {
     get: (target, property, receiver) =>
-      property === 'insertOne'
-        ? async (doc: unknown) => {
-            await insertOne(doc);
-            process.kill(process.pid, 'SIGKILL');
-            return new Promise(() => undefined);
-          }
+      property === 'insertOne' || property === 'insertMany'
+        ? dyingAfter(property)
         : Reflect.get(target, property, receiver),
   });
   const dying = new Proxy(publications, {
