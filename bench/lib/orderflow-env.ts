@@ -32,19 +32,24 @@ export function orderflowSettings(options: LoadOptions): OrderflowSettings {
       // The generator's webhook receiver listens on 127.0.0.1.
       ALLOW_PRIVATE_WEBHOOKS: 'true',
       ...workerSizing(),
+      // For before/after runs of how the worker writes checkout's answer
+      // (infra/checkout-answers.ts): the generator's own setting, when it has one.
+      ...passedOn(['CHECKOUT_ANSWER_WITH_PUBLICATION']),
     },
   };
 }
 
 /** The worker settings the order workers and the bare worker share (infra/config.ts). */
 export function workerSizing(): Record<string, string> {
-  const sizing: Record<string, string> = {};
-  for (const name of [
-    'WORKER_MAX_CONCURRENT_ACTIVITIES',
-    'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS',
-  ] as const) {
+  return passedOn(['WORKER_MAX_CONCURRENT_ACTIVITIES', 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS']);
+}
+
+/** The generator's own settings of these names, those it has. */
+function passedOn(names: readonly string[]): Record<string, string> {
+  const settings: Record<string, string> = {};
+  for (const name of names) {
     const value = process.env[name];
-    if (value) sizing[name] = value;
+    if (value) settings[name] = value;
   }
-  return sizing;
+  return settings;
 }
