@@ -261,6 +261,8 @@ const HELP = `npm run bench -- [options]
   --token TOKEN                payment token (default tok_ok; tok_flaky, tok_slow)
   --app-endpoints N            register N app endpoints (at the generator, answering 204)
                                first, so orders' app events are delivered (default 0)
+  --providers N                register N providers per vertical, orders spread over them
+                               in turn (default 1; production has thousands)
   --log-level LEVEL            LOG_LEVEL of the API and workers (default warn)
   --cluster                    run on the cluster topology (npm run start:cluster's: Temporal
                                server on PostgreSQL, workers per queue, 2 APIs behind nginx),
@@ -320,6 +322,7 @@ export function parseCommandLine(argv: string[]): {
       warmup: { type: 'string' },
       token: { type: 'string' },
       'app-endpoints': { type: 'string' },
+      providers: { type: 'string' },
       'log-level': { type: 'string' },
       'temporal-address': { type: 'string' },
       'mongodb-uri': { type: 'string' },
@@ -374,6 +377,8 @@ export function parseCommandLine(argv: string[]): {
   if (values.token !== undefined) options.paymentToken = values.token;
   if (values['app-endpoints'] !== undefined)
     options.appEndpoints = number(values['app-endpoints'], '--app-endpoints');
+  if (values.providers !== undefined)
+    options.providersPerVertical = number(values.providers, '--providers');
   if (values['log-level'] !== undefined) options.logLevel = values['log-level'];
   if (values.cluster) {
     if (values['temporal-address'] !== undefined)

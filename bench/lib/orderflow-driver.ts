@@ -270,6 +270,9 @@ export async function startOrderflowDriver(
   const processes = servers.orderflow ?? (await spawnOrderflow(servers, options, runId));
   const { apiUrl, appToken, adminToken } = processes;
   const providers = new Map<string, Provider>();
+  const providersPerVertical = options.providersPerVertical ?? 1;
+  const providerIdOf = (vertical: string, n: number) =>
+    n === 0 ? `load-${vertical}-${runId}` : `load-${vertical}-${runId}-${n}`;
   let errors: ErrorLog | undefined;
   let receiver: Awaited<ReturnType<typeof startWebhookReceiver>> | undefined;
 
@@ -284,20 +287,22 @@ export async function startOrderflowDriver(
     );
     const admin = createAdminClient(apiUrl, adminToken);
     for (const vertical of ['grocery', 'hotel', 'teleconsultation'] as const) {
-      const providerId = `load-${vertical}-${runId}`;
-      const { signingSecret } = await admin.registerOrThrow({
-        providerId,
-        vertical,
-        name: `Load ${vertical} provider`,
-        webhookUrl: receiver.webhookUrl(providerId),
-        // UTC: hotel orders check in today (by the UTC date) and report the check-in at once.
-        timeZone: 'UTC',
-      });
-      providers.set(providerId, {
-        providerId,
-        signingSecret,
-        client: createProviderClient(apiUrl, { providerId, signingSecret }),
-      });
+      for (let n = 0; n < providersPerVertical; n++) {
+        const providerId = providerIdOf(vertical, n);
+        const { signingSecret } = await admin.registerOrThrow({
+          providerId,
+          vertical,
+          name: `Load ${vertical} provider`,
+          webhookUrl: receiver.webhookUrl(providerId),
+          // UTC: hotel orders check in today (by the UTC date) and report the check-in at once.
+          timeZone: 'UTC',
+        });
+        providers.set(providerId, {
+          providerId,
+          signingSecret,
+          client: createProviderClient(apiUrl, { providerId, signingSecret }),
+        });
+      }
     }
     for (let n = 1; n <= (options.appEndpoints ?? 0); n++)
       await admin.registerAppEndpointOrThrow(receiver.appEndpointUrl(n), 'load generator');
@@ -422,7 +427,10 @@ export async function startOrderflowDriver(
     async play(record, log, signal) {
       errors = log;
       const deadline = record.startedAt + options.orderTimeoutMs;
-      const provider = providers.get(`load-${record.vertical}-${runId}`)!;
+      // Orders spread over the vertical's providers in turn.
+      const provider = providers.get(
+        providerIdOf(record.vertical, record.seq % providersPerVertical),
+      )!;
       const request = orderBody(record.vertical, provider.providerId, record.seq, options);
       try {
         const placed = await checkout(record, log, request, deadline, signal);

@@ -50,6 +50,12 @@ export interface LoadOptions {
    * in production. None by default.
    */
   appEndpoints?: number;
+  /**
+   * Providers registered per vertical (orderflow only), orders spread over them in turn: with
+   * many, each process reads a provider afresh more often, as with production's thousands.
+   * One by default.
+   */
+  providersPerVertical?: number;
   /** LOG_LEVEL of the API and worker processes. */
   logLevel: string;
   /** Run against these servers instead of starting embedded ones. */

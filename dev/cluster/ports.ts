@@ -3,6 +3,7 @@
 // terminal's history stay valid, and the Temporal server's membership (which remembers its
 // hosts' addresses in PostgreSQL) finds itself where it was.
 
+import { randomInt } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, preferPort } from '../embedded';
@@ -17,10 +18,16 @@ export interface PortBook {
 
 /**
  * `anyFree`: prefer no well-known port (tests, which run beside an `npm start` of their own);
- * a port that must stay `below` a bound is then looked for well away from its default.
+ * a port that must stay `below` a bound is then looked for well away from its default, from a
+ * point drawn at random for this book. Clusters started side by side (the suite's, on two jest
+ * workers) would otherwise look at the same ports in the same order: one took the membership
+ * port that another's Temporal server had let go for the moment of a restart, and that server
+ * could not start again ("bind: address already in use").
  */
 export function portBook(dataDir: string, { anyFree = false } = {}): PortBook {
   const file = path.join(dataDir, 'cluster-ports.json');
+  // Well-known ports are below 10,000; membership ports must stay below 32,768 (the bound).
+  const awayFromDefaults = 10_000 + 10 * randomInt(0, 1_200);
   const kept: Record<string, number> = existsSync(file)
     ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>)
     : {};
@@ -30,7 +37,7 @@ export function portBook(dataDir: string, { anyFree = false } = {}): PortBook {
       const preferred =
         anyFree && wellKnown !== undefined
           ? options.below !== undefined
-            ? wellKnown + 10_000
+            ? wellKnown + awayFromDefaults
             : undefined
           : wellKnown;
       let port: number | undefined;

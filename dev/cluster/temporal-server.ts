@@ -72,6 +72,7 @@ export async function startTemporalServer(options: {
       postgres.port,
       options.ports,
     );
+    const serverLog = path.join(options.dataDir, 'temporal-server.log');
     const launchServer = () =>
       launch(
         tools.server,
@@ -85,13 +86,19 @@ export async function startTemporalServer(options: {
           '--allow-no-auth',
           'start',
         ],
-        path.join(options.dataDir, 'temporal-server.log'),
+        serverLog,
         { dataDir: options.dataDir },
       );
     let server = launchServer();
     const address = `127.0.0.1:${frontendPort}`;
     try {
-      await waitUntil('the Temporal server', server, () => frontendAnswers(address), 90_000);
+      await waitUntil(
+        'the Temporal server',
+        server,
+        () => frontendAnswers(address),
+        90_000,
+        serverLog,
+      );
       await registerNamespace(address, namespace);
     } catch (error) {
       await server.stop();
@@ -104,7 +111,13 @@ export async function startTemporalServer(options: {
       stopServer: () => server.stop(),
       startServer: async () => {
         server = launchServer();
-        await waitUntil('the Temporal server', server, () => frontendAnswers(address), 90_000);
+        await waitUntil(
+          'the Temporal server',
+          server,
+          () => frontendAnswers(address),
+          90_000,
+          serverLog,
+        );
       },
       stopPostgres: () => postgres.stop(),
       startPostgres: async () => {
