@@ -31,7 +31,7 @@ export type CheckoutAnswerModels = Pick<
 /** Whether an answer says the payment was authorised: only the order's workflow records one. */
 const saysAuthorised = (answer: OrderSnapshot) => answer.status !== 'payment_declined';
 
-/** The answer that stands of those two places hold: the authorised one, else either. */
+/** Of the answers the two places hold, the one that stands: the authorised one, else either. */
 function standing(...answers: (OrderSnapshot | null | undefined)[]): OrderSnapshot | null {
   const found = answers.filter((answer): answer is OrderSnapshot => !!answer);
   return found.find(saysAuthorised) ?? found[0] ?? null;
