@@ -2,9 +2,10 @@
 // the workflow's authorised answer and the order's first publication go in one insert, and
 // only together; checkout's "nothing was charged" goes to both places; and whichever place a
 // worker writes to, checkout, the workflow and every later reader agree on the answer, also
-// when the two race and when a worker's setting changes between two tries of one write.
+// when the two race and when a worker's setting changes between two tries of one write. Then
+// end to end, a worker of each setting: where a placed order's answer is kept, and its replay.
 
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { CHECKOUT_TIMEOUT } from '../domain/checkout';
 import type { OrderSnapshot } from '../domain/order';
 import {
@@ -18,6 +19,8 @@ import { answerBesidePublicationsId } from '../infra/models/idempotency';
 import { publicationId } from '../infra/models/order-publication';
 import { publicationRecord, readOrder } from '../infra/read-model';
 import { onDatabaseCommand, type DatabaseCommand } from '../infra/telemetry/db-commands';
+import { useHarness } from './support/harness';
+import { getOrder, groceryOrder, placeOrder } from './support/orders';
 
 let database: Database;
 const models = () => database.models;
@@ -182,3 +185,40 @@ test.each([
     }
   },
 );
+
+describe.each([
+  ['by default, beside the publications', {}, 'beside'],
+  [
+    'with CHECKOUT_ANSWER_WITH_PUBLICATION=false (a rolling upgrade), in checkout_answers',
+    { CHECKOUT_ANSWER_WITH_PUBLICATION: 'false' },
+    'alone',
+  ],
+] as const)('a placed order, its answer kept %s', (_where, env, place) => {
+  const harness = useHarness({ env, providers: ['grocery'] });
+
+  test('is answered, readable at once, and replayed from its kept answer', async () => {
+    const body = groceryOrder(harness.store.providerId);
+    const key = randomUUID();
+    const placed = await placeOrder(harness.apiUrl, body, { key });
+    expect(placed.status).toBe(201);
+    const orderId: string = placed.body.orderId;
+    const { models } = harness.database;
+
+    const beside = await models.CheckoutAnswerBesidePublications.findById(
+      answerBesidePublicationsId(orderId),
+    ).lean();
+    const alone = await models.CheckoutAnswer.findById(orderId).lean();
+    expect({ beside: beside !== null, alone: alone !== null }).toEqual({
+      beside: place === 'beside',
+      alone: place === 'alone',
+    });
+    expect((await getOrder(harness.apiUrl, orderId)).body).toMatchObject({
+      orderId,
+      status: 'awaiting_confirmation',
+    });
+    const replay = await placeOrder(harness.apiUrl, body, { key });
+    expect(replay.status).toBe(201);
+    expect(replay.body).toMatchObject({ orderId, status: 'awaiting_confirmation' });
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+  });
+});
