@@ -35,8 +35,6 @@ test('the load generator follows every vertical to its end and measures the bare
     warmupOrders: 0,
     // The app's backend hears every order's status changes, as in production.
     appEndpoints: 1,
-    // Orders go to the vertical's two providers in turn: the odd ones to the second.
-    providersPerVertical: 2,
     servers: {
       temporalAddress: required('TEST_TEMPORAL_ADDRESS'),
       mongodbUri: required('TEST_MONGODB_URI'),
