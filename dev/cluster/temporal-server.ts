@@ -91,14 +91,11 @@ export async function startTemporalServer(options: {
       );
     let server = launchServer();
     const address = `127.0.0.1:${frontendPort}`;
+    /** Resolves once the current server's frontend answers; its log's tail if it exits. */
+    const frontendUp = () =>
+      waitUntil('the Temporal server', server, () => frontendAnswers(address), 90_000, serverLog);
     try {
-      await waitUntil(
-        'the Temporal server',
-        server,
-        () => frontendAnswers(address),
-        90_000,
-        serverLog,
-      );
+      await frontendUp();
       await registerNamespace(address, namespace);
     } catch (error) {
       await server.stop();
@@ -111,13 +108,7 @@ export async function startTemporalServer(options: {
       stopServer: () => server.stop(),
       startServer: async () => {
         server = launchServer();
-        await waitUntil(
-          'the Temporal server',
-          server,
-          () => frontendAnswers(address),
-          90_000,
-          serverLog,
-        );
+        await frontendUp();
       },
       stopPostgres: () => postgres.stop(),
       startPostgres: async () => {
