@@ -57,7 +57,7 @@ export function createApp({
   temporal,
   logger,
   paymentLedger,
-  directory = createDirectory(database.models, { keepMs: config.directoryCacheMs }),
+  directory = createDirectory(database.models, { keepMs: config.directoryCacheMs, logger }),
 }: AppDeps) {
   const app = express();
   app.disable('x-powered-by');

@@ -50,7 +50,7 @@ export async function startInProcess(
 ): Promise<InProcessOrderflow> {
   const database = await connectDatabase(config.mongodbUri, logger);
   // One process: its API and worker keep one directory, so an admin's change reaches both.
-  const directory = createDirectory(database.models, { keepMs: config.directoryCacheMs });
+  const directory = createDirectory(database.models, { keepMs: config.directoryCacheMs, logger });
   const temporal = await connectClient(config.temporal);
   await ensureSchedules(temporal, config);
   const workerConnection: NativeConnection = await connectWorkerConnection(config.temporal);

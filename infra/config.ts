@@ -214,9 +214,10 @@ const envSchema = z.object({
   /** How long a provider's previous secrets stay valid after a rotation (0 … 7 days). */
   SECRET_ROTATION_GRACE_SECONDS: z.coerce.number().int().min(0).max(604_800).default(86_400),
   /**
-   * How long a process keeps a provider and its secrets, and the app's event endpoints, before
-   * reading them again (0: every use reads). An admin's change reaches the process that made
-   * it at once and the others within this (infra/provider-directory.ts).
+   * How often a process asks which providers admins changed (it keeps a provider and its
+   * secrets until then, at most 10 minutes), and how long it keeps the app's event endpoints
+   * (0: nothing is kept). An admin's change reaches the process that made it at once and the
+   * others within this (infra/provider-directory.ts).
    */
   DIRECTORY_CACHE_SECONDS: z.coerce.number().min(0).max(60).default(5),
   /** How long checkout waits for the payment decision before answering 503. */

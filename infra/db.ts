@@ -5,7 +5,11 @@ import mongoose, { type Connection } from 'mongoose';
 import type { Logger } from './logger';
 import { defineOrderModel } from './models/order';
 import { defineOrderPublicationModel } from './models/order-publication';
-import { defineProviderModel, defineProviderSecretModel } from './models/provider';
+import {
+  defineProviderChangeModel,
+  defineProviderModel,
+  defineProviderSecretModel,
+} from './models/provider';
 import { defineIdempotencyModels } from './models/idempotency';
 import { defineSandboxPaymentModels } from './models/sandbox-payment';
 import { defineDispatchRecordModel } from './models/dispatch-record';
@@ -19,6 +23,7 @@ export function defineModels(connection: Connection) {
     OrderPublication: defineOrderPublicationModel(connection),
     Provider: defineProviderModel(connection),
     ProviderSecret: defineProviderSecretModel(connection),
+    ProviderChange: defineProviderChangeModel(connection),
     ...defineIdempotencyModels(connection),
     ...defineSandboxPaymentModels(connection),
     DispatchRecord: defineDispatchRecordModel(connection),

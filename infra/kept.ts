@@ -9,6 +9,9 @@ export interface Kept<V> {
   /** The value (null: none), kept unless `fresh` or older than the keep time. */
   get(key: string, options?: { fresh?: boolean }): Promise<V | null>;
   forget(key: string): void;
+  forgetAll(): void;
+  /** Whether anything is kept or being read. */
+  holdsAny(): boolean;
 }
 
 export function keptReads<V extends object>(
@@ -16,7 +19,13 @@ export function keptReads<V extends object>(
   options: { keepMs: number; maxKeys: number; now?: () => number },
 ): Kept<V> {
   // 0: nothing is kept (every get reads).
-  if (options.keepMs <= 0) return { get: (key) => read(key), forget: () => undefined };
+  if (options.keepMs <= 0)
+    return {
+      get: (key) => read(key),
+      forget: () => undefined,
+      forgetAll: () => undefined,
+      holdsAny: () => false,
+    };
   // Nulls are not kept: a record created elsewhere is seen on the next get.
   const values = new LRUCache<string, V>({
     max: options.maxKeys,
@@ -50,5 +59,10 @@ export function keptReads<V extends object>(
       values.delete(key);
       reading.delete(key);
     },
+    forgetAll() {
+      values.clear();
+      reading.clear();
+    },
+    holdsAny: () => values.size > 0 || reading.size > 0,
   };
 }

@@ -58,6 +58,15 @@ beforeAll(async () => {
         createdSecond: 1_700_000_000 + Math.floor(i / 10),
       })) as never[],
     ),
+    // A fleet's announced changes over many ten-minute periods: each process asks for one.
+    models.ProviderChange.collection.insertMany(
+      Array.from({ length: ROWS }, (_, i) => ({
+        _id: `store-${i}/change`,
+        providerId: `store-${i}`,
+        period: 2_900_000 + Math.floor(i / 10),
+        at,
+      })) as never[],
+    ),
     // Deliveries long delivered: the API's backlog gauge counts the few still pending.
     models.AppEventDelivery.collection.insertMany(
       Array.from({ length: ROWS }, (_, i) => ({
@@ -114,6 +123,11 @@ describe('lookups on the embedded PostgreSQL', () => {
       "one second's publications (the API's change feed)",
       'order_publications',
       { createdSecond: 1_700_000_150 },
+    ],
+    [
+      "one period's provider changes (every process's directory poll)",
+      'provider_changes',
+      { period: 2_900_150 },
     ],
     [
       "pending app-event deliveries (the API's backlog gauge)",

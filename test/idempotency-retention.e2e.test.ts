@@ -2,9 +2,11 @@
 // workflow that deletes checkout's idempotency records older than the retention together with
 // the answers recorded for their orders. Recent records stay, and so does a record whose order
 // is not decided yet. After the retention a retry with the same key places a new order. The
-// same run deletes expired codec sign-in sessions (FerretDB has no TTL index for them either).
+// same run deletes expired codec sign-in sessions and old announcements of provider changes
+// (FerretDB has no TTL index for them either).
 
 import { readCheckoutAnswer } from '../infra/checkout-answers';
+import { announceProviderChange } from '../infra/provider-changes';
 import { answerBesidePublicationsId, attemptOrderId } from '../infra/models/idempotency';
 import { createMaintenanceActivities } from '../activities/maintenance';
 import { CHECKOUT_TIMEOUT } from '../domain/checkout';
@@ -169,6 +171,18 @@ test('a triggered run deletes expired codec sign-in sessions; live ones stay', a
   await triggerPurge();
   expect(await models().CodecSession.exists({ _id: expired._id })).toBeNull();
   expect(await models().CodecSession.exists({ _id: live._id })).not.toBeNull();
+});
+
+test('a triggered run deletes announcements of provider changes older than an hour; recent ones stay', async () => {
+  const providerId = `changes-${Date.now()}`;
+  await announceProviderChange(models(), providerId, new Date(Date.now() - 2 * HOUR_MS));
+  await announceProviderChange(models(), providerId, new Date(Date.now() - 60_000));
+  expect(await models().ProviderChange.countDocuments({ providerId })).toBe(2);
+
+  await triggerPurge();
+  const left = await models().ProviderChange.find({ providerId }).lean();
+  expect(left).toHaveLength(1);
+  expect(left[0]!.at.getTime()).toBeGreaterThan(Date.now() - HOUR_MS);
 });
 
 test('records go in batches; a repeated batch deletes nothing more', async () => {

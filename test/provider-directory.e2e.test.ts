@@ -1,12 +1,15 @@
 // What API processes keep of a provider (infra/provider-directory.ts), seen from two of them on
 // one database and Temporal: the harness's API (where the admin changes things) and a second
-// API with its own directory, as behind a load balancer. A rotation works everywhere at once;
-// a deactivation or a retired secret reaches the other process within DIRECTORY_CACHE_SECONDS.
+// API with its own directory, as behind a load balancer. A provider is kept until it changes,
+// not read again every few seconds. A rotation works everywhere at once; a deactivation or a
+// retired secret reaches the other process within DIRECTORY_CACHE_SECONDS (its poll for
+// announced changes).
 
 import request from 'supertest';
 import { startApi, type RunningApi } from '../api/server';
 import { createProviderClient } from '../dev/provider-client';
 import { createLogger } from '../infra/logger';
+import { onDatabaseCommand, type DatabaseCommand } from '../infra/telemetry/db-commands';
 import { eventually, TOKENS, useHarness } from './support/harness';
 import { groceryOrder, placeOrder } from './support/orders';
 
@@ -44,7 +47,31 @@ const callbackStatus = async (apiUrl: string, providerId: string, signingSecret:
     })
   ).status;
 
-test('a secret rotated through one API signs callbacks to the other at once; the retired one stops within the keep time', async () => {
+test('a provider unchanged is kept past several polls: callbacks read it once', async () => {
+  const store = await harness.registerProvider({ vertical: 'grocery' });
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  expect(await callbackStatus(other.url, store.providerId, store.signingSecret)).toBe(404);
+  // The other API's next poll sees the registration's announcement, which may be newer than
+  // its read, and forgets the provider once; the callback after it reads the provider again.
+  await sleep(KEEP_SECONDS * 1000 + 1000);
+  expect(await callbackStatus(other.url, store.providerId, store.signingSecret)).toBe(404);
+  const commands: DatabaseCommand[] = [];
+  const stop = onDatabaseCommand(harness.database.connection, (c) => commands.push(c));
+  try {
+    for (let i = 0; i < 3; i++) {
+      await sleep(KEEP_SECONDS * 1000);
+      expect(await callbackStatus(other.url, store.providerId, store.signingSecret)).toBe(404);
+    }
+  } finally {
+    stop();
+  }
+  const reads = commands.filter((c) => ['providers', 'provider_secrets'].includes(c.collection));
+  expect(reads).toEqual([]);
+  // What the other API asked meanwhile: its polls for announced changes.
+  expect(commands.some((c) => c.collection === 'provider_changes')).toBe(true);
+});
+
+test('a secret rotated through one API signs callbacks to the other at once; the retired one stops within the poll interval', async () => {
   const store = await harness.registerProvider({ vertical: 'grocery' });
   // The other API keeps the provider with its first secret.
   expect(await callbackStatus(other.url, store.providerId, store.signingSecret)).toBe(404);
@@ -67,7 +94,7 @@ test('a secret rotated through one API signs callbacks to the other at once; the
   );
 });
 
-test('a provider deactivated through one API takes no checkout there at once, nor on the other within the keep time', async () => {
+test('a provider deactivated through one API takes no checkout there at once, nor on the other within the poll interval', async () => {
   const store = await harness.registerProvider({ vertical: 'grocery' });
   const checkoutAt = (apiUrl: string) => placeOrder(apiUrl, groceryOrder(store.providerId));
   expect((await checkoutAt(other.url)).status).toBe(201);

@@ -43,7 +43,7 @@ export function activityDeps(
   logger: Logger,
   webhooks: WebhookClient,
   config: Pick<Config, 'appEvents' | 'temporal' | 'directoryCacheMs' | 'worker'>,
-  directory: Directory = createDirectory(models, { keepMs: config.directoryCacheMs }),
+  directory: Directory = createDirectory(models, { keepMs: config.directoryCacheMs, logger }),
 ): ActivityDeps {
   const notifier = createSandboxCustomerNotifier(models.DispatchRecord);
   return {

@@ -29,8 +29,8 @@ import {
 
 export function adminProvidersRouter(deps: {
   models: Pick<Models, 'Provider' | 'ProviderSecret'>;
-  /** What this process keeps of each provider: forgotten at every change made here. */
-  providers: Pick<ProviderDirectory, 'forget'>;
+  /** What processes keep of each provider: told of every change made here. */
+  providers: Pick<ProviderDirectory, 'changed'>;
   /** SECRET_ROTATION_GRACE_SECONDS: how long previous secrets stay valid after a rotation. */
   defaultGraceSeconds: number;
   /** Why webhooks may not go to a URL (infra/webhook-client.ts), or undefined. */
@@ -84,7 +84,7 @@ export function adminProvidersRouter(deps: {
       ]);
     }
     const secret = await issueSecret(models, body.providerId, { graceSeconds: 0, now });
-    deps.providers.forget(body.providerId);
+    await deps.providers.changed(body.providerId);
     req.log.info({ providerId: body.providerId, secretId: secret.id }, 'provider registered');
     res
       .status(201)
@@ -170,7 +170,7 @@ export function adminProvidersRouter(deps: {
         { _id: providerId },
         Object.keys(unset).length > 0 ? { $set: set, $unset: unset } : { $set: set },
       );
-      deps.providers.forget(providerId);
+      await deps.providers.changed(providerId);
       return existingProvider(providerId);
     });
     req.log.info({ providerId, fields: Object.keys(patch) }, 'provider updated');
@@ -184,7 +184,7 @@ export function adminProvidersRouter(deps: {
     );
     const provider = await existingProvider(providerId);
     const secret = await issueSecret(models, providerId, { graceSeconds });
-    deps.providers.forget(providerId);
+    await deps.providers.changed(providerId);
     req.log.info({ providerId, secretId: secret.id, graceSeconds }, 'provider secret rotated');
     res
       .status(201)
