@@ -1,7 +1,7 @@
 // Housekeeping the embedded database cannot do itself (FerretDB has no TTL indexes): checkout's
 // idempotency records past their retention are deleted, with the answers recorded for their
 // orders; expired codec sign-in sessions (infra/models/codec-session.ts) and announcements of
-// provider changes no process asks about any more (infra/provider-changes.ts) with the first
+// directory changes no process asks about any more (infra/directory-changes.ts) with the first
 // batch of each run. Run by the purge workflow (workflows/maintenance.ts) on a Temporal
 // Schedule; the sessions ride on its first batch so that the workflow stays as it is.
 //
@@ -15,8 +15,8 @@
 
 import { deleteCheckoutAnswers, readCheckoutAnswers } from '../infra/checkout-answers';
 import { deleteExpiredCodecSessions } from '../infra/models/codec-session';
-import { deleteProviderChangesBefore } from '../infra/provider-changes';
-import { KEEP_AT_MOST_MS } from '../infra/provider-directory';
+import { KEEP_AT_MOST_MS } from '../infra/directory';
+import { deleteChangesBefore } from '../infra/directory-changes';
 import { attemptOrderId } from '../infra/models/idempotency';
 import { isRetryableAnswer } from '../domain/checkout';
 import type { ActivityDeps } from './deps';
@@ -24,8 +24,8 @@ import type { ActivityDeps } from './deps';
 /** A key has at most this many orders (checkout stops retrying a key long before). */
 const MAX_ATTEMPTS = 100;
 const DEFAULT_BATCH_SIZE = 500;
-/** Announcements of provider changes older than this are deleted: nobody keeps a provider so long. */
-const PROVIDER_CHANGES_KEPT_MS = 6 * KEEP_AT_MOST_MS;
+/** Announced changes older than this are deleted: nothing is kept so long. */
+const CHANGES_KEPT_MS = 6 * KEEP_AT_MOST_MS;
 
 export interface PurgeRequest {
   /** ISO time: records created before it are purged. */
@@ -89,11 +89,11 @@ export function createMaintenanceActivities({
       if (request.after === undefined) {
         const sessionsDeleted = await deleteExpiredCodecSessions(models.CodecSession, clock());
         if (sessionsDeleted > 0) logger.info({ sessionsDeleted }, 'expired codec sessions deleted');
-        const changesDeleted = await deleteProviderChangesBefore(
+        const changesDeleted = await deleteChangesBefore(
           models,
-          new Date(clock().getTime() - PROVIDER_CHANGES_KEPT_MS),
+          new Date(clock().getTime() - CHANGES_KEPT_MS),
         );
-        if (changesDeleted > 0) logger.info({ changesDeleted }, 'old provider changes deleted');
+        if (changesDeleted > 0) logger.info({ changesDeleted }, 'old directory changes deleted');
       }
       const batchSize = request.batchSize ?? DEFAULT_BATCH_SIZE;
       const olderThan = new Date(request.olderThan);

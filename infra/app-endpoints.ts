@@ -4,6 +4,7 @@
 
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Models } from './db';
+import { changeSubject, type KeptByChange } from './directory-changes';
 import { keptReads } from './kept';
 import type { AppEndpointDocument } from './models/app-event';
 import { openSecret, sealSecret } from './provider-secrets';
@@ -53,24 +54,33 @@ async function liveEndpoints(models: Pick<Models, 'AppEndpoint'>): Promise<AppEn
 }
 
 /**
- * The live endpoints as a process keeps them (DIRECTORY_CACHE_SECONDS), so that a publication
- * does not read them every time: an endpoint registered or deleted through another process is
- * seen within the keep time, at once where it was made (`forget`). A delivery reads its
- * endpoint afresh before each attempt, so a deleted endpoint receives nothing.
+ * The live endpoints as a process keeps them until they change (infra/directory.ts), so that a
+ * publication does not read them every time: an endpoint registered or deleted through another
+ * process is seen within DIRECTORY_CACHE_SECONDS, at once where it was made (`changed`). A
+ * delivery reads its endpoint afresh before each attempt, so a deleted endpoint receives nothing.
  */
 export interface KeptEndpoints {
   live(): Promise<AppEndpointDocument[]>;
+  /** An admin registered or deleted an endpoint: forgotten here, announced to the others. */
+  changed(): Promise<void>;
+  /** Another process announced a change. */
   forget(): void;
+  holdsAny(): boolean;
 }
 
 export function keptEndpoints(
   models: Pick<Models, 'AppEndpoint'>,
-  options: { keepMs: number },
+  keep: KeptByChange,
 ): KeptEndpoints {
-  const kept = keptReads(async () => liveEndpoints(models), { ...options, maxKeys: 1 });
+  const kept = keptReads(async () => liveEndpoints(models), { keepMs: keep.keepMs, maxKeys: 1 });
   return {
-    live: async () => (await kept.get('live')) ?? [],
+    live: async () => (await kept.get('live', keep.current() ? {} : { fresh: true })) ?? [],
+    async changed() {
+      kept.forget('live');
+      await keep.announce(changeSubject.appEndpoints);
+    },
     forget: () => kept.forget('live'),
+    holdsAny: () => kept.holdsAny(),
   };
 }
 

@@ -5,11 +5,8 @@ import mongoose, { type Connection } from 'mongoose';
 import type { Logger } from './logger';
 import { defineOrderModel } from './models/order';
 import { defineOrderPublicationModel } from './models/order-publication';
-import {
-  defineProviderChangeModel,
-  defineProviderModel,
-  defineProviderSecretModel,
-} from './models/provider';
+import { defineProviderModel, defineProviderSecretModel } from './models/provider';
+import { defineDirectoryChangeModel } from './models/directory-change';
 import { defineIdempotencyModels } from './models/idempotency';
 import { defineSandboxPaymentModels } from './models/sandbox-payment';
 import { defineDispatchRecordModel } from './models/dispatch-record';
@@ -23,7 +20,7 @@ export function defineModels(connection: Connection) {
     OrderPublication: defineOrderPublicationModel(connection),
     Provider: defineProviderModel(connection),
     ProviderSecret: defineProviderSecretModel(connection),
-    ProviderChange: defineProviderChangeModel(connection),
+    DirectoryChange: defineDirectoryChangeModel(connection),
     ...defineIdempotencyModels(connection),
     ...defineSandboxPaymentModels(connection),
     DispatchRecord: defineDispatchRecordModel(connection),

@@ -59,10 +59,10 @@ beforeAll(async () => {
       })) as never[],
     ),
     // A fleet's announced changes over many ten-minute periods: each process asks for one.
-    models.ProviderChange.collection.insertMany(
+    models.DirectoryChange.collection.insertMany(
       Array.from({ length: ROWS }, (_, i) => ({
-        _id: `store-${i}/change`,
-        providerId: `store-${i}`,
+        _id: `provider:store-${i}/change`,
+        subject: `provider:store-${i}`,
         period: 2_900_000 + Math.floor(i / 10),
         at,
       })) as never[],
@@ -125,8 +125,8 @@ describe('lookups on the embedded PostgreSQL', () => {
       { createdSecond: 1_700_000_150 },
     ],
     [
-      "one period's provider changes (every process's directory poll)",
-      'provider_changes',
+      "one period's directory changes (every process's poll)",
+      'directory_changes',
       { period: 2_900_150 },
     ],
     [

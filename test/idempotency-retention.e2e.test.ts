@@ -2,11 +2,11 @@
 // workflow that deletes checkout's idempotency records older than the retention together with
 // the answers recorded for their orders. Recent records stay, and so does a record whose order
 // is not decided yet. After the retention a retry with the same key places a new order. The
-// same run deletes expired codec sign-in sessions and old announcements of provider changes
+// same run deletes expired codec sign-in sessions and old announcements of directory changes
 // (FerretDB has no TTL index for them either).
 
 import { readCheckoutAnswer } from '../infra/checkout-answers';
-import { announceProviderChange } from '../infra/provider-changes';
+import { announceChange } from '../infra/directory-changes';
 import { answerBesidePublicationsId, attemptOrderId } from '../infra/models/idempotency';
 import { createMaintenanceActivities } from '../activities/maintenance';
 import { CHECKOUT_TIMEOUT } from '../domain/checkout';
@@ -173,14 +173,14 @@ test('a triggered run deletes expired codec sign-in sessions; live ones stay', a
   expect(await models().CodecSession.exists({ _id: live._id })).not.toBeNull();
 });
 
-test('a triggered run deletes announcements of provider changes older than an hour; recent ones stay', async () => {
-  const providerId = `changes-${Date.now()}`;
-  await announceProviderChange(models(), providerId, new Date(Date.now() - 2 * HOUR_MS));
-  await announceProviderChange(models(), providerId, new Date(Date.now() - 60_000));
-  expect(await models().ProviderChange.countDocuments({ providerId })).toBe(2);
+test('a triggered run deletes announced directory changes older than an hour; recent ones stay', async () => {
+  const subject = `provider:changes-${Date.now()}`;
+  await announceChange(models(), subject, new Date(Date.now() - 2 * HOUR_MS));
+  await announceChange(models(), subject, new Date(Date.now() - 60_000));
+  expect(await models().DirectoryChange.countDocuments({ subject })).toBe(2);
 
   await triggerPurge();
-  const left = await models().ProviderChange.find({ providerId }).lean();
+  const left = await models().DirectoryChange.find({ subject }).lean();
   expect(left).toHaveLength(1);
   expect(left[0]!.at.getTime()).toBeGreaterThan(Date.now() - HOUR_MS);
 });

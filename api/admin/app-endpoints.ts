@@ -28,8 +28,8 @@ import {
 
 export function adminAppEndpointsRouter(deps: {
   models: Pick<Models, 'AppEndpoint' | 'AppEventDelivery' | 'AppEventAttempt' | 'ProviderSecret'>;
-  /** What this process keeps of the live endpoints: forgotten at every change made here. */
-  endpoints: Pick<KeptEndpoints, 'forget'>;
+  /** What processes keep of the live endpoints: told of every change made here. */
+  endpoints: Pick<KeptEndpoints, 'changed'>;
   temporal: Client;
   taskQueue: string;
   /** The backoff a restarted delivery uses (config.appEvents). */
@@ -52,7 +52,7 @@ export function adminAppEndpointsRouter(deps: {
       );
     }
     const endpoint = await registerEndpoint(models, body);
-    deps.endpoints.forget();
+    await deps.endpoints.changed();
     req.log.info({ endpointId: endpoint.endpointId }, 'app endpoint registered');
     res
       .status(201)
@@ -73,7 +73,7 @@ export function adminAppEndpointsRouter(deps: {
     await liveEndpoint(endpointId);
     // Only the admin API writes an endpoint after its registration, and only this field.
     await models.AppEndpoint.updateOne({ _id: endpointId }, { $set: { deletedAt: new Date() } });
-    deps.endpoints.forget();
+    await deps.endpoints.changed();
     await wakeRelay(endpointId, req.log);
     req.log.info({ endpointId }, 'app endpoint deleted');
     res.status(204).end();

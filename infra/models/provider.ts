@@ -89,43 +89,10 @@ const providerSecretSchema = new Schema<ProviderSecretDocument>(
 );
 providerSecretSchema.index({ providerId: 1, seq: -1 });
 
-/**
- * An admin changed a provider (its settings or its secrets): announced once the change is
- * stored, so that every process forgets what it keeps of the provider (infra/provider-changes.ts).
- * Insert-only; deleted by maintenance once no process asks about its period any more.
- */
-export interface ProviderChangeDocument {
-  _id: string;
-  providerId: string;
-  /** The ten minutes the change was announced in (`changePeriod`): what processes ask by. */
-  period: number;
-  at: Date;
-}
-
-const providerChangeSchema = new Schema<ProviderChangeDocument>(
-  {
-    _id: { type: String, required: true },
-    providerId: { type: String, required: true },
-    period: { type: Number, required: true },
-    at: { type: Date, required: true },
-  },
-  { versionKey: false, collection: 'provider_changes' },
-);
-providerChangeSchema.index({ period: 1 });
-
-/** The ten-minute period `at` falls in: Unix milliseconds / 600,000, floored. */
-export function changePeriod(at: Date): number {
-  return Math.floor(at.getTime() / 600_000);
-}
-
 export function defineProviderModel(connection: Connection) {
   return connection.model<ProviderDocument>('Provider', providerSchema);
 }
 
 export function defineProviderSecretModel(connection: Connection) {
   return connection.model<ProviderSecretDocument>('ProviderSecret', providerSecretSchema);
-}
-
-export function defineProviderChangeModel(connection: Connection) {
-  return connection.model<ProviderChangeDocument>('ProviderChange', providerChangeSchema);
 }

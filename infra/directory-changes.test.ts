@@ -1,17 +1,17 @@
 import type { Models } from './db';
-import { changePeriod, type ProviderChangeDocument } from './models/provider';
-import { watchProviderChanges, type ProviderChangeWatchOptions } from './provider-changes';
+import { changePeriod, type DirectoryChangeDocument } from './models/directory-change';
+import { watchChanges, type ChangeWatchOptions } from './directory-changes';
 
 const MINUTE = 60_000;
 const START = Date.UTC(2026, 11, 5, 12, 2, 0); // two minutes into a ten-minute period
 
 /** The announcements in a list, asked by period as the database is; counts and can fail. */
 function fakeChanges() {
-  const stored: ProviderChangeDocument[] = [];
+  const stored: DirectoryChangeDocument[] = [];
   const asked: number[] = [];
   let failing = false;
   const models = {
-    ProviderChange: {
+    DirectoryChange: {
       find: (filter: { period: number }) => ({
         lean: async () => {
           if (failing) throw new Error('database down');
@@ -20,15 +20,15 @@ function fakeChanges() {
         },
       }),
     },
-  } as unknown as Pick<Models, 'ProviderChange'>;
+  } as unknown as Pick<Models, 'DirectoryChange'>;
   let n = 0;
   return {
     models,
     asked,
-    announce: (providerId: string, at: number) =>
+    announce: (subject: string, at: number) =>
       stored.push({
         _id: `c${++n}`,
-        providerId,
+        subject,
         period: changePeriod(new Date(at)),
         at: new Date(at),
       }),
@@ -36,14 +36,11 @@ function fakeChanges() {
   };
 }
 
-function watch(
-  changes: ReturnType<typeof fakeChanges>,
-  options: Partial<ProviderChangeWatchOptions> = {},
-) {
+function watch(changes: ReturnType<typeof fakeChanges>, options: Partial<ChangeWatchOptions> = {}) {
   let clock = START;
   const forgotten: string[][] = [];
   let gaps = 0;
-  const watcher = watchProviderChanges(changes.models, {
+  const watcher = watchChanges(changes.models, {
     intervalMs: 5_000,
     maxGapMs: 10 * MINUTE,
     onChanged: (ids) => forgotten.push(ids.sort()),
@@ -64,7 +61,7 @@ function watch(
 const watchers: { stop(): void }[] = [];
 afterEach(() => watchers.splice(0).forEach((w) => w.stop()));
 
-test('each announcement makes the providers it names forgotten once', async () => {
+test('each announcement makes what it names forgotten once', async () => {
   const changes = fakeChanges();
   const w = watch(changes);
   watchers.push(w.watcher);

@@ -1,8 +1,8 @@
-// How every process learns that an admin changed a provider, so that it can keep providers for
-// minutes instead of seconds (infra/provider-directory.ts). Each change made through the admin
-// API is announced by an insert into `provider_changes` once the change is stored; each process
-// that keeps providers asks, every `intervalMs`, for the announcements of the last few minutes
-// and forgets the providers named in the ones it has not seen.
+// How every process learns that an admin changed what it keeps (infra/directory.ts: providers
+// and the app's event endpoints), so that it can keep them for minutes instead of seconds. Each
+// change made through the admin API is announced by an insert into `directory_changes` once the
+// change is stored; each process that keeps anything asks, every `intervalMs`, for the
+// announcements of the last few minutes and forgets what the ones it has not seen name.
 //
 // Insert-only (FerretDB 1.x makes no update atomic), and asked by `period`, an equality that
 // FerretDB answers from an index (it pushes down no range filter). A poll asks about every period
@@ -15,34 +15,49 @@ import { randomUUID } from 'node:crypto';
 import type { Models } from './db';
 import { insertValidated } from './insert-validated';
 import type { Logger } from './logger';
-import { changePeriod, type ProviderChangeDocument } from './models/provider';
+import { changePeriod, type DirectoryChangeDocument } from './models/directory-change';
 
-/** Records that a provider changed (after the change is stored): other processes forget it. */
-export async function announceProviderChange(
-  models: Pick<Models, 'ProviderChange'>,
-  providerId: string,
+type ChangeModels = Pick<Models, 'DirectoryChange'>;
+
+/** What an announcement names: one provider, or the app's event endpoints. */
+export const changeSubject = {
+  provider: (providerId: string) => `provider:${providerId}`,
+  appEndpoints: 'app-endpoints',
+};
+
+/** Records that `subject` changed (after the change is stored): other processes forget it. */
+export async function announceChange(
+  models: ChangeModels,
+  subject: string,
   at: Date = new Date(),
 ): Promise<void> {
-  await insertValidated<ProviderChangeDocument>(models.ProviderChange, {
-    _id: `${providerId}/${randomUUID()}`,
-    providerId,
+  await insertValidated<DirectoryChangeDocument>(models.DirectoryChange, {
+    _id: `${subject}/${randomUUID()}`,
+    subject,
     period: changePeriod(at),
     at,
   });
 }
 
 /** Deletes the announcements stored before `before` (maintenance; no process asks for them). */
-export async function deleteProviderChangesBefore(
-  models: Pick<Models, 'ProviderChange'>,
-  before: Date,
-): Promise<number> {
-  return (await models.ProviderChange.deleteMany({ at: { $lt: before } })).deletedCount;
+export async function deleteChangesBefore(models: ChangeModels, before: Date): Promise<number> {
+  return (await models.DirectoryChange.deleteMany({ at: { $lt: before } })).deletedCount;
 }
 
-export interface ProviderChangeWatch {
+/** How what a process keeps learns of changes (given to each kind it keeps by infra/directory.ts). */
+export interface KeptByChange {
+  /** How long anything is kept at most, announcements or not (0: nothing is kept). */
+  keepMs: number;
+  /** False while polls fail: what is kept may be older than a change since; read afresh. */
+  current(): boolean;
+  /** Announces that `subject` changed (after the change is stored). */
+  announce(subject: string): Promise<void>;
+}
+
+export interface ChangeWatch {
   /**
    * Whether a poll has succeeded recently (within three intervals): while not, what a process
-   * keeps may be older than any change since, and it reads providers afresh.
+   * keeps may be older than any change since, and it reads afresh.
    */
   current(): boolean;
   /** Asks now (the timer asks every interval on its own). */
@@ -50,9 +65,9 @@ export interface ProviderChangeWatch {
   stop(): void;
 }
 
-export interface ProviderChangeWatchOptions {
-  /** The providers changed since the last poll: forget them. */
-  onChanged(providerIds: string[]): void;
+export interface ChangeWatchOptions {
+  /** What changed since the last poll (each subject once): forget it. */
+  onChanged(subjects: string[]): void;
   /** Too long without a successful poll to ask about every change since: forget everything. */
   onGap(): void;
   /** Nothing is kept or being read: there is nothing to forget, so nothing is asked. */
@@ -68,10 +83,7 @@ export interface ProviderChangeWatchOptions {
 /** Logs a failing poll at most this often (the database being down fails every poll). */
 const FAILURE_LOG_INTERVAL_MS = 30_000;
 
-export function watchProviderChanges(
-  models: Pick<Models, 'ProviderChange'>,
-  options: ProviderChangeWatchOptions,
-): ProviderChangeWatch {
+export function watchChanges(models: ChangeModels, options: ChangeWatchOptions): ChangeWatch {
   const { intervalMs, lookbackMs = 30_000, maxGapMs, logger, now = Date.now } = options;
   /** The start of the last successful poll (or idle turn): the next asks from here. */
   let heardUpTo = now();
@@ -98,14 +110,14 @@ export function watchProviderChanges(
     const periods = Array.from({ length: last - first + 1 }, (_, i) => first + i);
     const batches = await Promise.all(
       periods.map((period) =>
-        models.ProviderChange.find({ period }, { _id: 1, providerId: 1, period: 1 }).lean(),
+        models.DirectoryChange.find({ period }, { _id: 1, subject: 1, period: 1 }).lean(),
       ),
     );
     const changed = new Set<string>();
     for (const change of batches.flat()) {
       if (seen.has(change._id)) continue;
       seen.set(change._id, change.period);
-      changed.add(change.providerId);
+      changed.add(change.subject);
     }
     for (const [id, period] of seen) if (period < first) seen.delete(id);
     if (changed.size > 0) options.onChanged([...changed]);
@@ -120,7 +132,7 @@ export function watchProviderChanges(
         lastFailureLoggedAt = now();
         logger?.warn(
           { err: error },
-          'provider changes: poll failed; providers are read afresh until one succeeds',
+          'directory changes: poll failed; providers and endpoints are read afresh until one succeeds',
         );
       }
     } finally {

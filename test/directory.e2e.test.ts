@@ -1,13 +1,14 @@
-// What API processes keep of a provider (infra/provider-directory.ts), seen from two of them on
-// one database and Temporal: the harness's API (where the admin changes things) and a second
-// API with its own directory, as behind a load balancer. A provider is kept until it changes,
-// not read again every few seconds. A rotation works everywhere at once; a deactivation or a
-// retired secret reaches the other process within DIRECTORY_CACHE_SECONDS (its poll for
-// announced changes).
+// What processes keep of providers and the app's endpoints (infra/directory.ts), seen from two
+// of them on one database and Temporal: the harness's API (where the admin changes things) and
+// a second API with its own directory, as behind a load balancer. What is kept stays until it
+// changes, not read again every few seconds. A rotation works everywhere at once; a
+// deactivation, a retired secret or an endpoint's registration or deletion reaches the other
+// process within DIRECTORY_CACHE_SECONDS (its poll for announced changes).
 
 import request from 'supertest';
 import { startApi, type RunningApi } from '../api/server';
 import { createProviderClient } from '../dev/provider-client';
+import { createDirectory } from '../infra/directory';
 import { createLogger } from '../infra/logger';
 import { onDatabaseCommand, type DatabaseCommand } from '../infra/telemetry/db-commands';
 import { eventually, TOKENS, useHarness } from './support/harness';
@@ -68,7 +69,7 @@ test('a provider unchanged is kept past several polls: callbacks read it once', 
   const reads = commands.filter((c) => ['providers', 'provider_secrets'].includes(c.collection));
   expect(reads).toEqual([]);
   // What the other API asked meanwhile: its polls for announced changes.
-  expect(commands.some((c) => c.collection === 'provider_changes')).toBe(true);
+  expect(commands.some((c) => c.collection === 'directory_changes')).toBe(true);
 });
 
 test('a secret rotated through one API signs callbacks to the other at once; the retired one stops within the poll interval', async () => {
@@ -116,4 +117,34 @@ test('a provider deactivated through one API takes no checkout there at once, no
     'the other API to refuse the inactive provider',
   );
   expect(refusedThere.body.error.code).toBe('provider_inactive');
+});
+
+test("the app's endpoints, kept by another process, change there within the poll interval", async () => {
+  // A worker's directory elsewhere (it reads the live endpoints for every publication).
+  const elsewhere = createDirectory(harness.database.models, { keepMs: KEEP_SECONDS * 1000 });
+  const liveIds = async () => (await elsewhere.appEndpoints.live()).map((e) => e._id);
+  const before = await liveIds();
+
+  const registered = await admin()
+    .post('/v1/admin/app-endpoints')
+    .set('Authorization', `Bearer ${TOKENS.admin}`)
+    .send({ url: 'https://app.example/events' });
+  expect(registered.status).toBe(201);
+  const endpointId: string = registered.body.endpointId;
+  await eventually(
+    async () => (await liveIds()).includes(endpointId) || undefined,
+    (KEEP_SECONDS + 3) * 1000,
+    'the other process to see the new endpoint',
+  );
+
+  const deleted = await admin()
+    .delete(`/v1/admin/app-endpoints/${endpointId}`)
+    .set('Authorization', `Bearer ${TOKENS.admin}`);
+  expect(deleted.status).toBe(204);
+  await eventually(
+    async () => !(await liveIds()).includes(endpointId) || undefined,
+    (KEEP_SECONDS + 3) * 1000,
+    'the other process to drop the deleted endpoint',
+  );
+  expect(await liveIds()).toEqual(before);
 });
