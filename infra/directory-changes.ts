@@ -20,9 +20,13 @@ import { changePeriod, type DirectoryChangeDocument } from './models/directory-c
 type ChangeModels = Pick<Models, 'DirectoryChange'>;
 
 /** What an announcement names: one provider, or the app's event endpoints. */
+const PROVIDER_PREFIX = 'provider:';
 export const changeSubject = {
-  provider: (providerId: string) => `provider:${providerId}`,
+  provider: (providerId: string) => `${PROVIDER_PREFIX}${providerId}`,
   appEndpoints: 'app-endpoints',
+  /** The provider a subject names, or undefined. */
+  providerIdOf: (subject: string) =>
+    subject.startsWith(PROVIDER_PREFIX) ? subject.slice(PROVIDER_PREFIX.length) : undefined,
 };
 
 /** Records that `subject` changed (after the change is stored): other processes forget it. */

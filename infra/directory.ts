@@ -44,15 +44,14 @@ export function createDirectory(
   const providers = createProviderDirectory(models, keep);
   const appEndpoints = keptEndpoints(models, keep);
   if (pollMs > 0) {
-    const providerPrefix = changeSubject.provider('');
     const watch = watchChanges(models, {
       intervalMs: pollMs,
       maxGapMs: KEEP_AT_MOST_MS,
       onChanged(subjects) {
         for (const subject of subjects) {
-          if (subject === changeSubject.appEndpoints) appEndpoints.forget();
-          else if (subject.startsWith(providerPrefix))
-            providers.forget(subject.slice(providerPrefix.length));
+          const providerId = changeSubject.providerIdOf(subject);
+          if (providerId !== undefined) providers.forget(providerId);
+          else if (subject === changeSubject.appEndpoints) appEndpoints.forget();
         }
       },
       onGap() {
