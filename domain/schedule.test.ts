@@ -199,3 +199,9 @@ test.each([
 ])('calendarDayIn %s at %s is %s', (zone, instant, day) => {
   expect(calendarDayIn(zone, new Date(instant))).toBe(day);
 });
+
+test('calendarDayIn refuses a zone Intl does not know, every time it is asked', () => {
+  // Each zone's formatter is kept once made; a refused zone must not leave one behind.
+  for (let call = 0; call < 2; call++)
+    expect(() => calendarDayIn('Mars/Olympus_Mons', new Date())).toThrow(RangeError);
+});

@@ -75,14 +75,30 @@ export function slotEndAt(
 
 export const HOURS = (n: number) => n * HOUR;
 
+/**
+ * Day formatters by time zone, made once each: making one costs ~0.1 ms (ICU loads the zone's
+ * rules), about 30 times what formatting with it does, and hotel checkouts ask on every order.
+ */
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
+function dayFormatIn(timeZone: string): Intl.DateTimeFormat {
+  let format = dayFormats.get(timeZone);
+  if (!format) {
+    // Made before it is kept: a zone Intl refuses throws here and is never kept.
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    });
+    dayFormats.set(timeZone, format);
+  }
+  return format;
+}
+
 /** The calendar day (`YYYY-MM-DD`) it is at `instant` in an IANA time zone, by the platform's Intl. */
 export function calendarDayIn(timeZone: string, instant: Date): string {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).formatToParts(instant);
+  const parts = dayFormatIn(timeZone).formatToParts(instant);
   const part = (type: Intl.DateTimeFormatPartTypes) =>
     parts.find((p) => p.type === type)?.value ?? '';
   return `${part('year')}-${part('month')}-${part('day')}`;
