@@ -79,6 +79,8 @@ function checkOptions(options: LoadOptions): void {
     throw new Error('the mix needs a vertical with a positive weight');
   positive(options.orderTimeoutMs, 'the order timeout');
   positive(options.windowSeconds, 'the window');
+  if (options.idleSeconds !== undefined && options.idleSeconds !== 0)
+    positive(options.idleSeconds, '--idle');
 }
 
 async function measure(
@@ -258,6 +260,8 @@ const HELP = `npm run bench -- [options]
   --slowest N                  also read the N slowest checkouts' histories: their phases
                                (default 10; 0: none)
   --warmup N                   orders played (at 2/s) before each run, not counted (default 10)
+  --idle S                     after the warm-up, S seconds with no orders: each process's idle
+                               CPU, and CPU per order net of it, are reported too (default 0)
   --token TOKEN                payment token (default tok_ok; tok_flaky, tok_slow)
   --app-endpoints N            register N app endpoints (at the generator, answering 204)
                                first, so orders' app events are delivered (default 0)
@@ -320,6 +324,7 @@ export function parseCommandLine(argv: string[]): {
       'history-sample': { type: 'string' },
       slowest: { type: 'string' },
       warmup: { type: 'string' },
+      idle: { type: 'string' },
       token: { type: 'string' },
       'app-endpoints': { type: 'string' },
       providers: { type: 'string' },
@@ -374,6 +379,7 @@ export function parseCommandLine(argv: string[]): {
     options.historySample = number(values['history-sample'], '--history-sample');
   if (values.slowest !== undefined) options.slowestSample = number(values.slowest, '--slowest');
   if (values.warmup !== undefined) options.warmupOrders = number(values.warmup, '--warmup');
+  if (values.idle !== undefined) options.idleSeconds = number(values.idle, '--idle');
   if (values.token !== undefined) options.paymentToken = values.token;
   if (values['app-endpoints'] !== undefined)
     options.appEndpoints = number(values['app-endpoints'], '--app-endpoints');

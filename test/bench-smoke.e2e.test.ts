@@ -33,6 +33,8 @@ test('the load generator follows every vertical to its end and measures the bare
     historySample: 2,
     slowestSample: 2,
     warmupOrders: 0,
+    // A second with no orders before each run: the processes' idle CPU (bench/lib/idle-cpu.ts).
+    idleSeconds: 1,
     // The app's backend hears every order's status changes, as in production.
     appEndpoints: 1,
     servers: {
@@ -126,6 +128,21 @@ test('the load generator follows every vertical to its end and measures the bare
       'payment',
     ]);
   expect(bare!.checkoutStepsMs.all.sampled).toBe(0);
+
+  // Each process's idle CPU, and what an order cost beyond it: never more than its gross figure,
+  // since no process spends less than nothing while idle.
+  for (const [run, names] of [
+    [orderflow!, ['api', 'worker'] as const],
+    [bare!, ['worker'] as const],
+  ] as const) {
+    expect(run.idle!.seconds).toBe(1);
+    for (const name of names) {
+      expect(run.idle!.cpuSecondsPerSecond[name]).toBeGreaterThanOrEqual(0);
+      expect(run.idle!.cpuSecondsPerOrderNetOfIdle[name]).toBeLessThanOrEqual(
+        run.cpuSecondsPerOrder[name]! + 0.001,
+      );
+    }
+  }
 
   // Servers given to the run cannot be restarted: bare shares orderflow's, and says so.
   expect(json.bareServers).toBe('orderflow');

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { temporal as proto } from '@temporalio/proto';
 import type { Vertical } from '../../domain/order';
 import { checkoutPhases, summarisePhases, type CheckoutPhase } from './checkout-phases';
+import { idleRates, idleReport, type IdleReport } from './idle-cpu';
 import type { Driver, ProcessName } from './driver';
 import { MemorySampler, type MemoryReport, type MemoryTarget } from './memory';
 import {
@@ -36,6 +37,8 @@ const WARMUP_SEQ = 1_000_000;
 const TIMELINE_EVERY_MS = 10_000;
 /** Resident memory is sampled this often, and at each window's end. */
 const MEMORY_EVERY_MS = 5_000;
+/** Before the idle measurement, for the warm-up's last orders to finish their trailing work. */
+const IDLE_SETTLE_MS = 5_000;
 /** A ramp step is judged this long after it ends (its last checkouts answer meanwhile). */
 const JUDGE_AFTER_MS = 2_000;
 /** Handshakes and monitoring, not the application's database work. */
@@ -166,6 +169,11 @@ export interface PhaseReport {
    */
   memory: MemoryReport<MeasuredProcess>;
   cpuSecondsPerOrder: Partial<Record<MeasuredProcess | 'server', number>>;
+  /**
+   * With `--idle S`: each process's CPU seconds per second over S seconds with no orders just
+   * before the run, and its CPU per order with that idle rate over the run taken off.
+   */
+  idle: IdleReport<MeasuredProcess> | null;
   /** How many processes each group of `cpuSeconds` is (the cluster's: 2 APIs, 2 grocery workers). */
   processCount: Partial<Record<MeasuredProcess, number>>;
   /**
@@ -246,6 +254,16 @@ export async function runPhase(
   if (options.warmupOrders > 0)
     options.progress?.(`[${driver.kind}] warming up with ${options.warmupOrders} orders`, false);
   const warmup = await warmUp(driver, arrival, options, mix(), signal);
+  const idleSeconds = options.idleSeconds ?? 0;
+  let idleRate: Partial<Record<MeasuredProcess, number>> | undefined;
+  if (idleSeconds > 0 && !signal.aborted) {
+    options.progress?.(`[${driver.kind}] ${idleSeconds} s with no orders: idle CPU`, false);
+    await sleep(IDLE_SETTLE_MS, undefined, { signal }).catch(() => undefined);
+    const idleStart = cpuSnapshot(pids);
+    const idleStarted = performance.now();
+    await sleep(idleSeconds * 1000, undefined, { signal }).catch(() => undefined);
+    idleRate = idleRates(idleStart, cpuSnapshot(pids), (performance.now() - idleStarted) / 1000);
+  }
   const cpuBefore = cpuSnapshot(pids);
   const appEventsBefore = driver.appEventsReceived?.() ?? 0;
   const machineBefore = machineBusySeconds();
@@ -382,6 +400,9 @@ export async function runPhase(
       if (name !== 'generator') server += after - before;
     }
     if (completed.length > 0) cpuSecondsPerOrder.server = round3(server / completed.length);
+    const idle: PhaseReport['idle'] = idleRate
+      ? idleReport(idleSeconds, idleRate, cpuSeconds, total / 1000, completed.length)
+      : null;
 
     return {
       system: driver.kind,
@@ -417,6 +438,7 @@ export async function runPhase(
       cpuSeconds,
       memory: memory.report(),
       cpuSecondsPerOrder,
+      idle,
       processCount: Object.fromEntries(
         Object.entries(pids).map(([name, entry]) => [name, rootsOf(entry).length]),
       ),

@@ -42,6 +42,11 @@ export interface LoadOptions {
   historySample: number;
   /** The slowest checkouts whose histories are read too, for where the tail's time went. */
   slowestSample: number;
+  /**
+   * Seconds of no orders, after the warm-up, over which each process's idle CPU is measured:
+   * the run then also reports CPU per order net of it (bench/lib/idle-cpu.ts). 0: not measured.
+   */
+  idleSeconds?: number;
   /** The payment token of every order (`tok_ok`, or `tok_flaky` / `tok_slow`). */
   paymentToken: string;
   /**

@@ -151,6 +151,17 @@ export function renderTable(
     // The cluster's worker groups together: what compares with the dev server's one worker.
     if (name === lastWorkerGroup) row('  all workers together', (r) => num(workersPerOrder(r), 4));
   }
+  // With --idle: what an order costs beyond each process's idle work (its idle rate beside it).
+  const idleSeconds = new Set(measured.flatMap((run) => (run.idle ? [run.idle.seconds] : [])));
+  if (idleSeconds.size > 0) {
+    row(`CPU s/order net of idle (idle CPU s/s over ${[...idleSeconds].join(', ')} s)`, () => '');
+    for (const [name, label] of cpuRows)
+      row(`  ${label}`, (r) => {
+        const net = r.idle?.cpuSecondsPerOrderNetOfIdle[name];
+        const rate = name === 'server' ? undefined : r.idle?.cpuSecondsPerSecond[name];
+        return rate === undefined ? num(net, 4) : `${num(net, 4)} (${num(rate, 4)})`;
+      });
+  }
   row('memory MB start / end / max, MB/min (2nd half)', () => '');
   for (const [name, label] of processRows(measured, false))
     if (name !== 'server')
