@@ -271,6 +271,8 @@ const HELP = `npm run bench -- [options]
   --cluster                    run on the cluster topology (npm run start:cluster's: Temporal
                                server on PostgreSQL, workers per queue, 2 APIs behind nginx),
                                started for the run, instead of the dev server
+  --cluster-workers lanes|shared   the cluster's workers: per lane (default: two grocery, one
+                               per other lane) or two processes polling every lane
   --temporal-address H:P --mongodb-uri URI   use running servers instead of embedded ones
                                (with --cluster: --mongodb-uri alone, the cluster's database)
   --keep-data                  keep the temp dir (server data, process logs)
@@ -332,6 +334,7 @@ export function parseCommandLine(argv: string[]): {
       'temporal-address': { type: 'string' },
       'mongodb-uri': { type: 'string' },
       cluster: { type: 'boolean' },
+      'cluster-workers': { type: 'string' },
       'keep-data': { type: 'boolean' },
       'dev-server-wal': { type: 'boolean' },
       'cpu-prof': { type: 'string' },
@@ -389,9 +392,16 @@ export function parseCommandLine(argv: string[]): {
   if (values.cluster) {
     if (values['temporal-address'] !== undefined)
       throw new Error('--cluster starts its own Temporal server: no --temporal-address');
-    options.cluster =
-      values['mongodb-uri'] === undefined ? {} : { mongodbUri: values['mongodb-uri'] };
-  } else if ((values['temporal-address'] === undefined) !== (values['mongodb-uri'] === undefined))
+    const workers = values['cluster-workers'];
+    if (workers !== undefined && workers !== 'lanes' && workers !== 'shared')
+      throw new Error('--cluster-workers is lanes or shared');
+    options.cluster = {
+      ...(values['mongodb-uri'] === undefined ? {} : { mongodbUri: values['mongodb-uri'] }),
+      ...(workers === undefined ? {} : { workers }),
+    };
+  } else if (values['cluster-workers'] !== undefined)
+    throw new Error('--cluster-workers goes with --cluster');
+  else if ((values['temporal-address'] === undefined) !== (values['mongodb-uri'] === undefined))
     throw new Error('--temporal-address and --mongodb-uri go together');
   else if (values['temporal-address'] !== undefined && values['mongodb-uri'] !== undefined)
     options.servers = {

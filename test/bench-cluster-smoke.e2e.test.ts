@@ -61,3 +61,26 @@ test('the load generator measures every role of the cluster, and the bare workfl
   expect(bare!.cpuSecondsPerOrder.api).toBeUndefined();
   expect(report.ratio!.value).toBeGreaterThan(0);
 }, 240_000);
+
+test('with --cluster-workers shared, two worker processes serve every vertical', async () => {
+  const mongodbUri = process.env.TEST_MONGODB_URI;
+  if (!mongodbUri) throw new Error('TEST_MONGODB_URI is not set: run through jest');
+  const report = await runLoad({
+    mode: 'orderflow',
+    cluster: { mongodbUri, workers: 'shared' },
+    arrival: { kind: 'fixed', rate: 4 },
+    count: 3,
+    confirmDelayMs: 100,
+    eventDelayMs: 100,
+    orderTimeoutMs: 30_000,
+    historySample: 1,
+    warmupOrders: 0,
+  });
+  const { orderflow } = report.runs;
+  expect(orderflow!.errors).toEqual({ total: 0, byKind: {} });
+  // One order of each vertical (the mix takes them in turn), all through the two processes.
+  expect(orderflow!.orders).toMatchObject({ sent: 3, accepted: 3, completed: 3 });
+  expect(orderflow!.processCount).toMatchObject({ api: 2, worker: 2 });
+  expect(orderflow!.cpuSecondsPerOrder.worker).toBeGreaterThan(0);
+  expect(orderflow!.cpuSecondsPerOrder['worker-grocery']).toBeUndefined();
+}, 240_000);

@@ -7,7 +7,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startCluster, type Cluster } from '../../dev/cluster/topology';
+import { SHARED_WORKERS, startCluster, type Cluster } from '../../dev/cluster/topology';
+import { VERTICALS } from '../../domain/order';
+import type { WorkerLane } from '../../infra/task-queues';
 import type { OrderflowProcesses, Pids, ProcessName } from './driver';
 import { orderflowSettings } from './orderflow-env';
 import type { LoadOptions } from './plan';
@@ -37,6 +39,7 @@ export async function startClusterServers(
       ui: false,
       prometheus: false,
       anyFreePorts: true,
+      ...(options.cluster?.workers === 'shared' ? { workers: SHARED_WORKERS } : {}),
     });
     const orderflow: OrderflowProcesses = {
       apiUrl: cluster.apiUrl,
@@ -60,14 +63,23 @@ export async function startClusterServers(
   }
 }
 
-/** The APIs, nginx, and the workers grouped by their first lane (`worker-grocery`: both). */
+/**
+ * Which group a worker process is measured in: by its first lane (`worker-grocery`: both
+ * grocery workers), or `worker` when it serves more than one vertical (as the dev server's).
+ */
+export function workerGroup(lanes: readonly WorkerLane[]): ProcessName {
+  const verticals = lanes.filter((lane) => (VERTICALS as readonly string[]).includes(lane));
+  return verticals.length > 1 ? 'worker' : `worker-${lanes[0]!}`;
+}
+
+/** The APIs, nginx, and the workers in their groups (workerGroup). */
 function orderflowPids(cluster: Cluster): Pids {
   const pids: Pids = {
     api: cluster.apiProcesses.map(({ process }) => process.pid),
     nginx: cluster.proxyPid,
   };
   for (const worker of cluster.workers) {
-    const group: ProcessName = `worker-${worker.lanes[0]!}`;
+    const group = workerGroup(worker.lanes);
     const known = pids[group];
     pids[group] = [...(known === undefined ? [] : [known].flat()), worker.process.pid];
   }

@@ -70,7 +70,11 @@ export interface LoadOptions {
    * dev server: its APIs behind nginx, its workers per queue, the Temporal server on PostgreSQL;
    * FerretDB on PostgreSQL, or the database at `mongodbUri` (base URI, no database name).
    */
-  cluster?: { mongodbUri?: string };
+  cluster?: {
+    mongodbUri?: string;
+    /** Its workers one group per lane (the default), or two processes polling every lane. */
+    workers?: 'lanes' | 'shared';
+  };
   /** A prebuilt workflow bundle for the order worker (WORKFLOW_BUNDLE_PATH). */
   workflowBundlePath?: string;
   /** Keep the temp data dir (servers' data, process logs). */

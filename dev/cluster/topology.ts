@@ -43,6 +43,16 @@ const CLUSTER_WORKERS: readonly WorkerSpec[] = [
   { name: 'worker-maintenance', lanes: ['maintenance', 'app-events', 'legacy'] },
 ];
 
+/**
+ * Every lane in each of two processes: the same two-of-everything redundancy with fewer
+ * processes, for a deployment whose verticals are too small to fill a process each (the load
+ * generator's `--cluster-workers shared` measures what the per-lane layout costs).
+ */
+export const SHARED_WORKERS: readonly WorkerSpec[] = [1, 2].map((n) => ({
+  name: `worker-shared-${n}`,
+  lanes: ['grocery', 'hotel', 'teleconsultation', 'maintenance', 'app-events', 'legacy'],
+}));
+
 export interface ClusterOptions {
   /** Servers' data, rendered configs, logs; locked while the cluster runs. */
   dataDir: string;
