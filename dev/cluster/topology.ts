@@ -16,7 +16,12 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { type TaskQueueSettings, type WorkerLane, workerTaskQueues } from '../../infra/task-queues';
+import {
+  type TaskQueueSettings,
+  type WorkerLane,
+  WORKER_LANES,
+  workerTaskQueues,
+} from '../../infra/task-queues';
 import { startFerretDb, waitUntil, type EmbeddedDbBackend, type FerretDbServer } from '../embedded';
 import { lockDataDir, spawnSupervised, stopOrphans, type SupervisedChild } from '../supervisor';
 import { typescriptEntry } from '../typescript-entry';
@@ -44,13 +49,14 @@ const CLUSTER_WORKERS: readonly WorkerSpec[] = [
 ];
 
 /**
- * Every lane in each of two processes: the same two-of-everything redundancy with fewer
- * processes, for a deployment whose verticals are too small to fill a process each (the load
- * generator's `--cluster-workers shared` measures what the per-lane layout costs).
+ * Every lane in each of two processes: two of every lane (the per-lane layout has two for
+ * grocery only) in fewer processes, for a deployment whose verticals are too small to fill a
+ * process each (the load generator's `--cluster-workers shared` measures what the per-lane
+ * layout costs).
  */
 export const SHARED_WORKERS: readonly WorkerSpec[] = [1, 2].map((n) => ({
   name: `worker-shared-${n}`,
-  lanes: ['grocery', 'hotel', 'teleconsultation', 'maintenance', 'app-events', 'legacy'],
+  lanes: WORKER_LANES,
 }));
 
 export interface ClusterOptions {
