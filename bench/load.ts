@@ -12,9 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { compileServices } from '../dev/service-entry';
 import { startBareDriver } from './lib/bare-driver';
 import { startClusterServers } from './lib/cluster-runtime';
-import { compileServices } from './lib/compiled';
 import type { Driver } from './lib/driver';
 import { startOrderflowDriver } from './lib/orderflow-driver';
 import { runPhase, type PhaseReport } from './lib/phase';
@@ -68,7 +68,6 @@ function checkOptions(options: LoadOptions): void {
   }
   if (options.cluster) {
     if (options.servers) throw new Error('--cluster starts its own Temporal server');
-    if (options.cpuProfileDir) throw new Error('--cpu-prof profiles the dev server run only');
     if (options.workflowBundlePath) throw new Error('the cluster bundles its workflows itself');
   }
   if (options.devServerWal && (options.cluster || options.servers))
@@ -279,9 +278,9 @@ const HELP = `npm run bench -- [options]
   --dev-server-wal             the dev server's SQLite in write-ahead-log mode (faster
                                persistence, for both runs; not the default, see BENCHMARKS.md)
   --cpu-prof DIR               write the API's and workers' V8 CPU profiles to DIR/<process>/
+                               (npm run bench:profile -- DIR summarises them)
   --runtime compiled|tsx       the serving processes as production runs them, compiled to
                                JavaScript under node (default), or TypeScript through tsx
-                               (npm run bench:profile -- DIR summarises them)
   --out FILE                   the JSON report (default bench/results/<timestamp>.json)
 `;
 
@@ -424,7 +423,7 @@ async function main(): Promise<void> {
   }
   if (runtime === 'compiled') {
     process.stderr.write('compiling the services (tsc)...\n');
-    options.compiledRoot = await compileServices();
+    options.compiledRoot = await compileServices(path.join(__dirname, '..', '.bench', 'dist'));
   }
   const abort = new AbortController();
   process.once('SIGINT', () => {

@@ -54,6 +54,9 @@ beforeAll(async () => {
     anyFreePorts: true,
     database: false,
     prometheus: { scrapeInterval: '2s' },
+    // As npm run start:cluster runs them: compiled while the servers start (kept between runs
+    // of the suite, so a rerun compiles only what changed).
+    runtime: { compileInto: path.resolve(__dirname, '..', '.bench', 'cluster-test-dist') },
   });
   const config = loadConfig({ ...env, TEMPORAL_ADDRESS: cluster.temporal.address });
   temporal = new Client({
@@ -207,6 +210,23 @@ test("the Web UI is set to decode through orderflow's codec endpoint, with crede
   });
   expect(preflight.headers.get('access-control-allow-origin')).toBe(cluster!.uiUrl);
   expect(preflight.headers.get('access-control-allow-credentials')).toBe('true');
+});
+
+test('the APIs and workers run compiled JavaScript under node, as production runs them', () => {
+  const live = cluster!;
+  const commandLine = (pid: number) =>
+    readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  const compiled = path.resolve(__dirname, '..', '.bench', 'cluster-test-dist');
+  for (const api of live.apiProcesses)
+    expect(commandLine(api.process.pid)).toEqual([
+      process.execPath,
+      path.join(compiled, 'api', 'server.js'),
+    ]);
+  for (const worker of live.workers)
+    expect(commandLine(worker.process.pid)).toEqual([
+      process.execPath,
+      path.join(compiled, 'workers', 'order-worker.js'),
+    ]);
 });
 
 test('stop() leaves no process of the cluster behind', async () => {

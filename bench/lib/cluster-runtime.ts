@@ -1,8 +1,9 @@
 // The system under load in cluster mode (`npm run bench -- --cluster`): orderflow's production
 // topology of dev/cluster/topology.ts in a throwaway data dir — the Temporal server on its own
 // PostgreSQL, FerretDB on PostgreSQL (or a given database), per-vertical task queues with two
-// grocery workers and one per other lane, two APIs behind nginx — with the run's settings. No
-// Web UI and no Prometheus: they serve no order. Each role's processes are measured together.
+// grocery workers and one per other lane, two APIs behind nginx — with the run's settings (the
+// services compiled or through tsx, profiled or not). No Web UI and no Prometheus: they serve no
+// order. Each role's processes are measured together.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -40,6 +41,7 @@ export async function startClusterServers(
       prometheus: false,
       anyFreePorts: true,
       ...(options.cluster?.workers === 'shared' ? { workers: SHARED_WORKERS } : {}),
+      runtime: { compiledRoot: options.compiledRoot, cpuProfileDir: options.cpuProfileDir },
     });
     const orderflow: OrderflowProcesses = {
       apiUrl: cluster.apiUrl,

@@ -83,7 +83,7 @@ export interface LoadOptions {
   devServerWal?: boolean;
   /** Write the API's and workers' V8 CPU profiles here, one folder per process. */
   cpuProfileDir?: string;
-  /** The serving processes run compiled JavaScript from here (bench/lib/compiled.ts); else tsx. */
+  /** The serving processes run compiled JavaScript from here (dev/service-entry.ts); else tsx. */
   compiledRoot?: string;
   /** Aborts the run (Ctrl-C): no new orders, the others are given up, the report is written. */
   signal?: AbortSignal;

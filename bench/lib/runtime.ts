@@ -2,7 +2,6 @@
 // throwaway data dir, or given), and orderflow's API and worker — or the bare worker — as
 // child processes of their own, so each one's CPU time can be read from /proc.
 
-import { compiledScript } from './compiled';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +12,7 @@ import mongoose from 'mongoose';
 import { WAL_SQLITE_PRAGMAS, type EmbeddedServer } from '../../dev/embedded';
 import { startEmbeddedStack } from '../../dev/stack';
 import { spawnSupervised } from '../../dev/supervisor';
-import { typescriptEntry } from '../../dev/typescript-entry';
+import { serviceArgs, type ServiceRuntime } from '../../dev/service-entry';
 import type { OrderflowProcesses } from './driver';
 import { commandLineOf, pidListeningOn, portOf } from './proc';
 
@@ -164,26 +163,17 @@ export interface ChildService {
 }
 
 /**
- * Runs an entry point of this repository (its .ts path; compiled, its .js under
- * `compiledRoot`) in its own Node process; with
- * `cpuProfileDir`, V8 writes its CPU profiles (one per thread) to `<cpuProfileDir>/<name>/`
- * when it exits (`npm run bench:profile` summarises them).
+ * Runs an entry point of this repository (its .ts path) in its own Node process, as `runtime`
+ * says (dev/service-entry.ts: compiled or through tsx, profiled or not).
  */
 export function spawnService(
   name: string,
   script: string,
   env: Record<string, string>,
   logDir: string,
-  options: { cpuProfileDir?: string; compiledRoot?: string } = {},
+  runtime: ServiceRuntime = {},
 ): ChildService {
-  const profiling = options.cpuProfileDir
-    ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.cpuProfileDir, name)}`]
-    : [];
-  // Compiled JavaScript under plain node, as in production; else the TypeScript through tsx.
-  const entry = options.compiledRoot
-    ? [compiledScript(options.compiledRoot, script)]
-    : typescriptEntry(script);
-  const service = spawnSupervised(process.execPath, [...profiling, ...entry], {
+  const service = spawnSupervised(process.execPath, serviceArgs(name, script, runtime), {
     logFile: path.join(logDir, `${name}.log`),
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), ...env },

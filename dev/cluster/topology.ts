@@ -24,7 +24,7 @@ import {
 } from '../../infra/task-queues';
 import { startFerretDb, waitUntil, type EmbeddedDbBackend, type FerretDbServer } from '../embedded';
 import { lockDataDir, spawnSupervised, stopOrphans, type SupervisedChild } from '../supervisor';
-import { typescriptEntry } from '../typescript-entry';
+import { compileServices, serviceArgs, type ServiceRuntime } from '../service-entry';
 import { portBook } from './ports';
 import { startPrometheus, type PrometheusServer } from './prometheus';
 import { startReverseProxy, type ReverseProxy } from './proxy';
@@ -83,6 +83,13 @@ export interface ClusterOptions {
   anyFreePorts?: boolean;
   /** A prebuilt workflow bundle (the tests' one); otherwise one is built in the data dir. */
   workflowBundlePath?: string;
+  /**
+   * How the APIs and workers run (dev/service-entry.ts): compiled, as production runs them —
+   * from `compiledRoot` (the load generator compiles once per run) or compiled into
+   * `compileInto` (inside the repository) while the servers start (npm run start:cluster) — or,
+   * by default, through tsx (the tests).
+   */
+  runtime?: ServiceRuntime & { compileInto?: string };
 }
 
 export interface RunningWorker extends WorkerSpec {
@@ -160,8 +167,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
             backend: options.database?.backend,
           };
 
-    // The servers, and the workflow bundle every worker loads, side by side.
-    const [temporal, firstDatabase] = await allSettledOrThrow([
+    // The servers, the workflow bundle every worker loads and the services' code, side by side.
+    const [temporal, firstDatabase, , compiledRoot] = await allSettledOrThrow([
       startTemporalServer({ dataDir: temporalDir, ports }).then((server) => {
         stops.push(() => server.stop());
         return server;
@@ -179,6 +186,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
             workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES],
             logger: quietBundlerLogger,
           }).then((bundle) => writeFileSync(bundlePath, bundle.code)),
+      options.runtime?.compileInto
+        ? compileServices(options.runtime.compileInto)
+        : Promise.resolve(options.runtime?.compiledRoot),
     ] as const);
 
     const serversMs = Date.now() - started;
@@ -205,11 +215,16 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       TRUST_PROXY: 'loopback',
     };
 
+    const place: ServicePlace = {
+      logDir,
+      dataDir,
+      runtime: { cpuProfileDir: options.runtime?.cpuProfileDir, compiledRoot },
+    };
     const workers: RunningWorker[] = [];
     /** What each worker was started with, to start it again the same way. */
     const workerEnvs = new Map<string, Record<string, string>>();
     const spawnWorker = (spec: WorkerSpec, env: Record<string, string>) =>
-      spawnService(spec.name, 'workers/order-worker.ts', logDir, dataDir, { ...common, ...env });
+      spawnOrderflowProcess(spec.name, 'workers/order-worker.ts', { ...common, ...env }, place);
     /** Spawns a worker as `spec`, kept in `workers`; stopping the cluster stops its process. */
     const launchWorker = async (spec: WorkerSpec, extraEnv: Record<string, string> = {}) => {
       const metricsPort = await ports.take(`${spec.name}-metrics`);
@@ -234,7 +249,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const apiProcesses: Cluster['apiProcesses'] = [];
     const apiEnvs: Record<string, string>[] = [];
     const spawnApi = (index: number) =>
-      spawnService(`api-${index}`, 'api/server.ts', logDir, dataDir, apiEnvs[index - 1]!);
+      spawnOrderflowProcess(`api-${index}`, 'api/server.ts', apiEnvs[index - 1]!, place);
     for (let index = 1; index <= (options.apis ?? 2); index++) {
       const port = await ports.take(`api-${index}`);
       apiEnvs.push({ ...common, HOST: '127.0.0.1', PORT: String(port) });
@@ -386,19 +401,26 @@ async function allSettledOrThrow<T extends readonly unknown[]>(
   };
 }
 
-/** An orderflow process (API or worker) as production runs it: its own Node, its own env. */
-function spawnService(
+/** Where and how the cluster's orderflow processes run. */
+interface ServicePlace {
+  logDir: string;
+  /** The supervisor's pid files: a later start stops what this one left running. */
+  dataDir: string;
+  runtime?: ServiceRuntime;
+}
+
+/** An orderflow process (API or worker): its own Node, its own env, its log in `logDir`. */
+function spawnOrderflowProcess(
   name: string,
   script: string,
-  logDir: string,
-  dataDir: string,
   env: Record<string, string>,
+  place: ServicePlace,
 ): SupervisedChild {
-  return spawnSupervised(process.execPath, typescriptEntry(script), {
-    logFile: path.join(logDir, `${name}.log`),
+  return spawnSupervised(process.execPath, serviceArgs(name, script, place.runtime), {
+    logFile: path.join(place.logDir, `${name}.log`),
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    pidsOf: dataDir,
+    pidsOf: place.dataDir,
   });
 }
 

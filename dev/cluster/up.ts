@@ -50,6 +50,8 @@ async function main(): Promise<void> {
       ? { database: false as const }
       : { database: { backend: embeddedDbBackendFromEnv(env) } }),
     preferredPorts: { api: 3000, ui: 8233, prometheus: 9090 },
+    // The APIs and workers as production runs them: compiled JavaScript under node.
+    runtime: { compileInto: path.join(DATA_DIR, 'dist') },
   });
   if (cluster.orphansStopped.length > 0)
     logger.warn(

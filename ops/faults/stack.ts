@@ -20,7 +20,7 @@ import {
 import { startEmbeddedStack } from '../../dev/stack';
 import { WORKFLOW_INTERCEPTOR_MODULES } from '../../infra/telemetry/temporal-tracing';
 import { spawnSupervised, type SupervisedChild } from '../../dev/supervisor';
-import { typescriptEntry } from '../../dev/typescript-entry';
+import { typescriptEntry } from '../../dev/service-entry';
 import type { FaultKind } from './plan';
 
 const ROOT = path.resolve(__dirname, '..', '..');

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { diesWithParent } from '../../dev/supervisor';
-import { typescriptEntry } from '../../dev/typescript-entry';
+import { typescriptEntry } from '../../dev/service-entry';
 import { TEST_PAYLOAD_KEY, type Harness } from './harness';
 
 const ROOT = path.resolve(__dirname, '..', '..');
