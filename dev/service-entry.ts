@@ -46,22 +46,25 @@ export function typescriptEntry(script: string): string[] {
 /**
  * Compiles the services into `outDir`, as `npm run build` does dist/; answers `outDir`. It must
  * be inside the repository, so the compiled files resolve its node_modules. Incremental (tsc's
- * build info in `outDir`): a second compile of unchanged sources takes seconds, not a minute.
+ * build info in `outDir`): a compile of unchanged sources emits nothing, in less than half
+ * the time of a fresh one.
  */
 export async function compileServices(outDir: string): Promise<string> {
-  await promisify(execFile)(
-    process.execPath,
-    [
-      require.resolve('typescript/bin/tsc'),
-      '-p',
-      path.join(ROOT, 'dev', 'tsconfig.services.json'),
-      '--outDir',
-      outDir,
-      '--incremental',
-      '--tsBuildInfoFile',
-      path.join(outDir, '.tsbuildinfo'),
-    ],
-    { cwd: ROOT },
+  const tsc = [
+    require.resolve('typescript/bin/tsc'),
+    '-p',
+    path.join(ROOT, 'dev', 'tsconfig.services.json'),
+    '--outDir',
+    outDir,
+    '--incremental',
+    '--tsBuildInfoFile',
+    path.join(outDir, '.tsbuildinfo'),
+  ];
+  await promisify(execFile)(process.execPath, tsc, { cwd: ROOT }).catch(
+    (error: Error & { stdout?: string }) => {
+      // tsc writes its errors to stdout, which execFile's message leaves out.
+      throw new Error(`compiling the services failed:\n${error.stdout || error.message}`);
+    },
   );
   // The support console's static files, as `npm run build` copies them.
   await cp(
