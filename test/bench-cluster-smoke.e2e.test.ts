@@ -5,6 +5,7 @@
 // Temporal server. Asserts that every role's processes were measured, not speed.
 
 import { runLoad } from '../bench/load';
+import { VERTICALS } from '../domain/order';
 
 test('the load generator measures every role of the cluster, and the bare workflow on its Temporal server', async () => {
   const mongodbUri = process.env.TEST_MONGODB_URI;
@@ -48,6 +49,19 @@ test('the load generator measures every role of the cluster, and the bare workfl
   expect(perOrder.worker).toBeUndefined();
   expect(orderflow!.processCount).toMatchObject({ api: 2, 'worker-grocery': 2, 'worker-hotel': 1 });
   expect(orderflow!.memory.byProcess['temporal-postgres']!.pss!.endMb).toBeGreaterThan(0);
+  // The workers' own counts agree with the histories: as many workflow tasks per order as the
+  // sampled histories have, and each but a workflow's first looked up in the sticky cache.
+  const tasks = orderflow!.workerTasksPerOrder!;
+  const historyTasks =
+    VERTICALS.reduce(
+      (sum, vertical) =>
+        sum + orderflow!.historyEventsPerOrder[vertical]!.byType.WORKFLOW_TASK_STARTED!,
+      0,
+    ) / VERTICALS.length;
+  expect(Math.abs(tasks.workflowTasks - historyTasks)).toBeLessThan(1);
+  expect(
+    Math.abs(tasks.stickyCacheHits + tasks.stickyCacheMisses - (tasks.workflowTasks - 1)),
+  ).toBeLessThan(0.5);
 
   // The bare workflow on a cluster of its own kind, started afresh (what orderflow left in
   // Temporal's PostgreSQL does not slow it).

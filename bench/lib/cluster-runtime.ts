@@ -48,6 +48,7 @@ export async function startClusterServers(
       appToken,
       adminToken,
       pids: orderflowPids(cluster),
+      workerMetricsUrls: cluster.workers.map((worker) => worker.metricsUrl),
       stop: stopOrderflowProcesses(cluster),
     };
     const temporalPostgres = pidListeningOn(cluster.temporal.postgresPort);

@@ -34,6 +34,8 @@ export interface Driver {
   verticals: readonly Vertical[];
   /** App events the app's endpoints received so far, when the run registered any. */
   appEventsReceived?(): number;
+  /** The workers' /metrics with the SDK's counters (bench/lib/worker-tasks.ts), where served. */
+  workerMetricsUrls?: readonly string[];
   stop(): Promise<void>;
 }
 
@@ -44,6 +46,8 @@ export interface OrderflowProcesses {
   appToken: string;
   adminToken: string;
   pids: Pids;
+  /** The workers' /metrics, where they serve them (the cluster's). */
+  workerMetricsUrls?: readonly string[];
   /** Stops the API and worker processes (they drain). */
   stop(): Promise<void>;
 }

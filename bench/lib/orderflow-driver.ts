@@ -421,6 +421,7 @@ export async function startOrderflowDriver(
     kind: 'orderflow',
     verticals: ['grocery', 'hotel', 'teleconsultation'],
     pids: processes.pids,
+    ...(processes.workerMetricsUrls ? { workerMetricsUrls: processes.workerMetricsUrls } : {}),
     workflowIdOf: (record) => (record.orderId ? orderWorkflowId(record.orderId) : undefined),
     ...(options.appEndpoints ? { appEventsReceived: webhooks.appEventsReceived } : {}),
     stop,

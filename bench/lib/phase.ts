@@ -25,6 +25,7 @@ import {
 import { machineBusySeconds, ownCpuSeconds, treeCpuSeconds } from './proc';
 import { ErrorLog, newRecord, overheadMs, type OrderRecord } from './record';
 import { databaseCommandCounts, type Servers } from './runtime';
+import { readWorkerTaskCounts, workerTasksPerOrder, type WorkerTaskCounts } from './worker-tasks';
 import { increment, percentile, ratePer, summarise, type LatencySummary } from './stats';
 
 /** No run places orders for longer than this, whatever it was asked. */
@@ -160,6 +161,12 @@ export interface PhaseReport {
    */
   checkoutStepsMs: { all: CheckoutPhasesSummary; slowest: CheckoutPhasesSummary };
   databaseOpsPerOrder: { total: number; byCommand: Record<string, number> } | null;
+  /**
+   * What the workers counted per completed order (bench/lib/worker-tasks.ts): workflow tasks,
+   * sticky cache hits, misses (a history replayed) and forced evictions. Null where the workers
+   * serve no metrics (the dev server's run).
+   */
+  workerTasksPerOrder: WorkerTaskCounts | null;
   cpuSeconds: Partial<Record<MeasuredProcess, number>>;
   /**
    * Resident memory of each measured process (the database: FerretDB and its PostgreSQL, with
@@ -268,6 +275,7 @@ export async function runPhase(
   const appEventsBefore = driver.appEventsReceived?.() ?? 0;
   const machineBefore = machineBusySeconds();
   const dbBefore = await databaseCommandCounts(servers.admin);
+  const workerTasksBefore = await readWorkerTaskCounts(driver.workerMetricsUrls ?? []);
   const memory = new MemorySampler(memoryTargets(pids), MEMORY_EVERY_MS / 1000);
   memory.sample(0);
   const started = performance.now();
@@ -383,6 +391,7 @@ export async function runPhase(
     sampleMemory(true);
     const machineAfter = machineBusySeconds();
     const dbAfter = await databaseCommandCounts(servers.admin);
+    const workerTasksAfter = await readWorkerTaskCounts(driver.workerMetricsUrls ?? []);
 
     const completed = records.filter((r) => r.outcome === 'completed');
     const cpuSeconds: PhaseReport['cpuSeconds'] = {};
@@ -435,6 +444,11 @@ export async function runPhase(
         slowest: checkoutSteps(slowestCheckouts(completed, options.slowestSample)),
       },
       databaseOpsPerOrder: databaseOps(dbBefore, dbAfter, completed.length),
+      workerTasksPerOrder: workerTasksPerOrder(
+        workerTasksBefore,
+        workerTasksAfter,
+        completed.length,
+      ),
       cpuSeconds,
       memory: memory.report(),
       cpuSecondsPerOrder,

@@ -143,6 +143,10 @@ export function renderTable(
       return stats ? `${stats.mean} (n=${stats.sampled})` : '-';
     });
   row('database ops/order', (r) => num(r.databaseOpsPerOrder?.total, 2));
+  if (systems.some((name) => runs[name]!.workerTasksPerOrder)) {
+    row('workflow tasks/order (workers)', (r) => num(r.workerTasksPerOrder?.workflowTasks, 2));
+    row('sticky cache misses/order', (r) => num(r.workerTasksPerOrder?.stickyCacheMisses, 2));
+  }
   const measured = systems.map((name) => runs[name]!);
   const cpuRows = processRows(measured, true);
   const lastWorkerGroup = cpuRows.filter(([name]) => name.startsWith('worker-')).pop()?.[0];
