@@ -5,6 +5,7 @@ import mongoose, { type Connection } from 'mongoose';
 import type { Logger } from './logger';
 import { defineOrderModel } from './models/order';
 import { defineOrderPublicationModel } from './models/order-publication';
+import { defineListingSweepModel } from './models/listing-sweep';
 import { defineProviderModel, defineProviderSecretModel } from './models/provider';
 import { defineDirectoryChangeModel } from './models/directory-change';
 import { defineIdempotencyModels } from './models/idempotency';
@@ -18,6 +19,7 @@ export function defineModels(connection: Connection) {
   return {
     Order: defineOrderModel(connection),
     OrderPublication: defineOrderPublicationModel(connection),
+    ListingSweep: defineListingSweepModel(connection),
     Provider: defineProviderModel(connection),
     ProviderSecret: defineProviderSecretModel(connection),
     DirectoryChange: defineDirectoryChangeModel(connection),

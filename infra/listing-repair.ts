@@ -3,22 +3,62 @@
 // listed as it was until its next publication (infra/listing-copies.ts); reads by id follow
 // the publications but write nothing.
 //
-// Publications carry the minute they were stored in, copies the minute they were written in;
-// both are equalities FerretDB answers from an index. For the minutes swept, every order's
-// newest publication is compared with the copies written since the first of those minutes (a
-// publication's copy, or a newer one, is written after it). An order with no such copy is
-// copied again from that publication, over an older copy only. Each worker sweeps the
-// minutes that have settled, a handful of queries a minute however many orders there were.
+// Publications carry the second they were stored in, copies the minute they were written in;
+// both are equalities FerretDB answers from an index (it pushes down no range or `$in`). For the
+// minutes swept, every order's newest publication is compared with the copies written since
+// the first of those minutes (a publication's copy, or a newer one, is written after it). An
+// order with no such copy is copied again from that publication, over an older copy only.
+//
+// The sweep reads every publication of its minutes, about half a millisecond of the database's
+// CPU each on FerretDB, so it is paced and shared: one second's publications at a time, one
+// query after another (FerretDB runs on one core, and a minute's read in one query held every
+// checkout's insert behind it for up to half a second, once a minute), and each settled minute
+// is swept by the first worker to reach it, which records it (infra/models/listing-sweep.ts).
+// Two workers reaching a minute at the same moment both sweep it, harmlessly.
 
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from './logger';
 import type { Models } from './db';
 import { writeListingCopies } from './listing-copies';
+import { isDuplicateKeyError } from './duplicate-key';
 import { publicationId, unixMinute } from './models/order-publication';
 
 type RepairModels = Pick<Models, 'Order' | 'OrderPublication'>;
+type SweepModels = RepairModels & Pick<Models, 'ListingSweep'>;
 
 const minutesFrom = (from: number, to: number) =>
   Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
+
+/**
+ * Each order's newest publication stored in minutes `from`…`to`, read one second's
+ * publications at a time, one query after another.
+ */
+async function newestPublications(
+  models: RepairModels,
+  { from, to }: { from: number; to: number },
+  pause: () => Promise<void>,
+): Promise<Map<string, number>> {
+  const newest = new Map<string, number>();
+  for (let second = from * 60; second < (to + 1) * 60; second++) {
+    if (second > from * 60) await pause();
+    const published = await models.OrderPublication.find(
+      { createdSecond: second },
+      { orderId: 1, publication: 1 },
+    ).lean();
+    for (const { orderId, publication } of published)
+      newest.set(orderId, Math.max(newest.get(orderId) ?? 0, publication));
+  }
+  return newest;
+}
+
+export interface RepairOptions {
+  /** The time the sweep runs at (copies written are dated with it). */
+  now?: Date;
+  /** How many behind orders' publications are read, and their copies written, at once. */
+  batchSize?: number;
+  /** Awaited between two reads: the workers' sweep spaces its reads out with it. */
+  pause?: () => Promise<void>;
+}
 
 /**
  * Rewrites the copy of every order whose newest publication stored in minutes `from`…`to`
@@ -28,30 +68,20 @@ const minutesFrom = (from: number, to: number) =>
 export async function repairListing(
   models: RepairModels,
   { from, to }: { from: number; to: number },
-  now: Date = new Date(),
-  /** How many behind orders' publications are read, and their copies written, at once. */
-  batchSize = 100,
+  { now = new Date(), batchSize = 100, pause = async () => undefined }: RepairOptions = {},
 ): Promise<{ orders: number; repaired: number }> {
-  const published = await Promise.all(
-    minutesFrom(from, to).map((createdMinute) =>
-      models.OrderPublication.find({ createdMinute }, { orderId: 1, publication: 1 }).lean(),
-    ),
-  );
-  const newest = new Map<string, number>();
-  for (const { orderId, publication } of published.flat())
-    newest.set(orderId, Math.max(newest.get(orderId) ?? 0, publication));
+  const newest = await newestPublications(models, { from, to }, pause);
   if (newest.size === 0) return { orders: 0, repaired: 0 };
 
-  const listed = await Promise.all(
-    minutesFrom(from, unixMinute(now)).map((listedMinute) =>
-      models.Order.find({ listedMinute }, { publication: 1 }).lean<
-        { _id: string; publication?: number }[]
-      >(),
-    ),
-  );
   const copied = new Map<string, number>();
-  for (const { _id, publication = 0 } of listed.flat())
-    copied.set(_id, Math.max(copied.get(_id) ?? 0, publication));
+  for (const listedMinute of minutesFrom(from, unixMinute(now))) {
+    await pause();
+    const listed = await models.Order.find({ listedMinute }, { publication: 1 }).lean<
+      { _id: string; publication?: number }[]
+    >();
+    for (const { _id, publication = 0 } of listed)
+      copied.set(_id, Math.max(copied.get(_id) ?? 0, publication));
+  }
 
   const behind = [...newest].filter(([orderId, number]) => (copied.get(orderId) ?? 0) < number);
   let repaired = 0;
@@ -81,34 +111,84 @@ export interface ListingRepairsOptions {
   settleMinutes?: number;
   /** How far back the first sweep reaches (a worker restarted after a crash mends its copies). */
   lookbackMinutes?: number;
+  /**
+   * The pause between two of a sweep's reads: a minute's 60-odd reads spread over about
+   * 60 × this, instead of keeping the database busy until they are done.
+   */
+  readPauseMs?: number;
+  clock?: () => Date;
 }
+
+/** Ends a sweep paused between two reads when its worker stops. */
+class SweepStopped extends Error {}
+
+/** Minutes swept stay recorded this long past the lookback, then the sweep deletes them. */
+const SWEEPS_KEPT_MINUTES = 60;
 
 /**
  * Sweeps every `everyMs` the minutes settled since the last sweep that worked, the first time
- * back `lookbackMinutes`. Returns `stop`, which resolves once a sweep under way has ended.
+ * back `lookbackMinutes`, skipping those another worker has swept. Returns `stop`, which
+ * resolves once the sweep under way has stopped at its next read (a minute left half swept is
+ * not recorded, and is swept again).
  */
 export function startListingRepairs(
-  models: RepairModels,
+  models: SweepModels,
   logger: Logger,
-  { everyMs = 60_000, settleMinutes = 2, lookbackMinutes = 15 }: ListingRepairsOptions = {},
+  {
+    everyMs = 60_000,
+    settleMinutes = 2,
+    lookbackMinutes = 15,
+    readPauseMs = 250,
+    clock = () => new Date(),
+  }: ListingRepairsOptions = {},
 ): () => Promise<void> {
+  // A minute still filling must not be recorded as swept.
+  const settle = Math.max(1, settleMinutes);
   let sweptThrough: number | undefined;
   let sweeping: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
 
-  const sweep = async () => {
-    const now = new Date();
-    const to = unixMinute(now) - settleMinutes;
-    const from = Math.max((sweptThrough ?? -Infinity) + 1, to - lookbackMinutes + 1);
-    if (from > to) return;
+  const pause = async () => {
+    if (readPauseMs > 0 && !stopped) await delay(readPauseMs, undefined, { ref: false });
+    if (stopped) throw new SweepStopped();
+  };
+
+  const sweepMinute = async (minute: number, now: Date) => {
+    if (await models.ListingSweep.exists({ _id: minute })) return;
+    const { orders, repaired } = await repairListing(
+      models,
+      { from: minute, to: minute },
+      { now, pause },
+    );
+    if (repaired > 0) logger.warn({ orders, repaired, minute }, 'listing copies repaired');
     try {
-      const { orders, repaired } = await repairListing(models, { from, to }, now);
-      sweptThrough = to;
-      if (repaired > 0) logger.warn({ orders, repaired, from, to }, 'listing copies repaired');
+      await models.ListingSweep.create({ _id: minute, sweptAt: now });
     } catch (error) {
-      // The next sweep covers these minutes again.
-      logger.warn({ err: error, from, to }, 'listing repair sweep failed');
+      // Another worker swept it at the same moment.
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+    if (minute % SWEEPS_KEPT_MINUTES === 0) {
+      await models.ListingSweep.deleteMany({
+        _id: { $lt: minute - lookbackMinutes - SWEEPS_KEPT_MINUTES },
+      });
+    }
+  };
+
+  const sweep = async () => {
+    const now = clock();
+    const to = unixMinute(now) - settle;
+    const from = Math.max((sweptThrough ?? -Infinity) + 1, to - lookbackMinutes + 1);
+    for (let minute = from; minute <= to && !stopped; minute++) {
+      try {
+        await sweepMinute(minute, now);
+        sweptThrough = minute;
+      } catch (error) {
+        // The next sweep starts again at this minute.
+        if (error instanceof SweepStopped) return;
+        logger.warn({ err: error, minute }, 'listing repair sweep failed');
+        return;
+      }
     }
   };
 

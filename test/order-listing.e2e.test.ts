@@ -155,7 +155,7 @@ describe('repairing the listing', () => {
     for (const orderId of orderIds)
       await storePublication(snapshotOf(orderId, 2, 'confirmed'), 1, minute);
 
-    expect(await repairListing(models(), { from: minute, to: minute }, new Date(), 3)).toEqual({
+    expect(await repairListing(models(), { from: minute, to: minute }, { batchSize: 3 })).toEqual({
       orders: 7,
       repaired: 7,
     });
@@ -167,8 +167,15 @@ describe('repairing the listing', () => {
     const orderId = newOrderId('dead');
     await storePublication(snapshotOf(orderId, 2, 'confirmed'), 1, unixMinute(new Date()) - 3);
 
-    const stop = startListingRepairs(models(), createLogger('silent'), { everyMs: 60_000 });
-    await stop(); // waits for the sweep under way
+    const stop = startListingRepairs(models(), createLogger('silent'), {
+      everyMs: 60_000,
+      readPauseMs: 0,
+    });
+    try {
+      await eventually(async () => (await listed(orderId))?.revision === 2, 30_000, 'the copy');
+    } finally {
+      await stop();
+    }
 
     expect(await listed(orderId)).toMatchObject({ revision: 2, status: 'confirmed' });
   });

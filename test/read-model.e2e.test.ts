@@ -5,7 +5,8 @@
 
 import type { OrderSnapshot } from '../domain/order';
 import { createListingCopies } from '../infra/listing-copies';
-import { repairListing } from '../infra/listing-repair';
+import { repairListing, startListingRepairs } from '../infra/listing-repair';
+import { createLogger } from '../infra/logger';
 import { publicationId, unixMinute } from '../infra/models/order-publication';
 import { publishSnapshot, readOrder } from '../infra/read-model';
 import { useHarness } from './support/harness';
@@ -127,5 +128,76 @@ describe('reading an order by id', () => {
     expect(response.body.status).toBe(newest.snapshot.status);
     expect(response.body.updatedAt).toBe(newest.snapshot.updatedAt);
     expect(response.body).not.toHaveProperty('publication');
+  });
+});
+
+describe("the listing's repair sweep, shared by the workers", () => {
+  /** An order whose listing copy is behind its newest publication, and that publication's minute. */
+  async function orderBehindItsListing(name: string) {
+    const orderId = `ord_rm_${name}_${Date.now()}`;
+    const listing = listingCopies();
+    await publishSnapshot(models(), listing, snapshotOf(orderId, 1, 'pending_payment'), 1);
+    await listing.flush();
+    // The second copy stays queued in a worker that dies.
+    await publishSnapshot(models(), listingCopies(), snapshotOf(orderId, 2, 'confirmed'), 2);
+    const newest = await models().OrderPublication.findById(publicationId(orderId, 2)).lean();
+    return { orderId, minute: newest!.createdMinute! };
+  }
+
+  /** One sweep by a worker whose clock says `minute` has settled, through to its last minute. */
+  async function sweepAsWorker(minute: number) {
+    const last = minute + 1;
+    await models().ListingSweep.deleteOne({ _id: last });
+    const stop = startListingRepairs(models(), createLogger('silent'), {
+      everyMs: 3_600_000,
+      settleMinutes: 2,
+      readPauseMs: 0,
+      clock: () => new Date((last + 2) * 60_000),
+    });
+    try {
+      const until = Date.now() + 30_000;
+      while (!(await models().ListingSweep.exists({ _id: last })) && Date.now() < until)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      await stop();
+    }
+  }
+
+  it('mends a minute no worker has swept yet, and records it', async () => {
+    const { orderId, minute } = await orderBehindItsListing('unswept');
+    await models().ListingSweep.deleteOne({ _id: minute });
+
+    await sweepAsWorker(minute);
+
+    expect(await listed(orderId)).toMatchObject({ revision: 2, publication: 2 });
+    expect(await models().ListingSweep.exists({ _id: minute })).toBeTruthy();
+  });
+
+  it('leaves a minute another worker has swept', async () => {
+    const { orderId, minute } = await orderBehindItsListing('swept');
+    await models().ListingSweep.updateOne(
+      { _id: minute },
+      { $set: { sweptAt: new Date() } },
+      { upsert: true },
+    );
+
+    await sweepAsWorker(minute);
+
+    expect(await listed(orderId)).toMatchObject({ revision: 1, publication: 1 });
+  });
+  it('stops at its next read when its worker stops, leaving the minute for the next sweep', async () => {
+    const { orderId, minute } = await orderBehindItsListing('stopped');
+    await models().ListingSweep.deleteMany({ _id: { $gte: minute - 20 } });
+    const stop = startListingRepairs(models(), createLogger('silent'), {
+      everyMs: 3_600_000,
+      readPauseMs: 60_000,
+      clock: () => new Date((minute + 3) * 60_000),
+    });
+    const stopping = Date.now();
+    await stop();
+
+    expect(Date.now() - stopping).toBeLessThan(5_000);
+    expect(await models().ListingSweep.exists({ _id: minute })).toBeNull();
+    expect(await listed(orderId)).toMatchObject({ revision: 1, publication: 1 });
   });
 });
