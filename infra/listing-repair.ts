@@ -26,6 +26,9 @@ import { publicationId, unixMinute } from './models/order-publication';
 type RepairModels = Pick<Models, 'Order' | 'OrderPublication'>;
 type SweepModels = RepairModels & Pick<Models, 'ListingSweep'>;
 
+/** The sweep's reads carry this `comment`: what an order costs the database is counted without them. */
+export const LISTING_REPAIR_COMMENT = 'listing-repair';
+
 const minutesFrom = (from: number, to: number) =>
   Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
 
@@ -43,14 +46,17 @@ async function newestPublications(
     await pause();
     // A minute with no publication (a quiet one, or one the first sweep looks back to) costs
     // one read, not sixty.
-    if (!(await models.OrderPublication.exists({ createdMinute: minute }))) continue;
+    const published = models.OrderPublication.exists({ createdMinute: minute });
+    if (!(await published.comment(LISTING_REPAIR_COMMENT))) continue;
     for (let second = minute * 60; second < (minute + 1) * 60; second++) {
       await pause();
-      const published = await models.OrderPublication.find(
+      const inSecond = await models.OrderPublication.find(
         { createdSecond: second },
         { orderId: 1, publication: 1 },
-      ).lean();
-      for (const { orderId, publication } of published)
+      )
+        .comment(LISTING_REPAIR_COMMENT)
+        .lean();
+      for (const { orderId, publication } of inSecond)
         newest.set(orderId, Math.max(newest.get(orderId) ?? 0, publication));
     }
   }
@@ -82,9 +88,9 @@ export async function repairListing(
   const copied = new Map<string, number>();
   for (const listedMinute of minutesFrom(from, unixMinute(now))) {
     await pause();
-    const listed = await models.Order.find({ listedMinute }, { publication: 1 }).lean<
-      { _id: string; publication?: number }[]
-    >();
+    const listed = await models.Order.find({ listedMinute }, { publication: 1 })
+      .comment(LISTING_REPAIR_COMMENT)
+      .lean<{ _id: string; publication?: number }[]>();
     for (const { _id, publication = 0 } of listed)
       copied.set(_id, Math.max(copied.get(_id) ?? 0, publication));
   }
@@ -160,8 +166,10 @@ export function startListingRepairs(
     if (stopped) throw new SweepStopped();
   };
 
-  const sweepMinute = async (minute: number, now: Date) => {
-    if (await models.ListingSweep.exists({ _id: minute })) return;
+  const sweepMinute = async (minute: number) => {
+    if (await models.ListingSweep.exists({ _id: minute }).comment(LISTING_REPAIR_COMMENT)) return;
+    // Read now, not when the sweep began: a paced sweep through many minutes takes minutes.
+    const now = clock();
     const { orders, repaired } = await repairListing(
       models,
       { from: minute, to: minute },
@@ -182,12 +190,11 @@ export function startListingRepairs(
   };
 
   const sweep = async () => {
-    const now = clock();
-    const to = unixMinute(now) - settle;
+    const to = unixMinute(clock()) - settle;
     const from = Math.max((sweptThrough ?? -Infinity) + 1, to - lookbackMinutes + 1);
     for (let minute = from; minute <= to && !stopped; minute++) {
       try {
-        await sweepMinute(minute, now);
+        await sweepMinute(minute);
         sweptThrough = minute;
       } catch (error) {
         // The next sweep starts again at this minute.

@@ -8,12 +8,18 @@ import { Counter, type Registry } from 'prom-client';
 export interface DatabaseCommand {
   command: string;
   collection: string;
+  /** The `comment` its sender tagged it with, if any (e.g. LISTING_REPAIR_COMMENT). */
+  comment?: string;
 }
 
 /** The command's name and the collection it names (`-` for commands on the database). */
-function describeCommand(commandName: string, command: Record<string, unknown>) {
+function describeCommand(commandName: string, command: Record<string, unknown>): DatabaseCommand {
   const target = command[commandName];
-  return { command: commandName, collection: typeof target === 'string' ? target : '-' };
+  return {
+    command: commandName,
+    collection: typeof target === 'string' ? target : '-',
+    ...(typeof command.comment === 'string' ? { comment: command.comment } : {}),
+  };
 }
 
 /** Calls `listener` for every command sent on `connection` (connected with monitorCommands). */
@@ -35,5 +41,7 @@ export function countDatabaseCommands(connection: Connection, registry: Registry
     labelNames: ['command', 'collection'] as const,
     registers: [registry],
   });
-  return onDatabaseCommand(connection, (command) => commands.inc({ ...command }));
+  return onDatabaseCommand(connection, ({ command, collection }) =>
+    commands.inc({ command, collection }),
+  );
 }
