@@ -156,6 +156,13 @@ test('support finds an order, reads its timeline and ledger, and refunds part of
     15_000,
     'the overdue delivery to need attention',
   );
+  // The search reads the listing, which follows a change within about a second
+  // (LISTING_WRITE_WINDOW_MS); the console searches once per click.
+  await eventually(
+    async () => (await harness.database.models.Order.findById(orderId).lean())?.attention,
+    10_000,
+    'the listing to show the attention',
+  );
 
   const { page, problems } = await openConsole();
   await signIn(page, TOKENS.support);
