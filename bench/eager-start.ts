@@ -1,11 +1,12 @@
-// Whether eager workflow start would shorten checkout: `npm run bench:eager-start -- [pairs]`.
+// Whether eager workflow start would shorten checkout: `npm run bench:eager-start -- [rounds]`.
 // With `requestEagerStart`, the server hands a new workflow's first task straight back to a
 // worker in the starting process (client and worker sharing one NativeConnection), skipping
 // matching and the worker's poll. Checkout starts its order with update-with-start, so this
-// times, at one caller on a dev server of its own with eager start enabled, alternating:
-// a plain start and an eager one, each awaited to its result; update-with-start (checkout's
-// call) and an eager start followed by the same Update; and it tries update-with-start with
-// eager start, which the server may refuse. Nothing here asserts: it measures.
+// times, at one caller on a dev server of its own with eager start enabled, four calls in
+// turn each round: a plain start and an eager one, each awaited to its result;
+// update-with-start (checkout's call) and an eager start followed by the same Update. Then it
+// tries update-with-start with eager start, which the server may refuse. Nothing here
+// asserts: it measures.
 
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,12 +19,12 @@ import { startTemporalDevServer } from '../dev/embedded';
 import { summarise } from './lib/stats';
 import { decisionUpdate, type decisionProbe } from './eager-start/workflow';
 
-const PAIRS = Number(process.argv[2] ?? 300);
-if (!Number.isSafeInteger(PAIRS) || PAIRS <= 10) {
-  process.stderr.write('usage: npm run bench:eager-start -- [pairs, more than 10]\n');
+const ROUNDS = Number(process.argv[2] ?? 300);
+const WARM_UP = 10;
+if (!Number.isSafeInteger(ROUNDS) || ROUNDS <= WARM_UP) {
+  process.stderr.write(`usage: npm run bench:eager-start -- [rounds, more than ${WARM_UP}]\n`);
   process.exit(2);
 }
-const WARM_UP = 10;
 const TASK_QUEUE = 'eager-start';
 
 type Variant = 'plain start' | 'eager start' | 'update-with-start' | 'eager start, then Update';
@@ -97,22 +98,23 @@ async function main() {
   try {
     const [samples, refusal] = await worker.runUntil(async () => {
       const calls = variants(client);
-      const timed = Object.fromEntries(
-        (Object.keys(calls) as Variant[]).map((name) => [name, [] as number[]]),
-      ) as Record<Variant, number[]>;
       const names = Object.keys(calls) as Variant[];
-      for (let pair = 0; pair < PAIRS; pair++) {
-        // Each round in another order, so no variant always follows the same one.
-        const order = pair % 2 === 0 ? names : [...names].reverse();
+      const timed = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<
+        Variant,
+        number[]
+      >;
+      for (let round = 0; round < ROUNDS; round++) {
+        // Every other round in reverse, so no call always follows the same one.
+        const order = round % 2 === 0 ? names : [...names].reverse();
         for (const name of order) {
           const started = performance.now();
           await calls[name](`eager-start-${randomUUID()}`);
-          if (pair >= WARM_UP) timed[name].push(performance.now() - started);
+          if (round >= WARM_UP) timed[name].push(performance.now() - started);
         }
       }
       return [timed, await eagerUpdateWithStart(client)] as const;
     });
-    process.stdout.write(`${PAIRS - WARM_UP} calls each, one caller, alternating (ms):\n`);
+    process.stdout.write(`${ROUNDS - WARM_UP} calls each, one caller, in turn (ms):\n`);
     for (const [name, values] of Object.entries(samples)) {
       const { p50, p95, p99 } = summarise(values);
       process.stdout.write(`  ${name.padEnd(26)} p50 ${p50}  p95 ${p95}  p99 ${p99}\n`);
