@@ -21,6 +21,7 @@ import type { Logger } from './logger';
 import type { Models } from './db';
 import { writeListingCopies } from './listing-copies';
 import { isDuplicateKeyError } from './duplicate-key';
+import { insertValidated } from './insert-validated';
 import { publicationId, unixMinute } from './models/order-publication';
 
 type RepairModels = Pick<Models, 'Order' | 'OrderPublication'>;
@@ -177,7 +178,7 @@ export function startListingRepairs(
     );
     if (repaired > 0) logger.warn({ orders, repaired, minute }, 'listing copies repaired');
     try {
-      await models.ListingSweep.create({ _id: minute, sweptAt: now });
+      await insertValidated(models.ListingSweep, { _id: minute, sweptAt: now });
     } catch (error) {
       // Another worker swept it at the same moment.
       if (!isDuplicateKeyError(error)) throw error;
