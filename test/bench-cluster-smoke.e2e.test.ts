@@ -18,7 +18,8 @@ test('the load generator measures every role of the cluster, and the bare workfl
     confirmDelayMs: 100,
     eventDelayMs: 100,
     orderTimeoutMs: 30_000,
-    historySample: 1,
+    // Every order's history (two of each vertical), so that they bound the workers' counts.
+    historySample: 2,
     warmupOrders: 0,
   });
   const { orderflow, bare } = (JSON.parse(JSON.stringify(report)) as typeof report).runs;
@@ -49,19 +50,28 @@ test('the load generator measures every role of the cluster, and the bare workfl
   expect(perOrder.worker).toBeUndefined();
   expect(orderflow!.processCount).toMatchObject({ api: 2, 'worker-grocery': 2, 'worker-hotel': 1 });
   expect(orderflow!.memory.byProcess['temporal-postgres']!.pss!.endMb).toBeGreaterThan(0);
-  // The workers' own counts agree with the histories: as many workflow tasks per order as the
-  // sampled histories have, and each but a workflow's first looked up in the sticky cache.
+  // The workers' own counts, bounded by the orders' histories: no more polled workflow tasks
+  // per order than the histories have (some come back in a completion's answer instead of a
+  // poll), and no more sticky cache lookups than tasks after a workflow's first (a task through
+  // the normal queue looks up nothing: bench/lib/worker-tasks.ts). Bounds, not equalities: on a
+  // busy machine tasks leave the sticky queue (an equality failed on CI that way). Each allows
+  // three tasks in six orders: the hourly purge schedule's workflow may run among the orders.
   const tasks = orderflow!.workerTasksPerOrder!;
+  for (const vertical of VERTICALS)
+    expect([vertical, orderflow!.historyEventsPerOrder[vertical]!.sampled]).toEqual([vertical, 2]);
   const historyTasks =
     VERTICALS.reduce(
       (sum, vertical) =>
         sum + orderflow!.historyEventsPerOrder[vertical]!.byType.WORKFLOW_TASK_STARTED!,
       0,
     ) / VERTICALS.length;
-  expect(Math.abs(tasks.workflowTasks - historyTasks)).toBeLessThan(1);
-  expect(
-    Math.abs(tasks.stickyCacheHits + tasks.stickyCacheMisses - (tasks.workflowTasks - 1)),
-  ).toBeLessThan(0.5);
+  const purgeRun = 3 / 6;
+  expect(tasks.workflowTasks).toBeGreaterThanOrEqual(1);
+  expect(tasks.workflowTasks).toBeLessThanOrEqual(historyTasks + purgeRun);
+  expect(tasks.stickyCacheHits).toBeGreaterThan(0);
+  expect(tasks.stickyCacheHits + tasks.stickyCacheMisses).toBeLessThanOrEqual(
+    historyTasks - 1 + purgeRun,
+  );
 
   // The bare workflow on a cluster of its own kind, started afresh (what orderflow left in
   // Temporal's PostgreSQL does not slow it).

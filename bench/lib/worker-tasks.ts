@@ -4,6 +4,12 @@
 // workflow's whole history was fetched and replayed; a forced eviction, that the cache was full.
 // Per completed order, they tell whether a topology makes its workers do more work per order
 // or only pay more for the same work.
+//
+// They are not an exact ledger of a history's workflow tasks (sdk-core 1.24): a task the server
+// hands back in a completion's answer (events arrived while the worker ran the last one) is a
+// cache hit that no poll counted, and a task that reached a worker through the normal queue
+// (the sticky queue's schedule-to-start timeout passed, as on a busy machine) carries the whole
+// history and counts as neither hit nor miss, though it is replayed.
 
 /** The SDK counters read, each summed over every series (task queue, namespace...). */
 const COUNTERS = {
